@@ -1,0 +1,286 @@
+/**
+ * The wire encoding: entry definitions and meta to and from the exact JSON text upstream writes and
+ * reads. Writing goes through the write profile, reading through the (wider) read profile.
+ */
+import { CorruptEntry, ValidationError } from "./errors.js";
+import type { Datetime } from "./generated/write-types.js";
+import { PyFloat, pyDumps } from "./pyjson.js";
+import type { Entry, EntryInput, Schedule } from "./types.js";
+import { validate } from "./validate.js";
+import { checkZone, fromWall, toWall, utcWall, type Zone } from "./zones.js";
+import { expandCrontab } from "./crontab.js";
+import { checkRRuleSupported } from "./rrule.js";
+import { RedBeatError } from "./errors.js";
+
+/** An instant with the zone its wall clock was written in. */
+export interface ZonedInstant {
+  ms: number;
+  zone: Zone;
+}
+
+/** The upstream datetime object of an instant, wall clock in `zone` (all nine keys). */
+export function encodeDatetime(ms: number, zone: Zone = "UTC"): Datetime {
+  const w = zone === "UTC" ? utcWall(ms) : toWall(zone, ms);
+  return {
+    __type__: "datetime",
+    year: w.year,
+    month: w.month,
+    day: w.day,
+    hour: w.hour,
+    minute: w.minute,
+    second: w.second,
+    microsecond: Math.floor(w.ms * 1000),
+    timezone: typeof zone === "number" ? (new PyFloat(zone) as unknown as number) : zone,
+  };
+}
+
+/** Reads an upstream datetime object (missing time fields are 0, a missing timezone is UTC). */
+export function decodeDatetime(d: Partial<Datetime>): ZonedInstant {
+  const zone: Zone = d.timezone === undefined ? "UTC" : checkZone(d.timezone);
+  const micro = d.microsecond ?? 0;
+  const wall = { year: d.year!, month: d.month!, day: d.day!, hour: d.hour ?? 0, minute: d.minute ?? 0, second: d.second ?? 0, ms: micro / 1000 };
+  return { ms: fromWall(zone, wall, 0), zone };
+}
+
+function isTyped(v: unknown, type: string): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && (v as Record<string, unknown>).__type__ === type;
+}
+
+/** Task arguments to wire values: a Date becomes an upstream (UTC) datetime. */
+function argsToWire(v: unknown, path: string): unknown {
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) throw new ValidationError(path, "invalid Date");
+    return encodeDatetime(v.getTime());
+  }
+  if (Array.isArray(v)) return v.map((x, i) => argsToWire(x, `${path}[${i}]`));
+  if (v !== null && typeof v === "object" && !(v instanceof PyFloat)) {
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) {
+      throw new ValidationError(path, `cannot store a ${proto?.constructor?.name ?? "non-plain"} object`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = argsToWire(x, path ? `${path}.${k}` : k);
+    return out;
+  }
+  if (typeof v === "function" || typeof v === "symbol" || v === undefined) throw new ValidationError(path, `cannot store ${typeof v}`);
+  return v;
+}
+
+/** Wire values to task arguments: upstream datetimes anywhere become Dates, as upstream's decoder does. */
+function argsFromWire(v: unknown): unknown {
+  if (isTyped(v, "datetime")) return new Date(decodeDatetime(v as Partial<Datetime>).ms);
+  if (Array.isArray(v)) return v.map(argsFromWire);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = argsFromWire(x);
+    return out;
+  }
+  return v;
+}
+
+/** The schedule object with upstream's key order and float markers. */
+function scheduleToWire(s: Schedule): Record<string, unknown> {
+  switch (s.__type__) {
+    case "interval":
+      return { __type__: "interval", every: new PyFloat(s.every), relative: s.relative };
+    case "crontab":
+      return { __type__: "crontab", minute: s.minute, hour: s.hour, day_of_week: s.day_of_week, day_of_month: s.day_of_month, month_of_year: s.month_of_year };
+    case "rrule": {
+      const tz = (m: number) => (m === 0 ? 0 : new PyFloat(m));
+      const out: Record<string, unknown> = {
+        __type__: "rrule",
+        freq: s.freq,
+        interval: s.interval,
+        wkst: s.wkst,
+        count: s.count,
+        bysetpos: s.bysetpos,
+        bymonth: s.bymonth,
+        bymonthday: s.bymonthday,
+        byyearday: s.byyearday,
+        byeaster: s.byeaster,
+        byweekno: s.byweekno,
+        byweekday: s.byweekday,
+        byhour: s.byhour,
+        byminute: s.byminute,
+        bysecond: s.bysecond,
+        dtstart: s.dtstart,
+        dtstart_tz: tz(s.dtstart_tz),
+      };
+      if (s.until !== undefined) {
+        out.until = s.until;
+        out.until_tz = tz(s.until_tz ?? 0);
+      }
+      return out;
+    }
+    default:
+      return s as never;
+  }
+}
+
+/** Replaces float markers by numbers, so the object can be schema-checked. */
+function plain(v: unknown): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map(plain);
+  if (v !== null && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = plain(x);
+    return out;
+  }
+  return v;
+}
+
+/** Checks what the schema cannot say: crontab values Celery accepts, rrules this client evaluates. */
+export function checkSchedule(s: Schedule): void {
+  if (s.__type__ === "crontab") {
+    try {
+      expandCrontab(s);
+    } catch (e) {
+      if (e instanceof ValidationError) throw e.at("schedule");
+      throw e;
+    }
+  } else if (s.__type__ === "rrule") {
+    try {
+      checkRRuleSupported(s);
+    } catch (e) {
+      if (e instanceof RedBeatError) throw e;
+      throw new ValidationError("schedule", `python-dateutil would refuse this rule: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** The `definition` JSON text upstream would write for this entry; throws ValidationError first. */
+export function encodeDefinition(entry: EntryInput): string {
+  if (entry === null || typeof entry !== "object") throw new ValidationError("", "an entry must be an object");
+  const known = new Set(["name", "task", "schedule", "args", "kwargs", "options", "enabled"]);
+  for (const k of Object.keys(entry)) if (!known.has(k)) throw new ValidationError(k, "unknown field (upstream beat crashes on fields it does not know)");
+  const schedule = entry.schedule;
+  if (schedule === null || typeof schedule !== "object") throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
+  const wire: Record<string, unknown> = {
+    name: entry.name,
+    task: entry.task,
+    args: entry.args === undefined ? null : argsToWire(entry.args, "args"),
+    kwargs: entry.kwargs === undefined ? {} : argsToWire(entry.kwargs, "kwargs"),
+    options: entry.options === undefined ? {} : argsToWire(entry.options, "options"),
+    schedule: scheduleToWire(schedule),
+    enabled: entry.enabled === undefined ? true : entry.enabled,
+  };
+  validate("write", "Definition", plain(wire));
+  checkSchedule(schedule);
+  return pyDumps(wire);
+}
+
+/** `{"last_run_at": ...}` (and the run count when given), as upstream writes meta. */
+export function encodeMeta(lastRunMs: number | null, totalRunCount?: number): string {
+  const meta: Record<string, unknown> = { last_run_at: lastRunMs === null ? null : encodeDatetime(lastRunMs) };
+  if (totalRunCount !== undefined) meta.total_run_count = totalRunCount;
+  return pyDumps(meta);
+}
+
+export interface DecodedMeta {
+  lastRun: ZonedInstant | null;
+  totalRunCount: number | undefined;
+}
+
+function parseJson(key: string, field: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CorruptEntry(key, `${field} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function readChecked(key: string, part: "Definition" | "Meta", value: unknown): void {
+  try {
+    validate("read", part, value);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new CorruptEntry(key, `${part === "Definition" ? "definition" : "meta"}: ${e.at(part.toLowerCase()).message.replace(/^\w+\./, "")}`);
+    throw e;
+  }
+}
+
+/** Reads the `meta` field; absent or empty means never run. */
+export function decodeMeta(key: string, raw: string | null | undefined): DecodedMeta {
+  if (raw === null || raw === undefined || raw === "") return { lastRun: null, totalRunCount: undefined };
+  const meta = parseJson(key, "meta", raw) as { last_run_at: Datetime | null; total_run_count?: number };
+  readChecked(key, "Meta", meta);
+  try {
+    return { lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at), totalRunCount: meta.total_run_count };
+  } catch (e) {
+    if (e instanceof ValidationError) throw new CorruptEntry(key, `meta.last_run_at.${e.message}`);
+    throw e;
+  }
+}
+
+const FREQS = ["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY"];
+
+/** A schedule as upstream reads it, in the form this client writes (defaults filled in). */
+function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
+  if (typeof s === "number") return { __type__: "interval", every: s, relative: false };
+  const o = s as Record<string, unknown>;
+  switch (o.__type__) {
+    case "interval":
+      return { __type__: "interval", every: o.every as number, relative: o.relative as boolean };
+    case "crontab": {
+      const f = (k: string) => (o[k] === undefined ? "*" : o[k]) as string;
+      const c = { __type__: "crontab" as const, minute: f("minute"), hour: f("hour"), day_of_week: f("day_of_week"), day_of_month: f("day_of_month"), month_of_year: f("month_of_year") };
+      try {
+        expandCrontab(c);
+      } catch (e) {
+        if (e instanceof ValidationError) throw new CorruptEntry(key, `definition.schedule.${e.message} (upstream beat crashes on it)`);
+        throw e;
+      }
+      return c;
+    }
+    default: {
+      const freq = typeof o.freq === "string" ? FREQS.indexOf(o.freq.toUpperCase()) : (o.freq as number);
+      const r = {
+        ...(o as object),
+        freq,
+        interval: (o.interval as number) ?? 1,
+        dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : (o.dtstart as number),
+        dtstart_tz: (o.dtstart_tz as number) ?? 0,
+      } as Record<string, unknown>;
+      for (const k of ["wkst", "count", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond"]) {
+        if (r[k] === undefined) r[k] = null;
+      }
+      if (r.until !== undefined && r.until_tz === undefined) r.until_tz = 0;
+      return r as unknown as Schedule;
+    }
+  }
+}
+
+/** An entry from its raw hash fields; throws CorruptEntry for anything the read profile rejects. */
+export function decodeEntry(
+  key: string,
+  name: string,
+  rawDefinition: string,
+  rawMeta: string | null | undefined,
+  score: number | null,
+  nowMs: number,
+): Entry {
+  const def = parseJson(key, "definition", rawDefinition) as Record<string, unknown>;
+  readChecked(key, "Definition", def);
+  const meta = decodeMeta(key, rawMeta);
+  // Definition-level last_run_at/total_run_count are constructor keywords that meta overrides;
+  // upstream reads absent meta as {"last_run_at": null}, so only the count can survive from there.
+  const lastRun = meta.lastRun;
+  const totalRunCount = meta.totalRunCount ?? (def.total_run_count as number | undefined) ?? 0;
+  return {
+    name: typeof def.name === "string" ? def.name : name,
+    task: def.task as string,
+    schedule: scheduleFromWire(key, def.schedule, nowMs),
+    args: def.args === undefined || def.args === null ? null : (argsFromWire(def.args) as unknown[]),
+    kwargs: def.kwargs ? (argsFromWire(def.kwargs) as Record<string, unknown>) : {},
+    options: def.options ? (argsFromWire(def.options) as Record<string, unknown>) : {},
+    enabled: def.enabled === undefined ? true : def.enabled === true,
+    key,
+    lastRunAt: lastRun === null ? null : new Date(lastRun.ms),
+    totalRunCount,
+    score,
+  };
+}
+
+/** The last run stored in raw meta, with its zone, for scoring. */
+export function storedLastRun(key: string, rawMeta: string | null | undefined): ZonedInstant | null {
+  return decodeMeta(key, rawMeta).lastRun;
+}

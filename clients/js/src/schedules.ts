@@ -1,0 +1,181 @@
+/**
+ * Schedule builders (the wire objects upstream stores) and the next-run preview: when beat runs an
+ * entry next, by Celery 5.7's rules for interval and crontab and dateutil's for rrule.
+ */
+import { ValidationError } from "./errors.js";
+import type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.js";
+import { checkSchedule, type ZonedInstant } from "./codec.js";
+import { crontabNextRun, expandCrontab, type CronField } from "./crontab.js";
+import { intervalNextRun } from "./interval.js";
+import { rruleNextRun } from "./rrule.js";
+import type { EntryInput, Schedule } from "./types.js";
+import { checkZone, offsetAt, type Zone } from "./zones.js";
+
+/** Run every `every` seconds after the last run; `relative` rounds the due time to the period's resolution. */
+export function interval(every: number, options: { relative?: boolean } = {}): Interval {
+  const s: Interval = { __type__: "interval", every, relative: options.relative ?? false };
+  if (typeof every !== "number" || !Number.isFinite(every) || every <= 0) throw new ValidationError("every", "must be a positive number of seconds");
+  return s;
+}
+
+export interface CrontabOptions {
+  minute?: CronField;
+  hour?: CronField;
+  dayOfWeek?: CronField;
+  dayOfMonth?: CronField;
+  monthOfYear?: CronField;
+}
+
+/**
+ * A Celery crontab, evaluated in the beat's timezone. Each field is a Celery crontab string, an
+ * integer or a list of integers, stored exactly as given; day_of_week 0 = Sunday; a day must match
+ * both day_of_month and day_of_week. Throws ValidationError for values Celery 5.7 refuses.
+ */
+export function crontab(options: CrontabOptions = {}): Crontab {
+  const c: Crontab = {
+    __type__: "crontab",
+    minute: (options.minute ?? "*") as Crontab["minute"],
+    hour: (options.hour ?? "*") as Crontab["hour"],
+    day_of_week: (options.dayOfWeek ?? "*") as Crontab["day_of_week"],
+    day_of_month: (options.dayOfMonth ?? "*") as Crontab["day_of_month"],
+    month_of_year: (options.monthOfYear ?? "*") as Crontab["month_of_year"],
+  };
+  expandCrontab(c);
+  return c;
+}
+
+export const Frequency = { YEARLY: 0, MONTHLY: 1, WEEKLY: 2, DAILY: 3, HOURLY: 4, MINUTELY: 5, SECONDLY: 6 } as const;
+export type FrequencyName = keyof typeof Frequency;
+export const Weekdays = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 } as const;
+export type WeekdayName = keyof typeof Weekdays;
+
+/** A weekday for rrule options: dateutil numbering (0 = Monday), a name, or a stored weekday object. */
+export type RRuleWeekday = number | WeekdayName | Weekday;
+type IntOrList = number | number[] | null;
+
+export interface RRuleOptions {
+  freq: FrequencyName | number;
+  /** First occurrence; whole seconds are kept (upstream stores epoch seconds). Default: now. */
+  dtstart?: Date;
+  until?: Date;
+  /** IANA zone whose UTC offset at dtstart/until is stored (upstream keeps only the offset). Default UTC. */
+  tz?: string;
+  interval?: number;
+  wkst?: RRuleWeekday | null;
+  count?: number | null;
+  bysetpos?: IntOrList;
+  bymonth?: IntOrList;
+  bymonthday?: IntOrList;
+  byyearday?: IntOrList;
+  byeaster?: IntOrList;
+  byweekno?: IntOrList;
+  byweekday?: RRuleWeekday | RRuleWeekday[] | null;
+  byhour?: IntOrList;
+  byminute?: IntOrList;
+  bysecond?: IntOrList;
+}
+
+function weekdayToWire(w: RRuleWeekday, path: string): number | Weekday {
+  if (typeof w === "string") {
+    if (!(w in Weekdays)) throw new ValidationError(path, `unknown weekday ${JSON.stringify(w)} (MO..SU)`);
+    return { __type__: "weekday", wkday: Weekdays[w] };
+  }
+  return w;
+}
+
+function checkRange(name: string, v: IntOrList | undefined, lo: number, hi: number, zeroOk: boolean): void {
+  if (v === null || v === undefined) return;
+  const items = Array.isArray(v) ? v : [v];
+  items.forEach((x, i) => {
+    const path = Array.isArray(v) ? `${name}[${i}]` : name;
+    if (!Number.isInteger(x) || x < lo || x > hi || (!zeroOk && x === 0)) throw new ValidationError(path, `must be an integer in ${lo}..${hi}${zeroOk ? "" : ", not 0"}`);
+  });
+}
+
+/** A RedBeat rrule (python-dateutil semantics). */
+export function rrule(options: RRuleOptions): RRule {
+  const freq = typeof options.freq === "string" ? Frequency[options.freq.toUpperCase() as FrequencyName] : options.freq;
+  if (freq === undefined || !Number.isInteger(freq) || freq < 0 || freq > 6) throw new ValidationError("freq", "must be YEARLY..SECONDLY or 0..6");
+  const zone: Zone = checkZone(options.tz ?? "UTC", "tz");
+  const dtstart = options.dtstart ?? new Date();
+  if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime())) throw new ValidationError("dtstart", "must be a valid Date");
+  const offsetMinutes = (d: Date) => offsetAt(zone, d.getTime()) / 60;
+  checkRange("bysetpos", options.bysetpos, -366, 366, false);
+  checkRange("bymonth", options.bymonth, 1, 12, true);
+  checkRange("bymonthday", options.bymonthday, -31, 31, false);
+  checkRange("byyearday", options.byyearday, -366, 366, false);
+  checkRange("byweekno", options.byweekno, -53, 53, false);
+  checkRange("byhour", options.byhour, 0, 23, true);
+  checkRange("byminute", options.byminute, 0, 59, true);
+  checkRange("bysecond", options.bysecond, 0, 59, true);
+  const byweekday = options.byweekday ?? null;
+  const r: RRule = {
+    __type__: "rrule",
+    freq,
+    interval: options.interval ?? 1,
+    wkst: options.wkst === undefined || options.wkst === null ? null : weekdayToWire(options.wkst, "wkst"),
+    count: options.count ?? null,
+    bysetpos: options.bysetpos ?? null,
+    bymonth: options.bymonth ?? null,
+    bymonthday: options.bymonthday ?? null,
+    byyearday: options.byyearday ?? null,
+    byeaster: options.byeaster ?? null,
+    byweekno: options.byweekno ?? null,
+    byweekday: byweekday === null ? null : Array.isArray(byweekday) ? byweekday.map((w, i) => weekdayToWire(w, `byweekday[${i}]`)) : weekdayToWire(byweekday, "byweekday"),
+    byhour: options.byhour ?? null,
+    byminute: options.byminute ?? null,
+    bysecond: options.bysecond ?? null,
+    dtstart: Math.floor(dtstart.getTime() / 1000),
+    dtstart_tz: offsetMinutes(dtstart),
+  };
+  if (options.until !== undefined) {
+    if (!(options.until instanceof Date) || Number.isNaN(options.until.getTime())) throw new ValidationError("until", "must be a valid Date");
+    r.until = Math.floor(options.until.getTime() / 1000);
+    r.until_tz = offsetMinutes(options.until);
+  }
+  checkSchedule(r);
+  return r;
+}
+
+/**
+ * When beat next runs a schedule after a run at `last` (epoch ms and the zone the stored last run
+ * was written in), with crontabs evaluated in the beat timezone `beatZone`. Epoch ms, or null when
+ * an rrule has no further occurrence.
+ */
+export function nextRunAfter(schedule: Schedule, last: ZonedInstant, beatZone: Zone): number | null {
+  switch (schedule.__type__) {
+    case "interval":
+      return intervalNextRun(schedule.every, schedule.relative, last.ms, last.zone);
+    case "crontab":
+      return crontabNextRun(expandCrontab(schedule), last.ms, beatZone);
+    case "rrule":
+      return rruleNextRun(schedule, last.ms);
+  }
+}
+
+export interface NextRunsOptions {
+  /** Start after this instant (exclusive; it counts as the last run). Default: now. */
+  after?: Date;
+  /** The beat's Celery timezone (crontab fields are matched there). Default UTC. */
+  tz?: string;
+}
+
+/**
+ * The next `count` runs of an entry or schedule, as beat would make them if each run happened
+ * exactly on time: every run is computed from the previous one. Fewer than `count` when an rrule
+ * runs out.
+ */
+export function nextRuns(entryOrSchedule: EntryInput | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+  const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
+  checkSchedule(schedule);
+  const zone = checkZone(options.tz ?? "UTC", "tz");
+  let last = (options.after ?? new Date()).getTime();
+  const out: Date[] = [];
+  while (out.length < count) {
+    const next = nextRunAfter(schedule, { ms: last, zone }, zone);
+    if (next === null) break;
+    out.push(new Date(next));
+    last = next;
+  }
+  return out;
+}
