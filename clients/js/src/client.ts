@@ -114,10 +114,18 @@ export class RedBeatClient {
 
   /** Connects to `url` (redis://, rediss://, unix://) and returns a client that owns the connection. */
   static async fromUrl(url: string, options: ClientOptions = {}): Promise<RedBeatClient> {
-    const redis = createClient({ url });
+    let connected = false;
+    const redis = createClient({
+      url,
+      // Fail fast: the first connect gives up at once, later drops reconnect with back-off, and a
+      // command sent while disconnected fails (RedBeatConnectionError) instead of waiting.
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause) },
+    });
     redis.on("error", () => undefined); // failures surface as RedBeatConnectionError on the calls
     try {
       await redis.connect();
+      connected = true;
     } catch (e) {
       throw new RedBeatConnectionError(`cannot connect to ${url}: ${(e as Error).message}`, { cause: e });
     }
