@@ -39,14 +39,17 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(extraArgs: string[] = []): Promise<RedisServer> {
-  const port = await freePort();
+/**
+ * Starts redis-server on `port` (default: a free one). `configFirst` puts extraArgs first, for a
+ * config file path (redis-server wants it before any option).
+ */
+export async function startRedisServer(extraArgs: string[] = [], port?: number, configFirst = false): Promise<RedisServer> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), "redbeat-js-redis-"));
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
+  const base = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  const child: ChildProcess = spawn("redis-server", configFirst ? [...extraArgs, ...base] : [...base, ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
