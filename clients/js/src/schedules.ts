@@ -7,7 +7,7 @@ import type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.
 import { checkSchedule, type ZonedInstant } from "./codec.js";
 import { crontabNextRun, expandCrontab, type CronField } from "./crontab.js";
 import { intervalNextRun } from "./interval.js";
-import { rruleNextRun } from "./rrule.js";
+import { rruleNextRun, rruleNextRuns } from "./rrule.js";
 import type { EntryInput, Schedule } from "./types.js";
 import { checkZone, offsetAt, type Zone } from "./zones.js";
 
@@ -153,6 +153,24 @@ export function nextRunAfter(schedule: Schedule, last: ZonedInstant, beatZone: Z
   }
 }
 
+/**
+ * The next `count` runs after a stored last run: the first from `last` (in the zone it was stored
+ * in), each later one from the previous run, which beat stores in its own timezone `beatZone`.
+ */
+export function nextRunsFrom(schedule: Schedule, last: ZonedInstant, count: number, beatZone: Zone): number[] {
+  // An rrule ignores zones: one walk of its occurrences gives all of them.
+  if (schedule.__type__ === "rrule") return rruleNextRuns(schedule, last.ms, count);
+  const out: number[] = [];
+  let prev = last;
+  while (out.length < count) {
+    const next = nextRunAfter(schedule, prev, beatZone);
+    if (next === null) break;
+    out.push(next);
+    prev = { ms: next, zone: beatZone };
+  }
+  return out;
+}
+
 export interface NextRunsOptions {
   /** Start after this instant (exclusive; it counts as the last run). Default: now. */
   after?: Date;
@@ -169,13 +187,6 @@ export function nextRuns(entryOrSchedule: EntryInput | Schedule, count: number, 
   const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
   checkSchedule(schedule);
   const zone = checkZone(options.tz ?? "UTC", "tz");
-  let last = (options.after ?? new Date()).getTime();
-  const out: Date[] = [];
-  while (out.length < count) {
-    const next = nextRunAfter(schedule, { ms: last, zone }, zone);
-    if (next === null) break;
-    out.push(new Date(next));
-    last = next;
-  }
-  return out;
+  const after = (options.after ?? new Date()).getTime();
+  return nextRunsFrom(schedule, { ms: after, zone }, count, zone).map((ms) => new Date(ms));
 }

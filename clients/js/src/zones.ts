@@ -163,3 +163,14 @@ export function addDays(year: number, month: number, day: number, days: number):
   d.setUTCDate(d.getUTCDate() + days);
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
+
+/** An instant as ISO 8601 with microseconds and the UTC offset `zone` has then: 2025-01-15T07:00:00.000000-05:00. */
+export function isoInZone(epochMs: number, zone: Zone): string {
+  const offset = offsetAt(zone, epochMs);
+  const w = utcWall(epochMs + offset * 1000);
+  const p = (n: number, width = 2) => String(n).padStart(width, "0");
+  const micro = Math.round(w.ms * 1000);
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  return `${p(w.year, 4)}-${p(w.month)}-${p(w.day)}T${p(w.hour)}:${p(w.minute)}:${p(w.second)}.${p(micro, 6)}${sign}${p(Math.floor(abs / 3600))}:${p(Math.floor((abs % 3600) / 60))}`;
+}
