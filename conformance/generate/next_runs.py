@@ -15,7 +15,8 @@ Every expected instant comes from running the real thing, never from our own mat
    `last_run_at = now = the previous run`, expressed in the beat's timezone as Celery's `app.now()` gives
    it. An rrule with no further occurrence (`remaining_estimate` is None) ends the list early.
 
-Run with the repository venv: `.venv/bin/python conformance/generate/next_runs.py`. Deterministic: fixed
+Run with the repository venv: `.venv/bin/python conformance/generate/next_runs.py [crontab|interval|rrule ...]`;
+`--check` writes nothing and exits 1 when a committed file differs from what it would write. Deterministic: fixed
 seeds, the tzdata package's zone database (see _celery_env), stable formatting; a second run rewrites
 the files byte for byte.
 """
@@ -32,7 +33,7 @@ from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import REPO, bind, celery_app, versions, write_json  # noqa: E402
+from _celery_env import REPO, bind, celery_app, finish, versions, write_json  # noqa: E402
 
 from celery.schedules import crontab, schedule as interval  # noqa: E402
 from dateutil import rrule as du  # noqa: E402
@@ -644,10 +645,11 @@ def generate(kind: str) -> int:
 
 
 def main() -> None:
-    kinds = sys.argv[1:] or list(KINDS)
+    kinds = [arg for arg in sys.argv[1:] if not arg.startswith("--")] or list(KINDS)
     for kind in kinds:
         count = generate(kind)
         print(f"{(OUT / f'{kind}.json').relative_to(REPO)}: {count} cases")
+    finish()
 
 
 if __name__ == "__main__":
