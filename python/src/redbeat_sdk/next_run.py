@@ -61,7 +61,7 @@ def next_run(schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, 
     elif kind == "interval":
         due = _interval_next(schedule, last)
     elif kind == "rrule":
-        due = _rrule(_freeze(schedule), _aware(now, tz) if "dtstart" not in schedule else None).after(last)
+        due = _rule_for(schedule, now, tz).after(last)
     else:
         raise ValidationError("__type__", f"unknown schedule type {kind!r}")
     return None if due is None else due.astimezone(tz)
@@ -75,9 +75,8 @@ def next_runs(schedule: Mapping[str, Any], count: int, last_run_at: datetime, no
     """
     if schedule.get("__type__") == "rrule":
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
-        last = _aware(last_run_at, tz)
-        rule = _rrule(_freeze(schedule), _aware(now, tz) if "dtstart" not in schedule else None)
-        return [due.astimezone(tz) for due in rule.xafter(last, count=count)] if count > 0 else []
+        runs = _rule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()
+        return [due.astimezone(tz) for due in runs]
     runs: list[datetime] = []
     last, clock = last_run_at, now
     while len(runs) < count:
@@ -226,9 +225,9 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 # rrule
 
 
-def _freeze(schedule: Mapping[str, Any]) -> str:
-    """A cache key for a decoded rule: the wire dict's canonical JSON."""
-    return json.dumps(schedule, sort_keys=True)
+def _rule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
+    # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
+    return _rrule(json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None)
 
 
 @lru_cache(maxsize=1024)
