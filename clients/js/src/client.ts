@@ -11,6 +11,7 @@ import { nextRunAfter, nextRuns as previewRuns, type NextRunsOptions } from "./s
 import { expectRaw, isCluster, Store, type RedisLike } from "./store.js";
 import type { Entry, EntryInput, Schedule } from "./types.js";
 import { checkZone } from "./zones.js";
+import { ZonedDate } from "./zoned-date.js";
 
 export interface ClientOptions {
   /** Key prefix P (default `redbeat:`); keys are P + name, P + ":schedule", ... */
@@ -81,7 +82,7 @@ class Pending {
       options: e.options ?? {},
       enabled: e.enabled ?? true,
       key: this.key,
-      lastRunAt: this.lastRun === null ? null : new Date(this.lastRun.ms),
+      lastRunAt: this.lastRun === null ? null : new ZonedDate(this.lastRun.ms, this.lastRun.zone),
       totalRunCount: this.totalRunCount,
       score: this.score,
     };

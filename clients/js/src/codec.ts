@@ -7,7 +7,8 @@ import type { Datetime } from "./generated/write-types.js";
 import { PyFloat, pyDumps } from "./pyjson.js";
 import type { Entry, EntryInput, Schedule } from "./types.js";
 import { validate } from "./validate.js";
-import { checkZone, fromWall, toWall, utcWall, type Zone } from "./zones.js";
+import { checkZone, daysInMonth, fromWall, toWall, utcWall, type Zone } from "./zones.js";
+import { ZonedDate } from "./zoned-date.js";
 import { expandCrontab } from "./crontab.js";
 import { checkRRuleSupported } from "./rrule.js";
 import { RedBeatError } from "./errors.js";
@@ -29,17 +30,42 @@ export function encodeDatetime(ms: number, zone: Zone = "UTC"): Datetime {
     hour: w.hour,
     minute: w.minute,
     second: w.second,
-    microsecond: Math.floor(w.ms * 1000),
+    microsecond: Math.min(999999, Math.round(w.ms * 1000)),
     timezone: typeof zone === "number" ? (new PyFloat(zone) as unknown as number) : zone,
   };
 }
 
 /** Reads an upstream datetime object (missing time fields are 0, a missing timezone is UTC). */
 export function decodeDatetime(d: Partial<Datetime>): ZonedInstant {
+  if (d === null || typeof d !== "object") throw new ValidationError("", "a datetime must be an object");
+  const known = new Set(["__type__", "year", "month", "day", "hour", "minute", "second", "microsecond", "timezone"]);
+  for (const k of Object.keys(d)) if (!known.has(k)) throw new ValidationError(k, "unknown datetime field (upstream crashes on it)");
+  const limits: Array<[keyof Datetime, number, number, boolean]> = [
+    ["year", 1, 9999, true],
+    ["month", 1, 12, true],
+    ["day", 1, 31, true],
+    ["hour", 0, 23, false],
+    ["minute", 0, 59, false],
+    ["second", 0, 59, false],
+    ["microsecond", 0, 999999, false],
+  ];
+  for (const [k, lo, hi, required] of limits) {
+    const v = d[k];
+    if (v === undefined && !required) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new ValidationError(k, `must be an integer in ${lo}..${hi}`);
+  }
+  if (d.day! > daysInMonth(d.year!, d.month!)) throw new ValidationError("day", `${d.year}-${d.month} has no day ${d.day}`);
+  if (d.timezone === null) throw new ValidationError("timezone", "must be an IANA zone name or an offset in seconds (null crashes upstream)");
   const zone: Zone = d.timezone === undefined ? "UTC" : checkZone(d.timezone);
   const micro = d.microsecond ?? 0;
   const wall = { year: d.year!, month: d.month!, day: d.day!, hour: d.hour ?? 0, minute: d.minute ?? 0, second: d.second ?? 0, ms: micro / 1000 };
   return { ms: fromWall(zone, wall, 0), zone };
+}
+
+/** A wire datetime as the Date this client hands out (zone and microseconds kept). */
+export function zonedDate(d: Partial<Datetime>): ZonedDate {
+  const z = decodeDatetime(d);
+  return new ZonedDate(z.ms, z.zone, d.microsecond ?? 0);
 }
 
 function isTyped(v: unknown, type: string): v is Record<string, unknown> {
@@ -50,6 +76,7 @@ function isTyped(v: unknown, type: string): v is Record<string, unknown> {
 function argsToWire(v: unknown, path: string): unknown {
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new ValidationError(path, "invalid Date");
+    if (v instanceof ZonedDate) return encodeDatetime(v.preciseTime, v.timezone);
     return encodeDatetime(v.getTime());
   }
   if (Array.isArray(v)) return v.map((x, i) => argsToWire(x, `${path}[${i}]`));
@@ -68,7 +95,7 @@ function argsToWire(v: unknown, path: string): unknown {
 
 /** Wire values to task arguments: upstream datetimes anywhere become Dates, as upstream's decoder does. */
 function argsFromWire(v: unknown): unknown {
-  if (isTyped(v, "datetime")) return new Date(decodeDatetime(v as Partial<Datetime>).ms);
+  if (isTyped(v, "datetime")) return zonedDate(v as Partial<Datetime>);
   if (Array.isArray(v)) return v.map(argsFromWire);
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
@@ -151,7 +178,8 @@ export function checkSchedule(s: Schedule): void {
 /** The `definition` JSON text upstream would write for this entry; throws ValidationError first. */
 export function encodeDefinition(entry: EntryInput): string {
   if (entry === null || typeof entry !== "object") throw new ValidationError("", "an entry must be an object");
-  const known = new Set(["name", "task", "schedule", "args", "kwargs", "options", "enabled"]);
+  // An Entry read back can be saved as is: its run state (key, lastRunAt, ...) is not definition.
+  const known = new Set(["name", "task", "schedule", "args", "kwargs", "options", "enabled", "key", "lastRunAt", "totalRunCount", "score"]);
   for (const k of Object.keys(entry)) if (!known.has(k)) throw new ValidationError(k, "unknown field (upstream beat crashes on fields it does not know)");
   const schedule = entry.schedule;
   if (schedule === null || typeof schedule !== "object") throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
@@ -178,6 +206,7 @@ export function encodeMeta(lastRunMs: number | null, totalRunCount?: number): st
 
 export interface DecodedMeta {
   lastRun: ZonedInstant | null;
+  lastRunAt?: ZonedDate | null;
   totalRunCount: number | undefined;
 }
 
@@ -204,7 +233,7 @@ export function decodeMeta(key: string, raw: string | null | undefined): Decoded
   const meta = parseJson(key, "meta", raw) as { last_run_at: Datetime | null; total_run_count?: number };
   readChecked(key, "Meta", meta);
   try {
-    return { lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at), totalRunCount: meta.total_run_count };
+    return { lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at), lastRunAt: meta.last_run_at === null ? null : zonedDate(meta.last_run_at), totalRunCount: meta.total_run_count };
   } catch (e) {
     if (e instanceof ValidationError) throw new CorruptEntry(key, `meta.last_run_at.${e.message}`);
     throw e;
@@ -263,7 +292,6 @@ export function decodeEntry(
   const meta = decodeMeta(key, rawMeta);
   // Definition-level last_run_at/total_run_count are constructor keywords that meta overrides;
   // upstream reads absent meta as {"last_run_at": null}, so only the count can survive from there.
-  const lastRun = meta.lastRun;
   const totalRunCount = meta.totalRunCount ?? (def.total_run_count as number | undefined) ?? 0;
   return {
     name: typeof def.name === "string" ? def.name : name,
@@ -274,7 +302,7 @@ export function decodeEntry(
     options: def.options ? (argsFromWire(def.options) as Record<string, unknown>) : {},
     enabled: def.enabled === undefined ? true : def.enabled === true,
     key,
-    lastRunAt: lastRun === null ? null : new Date(lastRun.ms),
+    lastRunAt: meta.lastRunAt ?? null,
     totalRunCount,
     score,
   };

@@ -33,3 +33,4 @@ export { expandCrontab, type CronField, type ExpandedCrontab } from "./crontab.j
 export { encodeDefinition, encodeMeta } from "./codec.js";
 export type { RedisLike } from "./store.js";
 export { PyFloat, pyDumps } from "./pyjson.js";
+export { ZonedDate } from "./zoned-date.js";

@@ -1,5 +1,6 @@
 /** The public entry types. Schedules are the wire objects themselves (generated from schema/). */
 import type { Crontab, Interval, RRule } from "./generated/write-types.js";
+import type { ZonedDate } from "./zoned-date.js";
 
 export type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.js";
 export type Schedule = Interval | Crontab | RRule;
@@ -11,7 +12,7 @@ export interface EntryInput {
   /** Celery task name. */
   task: string;
   schedule: Schedule;
-  /** Positional arguments (null: none). Dates are stored as upstream datetimes. */
+  /** Positional arguments (null: none). Dates are stored as upstream datetimes (a ZonedDate keeps its zone). */
   args?: unknown[] | null;
   kwargs?: Record<string, unknown>;
   /** apply_async options (queue, expires, priority, ...). */
@@ -30,8 +31,8 @@ export interface Entry {
   enabled: boolean;
   /** The Redis key of the entry hash. */
   key: string;
-  /** When beat last ran it (or when it was first saved); null = never run, due now. */
-  lastRunAt: Date | null;
+  /** When beat last ran it (or when it was first saved), in the zone it was stored in; null = never run, due now. */
+  lastRunAt: ZonedDate | null;
   totalRunCount: number;
   /** Its score in the schedule sorted set (epoch seconds of the next due time, -1 = no further run); null if not a member. */
   score: number | null;

@@ -53,8 +53,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     assert.equal(got.meta, META_T0);
     assert.equal(got.score, T0s + 5);
     assert.deepEqual(
-      { lastRunAt: saved.lastRunAt, totalRunCount: saved.totalRunCount, score: saved.score, key: saved.key },
-      { lastRunAt: T0, totalRunCount: 0, score: T0s + 5, key: "redbeat:every-5" },
+      { lastRunAt: saved.lastRunAt?.toISOString(), zone: saved.lastRunAt?.timezone, totalRunCount: saved.totalRunCount, score: saved.score, key: saved.key },
+      { lastRunAt: T0.toISOString(), zone: "UTC", totalRunCount: 0, score: T0s + 5, key: "redbeat:every-5" },
     );
   });
 
@@ -86,7 +86,7 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     assert.equal(e.totalRunCount, 7);
     assert.equal(e.score, T0s + 3600);
     assert.equal(e.enabled, true);
-    assert.deepEqual(e.kwargs, { when: new Date("2025-02-01T00:00:00Z") });
+    assert.equal((e.kwargs.when as Date).toISOString(), "2025-02-01T00:00:00.000Z");
     assert.equal(e.schedule.__type__, "rrule");
   });
 
@@ -232,6 +232,19 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     const dtv = await client.get("dtv");
     assert.equal(dtv.lastRunAt?.toISOString(), "2025-01-15T11:59:00.000Z"); // 12:59 at +3600 s
     assert.equal(dtv.schedule.__type__ === "interval" && dtv.schedule.every, 5);
+  });
+
+  test("datetimes keep the zone and microseconds they were stored with through get and save", async () => {
+    const when = '{"__type__": "datetime", "year": 2025, "month": 2, "day": 1, "hour": 8, "minute": 30, "second": 0, "microsecond": 123456, "timezone": "America/New_York"}';
+    const fixed = '{"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 6, "minute": 59, "second": 30, "microsecond": 0, "timezone": -18000.0}';
+    const def = `{"name": "z", "task": "t", "args": [${fixed}], "kwargs": {"when": ${when}}, "options": {}, "schedule": {"__type__": "interval", "every": 60.0, "relative": false}, "enabled": true}`;
+    await redis.hSet("redbeat:z", { definition: def, meta: `{"last_run_at": ${when}}` });
+    const e = await client.get("z");
+    assert.equal(e.lastRunAt?.timezone, "America/New_York");
+    assert.equal(e.lastRunAt?.microsecond, 123456);
+    assert.equal(e.lastRunAt?.toISOString(), "2025-02-01T13:30:00.123Z");
+    await client.save(e);
+    assert.equal(await redis.hGet("redbeat:z", "definition"), def);
   });
 
   test("a concurrent meta change is detected and the save re-scored", async () => {
