@@ -144,6 +144,12 @@ export class RedBeatClient {
     return this.clock();
   }
 
+  /** Now in epoch ms; a ZonedDate clock also gives its microseconds (as the fraction). */
+  private nowMs(): number {
+    const d = this.clock();
+    return d instanceof ZonedDate ? d.preciseTime : d.getTime();
+  }
+
   /** The score our clients write (schema/README.md "Scores"): never run = now, else the next due time or -1. */
   scoreFor(schedule: Schedule, last: ZonedInstant | null, nowMs: number): number {
     if (last === null) return epochSeconds(nowMs);
@@ -169,7 +175,7 @@ export class RedBeatClient {
    * encoded before anything is sent, so one bad entry writes nothing.
    */
   async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
-    const nowMs = this.now().getTime();
+    const nowMs = this.nowMs();
     const newMeta = encodeMeta(nowMs); // every first save records the same now
     const pending = [...entries].map((e) => this.pending(e, nowMs, newMeta));
     for (let start = 0; start < pending.length; start += this.batchSize) {
@@ -209,7 +215,7 @@ export class RedBeatClient {
     const key = this.keys.entry(name);
     const raw = await this.store.read(key, this.keys.schedule);
     if (!raw.definition) throw new EntryNotFound(name, key);
-    return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.now().getTime());
+    return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
   }
 
   /**
@@ -223,7 +229,7 @@ export class RedBeatClient {
       const members = await this.store.schedulePage(this.keys.schedule, start, start + this.batchSize - 1);
       if (!members.length) return;
       const rows = await Promise.all(members.map((m) => this.store.read(m.key, this.keys.schedule)));
-      const nowMs = this.now().getTime();
+      const nowMs = this.nowMs();
       for (let i = 0; i < members.length; i++) {
         const { key, score } = members[i];
         if (seen.has(key)) continue; // a member re-scored during the walk can show up twice
@@ -269,7 +275,7 @@ export class RedBeatClient {
       const newDefinition = setTopLevelMember(raw.definition, "enabled", enabled ? "true" : "false", key);
       let score: number | undefined;
       if (enabled) {
-        const nowMs = this.now().getTime();
+        const nowMs = this.nowMs();
         const entry = decodeEntry(key, name, raw.definition, raw.meta, raw.score, nowMs);
         score = this.scoreFor(entry.schedule, decodeMeta(key, raw.meta).lastRun, nowMs);
       }
@@ -300,7 +306,7 @@ export class RedBeatClient {
         definition: { mode: "present" },
         meta: expectRaw(raw.meta),
         newMeta: encodeMeta(null, total),
-        score: epochSeconds(this.now().getTime()),
+        score: epochSeconds(this.nowMs()),
       });
       if (written) return;
     }

@@ -73,7 +73,7 @@ function isTyped(v: unknown, type: string): v is Record<string, unknown> {
 }
 
 /** Task arguments to wire values: a Date becomes an upstream (UTC) datetime. */
-function argsToWire(v: unknown, path: string): unknown {
+export function argsToWire(v: unknown, path: string): unknown {
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new ValidationError(path, "invalid Date");
     if (v instanceof ZonedDate) return encodeDatetime(v.preciseTime, v.timezone);
@@ -106,7 +106,7 @@ function argsFromWire(v: unknown): unknown {
 }
 
 /** The schedule object with upstream's key order and float markers. */
-function scheduleToWire(s: Schedule): Record<string, unknown> {
+export function scheduleToWire(s: Schedule): Record<string, unknown> {
   switch (s.__type__) {
     case "interval":
       return { __type__: "interval", every: new PyFloat(s.every), relative: s.relative };
@@ -156,6 +156,29 @@ function plain(v: unknown): unknown {
   return v;
 }
 
+function checkRange(name: string, v: unknown, lo: number, hi: number, zeroOk: boolean): void {
+  if (v === null || v === undefined) return;
+  const items = Array.isArray(v) ? v : [v];
+  items.forEach((x, i) => {
+    const path = Array.isArray(v) ? `schedule.${name}[${i}]` : `schedule.${name}`;
+    if (!Number.isInteger(x) || x < lo || x > hi || (!zeroOk && x === 0)) {
+      throw new ValidationError(path, `must be an integer in ${lo}..${hi}${zeroOk ? "" : ", not 0"} (python-dateutil refuses it)`);
+    }
+  });
+}
+
+/** The value ranges python-dateutil enforces (or would loop forever on): beat crashes on a rule outside them. */
+function checkRRuleValues(r: Extract<Schedule, { __type__: "rrule" }>): void {
+  checkRange("bysetpos", r.bysetpos, -366, 366, false);
+  checkRange("bymonth", r.bymonth, 1, 12, true);
+  checkRange("bymonthday", r.bymonthday, -31, 31, false);
+  checkRange("byyearday", r.byyearday, -366, 366, false);
+  checkRange("byweekno", r.byweekno, -53, 53, false);
+  checkRange("byhour", r.byhour, 0, 23, true);
+  checkRange("byminute", r.byminute, 0, 59, true);
+  checkRange("bysecond", r.bysecond, 0, 59, true);
+}
+
 /** Checks what the schema cannot say: crontab values Celery accepts, rrules this client evaluates. */
 export function checkSchedule(s: Schedule): void {
   if (s.__type__ === "crontab") {
@@ -166,6 +189,7 @@ export function checkSchedule(s: Schedule): void {
       throw e;
     }
   } else if (s.__type__ === "rrule") {
+    checkRRuleValues(s);
     try {
       checkRRuleSupported(s);
     } catch (e) {
@@ -272,6 +296,10 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
       for (const k of ["wkst", "count", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond"]) {
         if (r[k] === undefined) r[k] = null;
       }
+      // A weekday's `n` (FR(+1)) is read by upstream but never written: its encoder drops it, so does this reader.
+      const dropN = (w: unknown) => (isTyped(w, "weekday") ? { __type__: "weekday", wkday: w.wkday } : w);
+      r.wkst = dropN(r.wkst);
+      r.byweekday = Array.isArray(r.byweekday) ? r.byweekday.map(dropN) : dropN(r.byweekday);
       if (r.until !== undefined && r.until_tz === undefined) r.until_tz = 0;
       return r as unknown as Schedule;
     }

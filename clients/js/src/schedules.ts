@@ -83,15 +83,6 @@ function weekdayToWire(w: RRuleWeekday, path: string): number | Weekday {
   return w;
 }
 
-function checkRange(name: string, v: IntOrList | undefined, lo: number, hi: number, zeroOk: boolean): void {
-  if (v === null || v === undefined) return;
-  const items = Array.isArray(v) ? v : [v];
-  items.forEach((x, i) => {
-    const path = Array.isArray(v) ? `${name}[${i}]` : name;
-    if (!Number.isInteger(x) || x < lo || x > hi || (!zeroOk && x === 0)) throw new ValidationError(path, `must be an integer in ${lo}..${hi}${zeroOk ? "" : ", not 0"}`);
-  });
-}
-
 /** A RedBeat rrule (python-dateutil semantics). */
 export function rrule(options: RRuleOptions): RRule {
   const freq = typeof options.freq === "string" ? Frequency[options.freq.toUpperCase() as FrequencyName] : options.freq;
@@ -100,14 +91,6 @@ export function rrule(options: RRuleOptions): RRule {
   const dtstart = options.dtstart ?? new Date();
   if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime())) throw new ValidationError("dtstart", "must be a valid Date");
   const offsetMinutes = (d: Date) => offsetAt(zone, d.getTime()) / 60;
-  checkRange("bysetpos", options.bysetpos, -366, 366, false);
-  checkRange("bymonth", options.bymonth, 1, 12, true);
-  checkRange("bymonthday", options.bymonthday, -31, 31, false);
-  checkRange("byyearday", options.byyearday, -366, 366, false);
-  checkRange("byweekno", options.byweekno, -53, 53, false);
-  checkRange("byhour", options.byhour, 0, 23, true);
-  checkRange("byminute", options.byminute, 0, 59, true);
-  checkRange("bysecond", options.bysecond, 0, 59, true);
   const byweekday = options.byweekday ?? null;
   const r: RRule = {
     __type__: "rrule",
@@ -133,7 +116,13 @@ export function rrule(options: RRuleOptions): RRule {
     r.until = Math.floor(options.until.getTime() / 1000);
     r.until_tz = offsetMinutes(options.until);
   }
-  checkSchedule(r);
+  try {
+    checkSchedule(r);
+  } catch (e) {
+    // Name the builder's option, not the entry field.
+    if (e instanceof ValidationError && e.path.startsWith("schedule.")) throw new ValidationError(e.path.slice("schedule.".length), e.reason);
+    throw e;
+  }
   return r;
 }
 

@@ -53,7 +53,7 @@ function describe(e: ErrorObject): { path: string; reason: string } {
     case "dependentRequired":
       return { path: join(path, String(e.params.missingProperty)), reason: `is required when ${e.params.property} is set` };
     case "discriminator":
-      return { path: join(path, "__type__"), reason: "must be one of interval, crontab, rrule" };
+      return { path, reason: `unknown schedule type ${JSON.stringify(e.params.tag ?? "")}: must be interval, crontab or rrule (upstream has no other encoding)` };
     case "const":
       return { path, reason: `must be ${JSON.stringify(e.params.allowedValue)}` };
     default:
