@@ -333,34 +333,34 @@ export const writeSchema: Record<string, unknown> = {
           ]
         },
         "bysetpos": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleSetPos"
         },
         "bymonth": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMonths"
         },
         "bymonthday": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMonthDays"
         },
         "byyearday": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleYearDays"
         },
         "byeaster": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleEasterOffsets"
         },
         "byweekno": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleWeekNumbers"
         },
         "byweekday": {
           "$ref": "#/$defs/RRuleWeekdays"
         },
         "byhour": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleHours"
         },
         "byminute": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMinutes"
         },
         "bysecond": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleSeconds"
         },
         "dtstart": {
           "type": "integer"
@@ -403,23 +403,6 @@ export const writeSchema: Record<string, unknown> = {
         ]
       },
       "additionalProperties": false
-    },
-    "RRuleIntList": {
-      "title": "RRuleIntList",
-      "anyOf": [
-        {
-          "type": "null"
-        },
-        {
-          "type": "integer"
-        },
-        {
-          "type": "array",
-          "items": {
-            "type": "integer"
-          }
-        }
-      ]
     },
     "RRuleWeekdays": {
       "title": "RRuleWeekdays",
@@ -545,6 +528,195 @@ export const writeSchema: Record<string, unknown> = {
           "type": "number",
           "exclusiveMinimum": -86400,
           "exclusiveMaximum": 86400
+        }
+      ]
+    },
+    "RRuleSetPos": {
+      "title": "RRuleSetPos",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleMonths": {
+      "title": "RRuleMonths",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 12
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 12
+          }
+        }
+      ]
+    },
+    "RRuleMonthDays": {
+      "title": "RRuleMonthDays",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -31,
+          "maximum": 31
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -31,
+            "maximum": 31
+          }
+        }
+      ]
+    },
+    "RRuleYearDays": {
+      "title": "RRuleYearDays",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleEasterOffsets": {
+      "title": "RRuleEasterOffsets",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleWeekNumbers": {
+      "title": "RRuleWeekNumbers",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -53,
+          "maximum": 53
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -53,
+            "maximum": 53
+          }
+        }
+      ]
+    },
+    "RRuleHours": {
+      "title": "RRuleHours",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 23
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 23
+          }
+        }
+      ]
+    },
+    "RRuleMinutes": {
+      "title": "RRuleMinutes",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 59
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 59
+          }
+        }
+      ]
+    },
+    "RRuleSeconds": {
+      "title": "RRuleSeconds",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 59
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 59
+          }
         }
       ]
     }
@@ -919,34 +1091,34 @@ export const readSchema: Record<string, unknown> = {
           ]
         },
         "bysetpos": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleSetPos"
         },
         "bymonth": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMonths"
         },
         "bymonthday": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMonthDays"
         },
         "byyearday": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleYearDays"
         },
         "byeaster": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleEasterOffsets"
         },
         "byweekno": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleWeekNumbers"
         },
         "byweekday": {
           "$ref": "#/$defs/RRuleWeekdays"
         },
         "byhour": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleHours"
         },
         "byminute": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleMinutes"
         },
         "bysecond": {
-          "$ref": "#/$defs/RRuleIntList"
+          "$ref": "#/$defs/RRuleSeconds"
         },
         "dtstart": {
           "type": "number",
@@ -971,23 +1143,6 @@ export const readSchema: Record<string, unknown> = {
         "freq"
       ],
       "additionalProperties": false
-    },
-    "RRuleIntList": {
-      "title": "RRuleIntList",
-      "anyOf": [
-        {
-          "type": "null"
-        },
-        {
-          "type": "integer"
-        },
-        {
-          "type": "array",
-          "items": {
-            "type": "integer"
-          }
-        }
-      ]
     },
     "RRuleWeekdays": {
       "title": "RRuleWeekdays",
@@ -1115,6 +1270,195 @@ export const readSchema: Record<string, unknown> = {
           "type": "number",
           "exclusiveMinimum": -86400,
           "exclusiveMaximum": 86400
+        }
+      ]
+    },
+    "RRuleSetPos": {
+      "title": "RRuleSetPos",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleMonths": {
+      "title": "RRuleMonths",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 12
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 12
+          }
+        }
+      ]
+    },
+    "RRuleMonthDays": {
+      "title": "RRuleMonthDays",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -31,
+          "maximum": 31
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -31,
+            "maximum": 31
+          }
+        }
+      ]
+    },
+    "RRuleYearDays": {
+      "title": "RRuleYearDays",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleEasterOffsets": {
+      "title": "RRuleEasterOffsets",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -366,
+          "maximum": 366
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -366,
+            "maximum": 366
+          }
+        }
+      ]
+    },
+    "RRuleWeekNumbers": {
+      "title": "RRuleWeekNumbers",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": -53,
+          "maximum": 53
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": -53,
+            "maximum": 53
+          }
+        }
+      ]
+    },
+    "RRuleHours": {
+      "title": "RRuleHours",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 23
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 23
+          }
+        }
+      ]
+    },
+    "RRuleMinutes": {
+      "title": "RRuleMinutes",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 59
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 59
+          }
+        }
+      ]
+    },
+    "RRuleSeconds": {
+      "title": "RRuleSeconds",
+      "anyOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 59
+        },
+        {
+          "type": "array",
+          "items": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 59
+          }
         }
       ]
     }

@@ -41,14 +41,54 @@ export type CrontabMonthOfYear = string | number | [number, ...number[]];
 export type WeekdayNumber = number;
 /**
  * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
- * via the `definition` "RRuleIntList".
+ * via the `definition` "RRuleSetPos".
  */
-export type RRuleIntList = null | number | number[];
+export type RRuleSetPos = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleMonths".
+ */
+export type RRuleMonths = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleMonthDays".
+ */
+export type RRuleMonthDays = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleYearDays".
+ */
+export type RRuleYearDays = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleEasterOffsets".
+ */
+export type RRuleEasterOffsets = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleWeekNumbers".
+ */
+export type RRuleWeekNumbers = null | number | number[];
 /**
  * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
  * via the `definition` "RRuleWeekdays".
  */
 export type RRuleWeekdays = null | WeekdayNumber | Weekday | (WeekdayNumber | Weekday)[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleHours".
+ */
+export type RRuleHours = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleMinutes".
+ */
+export type RRuleMinutes = null | number | number[];
+/**
+ * This interface was referenced by `RedBeatEntryWrite`'s JSON-Schema
+ * via the `definition` "RRuleSeconds".
+ */
+export type RRuleSeconds = null | number | number[];
 /**
  * An IANA zone name ("UTC" included), or a fixed UTC offset in seconds.
  *
@@ -144,16 +184,16 @@ export interface RRule {
   interval: number;
   wkst: null | WeekdayNumber | Weekday;
   count: null | number;
-  bysetpos: RRuleIntList;
-  bymonth: RRuleIntList;
-  bymonthday: RRuleIntList;
-  byyearday: RRuleIntList;
-  byeaster: RRuleIntList;
-  byweekno: RRuleIntList;
+  bysetpos: RRuleSetPos;
+  bymonth: RRuleMonths;
+  bymonthday: RRuleMonthDays;
+  byyearday: RRuleYearDays;
+  byeaster: RRuleEasterOffsets;
+  byweekno: RRuleWeekNumbers;
   byweekday: RRuleWeekdays;
-  byhour: RRuleIntList;
-  byminute: RRuleIntList;
-  bysecond: RRuleIntList;
+  byhour: RRuleHours;
+  byminute: RRuleMinutes;
+  bysecond: RRuleSeconds;
   dtstart: number;
   dtstart_tz: number;
   until?: number;
