@@ -182,11 +182,9 @@ function preview(c: Json): Json {
     checkSchedule(schedule);
     const zone = checkZone(c.timezone);
     const nowMs = parseInstant(c.now);
-    // Never run: due now; each later run follows from the previous one.
-    const runs =
-      c.last_run_at === null
-        ? [nowMs, ...nextRunsFrom(schedule, { ms: nowMs, zone }, c.count - 1, zone)]
-        : nextRunsFrom(schedule, decodeDatetime(c.last_run_at), c.count, zone);
+    // Never run: the runs after now (as the Python SDK previews them).
+    const last = c.last_run_at === null ? { ms: nowMs, zone } : decodeDatetime(c.last_run_at);
+    const runs = nextRunsFrom(schedule, last, c.count, zone);
     return { id: c.id, next_runs: runs.slice(0, c.count).map((ms) => isoInZone(ms, zone)) };
   } catch (e) {
     return { id: c.id, error: classify(e) };

@@ -313,8 +313,11 @@ export class RedBeatClient {
     throw new ConcurrentModification(key);
   }
 
-  /** The next `count` runs of an entry or schedule; `tz` defaults to this client's beat timezone, `after` to now. */
-  nextRuns(entryOrSchedule: EntryInput | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
-    return previewRuns(entryOrSchedule, count, { after: options.after ?? this.now(), tz: options.tz ?? this.timezone });
+  /**
+   * The next `count` runs of an entry or schedule, in this client's beat timezone: after `after`,
+   * else an entry's last run, else now (this client's clock).
+   */
+  nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+    return previewRuns(entryOrSchedule, count, { ...options, now: options.now ?? this.now(), tz: options.tz ?? this.timezone });
   }
 }

@@ -93,13 +93,20 @@ export function argsToWire(v: unknown, path: string): unknown {
   return v;
 }
 
-/** Wire values to task arguments: upstream datetimes anywhere become Dates, as upstream's decoder does. */
-function argsFromWire(v: unknown): unknown {
-  if (isTyped(v, "datetime")) return zonedDate(v as Partial<Datetime>);
-  if (Array.isArray(v)) return v.map(argsFromWire);
+/** Wire values to task arguments: upstream datetimes anywhere become ZonedDates, as upstream's decoder does. */
+function argsFromWire(v: unknown, path = ""): unknown {
+  if (isTyped(v, "datetime")) {
+    try {
+      return zonedDate(v as Partial<Datetime>);
+    } catch (e) {
+      if (e instanceof ValidationError && path) throw e.at(path);
+      throw e;
+    }
+  }
+  if (Array.isArray(v)) return v.map((x, i) => argsFromWire(x, `${path}[${i}]`));
   if (v !== null && typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = argsFromWire(x);
+    for (const [k, x] of Object.entries(v)) out[k] = argsFromWire(x, path ? `${path}.${k}` : k);
     return out;
   }
   return v;
@@ -242,13 +249,18 @@ function parseJson(key: string, field: string, text: string): unknown {
   }
 }
 
-function readChecked(key: string, part: "Definition" | "Meta", value: unknown): void {
+/** Runs `fn`, turning a ValidationError about a stored field into a CorruptEntry naming it. */
+function stored<T>(key: string, field: string, fn: () => T): T {
   try {
-    validate("read", part, value);
+    return fn();
   } catch (e) {
-    if (e instanceof ValidationError) throw new CorruptEntry(key, `${part === "Definition" ? "definition" : "meta"}: ${e.at(part.toLowerCase()).message.replace(/^\w+\./, "")}`);
+    if (e instanceof ValidationError) throw new CorruptEntry(key, `${e.at(field).message}`);
     throw e;
   }
+}
+
+function readChecked(key: string, part: "Definition" | "Meta", value: unknown): void {
+  stored(key, part.toLowerCase(), () => validate("read", part, value));
 }
 
 /** Reads the `meta` field; absent or empty means never run. */
@@ -256,12 +268,11 @@ export function decodeMeta(key: string, raw: string | null | undefined): Decoded
   if (raw === null || raw === undefined || raw === "") return { lastRun: null, totalRunCount: undefined };
   const meta = parseJson(key, "meta", raw) as { last_run_at: Datetime | null; total_run_count?: number };
   readChecked(key, "Meta", meta);
-  try {
-    return { lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at), lastRunAt: meta.last_run_at === null ? null : zonedDate(meta.last_run_at), totalRunCount: meta.total_run_count };
-  } catch (e) {
-    if (e instanceof ValidationError) throw new CorruptEntry(key, `meta.last_run_at.${e.message}`);
-    throw e;
-  }
+  return stored(key, "meta.last_run_at", () => ({
+    lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at),
+    lastRunAt: meta.last_run_at === null ? null : zonedDate(meta.last_run_at),
+    totalRunCount: meta.total_run_count,
+  }));
 }
 
 const FREQS = ["YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY"];
@@ -325,9 +336,9 @@ export function decodeEntry(
     name: typeof def.name === "string" ? def.name : name,
     task: def.task as string,
     schedule: scheduleFromWire(key, def.schedule, nowMs),
-    args: def.args === undefined || def.args === null ? null : (argsFromWire(def.args) as unknown[]),
-    kwargs: def.kwargs ? (argsFromWire(def.kwargs) as Record<string, unknown>) : {},
-    options: def.options ? (argsFromWire(def.options) as Record<string, unknown>) : {},
+    args: def.args === undefined || def.args === null ? null : stored(key, "definition", () => argsFromWire(def.args, "args") as unknown[]),
+    kwargs: def.kwargs ? stored(key, "definition", () => argsFromWire(def.kwargs, "kwargs") as Record<string, unknown>) : {},
+    options: def.options ? stored(key, "definition", () => argsFromWire(def.options, "options") as Record<string, unknown>) : {},
     enabled: def.enabled === undefined ? true : def.enabled === true,
     key,
     lastRunAt: meta.lastRunAt ?? null,

@@ -8,7 +8,8 @@ import { checkSchedule, type ZonedInstant } from "./codec.js";
 import { crontabNextRun, expandCrontab, type CronField } from "./crontab.js";
 import { intervalNextRun } from "./interval.js";
 import { rruleNextRun, rruleNextRuns } from "./rrule.js";
-import type { EntryInput, Schedule } from "./types.js";
+import type { Entry, EntryInput, Schedule } from "./types.js";
+import { ZonedDate } from "./zoned-date.js";
 import { checkZone, offsetAt, type Zone } from "./zones.js";
 
 /** Run every `every` seconds after the last run; `relative` rounds the due time to the period's resolution. */
@@ -161,10 +162,17 @@ export function nextRunsFrom(schedule: Schedule, last: ZonedInstant, count: numb
 }
 
 export interface NextRunsOptions {
-  /** Start after this instant (exclusive; it counts as the last run). Default: now. */
+  /** The last run: runs come strictly after it. Default: an entry's `lastRunAt`, else now. */
   after?: Date;
   /** The beat's Celery timezone (crontab fields are matched there). Default UTC. */
   tz?: string;
+  /** "Now", when `after` is not given and there is no last run. Default: the system clock. */
+  now?: Date;
+}
+
+/** A Date as an instant with its zone: a ZonedDate keeps the zone it was stored in, others count as `zone`. */
+function zoned(d: Date, zone: Zone): ZonedInstant {
+  return d instanceof ZonedDate ? { ms: d.preciseTime, zone: d.timezone } : { ms: d.getTime(), zone };
 }
 
 /**
@@ -172,10 +180,11 @@ export interface NextRunsOptions {
  * exactly on time: every run is computed from the previous one. Fewer than `count` when an rrule
  * runs out.
  */
-export function nextRuns(entryOrSchedule: EntryInput | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+export function nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
   const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
   checkSchedule(schedule);
   const zone = checkZone(options.tz ?? "UTC", "tz");
-  const after = (options.after ?? new Date()).getTime();
-  return nextRunsFrom(schedule, { ms: after, zone }, count, zone).map((ms) => new Date(ms));
+  const stored = "lastRunAt" in entryOrSchedule ? entryOrSchedule.lastRunAt : null;
+  const after = options.after ?? stored ?? options.now ?? new Date();
+  return nextRunsFrom(schedule, zoned(after, zone), count, zone).map((ms) => new ZonedDate(ms, zone));
 }

@@ -1,7 +1,7 @@
 /** Next-run semantics: Celery 5.7 interval and crontab, dateutil rrule (cases observed with Celery 5.7.0). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { crontab, interval, nextRuns, rrule, ValidationError } from "../src/index.js";
+import { crontab, interval, nextRuns, rrule, UnsupportedScheduleError, ValidationError, ZonedDate } from "../src/index.js";
 import { fromWall, toWall } from "../src/zones.js";
 import { intervalNextRun } from "../src/interval.js";
 
@@ -87,4 +87,21 @@ test("zones resolve wall clocks like Python's zoneinfo (fold)", () => {
   assert.equal(new Date(fromWall(ny, w("2026-11-01T01:30"), 1)).toISOString(), "2026-11-01T06:30:00.000Z"); // overlap, second
   assert.deepEqual(toWall(ny, Date.parse("2026-11-01T06:30:00Z")), w("2026-11-01T01:30"));
   assert.equal(new Date(fromWall(-18000, w("2025-01-15T07:00"))).toISOString(), "2025-01-15T12:00:00.000Z");
+});
+
+test("rrule: several byeaster offsets are a union; with bysetpos they are refused as unsupported", () => {
+  const dtstart = new Date("2025-01-01T10:00:00Z");
+  const easter = rrule({ freq: "YEARLY", dtstart, byeaster: [0, 1] });
+  assert.deepEqual(iso(nextRuns(easter, 3, { after: dtstart })), ["2025-04-20T10:00:00Z", "2025-04-21T10:00:00Z", "2026-04-05T10:00:00Z"]);
+  const counted = rrule({ freq: "YEARLY", dtstart, byeaster: [1, 0], count: 3 });
+  assert.deepEqual(iso(nextRuns(counted, 5, { after: dtstart })), ["2025-04-20T10:00:00Z", "2025-04-21T10:00:00Z", "2026-04-05T10:00:00Z"]);
+  assert.throws(() => rrule({ freq: "YEARLY", dtstart, byeaster: [0, 1], bysetpos: 1 }), UnsupportedScheduleError);
+});
+
+test("an entry previews from its stored last run, in the zone it was stored in", () => {
+  const lastRunAt = new ZonedDate(Date.parse("2025-01-15T07:20:00Z"), "Asia/Kolkata");
+  const entry = { name: "e", task: "t", schedule: interval(3600, { relative: true }), lastRunAt };
+  // 12:50 Kolkata + 1 h rounds to 13:00 Kolkata = 07:30Z; later runs are in the beat zone (UTC).
+  assert.deepEqual(iso(nextRuns(entry as never, 2)), ["2025-01-15T07:30:00Z", "2025-01-15T08:00:00Z"]);
+  assert.deepEqual(iso(nextRuns(interval(60), 1, { now: new Date("2025-01-15T00:00:00Z") })), ["2025-01-15T00:01:00Z"]);
 });
