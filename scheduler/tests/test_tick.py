@@ -1,6 +1,7 @@
 """Tick by tick with a frozen app.now(): every schedule kind fires at the right tick, and only then."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -173,3 +174,25 @@ def test_two_schedulers_one_lock_only_the_leader_sends(sdk, make_scheduler, cloc
     b.tick()
     a.tick()
     assert len(broker.sent()) == 2 and a.stats.sent == 2 and b.stats.sent == 0
+
+
+def test_a_run_in_a_repeated_dst_hour_is_not_repeated_every_tick(sdk, make_app, make_scheduler, clock, broker, r):
+    """New York falls back on 2026-11-01: 01:00-02:00 runs twice. After a run at 01:30 EST (the second
+    pass), Celery's crontab arithmetic answers 01:45 EDT, an hour in the past, and its beat would fire
+    on every tick until 02:00. The next run is 01:45 EST."""
+    new_york, utc = ZoneInfo("America/New_York"), ZoneInfo("UTC")
+    sdk.timezone = new_york
+    clock.set(datetime(2026, 11, 1, 6, 20, tzinfo=utc))  # 01:20 EST, second pass
+    sdk.save(Entry("quarter", "tasks.q", Crontab(minute="*/15")))
+    beat = make_scheduler(make_app(timezone="America/New_York"))
+    sent_at = []
+    for minute in range(20, 60):
+        clock.set(datetime(2026, 11, 1, 6, minute, 1, tzinfo=utc))
+        beat.tick()
+        beat.tick()
+        if len(broker.sent()) > len(sent_at):
+            sent_at.append(minute)
+    assert sent_at == [30, 45] and len(broker.sent()) == 2  # 01:30 and 01:45 EST, each once
+    stored = json.loads(r.hget("redbeat:quarter", "meta"))["last_run_at"]
+    # the wire has no fold: inside the repeated hour the stamp carries its fixed offset (EST, -5 h)
+    assert (stored["hour"], stored["minute"], stored["timezone"]) == (1, 45, -18000.0)

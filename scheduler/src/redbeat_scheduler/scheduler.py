@@ -73,9 +73,12 @@ class RedBeatScheduler(Scheduler):
     def __init__(self, app, lock_key=_MISSING, lock_timeout=None, **kwargs):
         self._static_specs: dict = {}
         self._static_names: set[str] = set()
+        self._static_config = StaticConfig()
+        self._statics_configured = False  # a lazy instance never read beat_schedule: it must not sync
         super().__init__(app, **kwargs)  # runs setup_schedule() unless lazy; talks to no server
         self.settings = RedBeatSettings.from_app(app, max_interval=self.max_interval, lock_key=lock_key,
                                                  lock_timeout=lock_timeout)
+        self.layout = KeyLayout(self.settings.key_prefix)
         self.stats = Stats()
         self.leading = False
         self._standing_by = False
@@ -96,10 +99,6 @@ class RedBeatScheduler(Scheduler):
     @property
     def lock_timeout(self) -> float:
         return self.settings.lock_timeout
-
-    @property
-    def layout(self) -> KeyLayout:
-        return KeyLayout(self.settings.key_prefix)
 
     # wiring (lazy: `celery beat` builds a lazy instance just to print its banner)
 
@@ -137,6 +136,7 @@ class RedBeatScheduler(Scheduler):
         self._static_specs.update(beat_schedule)
         self._static_names = {str(name) for name in beat_schedule}
         self._static_config = StaticConfig.build(self._static_specs)
+        self._statics_configured = True
         self._resync = True
 
     def update_from_dict(self, dict_):
@@ -145,6 +145,9 @@ class RedBeatScheduler(Scheduler):
         self._resync = True
 
     def _sync_statics(self, now: datetime) -> None:
+        if not self._statics_configured:
+            self._resync = False
+            return
         written = sync_statics(self.store, self._static_config, now, self.app.timezone, self._static_names)
         self._resync = False
         if written:
@@ -216,7 +219,7 @@ class RedBeatScheduler(Scheduler):
         for raw in store.load([key for key, _ in candidates.due]):
             due = self._handle(raw, scores[raw.key], now, rescores)
             if due is not None:
-                wake.append((due - now).total_seconds())
+                wake.append(due.timestamp() - now.timestamp())
         if rescores and store.rescore(rescores) < 0:
             raise LockLost()
         if candidates.more_due:
@@ -264,7 +267,7 @@ class RedBeatScheduler(Scheduler):
 
     def _fire(self, raw: RawEntry, entry, verdict: decisions.Fire, now: datetime) -> datetime | None:
         total = entry.total_run_count + 1
-        result = self.store.advance(raw, codec.encode_meta(now, total), verdict.score)
+        result = self.store.advance(raw, codec.encode_meta(decisions.run_stamp(now), total), verdict.score)
         if result == LOCK_NOT_HELD:
             raise LockLost()
         if result == HASH_GONE:
