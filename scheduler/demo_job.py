@@ -95,8 +95,8 @@ def run(redis_url: str, seconds: float) -> int:
 
     def worker_line(line):
         if "DEMO-RAN" in line:
-            ran.append(line)
-            print("  worker ran:", line.split("DEMO-RAN", 1)[1].strip(), flush=True)
+            ran.append(line.split("DEMO-RAN", 1)[1].strip())
+            print("  worker ran:", ran[-1], flush=True)
         elif "ERROR" in line or "Traceback" in line:
             print("  worker:", line, flush=True)
 
@@ -104,7 +104,7 @@ def run(redis_url: str, seconds: float) -> int:
         if "Sending due task" in line:
             sent[0] += 1
         if any(word in line for word in ("took the lock", "synced", "ERROR", "WARNING", "Traceback")):
-            print("  beat:", line.split("] ", 1)[-1], flush=True)
+            print("  beat:", line.split("] ", 1)[-1].removeprefix("beat: "), flush=True)
 
     threads = [threading.Thread(target=pump, args=(worker, "worker", worker_line), daemon=True),
                threading.Thread(target=pump, args=(beat, "beat", beat_line), daemon=True)]
@@ -125,7 +125,7 @@ def run(redis_url: str, seconds: float) -> int:
                 process.wait()
         for t in threads:
             t.join(2)
-    sources = sorted({line.split()[2] for line in ran if len(line.split()) > 2})
+    sources = sorted({line.split()[1] for line in ran if len(line.split()) > 1})
     print(f"beat sent {sent[0]} tasks; the worker ran {len(ran)}: {', '.join(sources)}")
     if "switched-off" in sources:
         print("FAIL: a disabled entry ran")
