@@ -13,7 +13,7 @@ import redis.exceptions
 from . import codec, scripts
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .entry import Entry
-from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError
+from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import score_for
 
@@ -39,21 +39,44 @@ def _redis_errors() -> Iterator[None]:
         raise RedBeatConnectionError(f"Redis is unreachable: {exc}") from exc
 
 
+class _SaveCall:
+    """What all entries of one save call share: the time, the first-save meta and first-save scores."""
+
+    def __init__(self, client: "RedBeatClient"):
+        self.client = client
+        self.now = client.now()
+        self.new_meta = codec.encode_meta(self.now.astimezone(UTC))
+        self._first_scores: dict[Any, int] = {}
+
+    def first_score(self, schedule: Any, wire: dict[str, Any]) -> int:
+        # many entries of one call usually share a schedule: score each distinct one once
+        try:
+            return self._first_scores[schedule]
+        except KeyError:
+            score = self._first_scores[schedule] = score_for(wire, self.now, self.now, self.client.timezone)
+            return score
+        except TypeError:  # list-valued fields: not hashable
+            return score_for(wire, self.now, self.now, self.client.timezone)
+
+
 class _Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
     __slots__ = ("entry", "key", "definition", "schedule", "new_meta", "new_score", "expected", "score")
 
-    def __init__(self, client: "RedBeatClient", entry: Entry, now: datetime, new_meta: str):
+    def __init__(self, call: _SaveCall, entry: Entry):
+        client = call.client
         client.keys.check_name(entry.name)
-        wire = codec.definition_wire(entry, now, client.timezone)
-        codec.check_write_profile(wire)
+        wire = codec.definition_wire(entry, call.now, client.timezone)
+        try:  # entries were validated when built; only task data mutated since then can fail here
+            self.definition = codec.encode_definition(wire)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("definition", str(exc)) from None
         self.entry = entry
         self.key = client.keys.entry(entry.name)
-        self.definition = codec.encode_definition(wire)
         self.schedule = wire["schedule"]
-        self.new_meta = new_meta
-        self.new_score = score_for(self.schedule, now, now, client.timezone)
+        self.new_meta = call.new_meta
+        self.new_score = call.first_score(entry.schedule, self.schedule)
         self.expected: str | None = None
         self.score = self.new_score
 
@@ -104,8 +127,9 @@ class RedBeatClient:
 
     def save(self, entry: Entry) -> Entry:
         """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
-        now = self.now()
-        p = _Pending(self, entry, now, codec.encode_meta(now.astimezone(UTC)))
+        call = _SaveCall(self)
+        now = call.now
+        p = _Pending(call, entry)
         with _redis_errors():
             for _ in range(_MAX_SAVE_ROUNDS):
                 result = self._run_save(self.redis, p)
@@ -125,9 +149,9 @@ class RedBeatClient:
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
         encoded before anything is sent, so one bad entry writes nothing."""
-        now = self.now()
-        new_meta = codec.encode_meta(now.astimezone(UTC))  # every first save records the same now
-        pending = [_Pending(self, entry, now, new_meta) for entry in entries]
+        call = _SaveCall(self)
+        now = call.now
+        pending = [_Pending(call, entry) for entry in entries]
         with _redis_errors():
             for start in range(0, len(pending), self.batch_size):
                 self._save_batch(pending[start:start + self.batch_size], now)
@@ -157,7 +181,7 @@ class RedBeatClient:
     def _saved(self, p: _Pending, now: datetime) -> Entry:
         last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
         last = now if p.expected is None else last
-        return p.entry.with_state(last, total, p.score)
+        return p.entry.with_state(last, total, p.score, self.timezone, self.clock)
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""
@@ -230,7 +254,11 @@ class RedBeatClient:
             (raw_def, raw_meta), score = pipe.execute()
         if not raw_def:
             raise EntryNotFound(name, key)
-        return codec.decode_entry(key, name, _text(raw_def), _text(raw_meta), score)
+        return self._read(key, name, _text(raw_def), _text(raw_meta), score)
+
+    def _read(self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None) -> Entry:
+        entry = codec.decode_entry(key, name, raw_def, raw_meta, score)
+        return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock)
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
@@ -249,7 +277,7 @@ class RedBeatClient:
             for (key, score), (raw_def, raw_meta) in zip(members, rows):
                 key = _text(key)
                 try:
-                    yield codec.decode_entry(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
+                    yield self._read(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
