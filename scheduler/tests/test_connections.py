@@ -126,3 +126,57 @@ def test_retry_period_retries_connection_errors_then_gives_up():
 
     assert Retrying(-1, sleep=sleep, monotonic=lambda: clock[0])(flaky) == "ok" and len(attempts) == 3
     assert Retrying(None)(lambda: "direct") == "direct"
+
+
+def cluster_port(_taken: set = set()) -> int:
+    """A free port whose cluster bus port (port + 10000) is free and valid too."""
+    import random
+    import socket
+    for _ in range(200):
+        port = random.randint(20000, 50000)
+        if port in _taken:
+            continue
+        try:
+            with socket.socket() as a, socket.socket() as b:
+                a.bind(("127.0.0.1", port))
+                b.bind(("127.0.0.1", port + 10000))
+            _taken.add(port)
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Three masters on loopback, no replicas (the recipe of research/ecosystem.md §6)."""
+    nodes = [RedisServer(port=cluster_port(), extra_args=["--cluster-enabled", "yes", "--cluster-config-file",
+                                                          "nodes.conf", "--cluster-node-timeout", "2000"])
+             for _ in range(3)]
+    try:
+        for node in nodes:
+            node.start()
+        subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes],
+                        "--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True)
+        probe = redis.Redis(port=nodes[0].port, decode_responses=True)
+        wait_until(lambda: probe.cluster("INFO").get("cluster_state") == "ok", 20, "cluster not ok")
+        probe.close()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+def test_on_redis_cluster_with_a_hash_tagged_prefix(cluster, make_app, make_scheduler, clock, broker):
+    from redis.cluster import ClusterNode, RedisCluster
+    nodes = [{"host": "127.0.0.1", "port": n.port} for n in cluster]
+    client = RedisCluster(startup_nodes=[ClusterNode(**n) for n in nodes], decode_responses=True)
+    sdk = RedBeatClient(client, key_prefix="{rb}:", clock=clock)
+    sdk.save(Entry("clustered", "tasks.c", Interval(1)))
+    clock.advance(1)
+    beat = make_scheduler(make_app(redbeat_redis_url="redis-cluster://", redbeat_key_prefix="{rb}:",
+                                   redbeat_redis_options={"startup_nodes": nodes}))
+    beat.tick()
+    assert broker.tasks() == ["tasks.c"] and beat.leading
+    assert sdk.get("clustered").total_run_count == 1
+    client.close()
