@@ -196,3 +196,15 @@ def test_a_run_in_a_repeated_dst_hour_is_not_repeated_every_tick(sdk, make_app, 
     stored = json.loads(r.hget("redbeat:quarter", "meta"))["last_run_at"]
     # the wire has no fold: inside the repeated hour the stamp carries its fixed offset (EST, -5 h)
     assert (stored["hour"], stored["minute"], stored["timezone"]) == (1, 45, -18000.0)
+
+
+def test_relative_interval_fires_on_the_rounded_deadline(sdk, make_scheduler, clock, broker):
+    clock.advance(30)  # saved at 12:00:30
+    sdk.save(Entry("rel", "tasks.rel", Interval(60, relative=True)))
+    beat = make_scheduler()
+    clock.set(T0 + timedelta(seconds=59.9))
+    beat.tick()
+    assert broker.sent() == []
+    clock.set(T0 + timedelta(seconds=60))  # 12:00:30 + 60 s, rounded down to the minute
+    beat.tick()
+    assert broker.tasks() == ["tasks.rel"]
