@@ -3,7 +3,6 @@ tick; the good one keeps firing. Each case here crashes or silently drops the en
 from __future__ import annotations
 
 import json
-import logging
 from datetime import timedelta
 
 import pytest

@@ -8,13 +8,11 @@ no run is sent twice, and that every message was recorded as a run in the entry'
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
-import redis
 
 from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 

@@ -7,7 +7,6 @@ import ssl
 import pytest
 import redis
 from celery import Celery
-from redis.cluster import RedisCluster
 
 from redbeat_scheduler.connection import make_client
 from redbeat_scheduler.settings import RedBeatSettings, SettingsError

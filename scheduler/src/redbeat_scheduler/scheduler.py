@@ -18,7 +18,7 @@ import logging
 import math
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from celery.beat import ScheduleEntry, Scheduler
 from redis.exceptions import RedisError
