@@ -120,3 +120,21 @@ def test_release_on_close_lets_the_standby_in_at_once(sdk, make_scheduler, r):
 def test_standby_wakes_when_the_lock_expires_capped_by_max_interval(make_scheduler, r, ttl_ms, expected):
     r.set(LOCK, "other", px=ttl_ms)
     assert make_scheduler().tick() == pytest.approx(expected, abs=0.1)
+
+
+def test_a_long_tick_keeps_extending_the_lock(sdk, make_app, make_scheduler, clock, broker, r):
+    """Publishing 5 entries takes longer than the whole lock timeout; the leader extends as it goes."""
+    import time
+    for i in range(5):
+        sdk.save(Entry(f"slow-{i}", "tasks.slow", Interval(1)))
+    beat = make_scheduler(make_app(redbeat_lock_timeout=0.3))
+    publish = beat.apply_entry
+
+    def slow_publish(entry, producer=None):
+        time.sleep(0.12)
+        publish(entry, producer=producer)
+
+    beat.apply_entry = slow_publish
+    clock.advance(1)
+    beat.tick()
+    assert len(broker.sent()) == 5 and beat.leading and beat.stats.lock_lost == 0

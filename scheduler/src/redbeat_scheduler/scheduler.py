@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -89,6 +90,7 @@ class RedBeatScheduler(Scheduler):
         self._quarantine: dict[str, tuple] = {}
         self._decoded: OrderedDict = OrderedDict()
         self._redis_down = False
+        self._extended_at = 0.0
 
     # upstream's attributes
 
@@ -160,6 +162,7 @@ class RedBeatScheduler(Scheduler):
         now = self.app.now()
         try:
             state = self.lock.acquire_or_extend(self.store.retrying)
+            self._extended_at = time.monotonic()
             if not state.held:
                 if self.leading:
                     self._step_down("another beat holds the lock now")
@@ -265,7 +268,16 @@ class RedBeatScheduler(Scheduler):
             return verdict.next_due
         raise AssertionError(verdict)
 
+    def _keep_lock(self) -> None:
+        """Extend the lock again during a long tick (many due entries, a slow broker), so that it does
+        not expire under a leader that is still working. Real time, not app.now(): Redis expires it."""
+        if self.lock.enabled and time.monotonic() - self._extended_at > self.lock.timeout / 3:
+            if not self.lock.acquire_or_extend(self.store.retrying).held:
+                raise LockLost()
+            self._extended_at = time.monotonic()
+
     def _fire(self, raw: RawEntry, entry, verdict: decisions.Fire, now: datetime) -> datetime | None:
+        self._keep_lock()
         total = entry.total_run_count + 1
         result = self.store.advance(raw, codec.encode_meta(decisions.run_stamp(now), total), verdict.score)
         if result == LOCK_NOT_HELD:
