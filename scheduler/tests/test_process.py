@@ -111,6 +111,7 @@ def test_entries_fire_and_a_corrupt_entry_does_not_stop_beat(beats, live_sdk, br
 
 
 def test_kill_9_of_the_leader_hands_over_without_duplicates(beats, live_sdk, broker):
+    """Three kill -9 rounds (a fresh standby each time), then a clean stop."""
     save_entries(live_sdk)
     leader = beats(name="beat-0")
     wait_until(lambda: sends_by(broker, leader.pid) >= 2, 30, leader.log)
@@ -124,10 +125,18 @@ def test_kill_9_of_the_leader_hands_over_without_duplicates(beats, live_sdk, bro
         takeovers.append(round(first - killed_at, 3))
         wait_until(lambda: sends_by(broker, standby.pid) >= 3, 10, standby.log)
         leader = standby
+    standby = beats(name="beat-graceful")  # a deploy: the old leader stops cleanly and releases the lock
+    standby.wait_for_log("standing by")
+    stopped_at = time.time()
     leader.stop()
+    first = wait_until(lambda: first_send_after(broker, standby.pid), LOCK_TIMEOUT + 20, standby.log)
+    graceful = round(first - stopped_at, 3)
+    wait_until(lambda: sends_by(broker, standby.pid) >= 2, 10, standby.log)
+    standby.stop()
     dups = duplicates(broker)
     record("ours_kill9", {"kills": len(takeovers), "lock_timeout_s": LOCK_TIMEOUT, "max_interval_s": 1,
-                          "takeover_s": takeovers, "messages": len(broker.sent()), "duplicates": len(dups)})
+                          "takeover_s": takeovers, "graceful_stop_takeover_s": graceful,
+                          "messages": len(broker.sent()), "duplicates": len(dups)})
     assert dups == []
     check_runs_recorded(broker, live_sdk)
 

@@ -71,6 +71,10 @@ class RedBeatScheduler(Scheduler):
     #: Most due entries handled in one tick; the rest are handled by the next tick, right after.
     batch_size = 1000
 
+    #: Longest sleep of a standby, in seconds: a lock released by a stopping leader (a deploy) is taken
+    #: within this; an expiring one is taken when it expires (a standby wakes up right then).
+    standby_poll = 1.0
+
     def __init__(self, app, lock_key=_MISSING, lock_timeout=None, **kwargs):
         self._static_specs: dict = {}
         self._static_names: set[str] = set()
@@ -194,7 +198,7 @@ class RedBeatScheduler(Scheduler):
     def _standby_sleep(self, ttl: float) -> float:
         if ttl < 0:  # a lock without expiry never frees itself
             return self.max_interval
-        return max(STANDBY_FLOOR, min(ttl + EXPIRY_MARGIN, self.max_interval))
+        return max(STANDBY_FLOOR, min(ttl + EXPIRY_MARGIN, self.standby_poll, self.max_interval))
 
     def _step_down(self, why: str) -> None:
         self.stats.lock_lost += 1
