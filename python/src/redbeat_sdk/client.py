@@ -115,10 +115,11 @@ class RedBeatClient:
 
     @classmethod
     def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
-                 clock: Clock | None = None, **redis_options: Any) -> "RedBeatClient":
+                 clock: Clock | None = None, lock_key: str | None = None, **redis_options: Any) -> "RedBeatClient":
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py."""
         redis_options.setdefault("decode_responses", True)
-        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock)
+        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock,
+                   lock_key=lock_key)
 
     def now(self) -> datetime:
         return aware(self.clock())
