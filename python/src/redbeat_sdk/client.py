@@ -209,7 +209,10 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            definition = json.loads(raw_def)
+            try:
+                definition = json.loads(raw_def)
+            except ValueError as exc:
+                raise CorruptEntry(key, f"definition: invalid JSON ({exc})") from None
             if not isinstance(definition, dict):
                 raise CorruptEntry(key, "definition is not a JSON object")
             definition["enabled"] = enabled  # edit the stored JSON in place: every other byte stays
@@ -235,7 +238,7 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            total = _meta_or_nothing(key, raw_meta)[1] if raw_meta else None
+            total = _stored_run_count(raw_meta)
             pipe.multi()
             pipe.hset(key, "meta", codec.encode_meta(None, total))
             pipe.zadd(self.keys.schedule, {key: epoch_seconds(now)})
@@ -282,6 +285,16 @@ class RedBeatClient:
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
+
+
+def _stored_run_count(raw_meta: str | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent)."""
+    try:
+        meta = json.loads(raw_meta) if raw_meta else None
+    except ValueError:
+        return None
+    count = meta.get("total_run_count") if isinstance(meta, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _meta_or_nothing(key: str, raw_meta: str) -> tuple[datetime | None, int]:
