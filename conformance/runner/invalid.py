@@ -32,6 +32,10 @@ def run(ctx: Context, files: list[VectorFile]) -> list[Result]:
             request = vector["request"]
             role = "reader" if request["op"] in READ_OPS else "writer"
             for impl in ctx.with_role(role):
+                if "unsafe" in vector and not impl.validates_input:
+                    results.append(Result(impl.name, impl.name, "reject", vf.group, vector["id"], None,
+                                          f"not sent: {vector['unsafe']}"))
+                    continue
                 results.append(run_one(ctx, vf.group, vector, config, impl))
     return results
 

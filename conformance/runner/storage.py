@@ -61,10 +61,9 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
     if written.skip:
         return [result(writer.name, "write", None, written.skip)] + \
                [result(name, check, None, "not checked: the writer skipped this vector") for name, check in followers]
-    rule = state.ScoreRule(writer.scores, epoch(written.now))
     problem = written.problem \
         or state.write_profile_errors(written.dump, written.kept, write_profile_validators()) \
-        or state.compare(vector["state"], written.dump, rule)
+        or state.compare(vector["state"], written.dump, state.ScoreRule(writer.scores, epoch(written.now)))
     out = [result(writer.name, "write", problem is None, problem or "")]
     if problem:
         return out + [result(name, check, None, f"not checked: {writer.name} wrote a wrong state")
