@@ -21,6 +21,22 @@ RESULT_SCHEMAS = {"start": "StartResult", "get": "GetResult", "list": "ListResul
                   "next_runs": "NextRunsResult", "tick": "TickResult"}
 
 
+SAMPLE = 20
+
+
+def _sample(message: dict) -> dict:
+    """The message with at most SAMPLE next-run cases: schema validation costs ~0.5 ms a case, and a
+    bulk request or answer is uniform; the suite judges every case's own fields anyway."""
+    for holder in (message, message.get("result")):
+        if isinstance(holder, dict) and isinstance(holder.get("cases"), list) and len(holder["cases"]) > SAMPLE:
+            message = dict(message)
+            if holder is message.get("result"):
+                message["result"] = dict(holder, cases=holder["cases"][:SAMPLE])
+            else:
+                message["cases"] = holder["cases"][:SAMPLE]
+    return message
+
+
 class DriverError(Exception):
     """The driver crashed, hung, or broke the protocol."""
 
@@ -114,7 +130,7 @@ class Driver:
     def _send(self, op: str, now: str, fields: dict) -> Answer:
         self.seq += 1
         request = {"seq": self.seq, "op": op, "now": now, **fields}
-        error = next(iter(self.requests.iter_errors(request)), None)
+        error = next(iter(self.requests.iter_errors(_sample(request))), None)
         if error is not None:  # a runner or vector bug, not the driver's
             raise ValueError(f"invalid request {op}: {error.message[:200]}")
         try:
@@ -145,6 +161,7 @@ class Driver:
         raise AssertionError("unreachable: the response schema requires one of them")
 
     def _check(self, op: str, answer: dict) -> str | None:
+        answer = _sample(answer)
         error = next(iter(self.responses["response"].iter_errors(answer)), None)
         if error is not None:
             return error.message[:200]
