@@ -50,13 +50,33 @@ def bind(schedule: Any, app: Celery, now: Callable[[], datetime]) -> Any:
 
 
 def write_json(path: Path, header: dict[str, Any], cases: Iterable[dict[str, Any]]) -> int:
-    """Write `header` plus `"cases"`, one case per line: stable bytes, readable diffs. Returns the count."""
+    """Write `header` plus `"cases"`, one case per line: stable bytes, readable diffs. Returns the count.
+
+    With `--check` on the command line nothing is written: a file that would change is reported and the
+    process exits 1 at the end (see `finish`).
+    """
     lines = [json.dumps(case, ensure_ascii=False, separators=(", ", ": ")) for case in cases]
     head = json.dumps(header, ensure_ascii=False, indent=2)
     assert head.endswith("\n}")
     body = ",\n    ".join(lines)
     text = head[:-2] + ',\n  "cases": [\n    ' + body + "\n  ]\n}\n"
     json.loads(text)  # the hand-assembled document must still be JSON
+    if CHECK:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            DRIFT.append(path)
+        return len(lines)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return len(lines)
+
+
+CHECK = "--check" in sys.argv[1:]
+DRIFT: list[Path] = []
+
+
+def finish() -> None:
+    """End a `--check` run: exit 1 when a committed file differs from what the generator makes."""
+    for path in DRIFT:
+        print(f"out of date: {path.relative_to(REPO)} (regenerate it)", file=sys.stderr)
+    if DRIFT:
+        sys.exit(1)

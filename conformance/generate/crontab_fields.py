@@ -7,7 +7,8 @@ accept exactly what Celery accepts. This script asks Celery itself: each case is
 `is_due` then work from a few starting points (an empty list passes the constructor and fails there).
 `expanded` records the sets Celery expanded the fields to.
 
-Run with the repository venv: `.venv/bin/python conformance/generate/crontab_fields.py`. Deterministic:
+Run with the repository venv: `.venv/bin/python conformance/generate/crontab_fields.py` (`--check`: write
+nothing, exit 1 when the committed file differs). Deterministic:
 the cases are a fixed list, the output is written with stable formatting.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import REPO, bind, celery_app, versions, write_json  # noqa: E402
+from _celery_env import REPO, bind, celery_app, finish, versions, write_json  # noqa: E402
 
 from celery.schedules import crontab  # noqa: E402
 
@@ -241,6 +242,7 @@ def main() -> None:
     count = write_json(OUT, header, cases)
     accepted = sum(case["accepted"] for case in cases)
     print(f"{OUT.relative_to(REPO)}: {count} cases, {accepted} accepted, {count - accepted} refused")
+    finish()
 
 
 if __name__ == "__main__":
