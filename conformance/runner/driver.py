@@ -91,6 +91,9 @@ class Driver:
         declared = answer.body["implementation"]
         if declared["name"] != self.impl.name:
             raise DriverError(f"driver declares name {declared['name']!r}, registered as {self.impl.name!r}")
+        probe = self._send("x-unknown-op", now, {})  # the protocol's rule for ops it will grow
+        if probe.kind != "unsupported":
+            raise DriverError(f"an unknown op must be answered `unsupported`, got {probe.summary}")
         self.declared, self.config = declared, (key_prefix, timezone)
         return declared
 
