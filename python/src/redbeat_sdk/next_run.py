@@ -61,7 +61,7 @@ def next_run(schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, 
     elif kind == "interval":
         due = _interval_next(schedule, last)
     elif kind == "rrule":
-        due = _rule_for(schedule, now, tz).after(last)
+        due = rrule_for(schedule, now, tz).after(last)
     else:
         raise ValidationError("__type__", f"unknown schedule type {kind!r}")
     return None if due is None else due.astimezone(tz)
@@ -75,7 +75,7 @@ def next_runs(schedule: Mapping[str, Any], count: int, last_run_at: datetime, no
     """
     if schedule.get("__type__") == "rrule":
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
-        runs = _rule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()
+        runs = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()
         return [due.astimezone(tz) for due in runs]
     runs: list[datetime] = []
     last, clock = last_run_at, now
@@ -225,7 +225,8 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 # rrule
 
 
-def _rule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
+def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
+    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it)."""
     # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
     return _rrule(json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None)
 
@@ -239,8 +240,8 @@ def _rrule(frozen: str, now: datetime | None) -> du.rrule:
         freq = RRULE_FREQUENCIES.get(freq.upper(), freq)
     if isinstance(freq, bool) or freq not in RRULE_FREQUENCIES.values():
         raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
-    dtstart = _from_epoch(wire["dtstart"], wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
-    until = _from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
+    dtstart = from_epoch(wire["dtstart"], wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
+    until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
     try:
         return du.rrule(
             freq,
@@ -255,7 +256,7 @@ def _rrule(frozen: str, now: datetime | None) -> du.rrule:
         raise ValidationError("schedule", f"dateutil refuses this rule: {error}") from None
 
 
-def _from_epoch(seconds: int, offset_minutes: float) -> datetime:
+def from_epoch(seconds: int, offset_minutes: float) -> datetime:
     """Upstream keeps only a fixed offset: the zone name is gone, so DST no longer applies."""
     zone = timezone(timedelta(minutes=offset_minutes)) if offset_minutes else UTC
     return datetime.fromtimestamp(seconds, tz=zone)
