@@ -11,6 +11,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 import redis
 
@@ -57,29 +58,49 @@ def run_commands(client: redis.Redis, commands: Iterable[list]) -> None:
 
 
 @dataclass
-class ScoreRule:
-    """How a writer's scores are judged (see PROTOCOL.md, "Scores").
+class WriterRule:
+    """How the state a writer left is judged where the contract lets implementations differ
+    (PROTOCOL.md, "Writer rules"). The strict values are the contract; the relaxed ones exist for the
+    upstream reference, whose data our clients and beats must still read and fire.
 
-    `exact`: the score equals the vector's. `at-or-before`: any integer from the entry's stored last
-    run up to the vector's score (or up to the write's `now` when the entry is overdue) - a score
-    beat loads no later than the true due time, which README.md calls safe.
+    `scores` - `exact`: the vector's score. `at-or-before`: any integer from the entry's stored last
+    run up to the vector's score (or up to the write's `now` when the entry is overdue): beat loads
+    it no later than the true due time, which schema/README.md calls safe.
+    `now_zone` - `utc`: a last run the writer stamps with its clock is in zone "UTC", as the vector
+    says. `beat`: it may instead be the same instant in the beat's timezone (`beat_zone`).
+    Entries in `exact_members` (those a beat has just run) are judged strictly.
     """
-    mode: str = "exact"
+    scores: str = "exact"
     now_ts: float = 0.0
     exact_members: set[str] = field(default_factory=set)
+    now_zone: str = "utc"
+    beat_zone: str = "UTC"
 
     def check(self, member: str, expected: float, actual: float, floor: float | None) -> str | None:
         if actual != int(actual):
             return f"score {actual!r} is not an integer"
         if actual == expected:
             return None
-        if self.mode == "exact" or member in self.exact_members or expected == -1:
+        if self.scores == "exact" or member in self.exact_members or expected == -1:
             return f"expected score {int(expected)}, got {int(actual)}"
         low = expected if floor is None else min(floor, expected)
         high = max(expected, math.floor(self.now_ts))
         if low <= actual <= high:
             return None
-        return f"score {int(actual)} outside [{int(low)}, {int(high)}] (due {int(expected)}, rule {self.mode})"
+        return f"score {int(actual)} outside [{int(low)}, {int(high)}] (due {int(expected)}, rule {self.scores})"
+
+    def meta_alternative(self, key: str, expected_meta: Any) -> Any:
+        """The expected meta with its UTC last run shown in the beat zone, when this rule allows that."""
+        if self.now_zone != "beat" or key in self.exact_members or not isinstance(expected_meta, dict):
+            return None
+        last = expected_meta.get("last_run_at")
+        if not values.is_datetime(last) or values.wire_zone(last) != "UTC" or self.beat_zone == "UTC":
+            return None
+        local = values.wire_instant(last).astimezone(ZoneInfo(self.beat_zone))
+        shown = {"__type__": "datetime", "year": local.year, "month": local.month, "day": local.day, "hour": local.hour,
+                 "minute": local.minute, "second": local.second, "microsecond": local.microsecond,
+                 "timezone": self.beat_zone}
+        return {**expected_meta, "last_run_at": shown}
 
 
 def last_run_floor(expected_state: dict, member: str) -> float | None:
@@ -90,7 +111,7 @@ def last_run_floor(expected_state: dict, member: str) -> float | None:
     return None
 
 
-def compare(expected: dict, actual: dict, rule: ScoreRule) -> str | None:
+def compare(expected: dict, actual: dict, rule: WriterRule) -> str | None:
     """The first difference between an expected state and a dump, or None."""
     for key in expected:
         if key not in actual:
@@ -109,7 +130,7 @@ def compare(expected: dict, actual: dict, rule: ScoreRule) -> str | None:
     return None
 
 
-def _compare_value(kind: str, want: Any, got: Any, key: str, expected_state: dict, rule: ScoreRule) -> str | None:
+def _compare_value(kind: str, want: Any, got: Any, key: str, expected_state: dict, rule: WriterRule) -> str | None:
     if kind == "hash":
         for name in want:
             if name not in got:
@@ -127,6 +148,10 @@ def _compare_value(kind: str, want: Any, got: Any, key: str, expected_state: dic
             except ValueError as exc:
                 return f"field {name!r} is not JSON ({exc}): {got[name][:80]!r}"
             found = values.diff(value, decoded, name)
+            if found and name == "meta":
+                alternative = rule.meta_alternative(key, value)
+                if alternative is not None and values.diff(alternative, decoded, name) is None:
+                    found = None
             if found:
                 return found
         return None

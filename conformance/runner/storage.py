@@ -63,7 +63,7 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
                [result(name, check, None, "not checked: the writer skipped this vector") for name, check in followers]
     problem = written.problem \
         or state.write_profile_errors(written.dump, written.kept, write_profile_validators()) \
-        or state.compare(vector["state"], written.dump, state.ScoreRule(writer.scores, epoch(written.now)))
+        or state.compare(vector["state"], written.dump, writer_rule(writer, config, written))
     out = [result(writer.name, "write", problem is None, problem or "")]
     if problem:
         return out + [result(name, check, None, f"not checked: {writer.name} wrote a wrong state")
@@ -83,6 +83,10 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
                 ok, detail = False, f"driver: {exc}"
             out.append(result(beat.name, "beat", ok, detail))
     return out
+
+
+def writer_rule(writer: Implementation, config: dict, written: Written, exact_members: set[str] | None = None) -> state.WriterRule:
+    return state.WriterRule(writer.scores, epoch(written.now), exact_members or set(), writer.now_zone, config["timezone"])
 
 
 def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) -> Written:
@@ -110,16 +114,23 @@ def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) ->
     return written
 
 
-def expected_reads(vector: dict, config: dict) -> dict[str, dict]:
-    """Name -> what a reader must return: from each entry hash of the state, then the overrides."""
+def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
+    """Name -> what a reader must return: each entry hash as stored (its definition plus its meta;
+    the stored state already matched the vector), then the vector's overrides for read-profile
+    forms a reader normalises."""
     prefix = config["key_prefix"]
     expected: dict[str, dict] = {}
-    for key, typed in vector["state"].items():
+    for key, typed in dump.items():
         fields = typed.get("hash")
-        if not fields or not key.startswith(prefix) or not isinstance(fields.get("definition"), dict):
+        if not fields or not key.startswith(prefix):
             continue
-        definition, meta = fields["definition"], fields.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
+        try:
+            definition = json.loads(fields.get("definition") or "null")
+            meta = json.loads(fields["meta"]) if fields.get("meta") else {}
+        except ValueError:
+            continue  # unreadable: only an override can say what a reader must answer
+        if not isinstance(definition, dict) or not isinstance(meta, dict):
+            continue
         expected[key[len(prefix):]] = {
             **{k: definition.get(k) for k in ("name", "task", "args", "kwargs", "options", "schedule", "enabled")},
             "last_run_at": meta.get("last_run_at"),
@@ -132,7 +143,7 @@ def expected_reads(vector: dict, config: dict) -> dict[str, dict]:
 def check_reads(ctx: Context, reader: Implementation, vector: dict, config: dict, written: Written) -> tuple[bool | None, str]:
     prefix = config["key_prefix"]
     driver = ctx.driver(reader, config, written.now)
-    expected = expected_reads(vector, config)
+    expected = expected_reads(vector, config, written.dump)
     scores = written.dump.get(prefix + ":schedule", {}).get("zset", {})
 
     def entry_problem(name: str, want: dict, got: dict) -> str | None:
@@ -200,7 +211,7 @@ def check_beat(ctx: Context, writer: Implementation, beat: Implementation, vecto
     # Entries the beat ran carry its exact scores; the others keep the writer's.
     fired = {key for key, typed in plan["state"].items()
              if "hash" in typed and typed["hash"].get("meta") != vector["state"].get(key, {}).get("hash", {}).get("meta")}
-    rule = state.ScoreRule(writer.scores, epoch(written.now), exact_members=fired)
+    rule = writer_rule(writer, config, written, exact_members=fired)
     problem = state.compare(plan["state"], state.dump(ctx.redis), rule)
     if problem:
         return False, f"after tick {len(plan['ticks']) - 1}: {problem}"

@@ -33,24 +33,39 @@ def test_datetimes_compare_as_instant_and_zone():
 
 
 def test_score_rules():
-    exact = state.ScoreRule("exact", 1000)
+    exact = state.WriterRule("exact", 1000)
     assert exact.check("k", 1060, 1060, 1000) is None
     assert exact.check("k", 1060, 1059, 1000) == "expected score 1060, got 1059"
-    early = state.ScoreRule("at-or-before", 1030)
+    early = state.WriterRule("at-or-before", 1030)
     assert early.check("k", 1060, 1040, 1000) is None       # early but after the last run
     assert early.check("k", 1060, 1061, 1000) is not None   # late is never allowed
     assert early.check("k", 1060, 999, 1000) is not None    # before the last run
     assert early.check("k", 1060, 1040.5, 1000) == "score 1040.5 is not an integer"
-    assert state.ScoreRule("at-or-before", 2000).check("k", 1060, 2000, 1000) is None  # overdue: now is fine
+    assert state.WriterRule("at-or-before", 2000).check("k", 1060, 2000, 1000) is None  # overdue: now is fine
     assert early.check("k", -1, 1040, 1000) is not None     # exhausted stays -1
-    assert state.ScoreRule("at-or-before", 1030, {"k"}).check("k", 1060, 1040, 1000) is not None
+    assert state.WriterRule("at-or-before", 1030, {"k"}).check("k", 1060, 1040, 1000) is not None
 
 
 def test_state_compare_names_key_field_and_difference():
     expected = {"p:a": {"hash": {"definition": {"x": 1}, "meta": "raw"}}, "p::schedule": {"zset": {"p:a": 10}}}
     actual = {"p:a": {"hash": {"definition": '{"x": 1}', "meta": "raw"}}, "p::schedule": {"zset": {"p:a": 10.0}}}
-    rule = state.ScoreRule()
+    rule = state.WriterRule()
     assert state.compare(expected, actual, rule) is None
     actual["p:a"]["hash"]["meta"] = "other"
     assert state.compare(expected, actual, rule) == "key 'p:a': field 'meta': expected raw 'raw', got 'other'"
     assert state.compare(expected, {**actual, "p:b": {"string": "x"}}, rule).startswith("key 'p:b': unexpected")
+
+
+def test_now_zone_relaxation_is_only_the_same_instant_in_the_beat_zone():
+    expected = {"p:a": {"hash": {"meta": {"last_run_at": dt("UTC")}}}}
+    in_ny = {"p:a": {"hash": {"meta": '{"last_run_at": %s}' % __import__("json").dumps(dt("America/New_York", hour=7))}}}
+    strict = state.WriterRule(now_zone="utc", beat_zone="America/New_York")
+    relaxed = state.WriterRule(now_zone="beat", beat_zone="America/New_York")
+    assert "expected zone 'UTC', got 'America/New_York'" in state.compare(expected, in_ny, strict)
+    assert state.compare(expected, in_ny, relaxed) is None
+    an_hour_off = {"p:a": {"hash": {"meta": '{"last_run_at": %s}' % __import__("json").dumps(dt("America/New_York", hour=8))}}}
+    assert state.compare(expected, an_hour_off, relaxed) is not None
+    other_zone = state.WriterRule(now_zone="beat", beat_zone="Europe/Berlin")
+    assert state.compare(expected, in_ny, other_zone) is not None
+    ran = state.WriterRule(now_zone="beat", beat_zone="America/New_York", exact_members={"p:a"})
+    assert state.compare(expected, in_ny, ran) is not None
