@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     write_report(args.report, declared, results, absent)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip", "info")}
     print(matrix(results))
-    print()
+    print("\ncells: passed/checked; +Ns: N skipped (unsupported, or not checked after a wrong write); "
+          "info: outcome of a reference that validates nothing; .: not applicable")
     if absent:
         print(f"not present (not run): {', '.join(absent)}")
     listed = failures(results)

@@ -46,25 +46,26 @@ def _row_label(writer: str, reader: str, check: str) -> str:
 
 
 def matrix(results: list[Result]) -> str:
-    """Rows: implementation pairs and checks; columns: vector groups; cells: passed/total."""
-    groups = sorted({r.group for r in results}, key=lambda g: (g.split("/")[0] != "storage", g))
+    """One table per vector kind. Rows: implementation pairs and checks; columns: the kind's vector
+    groups (files); cells: passed/total, or FAIL, skip, info."""
+    kinds = sorted({r.group.split("/")[0] for r in results}, key=lambda k: ("start", "storage", "invalid", "next_runs").index(k)
+                   if k in ("start", "storage", "invalid", "next_runs") else 9)
+    return "\n\n".join(_table(kind, [r for r in results if r.group.split("/")[0] == kind]) for kind in kinds)
+
+
+def _table(kind: str, results: list[Result]) -> str:
+    groups = sorted({r.group for r in results})
     cells: dict[tuple, dict[str, list[Result]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
         cells[(r.writer, r.reader, r.check)][r.group].append(r)
     rows = sorted(cells, key=lambda k: (k[0], CHECK_ORDER.get(k[2], 9), k[1]))
-    header = ["", *[g.split("/", 1)[1] if "/" in g else g for g in groups]]
-    kinds = ["", *[g.split("/", 1)[0] for g in groups]]
-    table = [kinds, header]
-    for row in rows:
-        line = [_row_label(*row)]
-        for g in groups:
-            line.append(_cell(cells[row].get(g, [])))
-        table.append(line)
+    header = [kind, *[g.split("/", 1)[-1] for g in groups]]
+    table = [header] + [[_row_label(*row), *[_cell(cells[row].get(g, [])) for g in groups]] for row in rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     out = []
     for n, r in enumerate(table):
         out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-        if n == 1:
+        if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
 
