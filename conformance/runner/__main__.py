@@ -54,7 +54,11 @@ def start_drivers(ctx: Context, results: list[Result]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    implementations, absent = registry.load(args.implementations)
+    try:
+        implementations, absent = registry.load(args.implementations)
+    except ValueError as exc:
+        print(f"invalid implementations file: {exc}", file=sys.stderr)
+        return 2
     if args.impl:
         unknown = set(args.impl) - {i.name for i in implementations}
         if unknown:

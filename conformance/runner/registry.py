@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .schemas import schema_id, validator
+
 CONFORMANCE = Path(__file__).resolve().parent.parent
 ROLES = ("writer", "reader", "beat", "next_runs")
 
@@ -42,8 +44,13 @@ def _expand(text: str) -> str:
 
 def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implementation], list[str]]:
     """The present implementations, and the names of the registered but absent ones."""
+    data = json.loads(path.read_text())
+    error = next(iter(validator(schema_id("conformance/schema/implementations.schema.json")).iter_errors(data)), None)
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path)
+        raise ValueError(f"{path}: /{where}: {error.message}")
     present, absent = [], []
-    for item in json.loads(path.read_text())["implementations"]:
+    for item in data["implementations"]:
         if not all((CONFORMANCE / p).exists() for p in item.get("requires", [])):
             absent.append(item["name"])
             continue
