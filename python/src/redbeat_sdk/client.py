@@ -181,7 +181,7 @@ class RedBeatClient:
     def _saved(self, p: _Pending, now: datetime) -> Entry:
         last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
         last = now if p.expected is None else last
-        return p.entry.with_state(last, total, p.score)
+        return p.entry.with_state(last, total, p.score, self.timezone, self.clock)
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""
@@ -254,7 +254,11 @@ class RedBeatClient:
             (raw_def, raw_meta), score = pipe.execute()
         if not raw_def:
             raise EntryNotFound(name, key)
-        return codec.decode_entry(key, name, _text(raw_def), _text(raw_meta), score)
+        return self._read(key, name, _text(raw_def), _text(raw_meta), score)
+
+    def _read(self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None) -> Entry:
+        entry = codec.decode_entry(key, name, raw_def, raw_meta, score)
+        return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock)
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
@@ -273,7 +277,7 @@ class RedBeatClient:
             for (key, score), (raw_def, raw_meta) in zip(members, rows):
                 key = _text(key)
                 try:
-                    yield codec.decode_entry(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
+                    yield self._read(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
