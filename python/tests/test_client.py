@@ -229,3 +229,12 @@ def test_enable_of_a_definition_that_is_not_json_raises_corrupt_entry(client, r)
     r.hset("redbeat:job", "definition", "{oops")
     with pytest.raises(CorruptEntry, match="invalid JSON"):
         client.enable("job")
+
+
+def test_save_reloads_its_script_after_a_script_flush(client, r):
+    client.save(Entry("a", "t", Interval(5)))
+    r.script_flush()
+    client.save(Entry("b", "t", Interval(5)))
+    r.script_flush()
+    client.save_many([Entry("c", "t", Interval(5)), Entry("a", "t", Interval(9))])
+    assert r.zcard("redbeat::schedule") == 3

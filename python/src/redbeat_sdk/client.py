@@ -13,7 +13,7 @@ import redis.exceptions
 from . import codec, scripts
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .entry import Entry
-from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, ValidationError
+from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import score_for
 
@@ -133,19 +133,19 @@ class RedBeatClient:
         p = _Pending(call, entry)
         with _redis_errors():
             for _ in range(_MAX_SAVE_ROUNDS):
-                result = self._run_save(self.redis, p)
+                result = self._run_save(p)
                 if result == 1:
                     return self._saved(p, now)
                 p.rescore(self, _text(result[0]), now)
-        raise RedBeatConnectionError(f"gave up saving {p.key}: its meta kept changing")
+        raise RedBeatError(f"gave up saving {p.key}: its meta kept changing")
 
-    def _run_save(self, target: Any, p: _Pending) -> Any:
+    def _run_save(self, p: _Pending) -> Any:
         """EVALSHA, loading the script once when Redis does not know it (first use, restart, flush)."""
         try:
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
         except redis.exceptions.NoScriptError:
             self.redis.script_load(scripts.SAVE)
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
@@ -177,7 +177,7 @@ class RedBeatClient:
             if not conflicts:
                 return
             todo = conflicts
-        raise RedBeatConnectionError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
+        raise RedBeatError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
 
     def _saved(self, p: _Pending, now: datetime) -> Entry:
         last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
