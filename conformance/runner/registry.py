@@ -30,6 +30,7 @@ class Implementation:
     error_paths: bool = True
     validates_input: bool = True
     now_zone: str = "utc"
+    disabled_scores: str = "kept"
     notes: str = ""
     requires: list[str] = field(default_factory=list)
 
@@ -60,7 +61,8 @@ def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implem
             cwd=(CONFORMANCE / item.get("cwd", ".")).resolve(),
             build=[_expand(part) for part in item["build"]] if item.get("build") else None,
             scores=item.get("scores", "exact"), error_paths=item.get("error_paths", True),
-            validates_input=item.get("validates_input", True), now_zone=item.get("now_zone", "utc"), notes=item.get("notes", ""),
+            validates_input=item.get("validates_input", True), now_zone=item.get("now_zone", "utc"),
+            disabled_scores=item.get("disabled_scores", "kept"), notes=item.get("notes", ""),
             requires=item.get("requires", [])))
     return present, absent
 

@@ -68,18 +68,20 @@ class WriterRule:
     it no later than the true due time, which schema/README.md calls safe.
     `now_zone` - `utc`: a last run the writer stamps with its clock is in zone "UTC", as the vector
     says. `beat`: it may instead be the same instant in the beat's timezone (`beat_zone`).
-    Entries in `exact_members` (those a beat has just run) are judged strictly.
+    Entries in `exact_members` (those a beat has just run) are judged strictly; entries in `later_members`
+    (disabled entries a `disabled_scores: later` beat looked at) may also carry any later score.
     """
     scores: str = "exact"
     now_ts: float = 0.0
     exact_members: set[str] = field(default_factory=set)
     now_zone: str = "utc"
     beat_zone: str = "UTC"
+    later_members: set[str] = field(default_factory=set)
 
     def check(self, member: str, expected: float, actual: float, floor: float | None) -> str | None:
         if actual != int(actual):
             return f"score {actual!r} is not an integer"
-        if actual == expected:
+        if actual == expected or (member in self.later_members and actual > expected):
             return None
         if self.scores == "exact" or member in self.exact_members or expected == -1:
             return f"expected score {int(expected)}, got {int(actual)}"

@@ -212,6 +212,9 @@ def check_beat(ctx: Context, writer: Implementation, beat: Implementation, vecto
     fired = {key for key, typed in plan["state"].items()
              if "hash" in typed and typed["hash"].get("meta") != vector["state"].get(key, {}).get("hash", {}).get("meta")}
     rule = writer_rule(writer, config, written, exact_members=fired)
+    if beat.disabled_scores == "later":
+        rule.later_members = {key for key, typed in plan["state"].items()
+                              if typed.get("hash", {}).get("definition", {}).get("enabled") is False}
     problem = state.compare(plan["state"], state.dump(ctx.redis), rule)
     if problem:
         return False, f"after tick {len(plan['ticks']) - 1}: {problem}"
