@@ -1,12 +1,16 @@
 """`make demo`: the main job on an embedded default.
 
-Without REDBEAT_REDIS_URL it starts its own redis-server on a free loopback port; it writes sample
-entries with the SDK, reads them back, shows their next runs and the raw Redis data, and exits.
+Without REDBEAT_REDIS_URL it starts its own redis-server on a free loopback port. Part 1 writes sample
+entries with the SDK, reads them back, shows their next runs and the raw Redis data. Part 2 runs the
+reference beat (`redbeat_scheduler`) and a Celery worker on that Redis for a bounded time, with tasks
+visibly firing (scheduler/demo_job.py), then everything exits.
 """
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from pathlib import Path
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,6 +48,7 @@ def show(client: RedBeatClient) -> None:
 
 
 def run(url: str) -> None:
+    """Part 1: the SDK writes, reads and previews entries."""
     client = RedBeatClient.from_url(url, key_prefix=PREFIX, timezone=TIMEZONE)
     try:
         client.save_many(sample_entries(client.now()))
@@ -59,15 +64,23 @@ def run(url: str) -> None:
             client.delete(entry.name)
 
 
+def fire(url: str) -> int:
+    """Part 2: our beat and a worker on the same Redis, tasks firing for a bounded time."""
+    seconds = os.environ.get("REDBEAT_DEMO_SECONDS", "15")
+    print(f"\n--- part 2: redbeat_scheduler beat + a Celery worker for {seconds} s ---", flush=True)
+    job = Path(__file__).resolve().parents[1] / "scheduler" / "demo_job.py"
+    return subprocess.call([sys.executable, str(job), "--redis-url", url, "--seconds", seconds], cwd=job.parent)
+
+
 def main() -> int:
     url = os.environ.get("REDBEAT_REDIS_URL")
     if url:
         run(url)
-        return 0
+        return fire(url)
     with RedisServer() as server:
         print(f"no REDBEAT_REDIS_URL: started redis-server on {server.url}")
         run(server.url)
-    return 0
+        return fire(server.url)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import redis.exceptions
 from . import codec, scripts
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .entry import Entry
-from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, ValidationError
+from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import score_for
 
@@ -115,10 +115,11 @@ class RedBeatClient:
 
     @classmethod
     def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
-                 clock: Clock | None = None, **redis_options: Any) -> "RedBeatClient":
+                 clock: Clock | None = None, lock_key: str | None = None, **redis_options: Any) -> "RedBeatClient":
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py."""
         redis_options.setdefault("decode_responses", True)
-        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock)
+        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock,
+                   lock_key=lock_key)
 
     def now(self) -> datetime:
         return aware(self.clock())
@@ -132,19 +133,19 @@ class RedBeatClient:
         p = _Pending(call, entry)
         with _redis_errors():
             for _ in range(_MAX_SAVE_ROUNDS):
-                result = self._run_save(self.redis, p)
+                result = self._run_save(p)
                 if result == 1:
                     return self._saved(p, now)
                 p.rescore(self, _text(result[0]), now)
-        raise RedBeatConnectionError(f"gave up saving {p.key}: its meta kept changing")
+        raise RedBeatError(f"gave up saving {p.key}: its meta kept changing")
 
-    def _run_save(self, target: Any, p: _Pending) -> Any:
+    def _run_save(self, p: _Pending) -> Any:
         """EVALSHA, loading the script once when Redis does not know it (first use, restart, flush)."""
         try:
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
         except redis.exceptions.NoScriptError:
             self.redis.script_load(scripts.SAVE)
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
@@ -176,7 +177,7 @@ class RedBeatClient:
             if not conflicts:
                 return
             todo = conflicts
-        raise RedBeatConnectionError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
+        raise RedBeatError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
 
     def _saved(self, p: _Pending, now: datetime) -> Entry:
         last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
@@ -208,7 +209,10 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            definition = json.loads(raw_def)
+            try:
+                definition = json.loads(raw_def)
+            except ValueError as exc:
+                raise CorruptEntry(key, f"definition: invalid JSON ({exc})") from None
             if not isinstance(definition, dict):
                 raise CorruptEntry(key, "definition is not a JSON object")
             definition["enabled"] = enabled  # edit the stored JSON in place: every other byte stays
@@ -234,7 +238,7 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            total = _meta_or_nothing(key, raw_meta)[1] if raw_meta else None
+            total = _stored_run_count(raw_meta)
             pipe.multi()
             pipe.hset(key, "meta", codec.encode_meta(None, total))
             pipe.zadd(self.keys.schedule, {key: epoch_seconds(now)})
@@ -281,6 +285,16 @@ class RedBeatClient:
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
+
+
+def _stored_run_count(raw_meta: str | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent)."""
+    try:
+        meta = json.loads(raw_meta) if raw_meta else None
+    except ValueError:
+        return None
+    count = meta.get("total_run_count") if isinstance(meta, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _meta_or_nothing(key: str, raw_meta: str) -> tuple[datetime | None, int]:
