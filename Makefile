@@ -30,7 +30,7 @@ test: redis venv
 	@set -e; for c in $(PRESENT); do echo "=== test $$c"; $(MAKE) -C $$c test; done
 
 demo: redis venv
-	$(MAKE) -C python demo
+	timeout 120 $(PY) demo/demo.py
 
 bench: redis venv
 	@set -e; for c in $(PRESENT); do if grep -q '^bench:' $$c/Makefile; then echo "=== bench $$c"; $(MAKE) -C $$c bench; fi; done

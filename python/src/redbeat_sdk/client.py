@@ -1,0 +1,270 @@
+"""RedBeatClient: every read and write of a RedBeat schedule in Redis goes through here."""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from datetime import datetime, tzinfo
+from typing import Any, Callable, Iterable, Iterator
+
+import redis
+import redis.exceptions
+
+from . import codec, scripts
+from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
+from .entry import Entry
+from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError
+from .keys import DEFAULT_PREFIX, KeyLayout
+from .schedules import score_for
+
+log = logging.getLogger("redbeat_sdk")
+
+Clock = Callable[[], datetime]
+_MAX_SAVE_ROUNDS = 10
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _text(value: Any) -> Any:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+@contextlib.contextmanager
+def _redis_errors() -> Iterator[None]:
+    try:
+        yield
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+        raise RedBeatConnectionError(f"Redis is unreachable: {exc}") from exc
+
+
+class _Pending:
+    """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
+
+    __slots__ = ("entry", "key", "definition", "schedule", "new_meta", "new_score", "expected", "score")
+
+    def __init__(self, client: "RedBeatClient", entry: Entry, now: datetime, new_meta: str):
+        client.keys.check_name(entry.name)
+        wire = codec.definition_wire(entry, now, client.timezone)
+        codec.check_write_profile(wire)
+        self.entry = entry
+        self.key = client.keys.entry(entry.name)
+        self.definition = codec.encode_definition(wire)
+        self.schedule = wire["schedule"]
+        self.new_meta = new_meta
+        self.new_score = score_for(self.schedule, now, now, client.timezone)
+        self.expected: str | None = None
+        self.score = self.new_score
+
+    def args(self) -> list:
+        flag = "0" if self.expected is None else "1"
+        return [self.definition, self.new_meta, self.new_score, flag, self.expected or "", self.score]
+
+    def rescore(self, client: "RedBeatClient", stored_meta: str, now: datetime) -> None:
+        self.expected = stored_meta
+        try:
+            last, _ = codec.decode_meta(self.key, stored_meta)
+        except CorruptEntry as exc:
+            # like upstream's HSETNX the stored meta stays; due now lets beat deal with it
+            log.warning("re-saving %s over unreadable meta (%s): scored now", self.key, exc.reason)
+            last = None
+        self.score = score_for(self.schedule, last, now, client.timezone)
+
+
+class RedBeatClient:
+    """Reads and writes RedBeat entries in one Redis.
+
+    `timezone` is the Celery `timezone` of the beat that runs the entries (crontab is evaluated in it);
+    `clock` returns "now" (aware) and is frozen by tests and the conformance suite.
+    """
+
+    def __init__(self, redis_client: Any, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
+                 clock: Clock | None = None, lock_key: str | None = None, batch_size: int = 500):
+        self.redis = redis_client
+        self.keys = KeyLayout(key_prefix, lock_key)
+        self.timezone = as_tzinfo(timezone)
+        self.clock = clock or _system_clock
+        self.batch_size = batch_size
+        if _is_cluster(redis_client):
+            self.keys.require_single_slot()
+        self._save_sha = scripts.sha1(scripts.SAVE)
+
+    @classmethod
+    def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
+                 clock: Clock | None = None, **redis_options: Any) -> "RedBeatClient":
+        """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py."""
+        redis_options.setdefault("decode_responses", True)
+        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock)
+
+    def now(self) -> datetime:
+        return aware(self.clock())
+
+    # -- writes ---------------------------------------------------------------------------------------
+
+    def save(self, entry: Entry) -> Entry:
+        """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
+        now = self.now()
+        p = _Pending(self, entry, now, codec.encode_meta(now.astimezone(UTC)))
+        with _redis_errors():
+            for _ in range(_MAX_SAVE_ROUNDS):
+                result = self._run_save(self.redis, p)
+                if result == 1:
+                    return self._saved(p, now)
+                p.rescore(self, _text(result[0]), now)
+        raise RedBeatConnectionError(f"gave up saving {p.key}: its meta kept changing")
+
+    def _run_save(self, target: Any, p: _Pending) -> Any:
+        """EVALSHA, loading the script once when Redis does not know it (first use, restart, flush)."""
+        try:
+            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+        except redis.exceptions.NoScriptError:
+            self.redis.script_load(scripts.SAVE)
+            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+
+    def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
+        """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
+        encoded before anything is sent, so one bad entry writes nothing."""
+        now = self.now()
+        new_meta = codec.encode_meta(now.astimezone(UTC))  # every first save records the same now
+        pending = [_Pending(self, entry, now, new_meta) for entry in entries]
+        with _redis_errors():
+            for start in range(0, len(pending), self.batch_size):
+                self._save_batch(pending[start:start + self.batch_size], now)
+        return [self._saved(p, now) for p in pending]
+
+    def _save_batch(self, batch: list[_Pending], now: datetime) -> None:
+        todo = batch
+        for _ in range(_MAX_SAVE_ROUNDS):
+            pipe = self.redis.pipeline(transaction=False)
+            for p in todo:
+                pipe.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            try:
+                results = pipe.execute()
+            except redis.exceptions.NoScriptError:
+                self.redis.script_load(scripts.SAVE)
+                continue
+            conflicts = []
+            for p, result in zip(todo, results):
+                if result != 1:  # the stored meta: score from it and try again
+                    p.rescore(self, _text(result[0]), now)
+                    conflicts.append(p)
+            if not conflicts:
+                return
+            todo = conflicts
+        raise RedBeatConnectionError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
+
+    def _saved(self, p: _Pending, now: datetime) -> Entry:
+        last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
+        last = now if p.expected is None else last
+        return p.entry.with_state(last, total, p.score)
+
+    def delete(self, name: str) -> bool:
+        """Remove the entry's hash and its schedule member together; False when neither existed."""
+        key = self.keys.entry(name)
+        with _redis_errors():
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.zrem(self.keys.schedule, key)
+            pipe.delete(key)
+            removed, deleted = pipe.execute()
+        return bool(removed or deleted)
+
+    def disable(self, name: str) -> None:
+        """Set `enabled` to false; nothing else changes."""
+        self._edit_definition(name, enabled=False)
+
+    def enable(self, name: str) -> None:
+        """Set `enabled` to true and score the entry from its stored last run."""
+        self._edit_definition(name, enabled=True)
+
+    def _edit_definition(self, name: str, enabled: bool) -> None:
+        key = self.keys.entry(name)
+
+        def edit(pipe: Any) -> None:
+            raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
+            if not raw_def:
+                raise EntryNotFound(name, key)
+            definition = json.loads(raw_def)
+            if not isinstance(definition, dict):
+                raise CorruptEntry(key, "definition is not a JSON object")
+            definition["enabled"] = enabled  # edit the stored JSON in place: every other byte stays
+            score = None
+            if enabled:
+                now = self.now()
+                entry = codec.decode_entry(key, name, raw_def, raw_meta)
+                score = score_for(entry.schedule.to_wire(now, self.timezone), entry.last_run_at, now, self.timezone)
+            pipe.multi()
+            pipe.hset(key, "definition", json.dumps(definition))
+            if score is not None:
+                pipe.zadd(self.keys.schedule, {key: score})
+
+        with _redis_errors():
+            self.redis.transaction(edit, key)
+
+    def run_now(self, name: str) -> None:
+        """Make the entry due at the next tick: meta last_run_at null (run count kept), score now."""
+        key = self.keys.entry(name)
+        now = self.now()
+
+        def mark(pipe: Any) -> None:
+            raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
+            if not raw_def:
+                raise EntryNotFound(name, key)
+            total = _meta_or_nothing(key, raw_meta)[1] if raw_meta else None
+            pipe.multi()
+            pipe.hset(key, "meta", codec.encode_meta(None, total))
+            pipe.zadd(self.keys.schedule, {key: epoch_seconds(now)})
+
+        with _redis_errors():
+            self.redis.transaction(mark, key)
+
+    # -- reads ----------------------------------------------------------------------------------------
+
+    def get(self, name: str) -> Entry:
+        """The entry with its run state; EntryNotFound when there is no definition."""
+        key = self.keys.entry(name)
+        with _redis_errors():
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.hmget(key, "definition", "meta")
+            pipe.zscore(self.keys.schedule, key)
+            (raw_def, raw_meta), score = pipe.execute()
+        if not raw_def:
+            raise EntryNotFound(name, key)
+        return codec.decode_entry(key, name, _text(raw_def), _text(raw_meta), score)
+
+    def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
+        """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
+        A corrupt or missing hash is passed to `on_error` (default: logged) and skipped."""
+        report = on_error or (lambda problem: log.warning("skipping %s", problem))
+        start = 0
+        while True:
+            with _redis_errors():
+                members = self.redis.zrange(self.keys.schedule, start, start + self.batch_size - 1, withscores=True)
+                if not members:
+                    return
+                pipe = self.redis.pipeline(transaction=False)
+                for key, _ in members:
+                    pipe.hmget(key, "definition", "meta")
+                rows = pipe.execute()
+            for (key, score), (raw_def, raw_meta) in zip(members, rows):
+                key = _text(key)
+                try:
+                    yield codec.decode_entry(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
+                except (CorruptEntry, ValueError) as problem:
+                    report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
+            start += len(members)
+
+
+def _meta_or_nothing(key: str, raw_meta: str) -> tuple[datetime | None, int]:
+    try:
+        return codec.decode_meta(key, raw_meta)
+    except CorruptEntry:
+        return None, 0
+
+
+def _is_cluster(client: Any) -> bool:
+    try:
+        from redis.cluster import RedisCluster
+    except ImportError:  # pragma: no cover - redis-py without cluster support
+        return False
+    return isinstance(client, RedisCluster)

@@ -1,0 +1,107 @@
+"""Entry <-> the two JSON hash fields, written byte-for-byte as upstream writes them."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, tzinfo
+from typing import Any
+
+from ._models import read as read_model
+from ._models import write as write_model
+from .datetimes import UTC, decode_datetime, encode_datetime
+from .entry import Entry
+from .errors import CorruptEntry, ValidationError
+from .schedules import schedule_from_wire
+from .validation import check_model
+
+# json.dumps' defaults are upstream's bytes: ", " and ": " separators, \uXXXX escapes, insertion order.
+_encoder = json.JSONEncoder(default=lambda o: _encode_extra(o))
+
+
+def _encode_extra(obj: Any) -> Any:
+    if isinstance(obj, datetime):
+        return encode_datetime(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+
+def definition_wire(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    return {"name": entry.name, "task": entry.task, "args": entry.args, "kwargs": entry.kwargs,
+            "options": entry.options, "schedule": entry.schedule.to_wire(now, tz), "enabled": entry.enabled}
+
+
+def encode_definition(wire: dict[str, Any]) -> str:
+    return _encoder.encode(wire)
+
+
+def meta_wire(last_run_at: datetime | None, total_run_count: int | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"last_run_at": None if last_run_at is None else encode_datetime(last_run_at)}
+    if total_run_count is not None:
+        meta["total_run_count"] = total_run_count
+    return meta
+
+
+def encode_meta(last_run_at: datetime | None, total_run_count: int | None = None) -> str:
+    return _encoder.encode(meta_wire(last_run_at, total_run_count))
+
+
+def check_write_profile(definition: dict[str, Any]) -> None:
+    """The last gate before a write: the definition must be valid under write.schema.json."""
+    check_model(write_model.Definition, definition)
+
+
+def _parse(key: str, field: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
+
+
+def _typed(value: Any) -> Any:
+    """Datetimes inside task data come back as datetimes, as upstream's decoder returns them."""
+    if isinstance(value, dict):
+        if value.get("__type__") == "datetime":
+            return decode_datetime(value)
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return value
+
+
+def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
+    """(last_run_at, total_run_count); an absent or empty meta field means never run."""
+    if not raw:
+        return None, 0
+    meta = _parse(key, "meta", raw)
+    try:
+        check_model(read_model.Meta, meta, "meta")
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc)) from None
+    last = meta["last_run_at"]
+    try:
+        return (None if last is None else decode_datetime(last)), meta.get("total_run_count") or 0
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc.at("meta.last_run_at"))) from None
+
+
+def decode_entry(key: str, name: str, definition: str | None, meta: str | None, score: float | None = None) -> Entry:
+    """An Entry from the raw hash fields; anything upstream would crash on or drop is CorruptEntry."""
+    if not definition:
+        raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
+    d = _parse(key, "definition", definition)
+    try:
+        check_model(read_model.Definition, d, "definition")
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc)) from None
+    last_run_at, total = decode_meta(key, meta)
+    if not meta and d.get("last_run_at") is not None:  # constructor keywords in the definition; meta wins
+        last_run_at = decode_datetime(d["last_run_at"])
+        total = d.get("total_run_count") or 0
+    try:
+        enabled = d.get("enabled", True)
+        return Entry(
+            name=name, task=d["task"], schedule=schedule_from_wire(d["schedule"]),
+            args=_typed(d.get("args")), kwargs=_typed(d.get("kwargs") or {}), options=_typed(d.get("options") or {}),
+            enabled=bool(enabled),  # null counts as disabled upstream
+            last_run_at=last_run_at, total_run_count=total, score=None if score is None else int(score),
+        )
+    except ValidationError as exc:
+        raise CorruptEntry(key, f"definition: {exc}") from None

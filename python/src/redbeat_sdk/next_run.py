@@ -1,0 +1,271 @@
+"""When RedBeat's beat fires a schedule next: pure functions of the wire schedule, no Redis, no Celery.
+
+The answers are Celery 5.7's and python-dateutil's, reproduced from their observed behaviour and pinned
+by the generated vectors in `conformance/vectors/next_runs/` (every instant there comes from running
+celery, celery-redbeat and dateutil). What they pin:
+
+- **crontab** fields are matched in the beat's timezone `tz` (Celery's `timezone` setting), whatever
+  zone `last_run_at` carries. The next run is the next matching wall time strictly after the minute of
+  `last_run_at`. A wall time skipped by a DST change runs at the same wall time in the old offset, that
+  is later by the size of the jump (02:30 on New York's spring-forward day runs at 03:30 EDT); a wall
+  time repeated by a DST change runs once, at its first pass. day_of_month and day_of_week are ANDed.
+- **interval** runs `every` seconds of elapsed time after `last_run_at`. With `relative`, Celery rounds
+  the deadline down to the whole day, hour, minute or second (by the size of `every`) in the zone of
+  `last_run_at` itself, and never to a time at or before it; a day or longer advances calendar days.
+- **rrule** runs at dateutil's next occurrence strictly after `last_run_at`. `dtstart` is rebuilt with a
+  fixed UTC offset, as upstream's decoder does, so a rule written in a DST zone keeps its winter (or
+  summer) offset all year. None once the rule is exhausted.
+
+`now` does not change any answer (Celery measures "remaining" from now and adds it back); it stands in
+for a missing rrule `dtstart`, as upstream's reader does.
+
+One upstream quirk is left as upstream has it: when `last_run_at` falls in the *second* pass of a wall
+hour repeated by a DST change in `tz`, Celery drops that distinction and computes a crontab run up to an
+hour before `last_run_at`. The entry is then overdue at once, and a real beat runs it on every tick until
+the wall clock leaves the repeated hour. `next_run` returns Celery's instant; the vectors leave the case out.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+from typing import Any, Mapping
+
+from dateutil import rrule as du
+from dateutil.tz import datetime_exists, resolve_imaginary
+
+from .crontab import FIELDS as CRONTAB_FIELDS
+from .crontab import CronSets, expand_crontab
+from .errors import ValidationError
+
+UTC = timezone.utc
+ONE_DAY = timedelta(days=1)
+ONE_HOUR = timedelta(hours=1)
+ONE_MINUTE = timedelta(minutes=1)
+
+RRULE_FREQUENCIES = {"YEARLY": 0, "MONTHLY": 1, "WEEKLY": 2, "DAILY": 3, "HOURLY": 4, "MINUTELY": 5, "SECONDLY": 6}
+RRULE_BY_FIELDS = ("bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday",
+                   "byhour", "byminute", "bysecond")
+
+
+def next_run(schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo) -> datetime | None:
+    """The first instant after `last_run_at` at which the beat in timezone `tz` fires `schedule`.
+
+    `schedule` is the wire dict (`{"__type__": "crontab", ...}`); the result is aware, expressed in `tz`,
+    or None when an rrule has no occurrence left. A naive `last_run_at` is taken as UTC, as Celery does.
+    """
+    last = _aware(last_run_at, tz)
+    kind = schedule.get("__type__")
+    if kind == "crontab":
+        due = _crontab_next(schedule, last, tz)
+    elif kind == "interval":
+        due = _interval_next(schedule, last)
+    elif kind == "rrule":
+        due = rrule_for(schedule, now, tz).after(last)
+    else:
+        raise ValidationError("__type__", f"unknown schedule type {kind!r}")
+    return None if due is None else due.astimezone(tz)
+
+
+def next_runs(schedule: Mapping[str, Any], count: int, last_run_at: datetime, now: datetime, tz: tzinfo) -> list[datetime]:
+    """The next `count` instants the beat fires `schedule`, fewer when an rrule runs out.
+
+    Emulates a beat ticking exactly at each run: after firing at t, Celery stamps last_run_at = t (its
+    `app.now()`, in `tz`) and computes the following run from there.
+    """
+    if schedule.get("__type__") == "rrule":
+        # Each run is the rule's next occurrence after the previous one: walk the rule once.
+        runs = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()
+        return [due.astimezone(tz) for due in runs]
+    runs: list[datetime] = []
+    last, clock = last_run_at, now
+    while len(runs) < count:
+        due = next_run(schedule, last, clock, tz)
+        if due is None:
+            break
+        runs.append(due)
+        last = clock = due
+    return runs
+
+
+def _aware(value: datetime, tz: tzinfo) -> datetime:
+    """Celery's reading of a datetime: an aware one as is, a naive one as UTC shown in the beat zone."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC).astimezone(tz)
+    return value
+
+
+# ----------------------------------------------------------------------------------------------------------
+# crontab
+
+
+def _crontab_next(schedule: Mapping[str, Any], last: datetime, tz: tzinfo) -> datetime:
+    try:
+        sets = expand_crontab(**{name: schedule.get(name, "*") for name in CRONTAB_FIELDS})
+    except ValidationError as error:
+        raise error.at("schedule") from None
+    local = last.astimezone(tz)
+    wall = _crontab_wall_time(sets, local)
+    return wall.astimezone(UTC)
+
+
+def _crontab_wall_time(sets: CronSets, local: datetime) -> datetime:
+    """The next matching wall time after `local` (in the beat zone), as the datetime Celery builds.
+
+    Celery builds it by replacing fields of `local` and then adding whole days, so the result keeps
+    `local`'s tzinfo, has fold 0 (an addition resets it) and may name a wall time that does not exist;
+    converting it to UTC is what places skipped and repeated times.
+    """
+    minutes, hours = sets.minute, sets.hour
+    date_matches = (
+        local.month in sets.month_of_year
+        and local.day in sets.day_of_month
+        and local.isoweekday() % 7 in sets.day_of_week
+    )
+    if date_matches and local.hour in hours and local.minute < max(minutes):
+        later_minute = min(m for m in minutes if m > local.minute)
+        return _wall(local, minute=later_minute)
+    if date_matches and local.hour < max(hours):
+        later_hour = min(h for h in hours if h > local.hour)
+        return _wall(local, hour=later_hour, minute=min(minutes))
+    # A later date, at its first hour and minute. (Celery finds the date by weekday arithmetic when
+    # day_of_month and month_of_year are the literal "*", by a calendar search otherwise: same dates.)
+    first_hour, first_minute = min(hours), min(minutes)
+    year, month, day = _next_date(sets, local)
+    return _wall(local, year=year, month=month, day=day, hour=first_hour, minute=first_minute)
+
+
+def _wall(local: datetime, **fields: int) -> datetime:
+    return local.replace(**fields, second=0, microsecond=0, fold=0)
+
+
+def _next_date(sets: CronSets, local: datetime) -> tuple[int, int, int]:
+    """The first date after local's date whose month, day and weekday all match."""
+    months = sorted(sets.month_of_year)
+    days = sorted(sets.day_of_month)
+    # The Gregorian calendar repeats every 400 years; an accepted crontab matches well within that.
+    for year in range(local.year, local.year + 401):
+        for month in months:
+            if (year, month) < (local.year, local.month):
+                continue
+            for day in days:
+                if (year, month) == (local.year, local.month) and day <= local.day:
+                    continue
+                try:
+                    candidate = datetime(year, month, day)
+                except ValueError:
+                    break  # this day and every later one are past the month's end
+                if candidate.isoweekday() % 7 in sets.day_of_week:
+                    return year, month, day
+    raise ValidationError("schedule", "the crontab never matches a date")  # pragma: no cover
+
+
+# ----------------------------------------------------------------------------------------------------------
+# interval
+
+
+def _interval_next(schedule: Mapping[str, Any], last: datetime) -> datetime:
+    every = schedule.get("every")
+    if isinstance(every, bool) or not isinstance(every, (int, float)) or not every > 0:
+        raise ValidationError("schedule.every", f"must be a number of seconds above 0, not {every!r}")
+    # Celery turns the number into a timedelta and later back into seconds: keep its rounding.
+    period = timedelta(seconds=timedelta(seconds=every).total_seconds())
+    if not schedule.get("relative"):
+        return last.astimezone(UTC) + period
+    return _relative_deadline(last, period)
+
+
+def _relative_deadline(start: datetime, period: timedelta) -> datetime:
+    """Celery 5.7's `relative=True` deadline: start + period rounded down to the resolution of period,
+    in start's own zone, but never at or before start."""
+    start_utc = start.astimezone(UTC)
+    if period >= ONE_DAY:
+        end = start + period  # same-zone addition: by wall clock, i.e. calendar days
+        later = [c for c in _rounded(end, period) if c > start_utc]
+        return min(later, default=end.astimezone(UTC))
+    end = (start_utc + period).astimezone(start.tzinfo)
+    end_utc = start_utc + period
+    candidates = _rounded(end, period)
+    not_after = [c for c in candidates if c <= end_utc]
+    chosen = max(not_after) if not_after else min(candidates)
+    if period >= ONE_MINUTE and chosen <= start_utc:
+        # Rounding down fell back across a DST change: also consider the next whole unit and the
+        # calendar (wall-clock) deadline, taking the latest one not past end_utc.
+        unit = ONE_HOUR if period >= ONE_HOUR else ONE_MINUTE
+        candidates += _rounded(end + unit, period) + _rounded(start + period, period)
+        later = [c for c in candidates if c > start_utc]
+        within = [c for c in later if c <= end_utc]
+        chosen = max(within) if within else min(later, default=end_utc)
+    return chosen
+
+
+def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
+    """`moment` truncated to the resolution of `period`, as UTC instants: one per pass of a repeated
+    wall time, and a skipped wall time moved past the gap."""
+    if period >= ONE_DAY:
+        wall = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    elif period >= ONE_HOUR:
+        wall = moment.replace(minute=0, second=0, microsecond=0)
+    elif period >= ONE_MINUTE:
+        wall = moment.replace(second=0, microsecond=0)
+    else:
+        wall = moment.replace(microsecond=0)
+    instants = []
+    for fold in (0, 1):
+        candidate = wall.replace(fold=fold)
+        if not datetime_exists(candidate):
+            moved = resolve_imaginary(candidate)
+            if moved > candidate:
+                candidate = moved
+        instants.append(candidate.astimezone(UTC))
+    return instants
+
+
+# ----------------------------------------------------------------------------------------------------------
+# rrule
+
+
+def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
+    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it)."""
+    # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
+    return _rrule(json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None)
+
+
+@lru_cache(maxsize=1024)
+def _rrule(frozen: str, now: datetime | None) -> du.rrule:
+    """The dateutil rule upstream's decoder builds from the wire dict."""
+    wire = json.loads(frozen)
+    freq = wire.get("freq")
+    if isinstance(freq, str):
+        freq = RRULE_FREQUENCIES.get(freq.upper(), freq)
+    if isinstance(freq, bool) or freq not in RRULE_FREQUENCIES.values():
+        raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
+    dtstart = from_epoch(wire["dtstart"], wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
+    until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
+    try:
+        return du.rrule(
+            freq,
+            dtstart=dtstart,
+            interval=wire.get("interval", 1),
+            wkst=_weekdays(wire.get("wkst")),
+            count=wire.get("count"),
+            until=until,
+            **{name: _weekdays(wire.get(name)) for name in RRULE_BY_FIELDS},
+        )
+    except (TypeError, ValueError) as error:
+        raise ValidationError("schedule", f"dateutil refuses this rule: {error}") from None
+
+
+def from_epoch(seconds: int, offset_minutes: float) -> datetime:
+    """Upstream keeps only a fixed offset: the zone name is gone, so DST no longer applies."""
+    zone = timezone(timedelta(minutes=offset_minutes)) if offset_minutes else UTC
+    return datetime.fromtimestamp(seconds, tz=zone)
+
+
+def _weekdays(value: Any) -> Any:
+    """`{"__type__": "weekday", ...}` objects become dateutil weekdays, at any depth; the rest is kept."""
+    if isinstance(value, list):
+        return [_weekdays(item) for item in value]
+    if isinstance(value, dict) and value.get("__type__") == "weekday":
+        return du.weekday(value["wkday"], value.get("n"))
+    return value

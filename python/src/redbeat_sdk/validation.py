@@ -1,0 +1,90 @@
+"""Checks against the generated schema models, reported as one ValidationError with a field path."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import pydantic
+
+from .errors import ValidationError
+
+_SCHEDULE_TAGS = {"interval", "crontab", "rrule"}
+
+
+def _clean_loc(loc: tuple) -> list:
+    """Drop the union-branch labels pydantic puts into a location (class names, tags, 'list[...]')."""
+    out: list = []
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and (part[:1].isupper() or "[" in part):
+            continue
+        if isinstance(part, str) and part in _SCHEDULE_TAGS and i and loc[i - 1] == "schedule":
+            continue
+        out.append(part)
+    return out
+
+
+def format_path(parts: list | tuple) -> str:
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _describe(errors: list[dict]) -> str:
+    wrong_type = [e for e in errors if e["type"].endswith("_type") or e["type"] == "model_attributes_type"]
+    if len(wrong_type) == len(errors) and len(errors) > 1:
+        kinds = sorted({e["type"].removesuffix("_type").replace("model_attributes", "object").replace("dict", "object")
+                        for e in errors})
+        return "must be one of: " + ", ".join(kinds)
+    best = next((e for e in errors if e not in wrong_type), errors[0])
+    msg = best["msg"]
+    if best["type"] == "union_tag_invalid":
+        tag = best.get("ctx", {}).get("tag")
+        return f"unknown __type__ {tag!r}; expected one of {best.get('ctx', {}).get('expected_tags')}"
+    if best["type"] == "extra_forbidden":
+        return "unknown field (upstream beat crashes on it)"
+    return msg[0].lower() + msg[1:] if msg else best["type"]
+
+
+def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> ValidationError:
+    """The first failing field of a pydantic error, with union noise folded into one reason."""
+    by_path: dict[str, list[dict]] = {}
+    for err in exc.errors(include_url=False):
+        path = format_path(_clean_loc(err["loc"]))
+        by_path.setdefault(path, []).append(err)
+    # the deepest path is the most specific complaint
+    path = max(by_path, key=lambda p: (p.count(".") + p.count("["), -list(by_path).index(p)))
+    full = ".".join(p for p in (prefix, path) if p) if not path.startswith("[") else prefix + path
+    return ValidationError(full, _describe(by_path[path]))
+
+
+def check_model(model: type[pydantic.BaseModel], data: Any, prefix: str = "") -> pydantic.BaseModel:
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise from_pydantic(exc, prefix) from None
+
+
+def check_json_value(value: Any, path: str) -> None:
+    """Refuse what cannot be stored as task data: only JSON values and datetimes round-trip."""
+    if value is None or isinstance(value, (str, bool, int, datetime)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(path, f"{value!r} is not valid JSON")
+        return
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            check_json_value(item, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(path, f"keys must be strings, not {type(key).__name__} {key!r}")
+            check_json_value(item, f"{path}.{key}")
+        return
+    raise ValidationError(path, f"{type(value).__name__} cannot be stored as JSON")

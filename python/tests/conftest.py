@@ -1,0 +1,79 @@
+"""Fixtures: one real redis-server per session (flushed per test) and a frozen clock."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+
+from redbeat_sdk import RedBeatClient
+from redbeat_sdk.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("REDBEAT_SHARED") or ROOT.parent / "shared")
+UTC = ZoneInfo("UTC")
+T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)  # the frozen clock of the shared upstream vectors
+
+
+class FrozenClock:
+    def __init__(self, now: datetime = T0):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def r(redis_server):
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clock():
+    return FrozenClock()
+
+
+@pytest.fixture
+def client(r, clock):
+    return RedBeatClient(r, clock=clock)
+
+
+@pytest.fixture(scope="session")
+def upstream_vectors() -> dict[str, dict]:
+    path = SHARED / "spec" / "upstream-vectors.json"
+    if not path.exists():
+        pytest.fail(f"shared vectors missing: {path} (set REDBEAT_SHARED)")
+    return {record["case"]: record for record in json.loads(path.read_text())}
+
+
+def dump(r: redis.Redis) -> dict:
+    """Every key with its value: hashes as dicts, zsets as {member: score}."""
+    out = {}
+    for key in sorted(r.keys("*")):
+        kind = r.type(key)
+        if kind == "hash":
+            out[key] = r.hgetall(key)
+        elif kind == "zset":
+            out[key] = dict(r.zrange(key, 0, -1, withscores=True))
+        elif kind == "set":
+            out[key] = sorted(r.smembers(key))
+        else:
+            out[key] = r.get(key)
+    return out
