@@ -79,7 +79,7 @@ func (s *cronSets) next(last time.Time, tz *time.Location) (time.Time, error) {
 				target = w
 			} else {
 				var err error
-				if target, err = s.nextDate(t, last, nh, nm); err != nil {
+				if target, err = s.nextDate(t, nh, nm); err != nil {
 					return time.Time{}, err
 				}
 			}
@@ -89,10 +89,10 @@ func (s *cronSets) next(last time.Time, tz *time.Location) (time.Time, error) {
 }
 
 // nextDate is Celery's _delta_to_next: the first (day_of_month, month_of_year)
-// after the last run's date whose weekday matches, at nh:nm. Celery compares a
-// candidate with the last run by reading the candidate's wall time as UTC; that
-// skew is kept, since beat behaves that way.
-func (s *cronSets) nextDate(t time.Time, last time.Time, nh, nm int) (walltime.Wall, error) {
+// after the last run's date whose weekday matches, at nh:nm. A candidate is
+// compared with the last run by wall clock (Python compares two datetimes of
+// the same zone that way), t being the last run's wall time.
+func (s *cronSets) nextDate(t time.Time, nh, nm int) (walltime.Wall, error) {
 	doms, moys := members(s.dom), members(s.moy)
 	year := t.Year()
 	var di, mi int
@@ -109,7 +109,7 @@ func (s *cronSets) nextDate(t time.Time, last time.Time, nh, nm int) (walltime.W
 		return y < 1 || y > 9999 || d > time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 	}
 	beforeLast := func(y, m, d int) bool {
-		return time.Date(y, time.Month(m), d, nh, nm, 0, 0, time.UTC).Before(last)
+		return time.Date(y, time.Month(m), d, nh, nm, 0, 0, time.UTC).Before(t)
 	}
 	rollOver := func() error {
 		for range 2000 {

@@ -30,10 +30,11 @@ var zeroTime time.Time
 
 func floorSeconds(t time.Time) int64 { return t.Unix() }
 
-// NextRuns previews the next n due times of sched after a run at after, as beat
-// would see them if each run happened exactly on time: for a crontab in the
-// client's beat timezone, for an interval from after in after's zone (which
-// matters to Relative). It stops early when an rrule runs out.
+// NextRuns previews the next n due times of sched after a run at after, as a
+// Celery 5.7 beat would fire them if it ticked exactly at each due time (each
+// run's last_run_at stamped in the beat timezone). Crontab fields are matched in
+// the client's beat timezone; a relative interval rounds in the zone of the run
+// before. It stops early when an rrule runs out.
 func (c *Client) NextRuns(sched Schedule, after time.Time, n int) ([]time.Time, error) {
 	return NextRuns(sched, after, n, c.tz)
 }
@@ -65,7 +66,8 @@ func NextRuns(sched Schedule, after time.Time, n int, tz *time.Location) ([]time
 			break
 		}
 		out = append(out, t)
-		last = t
+		// Beat stamps a run's last_run_at with its own clock, in its timezone.
+		last = t.In(tz)
 	}
 	return out, nil
 }
