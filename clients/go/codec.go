@@ -19,6 +19,16 @@ import (
 // encodeDefinition writes the definition field: name, task, args, kwargs,
 // options, schedule, enabled, in that order.
 func encodeDefinition(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
+	if sched != nil {
+		if err := sched.check(); err != nil {
+			return nil, prefixed(err, "schedule")
+		}
+	}
+	return encodeChecked(dst, e, sched)
+}
+
+// encodeChecked is encodeDefinition for a schedule already checked.
+func encodeChecked(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
 	if e.Name == "" {
 		return nil, &ValidationError{Path: "name", Reason: "must not be empty"}
 	}
@@ -30,9 +40,6 @@ func encodeDefinition(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
 	}
 	if sched == nil {
 		return nil, &ValidationError{Path: "schedule", Reason: "required"}
-	}
-	if err := sched.check(); err != nil {
-		return nil, prefixed(err, "schedule")
 	}
 	var err error
 	dst = append(dst, `{"name": `...)

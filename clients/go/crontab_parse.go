@@ -2,6 +2,7 @@ package redbeat
 
 import (
 	"fmt"
+	"sync"
 	"math/bits"
 	"strings"
 	"unicode"
@@ -45,7 +46,54 @@ var cronBounds = [5]struct{ max, min int }{
 // daysInMonthMax is Celery's table of the days a month can have (February 29).
 var daysInMonthMax = [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
+// cronCache keeps expanded crontabs without list fields (a comparable key):
+// schedules repeat, and expanding is the costly part of saving one.
+var cronCache = struct {
+	sync.Mutex
+	m map[cronKey]*cronSets
+}{m: map[cronKey]*cronSets{}}
+
+type cronKey struct {
+	kind [5]cronKind
+	s    [5]string
+	n    [5]int
+}
+
+const cronCacheMax = 4096
+
 func (c Crontab) compile() (*cronSets, error) {
+	var key cronKey
+	cacheable := true
+	for i, fl := range c.fields() {
+		if fl.f.kind == cronList {
+			cacheable = false
+			break
+		}
+		key.kind[i], key.s[i], key.n[i] = fl.f.kind, fl.f.s, fl.f.n
+	}
+	if !cacheable {
+		return c.expand()
+	}
+	cronCache.Lock()
+	sets, ok := cronCache.m[key]
+	cronCache.Unlock()
+	if ok {
+		return sets, nil
+	}
+	sets, err := c.expand()
+	if err != nil {
+		return nil, err
+	}
+	cronCache.Lock()
+	if len(cronCache.m) >= cronCacheMax {
+		clear(cronCache.m)
+	}
+	cronCache.m[key] = sets
+	cronCache.Unlock()
+	return sets, nil
+}
+
+func (c Crontab) expand() (*cronSets, error) {
 	var out [5]uint64
 	for i, fl := range c.fields() {
 		set, err := expandCronField(fl.f, cronBounds[i].max, cronBounds[i].min)

@@ -80,6 +80,15 @@ type RRule struct {
 func (RRule) Type() string { return "rrule" }
 
 func (r RRule) check() error {
+	if err := r.checkFields(); err != nil {
+		return err
+	}
+	_, err := r.compile(time.Unix(0, 0))
+	return err
+}
+
+// checkFields checks what compile does not: ranges of the Go fields.
+func (r RRule) checkFields() error {
 	if r.Freq < Yearly || r.Freq > Secondly {
 		return &ValidationError{Path: "freq", Reason: fmt.Sprintf("must be Yearly..Secondly (0..6), got %d", int(r.Freq))}
 	}
@@ -105,8 +114,7 @@ func (r RRule) check() error {
 			return &ValidationError{Path: t.name, Reason: "year outside 1..9999"}
 		}
 	}
-	_, err := r.compile(time.Unix(0, 0))
-	return err
+	return nil
 }
 
 // MarshalJSON writes the rrule with upstream's keys and order. A zero Dtstart is

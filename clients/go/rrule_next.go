@@ -146,6 +146,9 @@ func checkReachable(r RRule, dtstart time.Time, interval int) error {
 
 // next is dateutil's rrule.after(last): strictly after, or none.
 func (r RRule) next(last time.Time, env evalEnv) (time.Time, bool, error) {
+	if err := r.checkFields(); err != nil {
+		return time.Time{}, false, err
+	}
 	rule, err := r.compile(env.now)
 	if err != nil {
 		return time.Time{}, false, err

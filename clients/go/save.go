@@ -2,7 +2,9 @@ package redbeat
 
 import (
 	"context"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"redbeat-sdk.dev/redbeat/internal/keys"
 	"redbeat-sdk.dev/redbeat/internal/rdb"
@@ -27,16 +29,25 @@ func (c *Client) SaveMany(ctx context.Context, entries []*Entry) error {
 		return nil
 	}
 	env := c.env()
+	// Every entry of the batch gets the same first-save meta: last run = now.
+	now := env.now.UTC().Truncate(1000) // Python keeps microseconds
+	freshMeta, err := encodeMeta(now, nil)
+	if err != nil {
+		return err
+	}
+	fresh := meta{present: true, lastRunAt: now}
 	pending := make([]*pendingSave, len(entries))
-	for i, e := range entries {
-		p, err := c.prepareSave(e, env)
+	errs := make([]error, len(entries))
+	parallel(len(entries), func(i int) {
+		pending[i], errs[i] = c.prepareSave(entries[i], env, freshMeta, fresh)
+	})
+	for i, err := range errs {
 		if err != nil {
 			if len(entries) > 1 {
 				return prefixed(err, "["+strconv.Itoa(i)+"]")
 			}
 			return err
 		}
-		pending[i] = p
 	}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt == maxAttempts {
@@ -67,6 +78,29 @@ func (c *Client) SaveMany(ctx context.Context, entries []*Entry) error {
 	return nil
 }
 
+// parallel runs fn(0..n-1), split over the CPUs when n is large enough for
+// encoding to cost more than starting goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), 4, n/128)
+	if workers < 2 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // pendingSave is an encoded entry and the state it was last scored against.
 type pendingSave struct {
 	entry      *Entry
@@ -81,7 +115,7 @@ type pendingSave struct {
 	score      int64
 }
 
-func (c *Client) prepareSave(e *Entry, env evalEnv) (*pendingSave, error) {
+func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta) (*pendingSave, error) {
 	if e == nil {
 		return nil, &ValidationError{Reason: "nil entry"}
 	}
@@ -94,18 +128,17 @@ func (c *Client) prepareSave(e *Entry, env evalEnv) (*pendingSave, error) {
 		r.Dtstart = env.now.UTC().Truncate(1e9)
 		sched = r
 	}
-	def, err := encodeDefinition(make([]byte, 0, 256), e, sched)
-	if err != nil {
-		return nil, err
+	if sched == nil {
+		return nil, &ValidationError{Path: "schedule", Reason: "required"}
 	}
-	now := env.now.UTC().Truncate(1000) // Python keeps microseconds
-	freshMeta, err := encodeMeta(now, nil)
-	if err != nil {
-		return nil, err
-	}
-	score, err := scoreFor(sched, meta{present: true, lastRunAt: now}, env)
+	// Scoring evaluates the schedule, which checks it: a bad one fails here.
+	score, err := scoreFor(sched, fresh, env)
 	if err != nil {
 		return nil, prefixed(err, "schedule")
+	}
+	def, err := encodeChecked(make([]byte, 0, 256), e, sched)
+	if err != nil {
+		return nil, err
 	}
 	return &pendingSave{entry: e, key: c.keys.Entry(e.Name), sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
 }

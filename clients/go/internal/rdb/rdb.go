@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -141,33 +142,77 @@ type Result struct {
 	Meta       Field
 }
 
-// updateScript is the compare-and-set behind every write but delete. A field
-// state is "A" (absent) or "M" followed by its value; "*" expects anything; an
-// empty new value keeps the field.
+// updateScript is the compare-and-set behind every write but delete.
+// ARGV: definition mode and value, meta mode and value, new definition, new
+// meta, new score. A mode is "*" (anything), "A" (absent) or "=" (equal to the
+// value); an empty new value keeps the field. On a failed check it returns the
+// current fields, each as "A" or "M" followed by the value.
 var updateScript = redis.NewScript(`
-local function state(f)
-  local v = redis.call('HGET', KEYS[1], f)
-  if v then return 'M' .. v end
-  return 'A'
+local key = KEYS[1]
+local dm, mm, newmeta = ARGV[1], ARGV[3], ARGV[6]
+local ok = true
+if dm ~= '*' then
+  local d = redis.call('HGET', key, 'definition')
+  if dm == 'A' then ok = not d else ok = d == ARGV[2] end
 end
-local d, m = state('definition'), state('meta')
-if (ARGV[1] ~= '*' and ARGV[1] ~= d) or (ARGV[2] ~= '*' and ARGV[2] ~= m) then
-  return {d, m}
+if ok and mm == 'A' and newmeta ~= '' then
+  -- A first save: the meta must not exist yet (upstream's HSETNX).
+  ok = redis.call('HSETNX', key, 'meta', newmeta) == 1
+elseif ok and mm ~= '*' then
+  local m = redis.call('HGET', key, 'meta')
+  if mm == 'A' then ok = not m else ok = m == ARGV[4] end
+  if ok and newmeta ~= '' then redis.call('HSET', key, 'meta', newmeta) end
+elseif ok and newmeta ~= '' then
+  redis.call('HSET', key, 'meta', newmeta)
 end
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'definition', ARGV[3]) end
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'meta', ARGV[4]) end
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[2], ARGV[5], KEYS[1]) end
+if not ok then
+  local d = redis.call('HGET', key, 'definition')
+  local m = redis.call('HGET', key, 'meta')
+  return {d and 'M' .. d or 'A', m and 'M' .. m or 'A'}
+end
+if ARGV[5] ~= '' then redis.call('HSET', key, 'definition', ARGV[5]) end
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[7], key) end
 return 1
 `)
 
-func expectArg(e Expect) string {
+// firstSaveScript is the common case of updateScript for a group of entries
+// (KEYS: the entry keys, then the schedule key; ARGV: definition, meta, score
+// of each entry): write meta only if absent (upstream's HSETNX), then the
+// definition and the score; when meta exists, write nothing for that entry and
+// return its meta. One call covers many entries, so the cost of a script call
+// is paid once per group, and each entry is still written atomically.
+var firstSaveScript = redis.NewScript(`
+local sched = KEYS[#KEYS]
+local out = {}
+for i = 1, #KEYS - 1 do
+  local key, j = KEYS[i], (i - 1) * 3
+  if redis.call('HSETNX', key, 'meta', ARGV[j + 2]) == 1 then
+    redis.call('HSET', key, 'definition', ARGV[j + 1])
+    redis.call('ZADD', sched, ARGV[j + 3], key)
+    out[i] = 1
+  else
+    out[i] = redis.call('HGET', key, 'meta')
+  end
+end
+return out
+`)
+
+// group is how many first saves share one script call.
+const group = 64
+
+// isFirstSave: any definition, meta must be absent and is set, a score is set.
+func isFirstSave(u Update) bool {
+	return u.Definition.Any && !u.Meta.Any && !u.Meta.Present && u.SetMeta != nil && u.SetDef != nil && u.Score != nil
+}
+
+func expectArgs(e Expect) (string, string) {
 	switch {
 	case e.Any:
-		return "*"
+		return "*", ""
 	case !e.Present:
-		return "A"
+		return "A", ""
 	default:
-		return "M" + e.Value
+		return "=", e.Value
 	}
 }
 
@@ -180,24 +225,55 @@ func parseState(s string) Field {
 
 // Apply runs the updates, each atomically, in one pipelined round trip.
 func (r *RDB) Apply(ctx context.Context, scheduleKey string, updates []Update) ([]Result, error) {
-	if len(updates) == 1 {
-		// One entry needs no pipeline; Run falls back to EVAL on NOSCRIPT.
-		u := updates[0]
-		v, err := updateScript.Run(ctx, r.c, []string{u.Entry, scheduleKey}, updateArgs(u)...).Result()
-		if err != nil {
-			return nil, err
-		}
-		res, err := parseResult(v)
-		return []Result{res}, err
-	}
-	res, err := r.apply(ctx, scheduleKey, updates, true)
+	res, err := r.applyChunks(ctx, scheduleKey, updates, true)
 	if err != nil && isNoScript(err) {
-		if err := updateScript.Load(ctx, r.c).Err(); err != nil {
-			return nil, err
+		for _, s := range []*redis.Script{updateScript, firstSaveScript} {
+			if err := s.Load(ctx, r.c).Err(); err != nil {
+				return nil, err
+			}
 		}
-		res, err = r.apply(ctx, scheduleKey, updates, false)
+		res, err = r.applyChunks(ctx, scheduleKey, updates, false)
 	}
 	return res, err
+}
+
+// chunk is how many updates one pipeline carries; a large batch is sent as
+// several pipelines on parallel connections, so that encoding and network
+// time overlap with Redis executing the previous chunk.
+const chunk = 256
+
+func (r *RDB) applyChunks(ctx context.Context, scheduleKey string, updates []Update, sha bool) ([]Result, error) {
+	if len(updates) <= chunk {
+		return r.apply(ctx, scheduleKey, updates, sha)
+	}
+	out := make([]Result, len(updates))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for lo := 0; lo < len(updates); lo += chunk {
+		hi := min(lo+chunk, len(updates))
+		wg.Go(func() {
+			res, err := r.apply(ctx, scheduleKey, updates[lo:hi], sha)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil || isNoScript(err) {
+					firstErr = err
+				}
+				return
+			}
+			copy(out[lo:hi], res)
+		})
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+func scriptFor(u Update) (*redis.Script, []any) {
+	if isFirstSave(u) {
+		return firstSaveScript, []any{u.SetDef, u.SetMeta, strconv.FormatInt(*u.Score, 10)}
+	}
+	return updateScript, updateArgs(u)
 }
 
 func updateArgs(u Update) []any {
@@ -205,7 +281,9 @@ func updateArgs(u Update) []any {
 	if u.Score != nil {
 		score = strconv.FormatInt(*u.Score, 10)
 	}
-	return []any{expectArg(u.Definition), expectArg(u.Meta), u.SetDef, u.SetMeta, score}
+	dm, dv := expectArgs(u.Definition)
+	mm, mv := expectArgs(u.Meta)
+	return []any{dm, dv, mm, mv, u.SetDef, u.SetMeta, score}
 }
 
 func parseResult(v any) (Result, error) {
@@ -215,6 +293,10 @@ func parseResult(v any) (Result, error) {
 	case []any:
 		if len(x) == 2 {
 			d, _ := x[0].(string)
+			if d == "" { // the first-save script: meta exists, here is its value
+				m, _ := x[1].(string)
+				return Result{Meta: Field{Present: true, Value: m}}, nil
+			}
 			m, _ := x[1].(string)
 			return Result{Definition: parseState(d), Meta: parseState(m)}, nil
 		}
@@ -227,27 +309,78 @@ func isNoScript(err error) bool {
 }
 
 func (r *RDB) apply(ctx context.Context, scheduleKey string, updates []Update, sha bool) ([]Result, error) {
-	cmds := make([]*redis.Cmd, len(updates))
-	run := func(p redis.Pipeliner) error {
-		for i, u := range updates {
-			keys := []string{u.Entry, scheduleKey}
-			if sha {
-				cmds[i] = updateScript.EvalSha(ctx, p, keys, updateArgs(u)...)
-			} else {
-				cmds[i] = updateScript.Eval(ctx, p, keys, updateArgs(u)...)
-			}
+	type call struct {
+		cmd   *redis.Cmd
+		first []int // indices of the first saves the call covers; nil for an update
+		index int
+	}
+	var calls []call
+	eval := func(p redis.Pipeliner, s *redis.Script, keys []string, args []any) *redis.Cmd {
+		if sha {
+			return s.EvalSha(ctx, p, keys, args...)
 		}
+		return s.Eval(ctx, p, keys, args...)
+	}
+	run := func(p redis.Pipeliner) error {
+		var idx []int
+		flush := func() {
+			if len(idx) == 0 {
+				return
+			}
+			keys := make([]string, 0, len(idx)+1)
+			args := make([]any, 0, 3*len(idx))
+			for _, i := range idx {
+				u := updates[i]
+				keys = append(keys, u.Entry)
+				args = append(args, u.SetDef, u.SetMeta, strconv.FormatInt(*u.Score, 10))
+			}
+			keys = append(keys, scheduleKey)
+			calls = append(calls, call{cmd: eval(p, firstSaveScript, keys, args), first: idx})
+			idx = nil
+		}
+		for i, u := range updates {
+			if isFirstSave(u) {
+				if idx = append(idx, i); len(idx) == group {
+					flush()
+				}
+				continue
+			}
+			calls = append(calls, call{cmd: eval(p, updateScript, []string{u.Entry, scheduleKey}, updateArgs(u)), index: i})
+		}
+		flush()
 		return nil
 	}
-	if _, err := r.c.Pipelined(ctx, run); err != nil {
+	_, err := r.c.Pipelined(ctx, run)
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
 	out := make([]Result, len(updates))
-	for i, c := range cmds {
-		var err error
-		if out[i], err = parseResult(c.Val()); err != nil {
+	for _, c := range calls {
+		v, err := c.cmd.Result()
+		if err != nil {
 			return nil, err
+		}
+		if c.first == nil {
+			if out[c.index], err = parseResult(v); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		vals, ok := v.([]any)
+		if !ok || len(vals) != len(c.first) {
+			return nil, fmt.Errorf("redbeat: unexpected script reply %v", v)
+		}
+		for k, i := range c.first {
+			switch x := vals[k].(type) {
+			case int64:
+				out[i].Applied = x == 1
+			case string:
+				out[i].Meta = Field{Present: true, Value: x}
+			default:
+				return nil, fmt.Errorf("redbeat: unexpected script reply %v", vals[k])
+			}
 		}
 	}
 	return out, nil
 }
+

@@ -35,6 +35,9 @@ func offsetAt(loc *time.Location, unix int64) int {
 // candidates returns the offsets in force a day before and a day after the wall
 // time, and which of them give an instant whose local time is that wall time.
 func candidates(w time.Time, loc *time.Location) (before, after int, beforeOK, afterOK bool) {
+	if loc == time.UTC {
+		return 0, 0, true, true
+	}
 	ws := w.Unix()
 	before = offsetAt(loc, ws-int64(window/time.Second))
 	after = offsetAt(loc, ws+int64(window/time.Second))

@@ -96,6 +96,10 @@ func AppendFloat(dst []byte, f float64) ([]byte, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return dst, &PathError{Reason: fmt.Sprintf("%v is not a JSON number", f)}
 	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 && f != 0 {
+		// A whole number below 1e16 prints as itself plus ".0" (5 -> 5.0).
+		return append(strconv.AppendInt(dst, int64(f), 10), '.', '0'), nil
+	}
 	if f == 0 {
 		if math.Signbit(f) {
 			return append(dst, "-0.0"...), nil
@@ -234,7 +238,11 @@ func appendMap(dst []byte, m map[string]any) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
-	keys := make([]string, 0, len(m))
+	var one [1]string
+	keys := one[:0]
+	if len(m) > 1 {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
