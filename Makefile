@@ -23,7 +23,7 @@ venv: $(VENV)/.stamp
 $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt $(wildcard scheduler/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e ./python $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
 	touch $@
 
 test: redis venv

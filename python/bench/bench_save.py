@@ -49,12 +49,12 @@ def upstream_saves(url: str, r: redis.Redis, n: int) -> float:
 
 
 def sdk_saves(client: RedBeatClient, r: redis.Redis, n: int) -> float:
-    batch = entries(n, "sdk")
-
+    """Built and saved one at a time, like the upstream loop (construction counted on both sides)."""
     def run():
         r.flushall()
-        for entry in batch:
-            client.save(entry)
+        for i in range(n):
+            client.save(Entry(f"sdk-{i}", "tasks.add", Interval(60), args=[i, "x"], kwargs={"k": i},
+                              options={"queue": "q"}))
     return best_of(3, run)
 
 

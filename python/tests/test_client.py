@@ -217,3 +217,24 @@ def test_a_redis_outage_raises_a_connection_error(clock):
 def test_rrule_without_occurrences_left_scores_minus_one(client, r):
     client.save(Entry("once", "t", RRule("MINUTELY", dtstart=T0 - timedelta(hours=1), count=1)))
     assert r.zscore("redbeat::schedule", "redbeat:once") == -1
+
+
+def test_run_now_on_a_never_run_entry_leaves_run_count_absent(client, r):
+    client.save(Entry("job", "t", Interval(60)))
+    client.run_now("job")
+    assert meta_of(r) == {"last_run_at": None}
+
+
+def test_enable_of_a_definition_that_is_not_json_raises_corrupt_entry(client, r):
+    r.hset("redbeat:job", "definition", "{oops")
+    with pytest.raises(CorruptEntry, match="invalid JSON"):
+        client.enable("job")
+
+
+def test_save_reloads_its_script_after_a_script_flush(client, r):
+    client.save(Entry("a", "t", Interval(5)))
+    r.script_flush()
+    client.save(Entry("b", "t", Interval(5)))
+    r.script_flush()
+    client.save_many([Entry("c", "t", Interval(5)), Entry("a", "t", Interval(9))])
+    assert r.zcard("redbeat::schedule") == 3

@@ -13,7 +13,7 @@ import redis.exceptions
 from . import codec, scripts
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .entry import Entry
-from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError
+from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import score_for
 
@@ -39,21 +39,44 @@ def _redis_errors() -> Iterator[None]:
         raise RedBeatConnectionError(f"Redis is unreachable: {exc}") from exc
 
 
+class _SaveCall:
+    """What all entries of one save call share: the time, the first-save meta and first-save scores."""
+
+    def __init__(self, client: "RedBeatClient"):
+        self.client = client
+        self.now = client.now()
+        self.new_meta = codec.encode_meta(self.now.astimezone(UTC))
+        self._first_scores: dict[Any, int] = {}
+
+    def first_score(self, schedule: Any, wire: dict[str, Any]) -> int:
+        # many entries of one call usually share a schedule: score each distinct one once
+        try:
+            return self._first_scores[schedule]
+        except KeyError:
+            score = self._first_scores[schedule] = score_for(wire, self.now, self.now, self.client.timezone)
+            return score
+        except TypeError:  # list-valued fields: not hashable
+            return score_for(wire, self.now, self.now, self.client.timezone)
+
+
 class _Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
     __slots__ = ("entry", "key", "definition", "schedule", "new_meta", "new_score", "expected", "score")
 
-    def __init__(self, client: "RedBeatClient", entry: Entry, now: datetime, new_meta: str):
+    def __init__(self, call: _SaveCall, entry: Entry):
+        client = call.client
         client.keys.check_name(entry.name)
-        wire = codec.definition_wire(entry, now, client.timezone)
-        codec.check_write_profile(wire)
+        wire = codec.definition_wire(entry, call.now, client.timezone)
+        try:  # entries were validated when built; only task data mutated since then can fail here
+            self.definition = codec.encode_definition(wire)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError("definition", str(exc)) from None
         self.entry = entry
         self.key = client.keys.entry(entry.name)
-        self.definition = codec.encode_definition(wire)
         self.schedule = wire["schedule"]
-        self.new_meta = new_meta
-        self.new_score = score_for(self.schedule, now, now, client.timezone)
+        self.new_meta = call.new_meta
+        self.new_score = call.first_score(entry.schedule, self.schedule)
         self.expected: str | None = None
         self.score = self.new_score
 
@@ -92,10 +115,11 @@ class RedBeatClient:
 
     @classmethod
     def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
-                 clock: Clock | None = None, **redis_options: Any) -> "RedBeatClient":
+                 clock: Clock | None = None, lock_key: str | None = None, **redis_options: Any) -> "RedBeatClient":
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py."""
         redis_options.setdefault("decode_responses", True)
-        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock)
+        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock,
+                   lock_key=lock_key)
 
     def now(self) -> datetime:
         return aware(self.clock())
@@ -104,30 +128,31 @@ class RedBeatClient:
 
     def save(self, entry: Entry) -> Entry:
         """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
-        now = self.now()
-        p = _Pending(self, entry, now, codec.encode_meta(now.astimezone(UTC)))
+        call = _SaveCall(self)
+        now = call.now
+        p = _Pending(call, entry)
         with _redis_errors():
             for _ in range(_MAX_SAVE_ROUNDS):
-                result = self._run_save(self.redis, p)
+                result = self._run_save(p)
                 if result == 1:
                     return self._saved(p, now)
                 p.rescore(self, _text(result[0]), now)
-        raise RedBeatConnectionError(f"gave up saving {p.key}: its meta kept changing")
+        raise RedBeatError(f"gave up saving {p.key}: its meta kept changing")
 
-    def _run_save(self, target: Any, p: _Pending) -> Any:
+    def _run_save(self, p: _Pending) -> Any:
         """EVALSHA, loading the script once when Redis does not know it (first use, restart, flush)."""
         try:
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
         except redis.exceptions.NoScriptError:
             self.redis.script_load(scripts.SAVE)
-            return target.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+            return self.redis.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
         encoded before anything is sent, so one bad entry writes nothing."""
-        now = self.now()
-        new_meta = codec.encode_meta(now.astimezone(UTC))  # every first save records the same now
-        pending = [_Pending(self, entry, now, new_meta) for entry in entries]
+        call = _SaveCall(self)
+        now = call.now
+        pending = [_Pending(call, entry) for entry in entries]
         with _redis_errors():
             for start in range(0, len(pending), self.batch_size):
                 self._save_batch(pending[start:start + self.batch_size], now)
@@ -152,12 +177,12 @@ class RedBeatClient:
             if not conflicts:
                 return
             todo = conflicts
-        raise RedBeatConnectionError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
+        raise RedBeatError(f"gave up saving {[p.key for p in todo]}: their meta kept changing")
 
     def _saved(self, p: _Pending, now: datetime) -> Entry:
         last, total = (None, 0) if p.expected is None else _meta_or_nothing(p.key, p.expected)
         last = now if p.expected is None else last
-        return p.entry.with_state(last, total, p.score)
+        return p.entry.with_state(last, total, p.score, self.timezone, self.clock)
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""
@@ -184,7 +209,10 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            definition = json.loads(raw_def)
+            try:
+                definition = json.loads(raw_def)
+            except ValueError as exc:
+                raise CorruptEntry(key, f"definition: invalid JSON ({exc})") from None
             if not isinstance(definition, dict):
                 raise CorruptEntry(key, "definition is not a JSON object")
             definition["enabled"] = enabled  # edit the stored JSON in place: every other byte stays
@@ -210,7 +238,7 @@ class RedBeatClient:
             raw_def, raw_meta = (_text(v) for v in pipe.hmget(key, "definition", "meta"))
             if not raw_def:
                 raise EntryNotFound(name, key)
-            total = _meta_or_nothing(key, raw_meta)[1] if raw_meta else None
+            total = _stored_run_count(raw_meta)
             pipe.multi()
             pipe.hset(key, "meta", codec.encode_meta(None, total))
             pipe.zadd(self.keys.schedule, {key: epoch_seconds(now)})
@@ -230,7 +258,11 @@ class RedBeatClient:
             (raw_def, raw_meta), score = pipe.execute()
         if not raw_def:
             raise EntryNotFound(name, key)
-        return codec.decode_entry(key, name, _text(raw_def), _text(raw_meta), score)
+        return self._read(key, name, _text(raw_def), _text(raw_meta), score)
+
+    def _read(self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None) -> Entry:
+        entry = codec.decode_entry(key, name, raw_def, raw_meta, score)
+        return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock)
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
@@ -249,10 +281,20 @@ class RedBeatClient:
             for (key, score), (raw_def, raw_meta) in zip(members, rows):
                 key = _text(key)
                 try:
-                    yield codec.decode_entry(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
+                    yield self._read(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
+
+
+def _stored_run_count(raw_meta: str | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent)."""
+    try:
+        meta = json.loads(raw_meta) if raw_meta else None
+    except ValueError:
+        return None
+    count = meta.get("total_run_count") if isinstance(meta, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
 def _meta_or_nothing(key: str, raw_meta: str) -> tuple[datetime | None, int]:

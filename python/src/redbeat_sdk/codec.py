@@ -82,26 +82,36 @@ def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
         raise CorruptEntry(key, str(exc.at("meta.last_run_at"))) from None
 
 
+def entry_from_wire(definition: Any, name: str | None = None) -> Entry:
+    """An Entry from a definition in wire form (anything the read profile accepts), e.g. a JSON line of
+    an export or a conformance vector. `name` defaults to the definition's own. ValidationError otherwise."""
+    check_model(read_model.Definition, definition, "definition")
+    name = name if name is not None else definition.get("name")
+    try:
+        return Entry(
+            name=name, task=definition["task"], schedule=schedule_from_wire(definition["schedule"]),
+            args=_typed(definition.get("args")), kwargs=_typed(definition.get("kwargs") or {}),
+            options=_typed(definition.get("options") or {}),
+            enabled=bool(definition.get("enabled", True)),  # null counts as disabled upstream
+        )
+    except ValidationError as exc:
+        raise exc.at("definition") from None
+
+
 def decode_entry(key: str, name: str, definition: str | None, meta: str | None, score: float | None = None) -> Entry:
     """An Entry from the raw hash fields; anything upstream would crash on or drop is CorruptEntry."""
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
     d = _parse(key, "definition", definition)
     try:
-        check_model(read_model.Definition, d, "definition")
+        entry = entry_from_wire(d, name)
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
     last_run_at, total = decode_meta(key, meta)
     if not meta and d.get("last_run_at") is not None:  # constructor keywords in the definition; meta wins
-        last_run_at = decode_datetime(d["last_run_at"])
+        try:
+            last_run_at = decode_datetime(d["last_run_at"])
+        except ValidationError as exc:
+            raise CorruptEntry(key, str(exc.at("definition.last_run_at"))) from None
         total = d.get("total_run_count") or 0
-    try:
-        enabled = d.get("enabled", True)
-        return Entry(
-            name=name, task=d["task"], schedule=schedule_from_wire(d["schedule"]),
-            args=_typed(d.get("args")), kwargs=_typed(d.get("kwargs") or {}), options=_typed(d.get("options") or {}),
-            enabled=bool(enabled),  # null counts as disabled upstream
-            last_run_at=last_run_at, total_run_count=total, score=None if score is None else int(score),
-        )
-    except ValidationError as exc:
-        raise CorruptEntry(key, f"definition: {exc}") from None
+    return entry.with_state(last_run_at, total, None if score is None else int(score))

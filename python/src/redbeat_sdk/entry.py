@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Callable
 
 from .errors import ValidationError
 from .schedules import Schedule, _Previewable, as_schedule
@@ -26,6 +26,9 @@ class Entry:
     last_run_at: datetime | None = field(default=None, kw_only=True, compare=False)
     total_run_count: int = field(default=0, kw_only=True, compare=False)
     score: int | None = field(default=None, kw_only=True, compare=False)
+    # the reading client's beat timezone and clock, the defaults of next_runs()
+    timezone: tzinfo | None = field(default=None, kw_only=True, compare=False, repr=False)
+    clock: Callable[[], datetime] | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         name = self.name
@@ -56,15 +59,20 @@ class Entry:
         if not isinstance(self.enabled, bool):
             raise ValidationError("enabled", f"must be true or false, not {self.enabled!r}")
 
-    def with_state(self, last_run_at: datetime | None, total_run_count: int, score: int | None) -> "Entry":
+    def with_state(self, last_run_at: datetime | None, total_run_count: int, score: int | None,
+                   timezone: tzinfo | None = None, clock: Callable[[], datetime] | None = None) -> "Entry":
         """A copy carrying run state read from Redis (no re-validation: the definition is unchanged)."""
         entry = copy.copy(self)
-        object.__setattr__(entry, "last_run_at", last_run_at)
-        object.__setattr__(entry, "total_run_count", total_run_count)
-        object.__setattr__(entry, "score", score)
+        for name, value in (("last_run_at", last_run_at), ("total_run_count", total_run_count), ("score", score),
+                            ("timezone", timezone), ("clock", clock)):
+            object.__setattr__(entry, name, value)
         return entry
 
     def next_runs(self, count: int = 5, after: datetime | None = None, tz: str | tzinfo | None = None,
                   now: datetime | None = None) -> list[datetime]:
-        """The next `count` runs after `after` (default: this entry's last run, else now)."""
-        return _Previewable.next_runs(self.schedule, count, after if after is not None else self.last_run_at, tz, now)
+        """The next `count` runs after `after` (default: this entry's last run, else now), as aware datetimes.
+        `tz` defaults to the beat timezone of the client that read the entry, `now` to its clock."""
+        if now is None and self.clock is not None:
+            now = self.clock()
+        return _Previewable.next_runs(self.schedule, count, after if after is not None else self.last_run_at,
+                                      tz if tz is not None else self.timezone, now)

@@ -52,8 +52,12 @@ def _describe(errors: list[dict]) -> str:
 
 def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> ValidationError:
     """The first failing field of a pydantic error, with union noise folded into one reason."""
+    errors = exc.errors(include_url=False)
+    # union branches whose __type__ tag did not match are not what the caller meant
+    wrong = {err["loc"][:-1] for err in errors if err["loc"][-1:] == ("__type__",) and err["type"] == "literal_error"}
+    kept = [err for err in errors if not any(err["loc"][:len(b)] == b for b in wrong)] or errors
     by_path: dict[str, list[dict]] = {}
-    for err in exc.errors(include_url=False):
+    for err in kept:
         path = format_path(_clean_loc(err["loc"]))
         by_path.setdefault(path, []).append(err)
     # the deepest path is the most specific complaint

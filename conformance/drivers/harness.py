@@ -1,0 +1,65 @@
+"""The protocol loop the Python drivers share (PROTOCOL.md): one JSON request per stdin line, one
+JSON answer per stdout line. A driver only maps requests onto its implementation's API."""
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from datetime import datetime
+from typing import Any, Callable
+
+
+class Unsupported(Exception):
+    """The implementation has no such operation: answered as `unsupported`, reported as skipped."""
+
+
+class Failure(Exception):
+    """A structured error answer: `type` is one of PROTOCOL.md's error types."""
+
+    def __init__(self, type: str, reason: str, path: str | None = None):
+        super().__init__(reason)
+        self.type, self.reason, self.path = type, reason, path
+
+    def as_dict(self) -> dict:
+        return {"type": self.type, "path": self.path, "reason": self.reason}
+
+
+def parse_instant(text: str) -> datetime:
+    """An RFC 3339 instant (the `now` of a request) as an aware datetime."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+
+
+def format_instant(value: datetime) -> str:
+    return value.isoformat()
+
+
+def serve(handlers: dict[str, Callable[[dict], Any]], classify: Callable[[BaseException], Failure | None]) -> None:
+    """Answer requests until `stop` or end of input. `classify` turns an implementation's exception
+    into a Failure (None: an internal error)."""
+    out = sys.stdout
+    sys.stdout = sys.stderr  # anything a library prints must not corrupt the protocol stream
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        op = request.get("op")
+        answer: dict[str, Any] = {"seq": request.get("seq", 0)}
+        try:
+            handler = handlers.get(op)
+            if handler is None:
+                raise Unsupported(f"op {op!r} is not implemented by this driver")
+            answer["result"] = handler(request) or {}
+        except Unsupported as exc:
+            answer["unsupported"] = {"reason": str(exc)}
+        except Failure as exc:
+            answer["error"] = exc.as_dict()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes an answer, the loop goes on
+            failure = classify(exc)
+            if failure is None:
+                traceback.print_exc(file=sys.stderr)
+                failure = Failure("internal", f"{type(exc).__name__}: {exc}")
+            answer["error"] = failure.as_dict()
+        out.write(json.dumps(answer) + "\n")
+        out.flush()
+        if op == "stop":
+            break

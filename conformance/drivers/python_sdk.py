@@ -1,0 +1,144 @@
+"""Conformance driver for the Python SDK, `redbeat_sdk`.
+
+Wire input becomes SDK objects the way a user builds them (Entry, Interval/Crontab/RRule, aware
+datetimes); entries read back become wire objects through the SDK's own codec.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redbeat_sdk
+from redbeat_sdk import CorruptEntry, Entry, EntryNotFound, RedBeatClient, RedBeatConnectionError, ValidationError
+from redbeat_sdk import codec
+from redbeat_sdk.datetimes import decode_datetime, encode_datetime
+from redbeat_sdk.schedules import schedule_from_wire
+
+from harness import Failure, parse_instant, serve
+
+CLOCK: dict[str, Any] = {"now": None}
+
+
+def typed(value: Any, path: str) -> Any:
+    """Wire datetimes inside task data as the aware datetimes a Python caller would pass."""
+    if isinstance(value, dict):
+        if value.get("__type__") == "datetime":
+            try:
+                return decode_datetime(value)
+            except ValidationError as exc:
+                raise exc.at(path) from None
+        return {k: typed(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def to_entry(wire: dict) -> Entry:
+    try:
+        schedule = schedule_from_wire(wire.get("schedule"))
+    except ValidationError as exc:
+        raise exc.at("schedule") from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValidationError("schedule", f"not a schedule: {exc!r}") from None
+    return Entry(name=wire.get("name"), task=wire.get("task"), schedule=schedule,
+                 args=typed(wire.get("args"), "args"), kwargs=typed(wire.get("kwargs"), "kwargs"),
+                 options=typed(wire.get("options"), "options"), enabled=wire.get("enabled", True))
+
+
+def to_wire(entry: Entry, client: RedBeatClient) -> dict:
+    definition = codec.definition_wire(entry, client.now(), client.timezone)
+    out = json.loads(codec.encode_definition(definition))
+    out["last_run_at"] = None if entry.last_run_at is None else encode_datetime(entry.last_run_at)
+    out["total_run_count"] = entry.total_run_count
+    out["score"] = entry.score
+    return out
+
+
+class PythonSDK:
+    def __init__(self) -> None:
+        self.client: RedBeatClient | None = None
+        self.redis_url = ""
+
+    def handlers(self) -> dict:
+        return {"start": self.start, "configure": self.configure, "save": self.save, "get": self.get,
+                "list": self.list, "delete": self.delete, "enable": self.enable, "disable": self.disable,
+                "run_now": self.run_now, "next_runs": self.next_runs, "stop": lambda request: {}}
+
+    def start(self, request: dict) -> dict:
+        self.configure(request)
+        return {"implementation": {"name": "python", "language": "python", "version": redbeat_sdk.__version__}}
+
+    def configure(self, request: dict) -> dict:
+        self.redis_url = request.get("redis_url", self.redis_url)
+        self.client = RedBeatClient.from_url(self.redis_url, key_prefix=request["key_prefix"],
+                                             timezone=request["timezone"], clock=lambda: CLOCK["now"])
+        return {}
+
+    def save(self, request: dict) -> dict:
+        self.client.save(to_entry(request["entry"]))
+        return {}
+
+    def get(self, request: dict) -> dict:
+        return {"entry": to_wire(self.client.get(request["name"]), self.client)}
+
+    def list(self, request: dict) -> dict:
+        errors: list[dict] = []
+        report = lambda problem: errors.append({"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}})
+        entries = [to_wire(e, self.client) for e in self.client.list(on_error=report)]
+        return {"entries": entries, "errors": errors}
+
+    def delete(self, request: dict) -> dict:
+        return {"deleted": self.client.delete(request["name"])}
+
+    def enable(self, request: dict) -> dict:
+        self.client.enable(request["name"])
+        return {}
+
+    def disable(self, request: dict) -> dict:
+        self.client.disable(request["name"])
+        return {}
+
+    def run_now(self, request: dict) -> dict:
+        self.client.run_now(request["name"])
+        return {}
+
+    def next_runs(self, request: dict) -> dict:
+        return {"cases": [self.preview(case) for case in request["cases"]]}
+
+    def preview(self, case: dict) -> dict:
+        try:
+            schedule = schedule_from_wire(case["schedule"])
+            after = None if case["last_run_at"] is None else decode_datetime(case["last_run_at"])
+            runs = schedule.next_runs(case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"]))
+            return {"id": case["id"], "next_runs": [run.isoformat() for run in runs]}
+        except Exception as exc:  # one case's failure must not hide the others' results
+            failure = classify(exc) or Failure("internal", f"{type(exc).__name__}: {exc}")
+            return {"id": case["id"], "error": failure.as_dict()}
+
+
+def classify(exc: BaseException) -> Failure | None:
+    if isinstance(exc, ValidationError):
+        return Failure("validation", exc.reason, exc.path)
+    if isinstance(exc, EntryNotFound):
+        return Failure("not_found", str(exc))
+    if isinstance(exc, CorruptEntry):
+        return Failure("corrupt", exc.reason)
+    if isinstance(exc, RedBeatConnectionError):
+        return Failure("connection", str(exc))
+    return None
+
+
+def main() -> None:
+    driver = PythonSDK()
+
+    def timed(handler):
+        def run(request):
+            CLOCK["now"] = parse_instant(request["now"])
+            return handler(request)
+        return run
+
+    serve({op: timed(h) for op, h in driver.handlers().items()}, classify)
+
+
+if __name__ == "__main__":
+    main()

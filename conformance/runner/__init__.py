@@ -1,0 +1,1 @@
+"""The conformance runner: drives every registered implementation through the vectors (PROTOCOL.md)."""

@@ -1,0 +1,39 @@
+"""A writer that behaves like upstream's entry API but stores every score one second late."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "drivers"))
+
+import upstream  # noqa: E402
+from redbeat.schedulers import get_redis  # noqa: E402
+
+driver = upstream.Upstream()
+original_save = driver.save
+
+
+def save(request):
+    original_save(request)
+    app = driver.app
+    get_redis(app).zincrby(app.redbeat_conf.schedule_key, 1, driver.key(request["entry"]["name"]))
+    return {}
+
+
+def start(request):
+    answer = upstream.Upstream.start(driver, request)
+    answer["implementation"]["name"] = "faux-off-by-one"
+    return answer
+
+
+driver.save, driver.start = save, start
+handlers = {op: h for op, h in driver.handlers().items()}
+handlers.update(save=save, start=start)
+
+
+def timed(handler):
+    def run(request):
+        upstream.CLOCK["now"] = upstream.parse_instant(request["now"])
+        return handler(request)
+    return run
+
+
+upstream.serve({op: timed(h) for op, h in handlers.items()}, upstream.classify)

@@ -1,0 +1,154 @@
+"""The `redbeat` command, run as a subprocess against a real Redis."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
+
+REDBEAT = Path(sys.executable).with_name("redbeat")
+
+
+def run(url, *args, input=None, prefix=None):
+    env = {**os.environ, "REDBEAT_REDIS_URL": url, "REDBEAT_TIMEZONE": "UTC", "COLUMNS": "240"}
+    env.pop("REDBEAT_KEY_PREFIX", None)
+    cmd = [str(REDBEAT), *(["--prefix", prefix] if prefix else []), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, timeout=120)
+
+
+@pytest.fixture
+def url(redis_server, r):
+    return redis_server.url
+
+
+def test_add_list_show_next_and_json(url, r):
+    assert run(url, "add", "beat", "--task", "app.ping", "--every", "10").returncode == 0
+    assert run(url, "add", "report", "--task", "app.report", "--cron", "0 9 * * mon-fri",
+               "--kwargs", '{"fmt": "pdf"}').returncode == 0
+    listed = run(url, "list")
+    assert listed.returncode == 0
+    assert "every 10s" in listed.stdout and "cron 0 9 * * mon-fri" in listed.stdout
+    rows = json.loads(run(url, "list", "--json").stdout)
+    assert [row["name"] for row in rows] == ["beat", "report"]
+    assert rows[1]["next_run"].endswith("09:00:00+00:00") and rows[1]["run_count"] == 0
+    assert json.loads(run(url, "list", "--json", "--task", "app.rep*").stdout)[0]["name"] == "report"
+    runs = run(url, "next", "report", "-n", "3", "--tz", "America/New_York").stdout.split()
+    assert len(runs) == 3 and all(x.endswith("T09:00:00-05:00") for x in runs)
+    shown = run(url, "show", "report")
+    assert '"kwargs": {"fmt": "pdf"}' in shown.stdout and "redbeat:report" in shown.stdout
+
+
+def test_enable_disable_run_now_edit_delete(url, r):
+    run(url, "add", "job", "--task", "t", "--every", "60")
+    assert run(url, "disable", "job").returncode == 0
+    assert json.loads(run(url, "list", "--json", "--disabled").stdout)[0]["name"] == "job"
+    assert run(url, "enable", "job").returncode == 0
+    assert run(url, "run-now", "job").returncode == 0
+    assert json.loads(r.hget("redbeat:job", "meta"))["last_run_at"] is None
+    assert run(url, "edit", "job", "--task", "t2", "--cron", "*/5 * * * *").returncode == 0
+    assert json.loads(r.hget("redbeat:job", "definition"))["schedule"]["minute"] == "*/5"
+    refused = run(url, "delete", "job", input="n\n")
+    assert refused.returncode == 1 and r.exists("redbeat:job")
+    assert run(url, "delete", "job", "--yes").returncode == 0 and not r.exists("redbeat:job")
+    missing = run(url, "delete", "job", "--yes")
+    assert missing.returncode == 1 and "no entry" in missing.stderr
+
+
+def test_bad_input_is_refused_with_the_field_and_nothing_written(url, r):
+    result = run(url, "add", "job", "--task", "t", "--cron", "0 9 * * 7")
+    assert result.returncode == 1 and "day_of_week" in result.stderr
+    assert r.dbsize() == 0
+    assert run(url, "show", "nope").returncode == 1
+
+
+def test_add_from_json_and_yaml_files(url, r, tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps(
+        {"name": "a", "task": "t", "schedule": {"__type__": "interval", "every": 5, "relative": False}}))
+    (tmp_path / "many.yaml").write_text(
+        "- {name: b, task: t, schedule: {__type__: crontab, minute: '*/15'}}\n- {name: c, task: t, schedule: 30}\n")
+    assert run(url, "add", "--file", str(tmp_path / "one.json")).returncode == 0
+    assert run(url, "add", "--file", str(tmp_path / "many.yaml")).returncode == 0
+    assert sorted(r.zrange("redbeat::schedule", 0, -1)) == ["redbeat:a", "redbeat:b", "redbeat:c"]
+    (tmp_path / "bad.yaml").write_text("- {name: d, task: t, schedule: {__type__: crontab, hour: 25}}\n")
+    bad = run(url, "add", "--file", str(tmp_path / "bad.yaml"))
+    assert bad.returncode == 1 and "hour" in bad.stderr and not r.exists("redbeat:d")
+
+
+def test_import_validates_every_line_first(url, r, tmp_path):
+    lines = [json.dumps({"name": f"job-{i}", "task": "t", "schedule": {"__type__": "interval", "every": 60.0,
+                                                                         "relative": False}, "args": [i]})
+             for i in range(10_000)]
+    broken = list(lines)
+    broken[10] = "{not json"
+    broken[500] = json.dumps({"name": "x", "task": "t", "schedule": {"__type__": "crontab", "day_of_week": 7}})
+    broken[9999] = json.dumps({"name": "y", "task": "t", "schedule": {"__type__": "solar"}})
+    path = tmp_path / "entries.jsonl"
+    path.write_text("\n".join(broken) + "\n")
+    result = run(url, "import", str(path))
+    assert result.returncode == 1
+    assert [line.split(":")[0] for line in result.stderr.splitlines()[:3]] == ["line 11", "line 501", "line 10000"]
+    assert r.dbsize() == 0
+    path.write_text("\n".join(lines) + "\n")
+    assert "10000 entries valid" in run(url, "import", str(path), "--dry-run").stdout and r.dbsize() == 0
+    assert run(url, "import", str(path)).returncode == 0
+    assert r.zcard("redbeat::schedule") == 10_000
+    exported = run(url, "export").stdout.splitlines()
+    assert len(exported) == 10_000 and json.loads(exported[0])["schedule"]["every"] == 60.0
+
+
+def test_lock_shows_the_holder(url, r):
+    assert "free" in run(url, "lock").stdout
+    r.set("redbeat::lock", "token-1", px=60_000)
+    shown = run(url, "lock").stdout
+    assert "token-1" in shown and "alive" in shown
+
+
+def test_doctor_is_quiet_on_a_clean_keyspace_and_names_each_planted_problem(url, r):
+    client = RedBeatClient(r)
+    client.save(Entry("fine", "t", Interval(60)))
+    r.hset("redbeat:never-run", "definition", json.dumps({"name": "never-run", "task": "t", "schedule": 5}))
+    r.zadd("redbeat::schedule", {"redbeat:never-run": 0})  # definition without meta: valid, never run
+    clean = run(url, "doctor")
+    assert clean.returncode == 0 and "no problems found" in clean.stdout
+
+    r.zadd("redbeat::schedule", {"redbeat:gone": 1})
+    r.hset("redbeat:orphan", "definition", json.dumps({"name": "orphan", "task": "t", "schedule": 5}))
+    r.hset("redbeat:bad", "definition", "{oops")
+    r.zadd("redbeat::schedule", {"redbeat:bad": 2})
+    client.save(Entry("late", "t", Crontab(minute=0)))
+    r.zadd("redbeat::schedule", {"redbeat:late": 4_000_000_000})
+    client.save(Entry("dead", "t", Interval(60)))
+    r.zadd("redbeat::schedule", {"redbeat:dead": -1})
+    r.config_set("maxmemory", "512mb")
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        found = run(url, "doctor")
+    finally:
+        r.config_set("maxmemory", "0")
+        r.config_set("maxmemory-policy", "noeviction")
+    assert found.returncode == 1
+    for check, key in [("missing-hash", "redbeat:gone"), ("orphan-hash", "redbeat:orphan"), ("corrupt", "redbeat:bad"),
+                       ("late-score", "redbeat:late"), ("dead-score", "redbeat:dead"), ("eviction", "allkeys-lru")]:
+        assert any(check in line and key in line for line in found.stdout.splitlines()), (check, found.stdout)
+    assert "redbeat:fine" not in found.stdout and "redbeat:never-run" not in found.stdout
+
+
+def test_prefix_and_app_settings(url, r, tmp_path):
+    assert run(url, "add", "x", "--task", "t", "--every", "5", prefix="{rb}:").returncode == 0
+    assert r.zrange("{rb}::schedule", 0, -1) == ["{rb}:x"]
+    (tmp_path / "beatapp.py").write_text(
+        "from celery import Celery\napp = Celery('x')\n"
+        f"app.conf.update(redbeat_redis_url={url!r}, redbeat_key_prefix='{{rb}}:', timezone='Asia/Kolkata')\n")
+    env_path = os.environ.get("PYTHONPATH", "")
+    os.environ["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{env_path}"
+    try:
+        result = run("", "--app", "beatapp:app", "list", "--json")
+    finally:
+        os.environ["PYTHONPATH"] = env_path
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["name"] == "x"
