@@ -282,10 +282,14 @@ func TestListYieldsEntriesAndCorruptOnes(t *testing.T) {
 	e.rc.HSet(e.ctx, e.c.Key("bad"), "definition", "{not json")
 	e.rc.ZAdd(e.ctx, e.c.ScheduleKey(), redis.Z{Score: 1, Member: e.c.Key("bad")}, redis.Z{Score: 2, Member: e.c.Key("ghost")})
 	var names []string
-	var corrupt int
+	var corrupt, gone int
 	for entry, err := range e.c.List(e.ctx) {
 		if errors.Is(err, redbeat.ErrCorrupt) {
 			corrupt++
+			continue
+		}
+		if errors.Is(err, redbeat.ErrNotFound) {
+			gone++
 			continue
 		}
 		if err != nil {
@@ -293,8 +297,8 @@ func TestListYieldsEntriesAndCorruptOnes(t *testing.T) {
 		}
 		names = append(names, entry.Name)
 	}
-	if strings.Join(names, ",") != "a,b,c" || corrupt != 1 {
-		t.Errorf("names %v, corrupt %d", names, corrupt)
+	if strings.Join(names, ",") != "a,b,c" || corrupt != 1 || gone != 1 {
+		t.Errorf("names %v, corrupt %d, gone %d", names, corrupt, gone)
 	}
 }
 

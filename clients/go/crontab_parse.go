@@ -2,9 +2,10 @@ package redbeat
 
 import (
 	"fmt"
-	"sync"
 	"math/bits"
+	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -97,6 +98,9 @@ func (c Crontab) expand() (*cronSets, error) {
 	var out [5]uint64
 	for i, fl := range c.fields() {
 		set, err := expandCronField(fl.f, cronBounds[i].max, cronBounds[i].min)
+		if ie, ok := err.(*itemError); ok {
+			return nil, &ValidationError{Path: fl.name + "[" + strconv.Itoa(ie.index) + "]", Reason: ie.err.Error()}
+		}
 		if err != nil {
 			return nil, &ValidationError{Path: fl.name, Reason: err.Error()}
 		}
@@ -122,6 +126,14 @@ func (c Crontab) expand() (*cronSets, error) {
 	return s, nil
 }
 
+// itemError is an error in one item of a list field.
+type itemError struct {
+	index int
+	err   error
+}
+
+func (e *itemError) Error() string { return e.err.Error() }
+
 func expandCronField(f CronField, max, min int) (uint64, error) {
 	var set uint64
 	add := func(n int) error {
@@ -141,9 +153,9 @@ func expandCronField(f CronField, max, min int) (uint64, error) {
 			return 0, err
 		}
 	case cronList:
-		for _, n := range f.list {
+		for i, n := range f.list {
 			if err := add(n); err != nil {
-				return 0, err
+				return 0, &itemError{index: i, err: err}
 			}
 		}
 	case cronString:

@@ -32,6 +32,16 @@ type Entry struct {
 	Score *int64
 }
 
+// MarshalJSON writes the entry's definition exactly as upstream does: name,
+// task, args, kwargs, options, schedule, enabled (the run state is meta's).
+func (e *Entry) MarshalJSON() ([]byte, error) {
+	sched := e.Schedule
+	if r, ok := sched.(RRule); ok && r.Dtstart.IsZero() {
+		return nil, &ValidationError{Path: "schedule.dtstart", Reason: "must be set to encode (Save fills it from the clock)"}
+	}
+	return encodeDefinition(nil, e, sched)
+}
+
 // NextRun is the time Score stands for, or the zero time when there is none.
 func (e *Entry) NextRun() time.Time {
 	if e.Score == nil || *e.Score < 0 {

@@ -35,8 +35,9 @@ func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bo
 }
 
 // List yields every entry of the schedule sorted set, in score order. An entry
-// that cannot be read yields its error and the listing goes on; a member whose
-// hash is gone is skipped (beat drops it too). A Redis error ends the listing.
+// that cannot be read yields its error and the listing goes on: a
+// *CorruptEntryError, or a *NotFoundError for a member whose hash is gone (beat
+// drops such members). A Redis error ends the listing.
 func (c *Client) List(ctx context.Context) iter.Seq2[*Entry, error] {
 	return func(yield func(*Entry, error) bool) {
 		members, err := c.rdb.Members(ctx, c.keys.Schedule())
@@ -58,9 +59,6 @@ func (c *Client) List(ctx context.Context) iter.Seq2[*Entry, error] {
 				}
 				f := fields[i]
 				e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
-				if errors.Is(err, ErrNotFound) {
-					continue
-				}
 				if !yield(e, err) {
 					return
 				}

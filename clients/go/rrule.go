@@ -106,6 +106,24 @@ func (r RRule) checkFields() error {
 			return &ValidationError{Path: "byweekday[" + strconv.Itoa(i) + "]", Reason: fmt.Sprintf("weekday %d is outside 0..6", int(d))}
 		}
 	}
+	for _, l := range []struct {
+		name     string
+		v        []int
+		min, max int
+	}{{"bysetpos", r.Bysetpos, -366, 366}, {"bymonth", r.Bymonth, 1, 12}, {"bymonthday", r.Bymonthday, -31, 31},
+		{"byyearday", r.Byyearday, -366, 366}, {"byeaster", r.Byeaster, -366, 366}, {"byweekno", r.Byweekno, -53, 53},
+		{"byhour", r.Byhour, 0, 23}, {"byminute", r.Byminute, 0, 59}, {"bysecond", r.Bysecond, 0, 59}} {
+		for i, v := range l.v {
+			if v < l.min || v > l.max {
+				return &ValidationError{Path: l.name + "[" + strconv.Itoa(i) + "]", Reason: fmt.Sprintf("%d is outside %d..%d", v, l.min, l.max)}
+			}
+		}
+	}
+	for i, p := range r.Bysetpos {
+		if p == 0 {
+			return &ValidationError{Path: "bysetpos[" + strconv.Itoa(i) + "]", Reason: "must not be 0 (dateutil refuses it)"}
+		}
+	}
 	for _, t := range []struct {
 		name string
 		t    time.Time

@@ -2,7 +2,6 @@ package redbeat
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	rrulego "github.com/teambition/rrule-go"
@@ -15,18 +14,14 @@ import (
 //     reach and raises when none is left, and raises while iterating when byhour
 //     or byminute can never be reached; rrule-go would loop forever. Both are
 //     refused (beat would crash on them).
-//   - bysetpos outside ±1..366 is refused by both.
-//   - other by* values outside their calendar range are accepted by dateutil and
-//     simply never match; rrule-go refuses them. They are reported unsupported.
+//   - by* values outside their calendar range are refused by the schema and
+//     checkFields; a 0 in bymonthday, byyearday or byweekno (which the schema
+//     allows) never matches in dateutil and is dropped here, and a list of
+//     nothing but zeros means the rule never fires.
 
 // compile builds the rule as upstream's beat will see it after a round trip:
 // dtstart and until at the fixed UTC offset they were stored with, whole seconds.
 func (r RRule) compile(now time.Time) (*rrulego.RRule, error) {
-	for i, p := range r.Bysetpos {
-		if p == 0 || p < -366 || p > 366 {
-			return nil, &ValidationError{Path: "bysetpos[" + strconv.Itoa(i) + "]", Reason: "must be between 1 and 366 or -366 and -1"}
-		}
-	}
 	dtstart := r.Dtstart
 	if dtstart.IsZero() {
 		dtstart = now
@@ -43,10 +38,10 @@ func (r RRule) compile(now time.Time) (*rrulego.RRule, error) {
 		Count:      r.Count,
 		Bysetpos:   r.Bysetpos,
 		Bymonth:    r.Bymonth,
-		Bymonthday: r.Bymonthday,
-		Byyearday:  r.Byyearday,
+		Bymonthday: nonZero(r.Bymonthday),
+		Byyearday:  nonZero(r.Byyearday),
 		Byeaster:   r.Byeaster,
-		Byweekno:   r.Byweekno,
+		Byweekno:   nonZero(r.Byweekno),
 		Byhour:     r.Byhour,
 		Byminute:   r.Byminute,
 		Bysecond:   r.Bysecond,
@@ -65,6 +60,30 @@ func (r RRule) compile(now time.Time) (*rrulego.RRule, error) {
 		return nil, &UnsupportedError{Feature: fmt.Sprintf("%v (dateutil accepts it but the rule never fires on such values)", err)}
 	}
 	return rule, nil
+}
+
+// nonZero drops zeros, which never match in dateutil.
+func nonZero(v []int) []int {
+	if v == nil {
+		return nil
+	}
+	out := make([]int, 0, len(v))
+	for _, x := range v {
+		if x != 0 {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// neverFires: a by* list of nothing but zeros matches no day at all.
+func (r RRule) neverFires() bool {
+	for _, v := range [][]int{r.Bymonthday, r.Byyearday, r.Byweekno} {
+		if v != nil && len(nonZero(v)) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // storedInstant is t as upstream stores it: whole seconds at a fixed offset.
@@ -152,6 +171,9 @@ func (r RRule) next(last time.Time, env evalEnv) (time.Time, bool, error) {
 	rule, err := r.compile(env.now)
 	if err != nil {
 		return time.Time{}, false, err
+	}
+	if r.neverFires() {
+		return time.Time{}, false, nil
 	}
 	t := rule.After(last, false)
 	if t.IsZero() {

@@ -70,7 +70,7 @@ func UnmarshalSchedule(data []byte) (Schedule, error) {
 		err = r.fromMembers(ms)
 		return r, err
 	default:
-		return nil, &ValidationError{Path: "__type__", Reason: fmt.Sprintf("unknown schedule type %s (upstream crashes on it)", tag)}
+		return nil, &ValidationError{Reason: fmt.Sprintf("unknown schedule type %s (upstream crashes on it)", tag)}
 	}
 }
 

@@ -383,4 +383,3 @@ func (r *RDB) apply(ctx context.Context, scheduleKey string, updates []Update, s
 	}
 	return out, nil
 }
-
