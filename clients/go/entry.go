@@ -1,6 +1,9 @@
 package redbeat
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Entry is one scheduled task: what runs (Task with Args, Kwargs and Options,
 // passed to Celery's apply_async) and when (Schedule).
@@ -34,16 +37,35 @@ type Entry struct {
 
 // MarshalJSON writes the entry's definition exactly as upstream does: name,
 // task, args, kwargs, options, schedule, enabled (the run state is meta's).
-func (e *Entry) MarshalJSON() ([]byte, error) {
+// encoding/json compacts what a Marshaler returns (the same data without
+// upstream's spaces); call MarshalJSON directly for upstream's bytes.
+func (e Entry) MarshalJSON() ([]byte, error) {
 	sched := e.Schedule
 	if r, ok := sched.(RRule); ok && r.Dtstart.IsZero() {
 		return nil, &ValidationError{Path: "schedule.dtstart", Reason: "must be set to encode (Save fills it from the clock)"}
 	}
-	return encodeDefinition(nil, e, sched)
+	return encodeDefinition(nil, &e, sched)
+}
+
+// UnmarshalJSON reads a definition as upstream's reader does (the read
+// profile); the run state is not part of it and is left zero.
+func (e *Entry) UnmarshalJSON(data []byte) error {
+	var out Entry
+	if err := decodeDefinition(data, &out); err != nil {
+		return err
+	}
+	var named struct {
+		Name *string `json:"name"`
+	}
+	if json.Unmarshal(data, &named) == nil && named.Name != nil {
+		out.Name = *named.Name
+	}
+	*e = out
+	return nil
 }
 
 // NextRun is the time Score stands for, or the zero time when there is none.
-func (e *Entry) NextRun() time.Time {
+func (e Entry) NextRun() time.Time {
 	if e.Score == nil || *e.Score < 0 {
 		return time.Time{}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"redbeat-sdk.dev/redbeat"
 	"redbeat-sdk.dev/redbeat/internal/redistest"
+	"redbeat-sdk.dev/redbeat/internal/schemafiles"
 )
 
 type dumpValue struct {
@@ -163,6 +164,10 @@ func TestGoldenSaveWritesUpstreamBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := rc.HGetAll(ctx, r.RedisKey).Val()
+			m := got["meta"]
+			if err := schemafiles.ValidateHash(schemafiles.Write, got["definition"], &m); err != nil {
+				t.Errorf("what Go wrote breaks the write profile: %v", err)
+			}
 			if unorderedDefinitions[r.Case] {
 				var a, b any
 				json.Unmarshal([]byte(got["definition"]), &a)

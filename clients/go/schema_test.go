@@ -10,6 +10,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -76,6 +77,22 @@ func TestEncodedValuesAreValidWrites(t *testing.T) {
 				if err := validate(t, p, def, m); err != nil {
 					t.Errorf("%s against %s: %v\n%s\n%s", e.Name, p, err, def, m)
 				}
+			}
+		}
+		// The entry's own MarshalJSON is the same definition, and reads back.
+		if e.Name != "rrule-min" {
+			if mj, err := e.MarshalJSON(); err != nil || string(mj) != string(def) {
+				t.Errorf("%s: MarshalJSON %s %v", e.Name, mj, err)
+			}
+			// encoding/json compacts a Marshaler's output: same data, no spaces.
+			var a, b any
+			compact, err := json.Marshal(*e)
+			if err != nil || json.Unmarshal(compact, &a) != nil || json.Unmarshal(def, &b) != nil || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s: json.Marshal %s %v", e.Name, compact, err)
+			}
+			var back Entry
+			if err := json.Unmarshal(def, &back); err != nil || back.Name != e.Name || back.Task != e.Task {
+				t.Errorf("%s: UnmarshalJSON %+v %v", e.Name, back, err)
 			}
 		}
 		// What was written reads back to the same bytes.
