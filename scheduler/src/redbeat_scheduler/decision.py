@@ -1,0 +1,132 @@
+"""What to do with one loaded entry at `now`: a pure function of the entry, the clock and the settings.
+
+The due time is the true next run after the stored `last_run_at` (the SDK's `next_run`, Celery 5.7's
+arithmetic), so a score written after a run is never early or late. An overdue entry fires once, however
+many runs it missed, as Celery does; with a starting deadline, a crontab or rrule run that is later
+than the deadline is skipped instead, unless another of its runs fell within the deadline (Celery's
+`beat_cron_starting_deadline` rule, extended to rrule).
+
+One place where Celery's answer is not taken: after a run in the second pass of a wall hour repeated by
+a DST change, Celery's crontab arithmetic lands on the first pass, *before* the run, so its beat fires
+the entry on every tick until the hour is over. Here the next run is then found by walking real minutes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Callable, Union
+
+from redbeat_sdk.crontab import FIELDS as CRONTAB_FIELDS
+from redbeat_sdk.crontab import expand_crontab
+from redbeat_sdk.datetimes import epoch_seconds
+from redbeat_sdk.next_run import next_run as sdk_next_run
+
+NextRun = Callable[[dict, datetime, datetime, tzinfo], "datetime | None"]
+
+# Schedules with calendar slots, to which a starting deadline applies; an interval has no slots to miss.
+CALENDAR_KINDS = ("crontab", "rrule")
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Fire:
+    """Send it now; afterwards it is next due at `next_due` (None: never again, score -1)."""
+    next_due: datetime | None
+
+    @property
+    def score(self) -> int:
+        return -1 if self.next_due is None else epoch_seconds(self.next_due)
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not due yet: due at `due`."""
+    due: datetime
+
+
+@dataclass(frozen=True)
+class SkipLate:
+    """Overdue by more than the starting deadline: skip it; its next run is `next_due`."""
+    missed: datetime
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class Disabled:
+    pass
+
+
+@dataclass(frozen=True)
+class Exhausted:
+    """No run is left (an rrule past its last occurrence)."""
+
+
+Decision = Union[Fire, Wait, SkipLate, Disabled, Exhausted]
+
+
+def decide(entry, now: datetime, tz: tzinfo, *, deadline: float | None = None,
+           next_run: NextRun = sdk_next_run) -> Decision:
+    """`entry` is a redbeat_sdk Entry carrying its stored run state. Returned times are in UTC.
+
+    Every comparison and every subtraction is made in UTC: Python compares two datetimes of the *same*
+    zone by wall time, which puts 01:30 EDT after 01:20 EST on a fall-back night.
+    """
+    if not entry.enabled:
+        return Disabled()
+    now = now.astimezone(UTC)
+    wire = entry.schedule.to_wire(now, tz)
+    if entry.last_run_at is not None:
+        due = _after(wire, entry.last_run_at, now, tz, next_run)
+        if due is None:
+            return Exhausted()
+        if due > now:
+            return Wait(due)
+        if deadline is not None and wire["__type__"] in CALENDAR_KINDS and (now - due).total_seconds() > deadline:
+            # Celery counts a run exactly `deadline` ago as within it, hence the microsecond.
+            latest = _utc(next_run(wire, now - timedelta(seconds=deadline, microseconds=1), now, tz))
+            if latest is None or latest > now:
+                return SkipLate(missed=due, next_due=latest)
+    return Fire(_after(wire, now, now, tz, next_run))
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _after(wire: dict, last: datetime, now: datetime, tz: tzinfo, next_run: NextRun) -> datetime | None:
+    """The next run strictly after `last`, in UTC."""
+    due = _utc(next_run(wire, last, now, tz))
+    if due is not None and due <= last.astimezone(UTC) and wire["__type__"] == "crontab":
+        return _crontab_after_repeated_hour(wire, last, now, tz, next_run)
+    return due
+
+
+# A repeated wall hour lasts one hour; two leave room for zones that repeat more.
+_WALK_LIMIT = 120
+
+
+def _crontab_after_repeated_hour(wire: dict, last: datetime, now: datetime, tz: tzinfo,
+                                 next_run: NextRun) -> datetime | None:
+    """The first whole minute after `last` whose wall time in `tz` matches, walking real (UTC) minutes."""
+    sets = expand_crontab(**{name: wire.get(name, "*") for name in CRONTAB_FIELDS})
+    minute = last.astimezone(UTC).replace(second=0, microsecond=0)
+    for _ in range(_WALK_LIMIT):
+        minute += timedelta(minutes=1)
+        wall = minute.astimezone(tz)
+        if (wall.minute in sets.minute and wall.hour in sets.hour and wall.day in sets.day_of_month
+                and wall.month in sets.month_of_year and wall.isoweekday() % 7 in sets.day_of_week):
+            return minute
+    return _utc(next_run(wire, minute, now, tz))  # past the repeated hour, Celery's arithmetic holds again
+
+
+def run_stamp(now: datetime) -> datetime:
+    """The `last_run_at` to store for a run at `now` (the beat's `app.now()`).
+
+    Upstream stores it in the beat's zone by name, as wall-clock fields; the wire has no `fold`, so a
+    wall time that a DST change repeats would read back an hour off. Only for those, the stamp is
+    stored with its fixed UTC offset instead (`"timezone": -18000.0`): same wall time, exact instant.
+    """
+    if now.tzinfo is None or now.replace(fold=1 - now.fold).utcoffset() == now.utcoffset():
+        return now
+    return now.astimezone(timezone(now.utcoffset()))

@@ -1,0 +1,54 @@
+"""The beat lock as a fence: who holds it, and the token every fenced write must present.
+
+Upstream takes the lock once at startup, extends it at each tick and exits when the extension fails.
+Here the lock is re-examined at every tick instead: a standby tries to take it (and learns how long the
+holder's lock still lives, so it can wake up right when it expires), a leader extends it, and a leader
+that finds it gone simply becomes a standby. The value on the wire is upstream's (`SET key token NX PX
+ms`, extend-to with a token check, token-checked release), so upstream beats and ours contend for the
+same lock.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LockState:
+    held: bool
+    ttl: float  # seconds the lock still lives (ours after an extend, the holder's otherwise); <0: no expiry
+
+
+class FencedLock:
+    """One scheduler's view of the lock. With `key=None` there is no lock: every instance leads."""
+
+    def __init__(self, scripts, key: str | None, timeout: float, *, placeholder_key: str):
+        self.scripts = scripts
+        self.key = key
+        self.timeout = timeout
+        self.token = uuid.uuid4().hex
+        # Fenced scripts always declare a first key; with the lock off any key of the same slot will do.
+        self._fence_key = key or placeholder_key
+
+    @property
+    def enabled(self) -> bool:
+        return self.key is not None
+
+    def fence(self) -> tuple[str, str]:
+        """(KEYS[1], ARGV[1]) for a fenced script: the lock key and our token ('' when there is no lock)."""
+        return self._fence_key, (self.token if self.enabled else "")
+
+    def acquire_or_extend(self, call=lambda f: f()) -> LockState:
+        if not self.enabled:
+            return LockState(True, float("inf"))
+        held, ttl_ms = call(lambda: self.scripts.lock_acquire(keys=[self.key],
+                                                              args=[self.token, int(self.timeout * 1000)]))
+        return LockState(bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms))
+
+    def release(self, call=lambda f: f()) -> bool:
+        if not self.enabled:
+            return False
+        return bool(call(lambda: self.scripts.lock_release(keys=[self.key], args=[self.token])))

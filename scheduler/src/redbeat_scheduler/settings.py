@@ -1,0 +1,163 @@
+"""The `redbeat_*` settings, read from a Celery app's configuration the way upstream RedBeat reads them.
+
+Upstream looks each setting up in lowercase and then in uppercase (`redbeat_key_prefix`, then
+`REDBEAT_KEY_PREFIX`), and a setting that is *present* keeps its value even when that value is falsy:
+`redbeat_lock_key = None` turns the lock off, it does not fall back to the default. Absent settings fall
+back to the defaults below, and the connection settings fall back to the broker's (deprecated upstream
+since 2.4.2, kept here so that an upstream configuration works unchanged).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_KEY_PREFIX = "redbeat:"
+DEFAULT_MAX_INTERVAL = 300.0
+
+# Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
+CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes")
+
+_MISSING = object()
+
+
+class SettingsError(ValueError):
+    """A `redbeat_*` setting with a value the scheduler cannot use; names the setting."""
+
+    def __init__(self, setting: str, reason: str):
+        self.setting = setting
+        self.reason = reason
+        super().__init__(f"{setting}: {reason}")
+
+
+def lookup(conf: Mapping[str, Any], name: str, default: Any = _MISSING) -> Any:
+    """The value of setting `name` (lowercase first, then uppercase); `default` when neither is present."""
+    for key in (name, name.upper()):
+        if key in conf:
+            return conf[key]
+    return default
+
+
+def is_set(conf: Mapping[str, Any], name: str) -> bool:
+    return lookup(conf, name) is not _MISSING
+
+
+def lock_key_for(prefix: str, configured: Any) -> str | None:
+    """The lock key: `P:lock` by default; a configured key gets P in front unless it already starts with P."""
+    if configured is _MISSING:
+        return prefix + ":lock"
+    if not configured:
+        return None  # upstream: a falsy lock key means "no lock"
+    configured = str(configured)
+    return configured if configured.startswith(prefix) else prefix + configured
+
+
+def _seconds(setting: str, value: Any, *, allow_none: bool = True) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise SettingsError(setting, f"expected a number of seconds, got {value!r}") from None
+    if value < 0:
+        raise SettingsError(setting, f"must not be negative, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class RedBeatSettings:
+    redis_url: str
+    key_prefix: str = DEFAULT_KEY_PREFIX
+    lock_key: str | None = DEFAULT_KEY_PREFIX + ":lock"
+    lock_timeout: float = DEFAULT_MAX_INTERVAL * 5
+    max_interval: float = DEFAULT_MAX_INTERVAL
+    # Options handed to the redis-py client constructor (only when given explicitly, as upstream does).
+    client_options: dict = field(default_factory=dict)
+    # The whole options dict, consumed keys included (Sentinel and Cluster read from it).
+    redis_options: dict = field(default_factory=dict)
+    retry_period: float | None = None  # None: no retries; -1: retry forever
+    use_ssl: Any = None  # dict of ssl_* options, or a truthy non-dict for cert-required defaults
+    # Runs of crontab and rrule entries later than this many seconds are skipped and counted.
+    starting_deadline: float | None = None
+
+    @property
+    def sentinels(self) -> list | None:
+        return self.redis_options.get("sentinels")
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL with any password replaced, for banners and logs."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.redis_url)
+        if parts.password is None:
+            return self.redis_url
+        user = parts.username or ""
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+    @classmethod
+    def from_app(cls, app, *, max_interval: float | None = None, lock_key: Any = _MISSING,
+                 lock_timeout: float | None = None) -> "RedBeatSettings":
+        """Read the settings of `app`; keyword arguments (the scheduler constructor's) win over the config."""
+        conf = app.conf
+        max_interval = float(max_interval or conf.get("beat_max_loop_interval") or DEFAULT_MAX_INTERVAL)
+
+        url = lookup(conf, "redbeat_redis_url", None)
+        if url is None:
+            url = conf.get("broker_url")
+            if url:
+                logger.warning("redbeat_redis_url is not set; using broker_url %s. Set redbeat_redis_url: "
+                               "upstream RedBeat drops this fallback in 2.5.0.", _scheme_only(url))
+        if not url:
+            raise SettingsError("redbeat_redis_url", "no Redis URL: set redbeat_redis_url (or broker_url)")
+
+        explicit_options = lookup(conf, "redbeat_redis_options", None)
+        options = explicit_options if explicit_options is not None else (conf.get("broker_transport_options") or {})
+        if not isinstance(options, Mapping):
+            raise SettingsError("redbeat_redis_options", f"expected a dict, got {type(options).__name__}")
+        options = dict(options)
+        # Only explicitly given options reach redis-py; inherited broker options hold kombu settings
+        # (visibility_timeout...) that redis-py refuses (upstream #319).
+        client_options = ({k: v for k, v in options.items() if k not in CONSUMED_OPTIONS}
+                          if explicit_options is not None else {})
+        raw_retry = options.get("retry_period")
+        retry_period = -1.0 if raw_retry == -1 else _seconds("redbeat_redis_options.retry_period", raw_retry)
+
+        use_ssl = lookup(conf, "redbeat_redis_use_ssl", None)
+        if use_ssl is None:
+            use_ssl = conf.get("broker_use_ssl")
+
+        prefix = lookup(conf, "redbeat_key_prefix", DEFAULT_KEY_PREFIX)
+        if prefix is None:
+            prefix = ""
+        prefix = str(prefix)
+
+        if lock_key is _MISSING:
+            lock_key = lookup(conf, "redbeat_lock_key")
+        lock = lock_key_for(prefix, lock_key)
+
+        if lock_timeout is None:
+            lock_timeout = _seconds("redbeat_lock_timeout", lookup(conf, "redbeat_lock_timeout", None))
+        lock_timeout = float(lock_timeout) if lock_timeout else max_interval * 5
+        if lock_timeout <= 0:
+            raise SettingsError("redbeat_lock_timeout", "must be positive")
+
+        deadline = lookup(conf, "redbeat_starting_deadline", None)
+        setting = "redbeat_starting_deadline"
+        if deadline is None:
+            deadline, setting = conf.get("beat_cron_starting_deadline"), "beat_cron_starting_deadline"
+        deadline = _seconds(setting, deadline)
+
+        return cls(redis_url=str(url), key_prefix=prefix, lock_key=lock, lock_timeout=lock_timeout,
+                   max_interval=max_interval, client_options=client_options, redis_options=options,
+                   retry_period=retry_period, use_ssl=use_ssl, starting_deadline=deadline)
+
+
+def _scheme_only(url: str) -> str:
+    return url.split("://", 1)[0] + "://…" if "://" in url else "…"

@@ -1,0 +1,75 @@
+"""`celery beat` as a real subprocess: start it, kill -9 it, stop it, read its log."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+OURS = "redbeat_scheduler.RedBeatScheduler"
+UPSTREAM = "redbeat.RedBeatScheduler"
+
+
+class Beat:
+    def __init__(self, scheduler: str, redis_url: str, broker_url: str, *, lock_timeout: float = 2,
+                 max_interval: float = 1, name: str = "beat"):
+        self.scheduler = scheduler
+        self.name = name
+        self.workdir = tempfile.mkdtemp(prefix="redbeat-beat-")
+        self.log_path = Path(self.workdir) / "beat.log"
+        env = dict(os.environ, BEAT_REDIS_URL=redis_url, BEAT_BROKER_URL=broker_url,
+                   BEAT_LOCK_TIMEOUT=str(lock_timeout), BEAT_MAX_INTERVAL=str(max_interval),
+                   PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "beatproj", "beat", "-S", scheduler, "-l", "info",
+             "-s", str(Path(self.workdir) / "celerybeat-schedule")],
+            cwd=self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def kill9(self) -> float:
+        """SIGKILL; returns the wall-clock time of the kill."""
+        at = time.time()
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        return at
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.alive:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()
+
+    def wait_for_log(self, text: str, timeout: float = 20) -> None:
+        wait_until(lambda: text in self.log(), timeout, f"{self.name}: no {text!r} in its log:\n{self.log()}")
+
+
+def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str] = "",
+               poll: float = 0.05):
+    """Poll `condition` until it is truthy; the timeout is a guard against hangs, not a measurement."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(message() if callable(message) else message)
+        time.sleep(poll)

@@ -1,0 +1,25 @@
+"""The Celery project the process-level tests (and the demo) run `celery beat` and `celery worker` on.
+
+Configured from the environment so that one module serves every test:
+BEAT_REDIS_URL (the RedBeat schedule), BEAT_BROKER_URL, BEAT_LOCK_TIMEOUT, BEAT_MAX_INTERVAL.
+"""
+import os
+
+from celery import Celery
+
+app = Celery("beatproj")
+app.conf.update(
+    broker_url=os.environ.get("BEAT_BROKER_URL", "redis://127.0.0.1:6379/1"),
+    redbeat_redis_url=os.environ.get("BEAT_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    redbeat_lock_timeout=float(os.environ.get("BEAT_LOCK_TIMEOUT", "2")),
+    beat_max_loop_interval=float(os.environ.get("BEAT_MAX_INTERVAL", "1")),
+    timezone="UTC",
+    result_expires=None,  # no celery.backend_cleanup entry
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+)
+
+
+@app.task(name="tasks.ping")
+def ping(*args, **kwargs):
+    return "pong"

@@ -1,0 +1,147 @@
+"""Fixtures: a real redis-server per session, Celery apps with a frozen clock, a view of the broker."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+import redis
+from celery import Celery
+
+from redbeat_sdk import RedBeatClient
+from redbeat_sdk.redis_server import RedisServer
+
+from broker import BrokerView
+
+T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    client = redis.Redis(port=redis_server.port)
+    client.flushall()
+    client.close()
+    return f"redis://127.0.0.1:{redis_server.port}/0"
+
+
+@pytest.fixture
+def broker_url(redis_server):
+    return f"redis://127.0.0.1:{redis_server.port}/1"
+
+
+@pytest.fixture
+def r(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    yield client
+    client.close()
+
+
+class Clock:
+    """A frozen, aware 'now' that tests move by hand."""
+
+    def __init__(self, start: datetime = T0):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> datetime:
+        self.now = self.now + timedelta(seconds=seconds)
+        return self.now
+
+    def set(self, when: datetime) -> datetime:
+        self.now = when
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def make_app(redis_url, broker_url, clock):
+    apps = []
+
+    def make(**conf) -> Celery:
+        app = Celery("redbeat-scheduler-tests", set_as_current=False)
+        settings = dict(redbeat_redis_url=redis_url, broker_url=broker_url, beat_max_loop_interval=60,
+                        redbeat_lock_timeout=30, result_expires=None, timezone="UTC",
+                        broker_connection_retry_on_startup=False)
+        settings.update(conf)
+        app.conf.update(settings)
+        zone = ZoneInfo(app.conf.timezone or "UTC")
+        app.now = lambda: clock().astimezone(zone)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.close()
+
+
+@pytest.fixture
+def make_scheduler(make_app):
+    from redbeat_scheduler import RedBeatScheduler
+
+    made = []
+
+    def make(app=None, **kwargs) -> RedBeatScheduler:
+        scheduler = RedBeatScheduler(app=app or make_app(), **kwargs)
+        made.append(scheduler)
+        return scheduler
+
+    yield make
+    for scheduler in made:
+        try:
+            scheduler.close()
+        except Exception:  # a test may have closed it or stopped its server already
+            pass
+
+
+@pytest.fixture
+def sdk(redis_url, clock):
+    client = RedBeatClient.from_url(redis_url, timezone="UTC", clock=clock)
+    yield client
+
+
+@pytest.fixture
+def broker(broker_url):
+    view = BrokerView(broker_url)
+    yield view
+    view.close()
+
+
+@pytest.fixture
+def errors(caplog):
+    """The error records logged by the scheduler."""
+    caplog.set_level(logging.INFO, logger="redbeat_scheduler")
+    return lambda: [rec for rec in caplog.records
+                    if rec.levelno >= logging.ERROR and rec.name.startswith("redbeat_scheduler")]
+
+
+def snapshot(client: redis.Redis) -> dict:
+    """Every key of db 0 with its type and content, for "nothing was written" assertions."""
+    out = {}
+    for key in sorted(client.keys("*")):
+        kind = client.type(key)
+        if kind == "hash":
+            out[key] = client.hgetall(key)
+        elif kind == "zset":
+            out[key] = client.zrange(key, 0, -1, withscores=True)
+        elif kind == "set":
+            out[key] = sorted(client.smembers(key))
+        elif kind == "string":
+            out[key] = client.get(key)
+    return out
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)

@@ -1,0 +1,145 @@
+"""The lock is a fence: a leader that lost it mid-tick writes nothing and sends nothing, then stands by."""
+from __future__ import annotations
+
+import pytest
+
+from redbeat_sdk import Entry, Interval
+
+from conftest import snapshot
+
+LOCK = "redbeat::lock"
+
+
+def steal_lock_after_load(beat, r, thief="thief"):
+    """Between loading the due entries and recording their runs, another beat takes the lock: what a
+    paused process (GC, VM freeze, laptop sleep) sees when it resumes after its lock expired."""
+    load = beat.store.load
+
+    def load_then_lose(keys):
+        rows = load(keys)
+        r.set(LOCK, thief, px=30000)
+        return rows
+
+    beat.store.load = load_then_lose
+
+
+def test_lock_lost_mid_tick_writes_and_sends_nothing(sdk, make_scheduler, clock, broker, r, caplog):
+    for i in range(3):
+        sdk.save(Entry(f"e{i}", "tasks.e", Interval(1)))
+    beat = make_scheduler()
+    beat.tick()  # leader now
+    clock.advance(1)
+    steal_lock_after_load(beat, r)
+    before = {k: v for k, v in snapshot(r).items() if k != LOCK}
+    beat.tick()  # must not raise: a beat that loses the lock stands by, it does not exit
+    assert broker.sent() == []
+    assert {k: v for k, v in snapshot(r).items() if k != LOCK} == before
+    assert not beat.leading and beat.stats.lock_lost == 1
+    assert any("lost the lock" in rec.getMessage() for rec in caplog.records)
+    clock.advance(5)
+    assert beat.tick() > 0 and broker.sent() == []  # standing by while the thief holds it
+    assert r.get(LOCK) == "thief"
+
+
+def test_lock_expired_between_ticks_the_old_leader_stands_by(sdk, make_scheduler, clock, broker, r):
+    sdk.save(Entry("e", "tasks.e", Interval(1)))
+    old, new = make_scheduler(), make_scheduler()
+    old.tick()
+    r.delete(LOCK)  # expired while `old` was paused
+    clock.advance(1)
+    new.tick()
+    assert new.leading and len(broker.sent()) == 1
+    before = snapshot(r)
+    old.tick()
+    assert not old.leading and snapshot(r) == before and len(broker.sent()) == 1
+
+
+def test_the_standby_takes_over_and_resumes_the_schedule(sdk, make_scheduler, clock, broker, r):
+    sdk.save(Entry("e", "tasks.e", Interval(10)))
+    a, b = make_scheduler(), make_scheduler()
+    clock.advance(10)
+    a.tick()
+    b.tick()
+    r.delete(LOCK)  # a died; its lock expired
+    clock.advance(5)
+    b.tick()
+    assert b.leading and len(broker.sent()) == 1  # the run a sent is not repeated
+    clock.advance(5)
+    b.tick()
+    assert len(broker.sent()) == 2
+
+
+def test_a_decision_on_stale_meta_is_not_sent(sdk, make_scheduler, clock, broker, r):
+    """A client's run_now (or a second, unlocked beat) changes the meta after the tick loaded it."""
+    sdk.save(Entry("e", "tasks.e", Interval(1)))
+    beat = make_scheduler()
+    load = beat.store.load
+
+    def load_then_edit(keys):
+        rows = load(keys)
+        sdk.run_now("e")
+        return rows
+
+    beat.store.load = load_then_edit
+    clock.advance(1)
+    assert beat.tick() == 0  # look again right away
+    assert broker.sent() == [] and beat.stats.stale_decisions == 1
+    beat.store.load = load
+    beat.tick()
+    assert broker.tasks() == ["tasks.e"]
+
+
+def test_without_a_lock_two_interleaved_beats_still_send_each_run_once(sdk, make_app, make_scheduler, clock, broker):
+    sdk.save(Entry("e", "tasks.e", Interval(1)))
+    a = make_scheduler(make_app(redbeat_lock_key=None))
+    b = make_scheduler(make_app(redbeat_lock_key=None))
+    clock.advance(1)
+    load = a.store.load
+
+    def load_then_let_b_run(keys):
+        rows = load(keys)
+        b.tick()  # b loads the same state and sends first
+        return rows
+
+    a.store.load = load_then_let_b_run
+    a.tick()
+    assert broker.tasks() == ["tasks.e"]
+
+
+def test_release_on_close_lets_the_standby_in_at_once(sdk, make_scheduler, r):
+    a, b = make_scheduler(), make_scheduler()
+    a.tick()
+    b.tick()
+    a.close()
+    assert r.get(LOCK) is None
+    b.tick()
+    assert b.leading
+
+
+@pytest.mark.parametrize("ttl_ms, expected", [(500, 0.55), (120_000, 1.0)])
+def test_standby_wakes_when_the_lock_expires_or_polls_every_second(make_scheduler, r, ttl_ms, expected):
+    r.set(LOCK, "other", px=ttl_ms)
+    assert make_scheduler().tick() == pytest.approx(expected, abs=0.1)
+
+
+def test_standby_never_sleeps_longer_than_max_interval(make_app, make_scheduler, r):
+    r.set(LOCK, "other", px=120_000)
+    assert make_scheduler(make_app(beat_max_loop_interval=0.5)).tick() == pytest.approx(0.5)
+
+
+def test_a_long_tick_keeps_extending_the_lock(sdk, make_app, make_scheduler, clock, broker, r):
+    """Publishing 5 entries takes longer than the whole lock timeout; the leader extends as it goes."""
+    import time
+    for i in range(5):
+        sdk.save(Entry(f"slow-{i}", "tasks.slow", Interval(1)))
+    beat = make_scheduler(make_app(redbeat_lock_timeout=0.3))
+    publish = beat.apply_entry
+
+    def slow_publish(entry, producer=None):
+        time.sleep(0.12)
+        publish(entry, producer=producer)
+
+    beat.apply_entry = slow_publish
+    clock.advance(1)
+    beat.tick()
+    assert len(broker.sent()) == 5 and beat.leading and beat.stats.lock_lost == 0

@@ -1,0 +1,183 @@
+"""Real `celery beat` processes on a real Redis broker: entries fire; kill -9 of the leader hands over to
+the standby with no run sent twice; upstream's beat and ours take over from each other on the same data.
+
+Nothing here asserts how long a takeover took: the figures are printed and written to
+`scheduler/build/failover.json` for the report. What is asserted is that every takeover happens, that
+no run is sent twice, and that every message was recorded as a run in the entry's meta.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
+
+from beatproc import OURS, UPSTREAM, Beat, wait_until
+from broker import BrokerView
+
+REPORT = Path(__file__).resolve().parents[1] / "build" / "failover.json"
+EVERY = {"every-1": 1.0, "every-2": 2.0}
+PERIOD = dict(EVERY, rrule=2.0)
+LOCK_TIMEOUT = 2.0
+
+
+@pytest.fixture
+def urls(redis_url, broker_url):
+    return redis_url, broker_url
+
+
+@pytest.fixture
+def beats(urls):
+    started: list[Beat] = []
+
+    def start(scheduler=OURS, name="beat") -> Beat:
+        beat = Beat(scheduler, *urls, lock_timeout=LOCK_TIMEOUT, max_interval=1, name=name)
+        started.append(beat)
+        return beat
+
+    yield start
+    for beat in started:
+        beat.stop()
+
+
+@pytest.fixture
+def live_sdk(redis_url):
+    return RedBeatClient.from_url(redis_url, timezone="UTC")  # the real clock: beat runs on it
+
+
+def save_entries(sdk: RedBeatClient) -> None:
+    for name, every in EVERY.items():
+        # `expires` makes Celery stamp each message with its publish time (expires - 3600 s)
+        sdk.save(Entry(name, "tasks.ping", Interval(every), args=[name], options={"expires": 3600}))
+
+
+def sends_by(broker: BrokerView, pid: int) -> int:
+    return sum(1 for s in broker.sent() if s.origin_pid == pid)
+
+
+def first_send_after(broker: BrokerView, pid: int):
+    times = [s.sent_at.timestamp() - 3600 for s in broker.sent() if s.origin_pid == pid]
+    return min(times) if times else None
+
+
+def duplicates(broker: BrokerView) -> list[tuple[str, float]]:
+    """Consecutive sends of one entry closer than half its period: the same run sent twice."""
+    by_entry = defaultdict(list)
+    for s in broker.sent():
+        by_entry[s.args[0]].append(s.sent_at.timestamp())
+    found = []
+    for name, times in by_entry.items():
+        times.sort()
+        found += [(name, b - a) for a, b in zip(times, times[1:]) if b - a < PERIOD[name] / 2]
+    return found
+
+
+def check_runs_recorded(broker: BrokerView, sdk: RedBeatClient) -> None:
+    counts = defaultdict(int)
+    for s in broker.sent():
+        counts[s.args[0]] += 1
+    for name in EVERY:
+        assert sdk.get(name).total_run_count == counts[name], name
+
+
+def record(section: str, data) -> None:
+    REPORT.parent.mkdir(exist_ok=True)
+    report = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    report[section] = data
+    REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\n{section}: {json.dumps(data)}")
+
+
+def test_entries_fire_and_a_corrupt_entry_does_not_stop_beat(beats, live_sdk, broker, r):
+    save_entries(live_sdk)
+    live_sdk.save(Entry("rrule-2s", "tasks.ping", RRule("SECONDLY", interval=2), args=["rrule"],
+                        options={"expires": 3600}))
+    r.hset("redbeat:broken", mapping={"definition": "{not json", "meta": ""})
+    r.zadd("redbeat::schedule", {"redbeat:broken": 0})
+    beat = beats()
+    wait_until(lambda: {"every-1", "every-2", "rrule"} <= {s.args[0] for s in broker.sent()}
+               and sum(s.args[0] == "every-1" for s in broker.sent()) >= 3, 30, beat.log)
+    assert beat.alive
+    log = beat.log()
+    assert log.count("skipping unreadable entry redbeat:broken") == 1
+    assert r.hget("redbeat:broken", "definition") == "{not json"
+    beat.stop()
+    assert duplicates(broker) == []
+    assert "released the lock" in beat.log()
+
+
+def test_kill_9_of_the_leader_hands_over_without_duplicates(beats, live_sdk, broker):
+    """Three kill -9 rounds (a fresh standby each time), then a clean stop."""
+    save_entries(live_sdk)
+    leader = beats(name="beat-0")
+    wait_until(lambda: sends_by(broker, leader.pid) >= 2, 30, leader.log)
+    takeovers = []
+    for round_ in range(1, 4):
+        standby = beats(name=f"beat-{round_}")
+        standby.wait_for_log("standing by")
+        wait_until(lambda: sends_by(broker, leader.pid) >= 2, 10, leader.log)
+        killed_at = leader.kill9()
+        first = wait_until(lambda: first_send_after(broker, standby.pid), LOCK_TIMEOUT + 20, standby.log)
+        takeovers.append(round(first - killed_at, 3))
+        wait_until(lambda: sends_by(broker, standby.pid) >= 3, 10, standby.log)
+        leader = standby
+    standby = beats(name="beat-graceful")  # a deploy: the old leader stops cleanly and releases the lock
+    standby.wait_for_log("standing by")
+    stopped_at = time.time()
+    leader.stop()
+    first = wait_until(lambda: first_send_after(broker, standby.pid), LOCK_TIMEOUT + 20, standby.log)
+    graceful = round(first - stopped_at, 3)
+    wait_until(lambda: sends_by(broker, standby.pid) >= 2, 10, standby.log)
+    standby.stop()
+    dups = duplicates(broker)
+    record("ours_kill9", {"kills": len(takeovers), "lock_timeout_s": LOCK_TIMEOUT, "max_interval_s": 1,
+                          "takeover_s": takeovers, "graceful_stop_takeover_s": graceful,
+                          "messages": len(broker.sent()), "duplicates": len(dups)})
+    assert dups == []
+    check_runs_recorded(broker, live_sdk)
+
+
+def test_upstream_and_ours_take_over_from_each_other(beats, live_sdk, broker):
+    save_entries(live_sdk)
+    upstream = beats(UPSTREAM, name="upstream-1")
+    wait_until(lambda: sends_by(broker, upstream.pid) >= 3, 30, upstream.log)
+    ours = beats(OURS, name="ours")
+    ours.wait_for_log("standing by")
+    killed_at = upstream.kill9()
+    first = wait_until(lambda: first_send_after(broker, ours.pid), LOCK_TIMEOUT + 20, ours.log)
+    upstream_to_ours = round(first - killed_at, 3)
+    wait_until(lambda: sends_by(broker, ours.pid) >= 3, 10, ours.log)
+
+    upstream2 = beats(UPSTREAM, name="upstream-2")
+    upstream2.wait_for_log("beat: Starting")
+    time.sleep(1.5)  # upstream logs nothing while it polls for the lock; let it reach the poll loop
+    killed_at = ours.kill9()
+    first = wait_until(lambda: first_send_after(broker, upstream2.pid), LOCK_TIMEOUT + 20, upstream2.log)
+    ours_to_upstream = round(first - killed_at, 3)
+    wait_until(lambda: sends_by(broker, upstream2.pid) >= 3, 10, upstream2.log)
+    upstream2.stop()
+
+    dups = duplicates(broker)
+    record("swap_kill9", {"upstream_to_ours_s": upstream_to_ours, "ours_to_upstream_s": ours_to_upstream,
+                          "lock_timeout_s": LOCK_TIMEOUT, "max_interval_s": 1,
+                          "messages": len(broker.sent()), "duplicates": len(dups)})
+    assert dups == []
+    check_runs_recorded(broker, live_sdk)
+    for beat in (upstream, ours, upstream2):
+        assert "Traceback" not in beat.log(), beat.log()
+
+
+def test_graceful_swap_on_the_same_data(beats, live_sdk, broker):
+    """Stop one, start the other: no migration, no re-run, no lost run count."""
+    save_entries(live_sdk)
+    for i, scheduler in enumerate([OURS, UPSTREAM, OURS]):
+        beat = beats(scheduler, name=f"swap-{i}")
+        wait_until(lambda: sends_by(broker, beat.pid) >= 2, 30, beat.log)
+        beat.stop()
+        assert "Traceback" not in beat.log(), beat.log()
+    assert duplicates(broker) == []
+    check_runs_recorded(broker, live_sdk)
