@@ -1,0 +1,126 @@
+package redbeat
+
+import (
+	"bytes"
+	"context"
+
+	"redbeat-sdk.dev/redbeat/internal/rdb"
+	"redbeat-sdk.dev/redbeat/internal/wire"
+)
+
+// Delete removes the entry from the schedule and deletes its hash, together.
+// It reports whether the entry existed. The name stays in the statics set if
+// it came from beat_schedule, as with upstream's delete.
+func (c *Client) Delete(ctx context.Context, name string) (bool, error) {
+	return c.rdb.Delete(ctx, c.keys.Entry(name), c.keys.Schedule())
+}
+
+// Disable sets the entry's "enabled" to false and changes nothing else: beat
+// loads it and sends nothing.
+func (c *Client) Disable(ctx context.Context, name string) error {
+	return c.modify(ctx, name, func(e *Entry, def []byte, _ meta, u *rdb.Update) error {
+		var err error
+		u.SetDef, err = withEnabled(def, false)
+		return err
+	})
+}
+
+// Enable sets the entry's "enabled" to true and re-scores it from its stored
+// last run, so a run missed while disabled is due at once.
+func (c *Client) Enable(ctx context.Context, name string) error {
+	return c.modify(ctx, name, func(e *Entry, def []byte, m meta, u *rdb.Update) error {
+		var err error
+		if u.SetDef, err = withEnabled(def, true); err != nil {
+			return err
+		}
+		score, err := scoreFor(e.Schedule, m, c.env())
+		if err != nil {
+			return prefixed(err, "schedule")
+		}
+		u.Score = &score
+		return nil
+	})
+}
+
+// RunNow makes the next tick send the task: meta's last_run_at becomes null
+// (total_run_count is kept) and the score becomes now.
+func (c *Client) RunNow(ctx context.Context, name string) error {
+	return c.modify(ctx, name, func(e *Entry, _ []byte, m meta, u *rdb.Update) error {
+		var err error
+		if u.SetMeta, err = encodeMeta(zeroTime, m.count); err != nil {
+			return err
+		}
+		score := floorSeconds(c.now())
+		u.Score = &score
+		return nil
+	})
+}
+
+// modify is a read-modify-write of one existing entry: change fills in the
+// update from the stored entry, which is written only if neither field changed
+// in between (otherwise it is recomputed from the new values).
+func (c *Client) modify(ctx context.Context, name string, change func(e *Entry, def []byte, m meta, u *rdb.Update) error) error {
+	key := c.keys.Entry(name)
+	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
+	if err != nil {
+		return err
+	}
+	def, metaField := f.Definition, f.Meta
+	for range maxAttempts {
+		e, err := c.entryFrom(name, key, def.Present, def.Value, metaField.Present, metaField.Value, nil)
+		if err != nil {
+			return err
+		}
+		m, _ := decodeMeta([]byte(metaField.Value), metaField.Present) // checked by entryFrom
+		u := rdb.Update{Entry: key, Definition: rdb.Expect{Field: def}, Meta: rdb.Expect{Field: metaField}}
+		if err := change(e, []byte(def.Value), m, &u); err != nil {
+			return err
+		}
+		res, err := c.rdb.Apply(ctx, c.keys.Schedule(), []rdb.Update{u})
+		if err != nil {
+			return err
+		}
+		if res[0].Applied {
+			return nil
+		}
+		def, metaField = res[0].Definition, res[0].Meta
+	}
+	return ErrConflict
+}
+
+// withEnabled rewrites a stored definition with "enabled" set, keeping every
+// other member's bytes and the member order (so only "enabled" changes).
+func withEnabled(def []byte, enabled bool) ([]byte, error) {
+	ms, err := wire.Members(def)
+	if err != nil {
+		return nil, &ValidationError{Path: "definition", Reason: err.Error()}
+	}
+	val := []byte("false")
+	if enabled {
+		val = []byte("true")
+	}
+	out := make([]byte, 0, len(def)+8)
+	out = append(out, '{')
+	found := false
+	for i, m := range ms {
+		if i > 0 {
+			out = append(out, ", "...)
+		}
+		out, _ = wire.AppendString(out, m.Key)
+		out = append(out, ": "...)
+		if m.Key == "enabled" {
+			out = append(out, val...)
+			found = true
+		} else {
+			out = append(out, bytes.TrimSpace(m.Value)...)
+		}
+	}
+	if !found {
+		if len(ms) > 0 {
+			out = append(out, ", "...)
+		}
+		out = append(out, `"enabled": `...)
+		out = append(out, val...)
+	}
+	return append(out, '}'), nil
+}

@@ -1,0 +1,114 @@
+package redbeat_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"redbeat-sdk.dev/redbeat"
+)
+
+// redisURL is where the examples find Redis: the server the tests started.
+func redisURL() string {
+	if srv == nil {
+		return "redis://127.0.0.1:6379/5"
+	}
+	return srv.URL(5)
+}
+
+// The quick start: save entries that an upstream celery-redbeat beat runs,
+// read them back with their run state, and remove one.
+func Example() {
+	ctx := context.Background()
+	// The clock is frozen only so that this example's output is stable.
+	now := time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+	client, err := redbeat.NewFromURL(redisURL(),
+		redbeat.WithTimezone(time.UTC), // the beat's Celery timezone
+		redbeat.WithClock(func() time.Time { return now }))
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+
+	report, _ := redbeat.ParseCrontab("0 9 * * mon-fri") // m h dom mon dow, as Celery reads it
+	err = client.SaveMany(ctx, []*redbeat.Entry{
+		{Name: "daily-report", Task: "reports.daily", Schedule: report, Kwargs: map[string]any{"format": "pdf"}},
+		{Name: "heartbeat", Task: "health.ping", Schedule: redbeat.Every(30 * time.Second), Options: map[string]any{"queue": "health"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	entry, err := client.Get(ctx, "daily-report")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(entry.Task, "next run", entry.NextRun().Format(time.RFC3339), "runs so far", entry.TotalRunCount)
+
+	for e, err := range client.List(ctx) {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println("listed", e.Name)
+	}
+
+	_ = client.RunNow(ctx, "daily-report") // the next beat tick sends it
+	_ = client.Disable(ctx, "heartbeat")   // kept, but never sent
+
+	deleted, _ := client.Delete(ctx, "heartbeat")
+	_, err = client.Get(ctx, "heartbeat")
+	fmt.Println("deleted", deleted, "gone", errors.Is(err, redbeat.ErrNotFound))
+	client.Delete(ctx, "daily-report")
+	// Output:
+	// reports.daily next run 2025-01-16T09:00:00Z runs so far 0
+	// listed heartbeat
+	// listed daily-report
+	// deleted true gone true
+}
+
+// Invalid values are refused before anything is written, with the field's path.
+func ExampleValidationError() {
+	client, _ := redbeat.NewFromURL(redisURL())
+	defer client.Close()
+	err := client.Save(context.Background(), &redbeat.Entry{
+		Name: "bad", Task: "t",
+		Schedule: redbeat.Crontab{DayOfWeek: redbeat.CronInt(7)}, // Celery counts 0..6 from Sunday
+	})
+	var ve *redbeat.ValidationError
+	fmt.Println(errors.As(err, &ve), ve.Path)
+	fmt.Println(err)
+	// Output:
+	// true schedule.day_of_week
+	// redbeat: invalid schedule.day_of_week: invalid value 7: must be between 0 and 6
+}
+
+// NextRuns previews when a Celery 5.7 beat fires a schedule; crontab fields are
+// matched in the beat's timezone, across DST as Celery does.
+func ExampleNextRuns() {
+	ny, _ := time.LoadLocation("America/New_York")
+	cron := redbeat.Crontab{Minute: redbeat.CronInt(30), Hour: redbeat.CronInt(2)}
+	last := time.Date(2025, 3, 7, 12, 0, 0, 0, ny)
+	runs, _ := redbeat.NextRuns(cron, last, 3, ny)
+	for _, r := range runs {
+		fmt.Println(r.Format(time.RFC3339))
+	}
+	// Output:
+	// 2025-03-08T02:30:00-05:00
+	// 2025-03-09T03:30:00-04:00
+	// 2025-03-10T02:30:00-04:00
+}
+
+// An rrule follows dateutil: the next run is strictly after the last one.
+func ExampleRRule() {
+	weekly := redbeat.RRule{
+		Freq:      redbeat.Weekly,
+		Byweekday: []redbeat.Weekday{redbeat.Monday, redbeat.Friday},
+		Byhour:    []int{8}, Byminute: []int{30}, Bysecond: []int{0},
+		Dtstart: time.Date(2025, 1, 6, 8, 30, 0, 0, time.UTC),
+	}
+	runs, _ := redbeat.NextRuns(weekly, time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC), 2, time.UTC)
+	fmt.Println(runs[0].Format(time.RFC3339), runs[1].Format(time.RFC3339))
+	// Output:
+	// 2025-01-17T08:30:00Z 2025-01-20T08:30:00Z
+}

@@ -1,0 +1,104 @@
+package redbeat_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"redbeat-sdk.dev/redbeat"
+	"redbeat-sdk.dev/redbeat/internal/redistest"
+)
+
+var srv *redistest.Server
+
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
+
+// T0 is the frozen clock of upstream's vectors: 2025-01-15T12:00:00Z.
+var T0 = time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+
+func frozen(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+var prefixSeq atomic.Int64
+
+// env is a test's client, its raw Redis connection and its unique key prefix.
+type env struct {
+	t   *testing.T
+	c   *redbeat.Client
+	rc  *redis.Client
+	ctx context.Context
+	now *time.Time
+}
+
+// newEnv gives the test a client on the shared server with its own key prefix
+// and a clock it can move.
+func newEnv(t *testing.T, opts ...redbeat.Option) *env {
+	t.Helper()
+	redistest.Need(t, srv)
+	rc := srv.Client()
+	t.Cleanup(func() { rc.Close() })
+	now := T0
+	e := &env{t: t, rc: rc, ctx: context.Background(), now: &now}
+	prefix := fmt.Sprintf("t%d:", prefixSeq.Add(1))
+	all := append([]redbeat.Option{redbeat.WithKeyPrefix(prefix), redbeat.WithClock(func() time.Time { return *e.now })}, opts...)
+	c, err := redbeat.New(rc, all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c = c
+	return e
+}
+
+func (e *env) hget(name, field string) (string, bool) {
+	v, err := e.rc.HGet(e.ctx, e.c.Key(name), field).Result()
+	if err == redis.Nil {
+		return "", false
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return v, true
+}
+
+func (e *env) score(name string) (int64, bool) {
+	v, err := e.rc.ZScore(e.ctx, e.c.ScheduleKey(), e.c.Key(name)).Result()
+	if err == redis.Nil {
+		return 0, false
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return int64(v), true
+}
+
+// sharedPath finds a file under the project's shared folder ($REDBEAT_SHARED,
+// or ../../../shared beside the repository).
+func sharedPath(t testing.TB, rel string) string {
+	t.Helper()
+	dir := os.Getenv("REDBEAT_SHARED")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared")
+	}
+	p := filepath.Join(dir, rel)
+	if _, err := os.Stat(p); err != nil {
+		redistest.Missing(t, "shared file "+p+" (set REDBEAT_SHARED)")
+	}
+	return p
+}
+
+// repoPath is a path relative to the repository root.
+func repoPath(rel string) string { return filepath.Join("..", "..", rel) }
+
+func mustLoc(t testing.TB, name string) *time.Location {
+	t.Helper()
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

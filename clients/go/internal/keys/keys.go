@@ -1,0 +1,56 @@
+// Package keys builds every Redis key of a RedBeat schedule. Nothing else in the
+// module spells a key, so the layout (schema/layout.json) lives in one place.
+package keys
+
+import "strings"
+
+// DefaultPrefix is upstream's default redbeat_key_prefix (with the colon).
+const DefaultPrefix = "redbeat:"
+
+// The suffixes appended directly to the prefix; no separator is added.
+const (
+	ScheduleSuffix = ":schedule"
+	StaticsSuffix  = ":statics"
+	LockSuffix     = ":lock"
+)
+
+// Keys builds keys for one prefix.
+type Keys struct{ Prefix string }
+
+// Entry is the hash of the entry named name: the prefix followed by the name.
+func (k Keys) Entry(name string) string { return k.Prefix + name }
+
+// Schedule is the sorted set of entry keys scored by next due time.
+func (k Keys) Schedule() string { return k.Prefix + ScheduleSuffix }
+
+// Statics is the set of names that came from Celery's beat_schedule.
+func (k Keys) Statics() string { return k.Prefix + StaticsSuffix }
+
+// Lock is beat's lock key (the default; beat may be configured otherwise).
+func (k Keys) Lock() string { return k.Prefix + LockSuffix }
+
+// Name is the entry name of an entry key, false for a key outside the prefix.
+func (k Keys) Name(key string) (string, bool) {
+	if !strings.HasPrefix(key, k.Prefix) || len(key) == len(k.Prefix) {
+		return "", false
+	}
+	return key[len(k.Prefix):], true
+}
+
+// Reserved reports whether an entry named name would share its key with the
+// schedule, statics or lock key.
+func Reserved(name string) bool {
+	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix
+}
+
+// HashTagged reports whether every key built from prefix hashes to the same
+// Redis Cluster slot: the prefix itself holds a complete, non-empty {tag}.
+// Redis hashes only the part between the first "{" and the first "}" after it.
+func HashTagged(prefix string) bool {
+	open := strings.IndexByte(prefix, '{')
+	if open < 0 {
+		return false
+	}
+	end := strings.IndexByte(prefix[open+1:], '}')
+	return end > 0
+}

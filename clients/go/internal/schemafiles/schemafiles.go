@@ -1,0 +1,131 @@
+// Package schemafiles embeds the wire contract (schema/*.json at the repository
+// root, copied here by `make generate` because go:embed cannot reach outside the
+// module) and compiles its two profiles with a JSON Schema 2020-12 validator.
+package schemafiles
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// FS holds write.schema.json, read.schema.json and layout.json.
+//
+//go:embed schema/*.json
+var FS embed.FS
+
+// Profile names a schema file.
+type Profile string
+
+const (
+	Write Profile = "write.schema.json"
+	Read  Profile = "read.schema.json"
+)
+
+var (
+	once     sync.Once
+	compiled map[Profile]*jsonschema.Schema
+	compErr  error
+)
+
+// Schema returns a compiled profile.
+func Schema(p Profile) (*jsonschema.Schema, error) {
+	once.Do(func() {
+		c := jsonschema.NewCompiler()
+		compiled = map[Profile]*jsonschema.Schema{}
+		for _, name := range []Profile{Write, Read} {
+			raw, err := FS.ReadFile("schema/" + string(name))
+			if err != nil {
+				compErr = err
+				return
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+			if err != nil {
+				compErr = err
+				return
+			}
+			if err := c.AddResource(string(name), doc); err != nil {
+				compErr = err
+				return
+			}
+		}
+		for _, name := range []Profile{Write, Read} {
+			s, err := c.Compile(string(name))
+			if err != nil {
+				compErr = err
+				return
+			}
+			compiled[name] = s
+		}
+	})
+	return compiled[p], compErr
+}
+
+// ValidateHash checks an entry hash (the two fields as stored) against a profile:
+// both fields are JSON-decoded into {"definition": ..., "meta": ...} first, an
+// absent or empty meta left out.
+func ValidateHash(p Profile, definition string, meta *string) error {
+	s, err := Schema(p)
+	if err != nil {
+		return err
+	}
+	def, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(definition)))
+	if err != nil {
+		return fmt.Errorf("definition: %w", err)
+	}
+	doc := map[string]any{"definition": def}
+	if meta != nil && *meta != "" {
+		m, err := jsonschema.UnmarshalJSON(bytes.NewReader([]byte(*meta)))
+		if err != nil {
+			return fmt.Errorf("meta: %w", err)
+		}
+		doc["meta"] = m
+	}
+	return s.Validate(doc)
+}
+
+// Layout is schema/layout.json.
+type Layout struct {
+	SchemaVersion int               `json:"schema_version"`
+	DefaultPrefix string            `json:"default_prefix"`
+	Suffixes      map[string]string `json:"suffixes"`
+	HashFields    []string          `json:"hash_fields"`
+}
+
+// LoadLayout parses the embedded layout.json.
+func LoadLayout() (Layout, error) {
+	var l Layout
+	raw, err := FS.ReadFile("schema/layout.json")
+	if err != nil {
+		return l, err
+	}
+	return l, json.Unmarshal(raw, &l)
+}
+
+// Properties lists, for each $defs entry of a profile, its declared property
+// names, so tests can prove the Go types cover every one.
+func Properties(p Profile) (map[string][]string, error) {
+	raw, err := FS.ReadFile("schema/" + string(p))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for name, d := range doc.Defs {
+		for prop := range d.Properties {
+			out[name] = append(out[name], prop)
+		}
+	}
+	return out, nil
+}

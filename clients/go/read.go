@@ -1,0 +1,102 @@
+package redbeat
+
+import (
+	"context"
+	"errors"
+	"iter"
+)
+
+// listBatch is how many entries List loads per round trip.
+const listBatch = 100
+
+// Get reads the entry named name with its run state and score. It returns a
+// *NotFoundError (errors.Is(err, ErrNotFound)) when there is no entry, and a
+// *CorruptEntryError (ErrCorrupt) when upstream could not load it either.
+func (c *Client) Get(ctx context.Context, name string) (*Entry, error) {
+	key := c.keys.Entry(name)
+	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
+	if err != nil {
+		return nil, err
+	}
+	return c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
+}
+
+func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bool, metaRaw string, score *int64) (*Entry, error) {
+	// Upstream treats an empty definition like a missing hash.
+	if !hasDef || def == "" {
+		return nil, &NotFoundError{Name: name, Key: key}
+	}
+	e, err := decodeEntry(name, []byte(def), []byte(metaRaw), hasMeta)
+	if err != nil {
+		return nil, storedError(key, err)
+	}
+	e.Score = score
+	return e, nil
+}
+
+// List yields every entry of the schedule sorted set, in score order. An entry
+// that cannot be read yields its error and the listing goes on: a
+// *CorruptEntryError, or a *NotFoundError for a member whose hash is gone (beat
+// drops such members). A Redis error ends the listing.
+func (c *Client) List(ctx context.Context) iter.Seq2[*Entry, error] {
+	return func(yield func(*Entry, error) bool) {
+		members, err := c.rdb.Members(ctx, c.keys.Schedule())
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		for start := 0; start < len(members); start += listBatch {
+			batch := members[start:min(start+listBatch, len(members))]
+			fields, err := c.rdb.LoadMany(ctx, batch, c.keys.Schedule())
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for i, key := range batch {
+				name, ok := c.keys.Name(key)
+				if !ok {
+					continue // a member outside the prefix is not ours to read
+				}
+				f := fields[i]
+				e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
+				if !yield(e, err) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// storedError reports a stored value the client cannot take: unsupported (upstream
+// reads it but this client cannot evaluate it) or corrupt (upstream cannot either).
+func storedError(key string, err error) error {
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return &UnsupportedError{Path: key + ": " + ue.Path, Feature: ue.Feature}
+	}
+	return &CorruptEntryError{Key: key, Path: pathOf(err), Reason: reasonOf(err)}
+}
+
+func pathOf(err error) string {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Path
+	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return ue.Path
+	}
+	return ""
+}
+
+func reasonOf(err error) string {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Reason
+	}
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return "unsupported: " + ue.Feature
+	}
+	return err.Error()
+}

@@ -1,0 +1,172 @@
+package redbeat
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"redbeat-sdk.dev/redbeat/internal/keys"
+	"redbeat-sdk.dev/redbeat/internal/rdb"
+)
+
+// maxAttempts bounds the compare-and-set retries of one write.
+const maxAttempts = 8
+
+// Save writes an entry (an upsert), atomically. A first save also writes meta
+// {"last_run_at": now} (UTC) and scores the entry from it. A re-save keeps the
+// stored meta, as upstream's HSETNX does, and scores the entry from the stored
+// last run, so editing an entry never delays a run that is due.
+func (c *Client) Save(ctx context.Context, e *Entry) error {
+	return c.SaveMany(ctx, []*Entry{e})
+}
+
+// SaveMany saves several entries with the meaning of Save, in as few round
+// trips as possible (one for entries that are new). Every entry is checked
+// before anything is written; each entry is written atomically on its own.
+func (c *Client) SaveMany(ctx context.Context, entries []*Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	env := c.env()
+	// Every entry of the batch gets the same first-save meta: last run = now.
+	now := env.now.UTC().Truncate(1000) // Python keeps microseconds
+	freshMeta, err := encodeMeta(now, nil)
+	if err != nil {
+		return err
+	}
+	fresh := meta{present: true, lastRunAt: now}
+	pending := make([]*pendingSave, len(entries))
+	errs := make([]error, len(entries))
+	parallel(len(entries), func(i int) {
+		pending[i], errs[i] = c.prepareSave(entries[i], env, freshMeta, fresh)
+	})
+	for i, err := range errs {
+		if err != nil {
+			if len(entries) > 1 {
+				return prefixed(err, "["+strconv.Itoa(i)+"]")
+			}
+			return err
+		}
+	}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt == maxAttempts {
+			return ErrConflict
+		}
+		updates := make([]rdb.Update, len(pending))
+		for i, p := range pending {
+			updates[i] = p.update(c)
+		}
+		results, err := c.rdb.Apply(ctx, c.keys.Schedule(), updates)
+		if err != nil {
+			return err
+		}
+		var again []*pendingSave
+		for i, r := range results {
+			if r.Applied {
+				continue
+			}
+			// The entry exists (or changed): score it from the meta it holds now.
+			p := pending[i]
+			if err := p.rebase(r.Meta, env); err != nil {
+				return err
+			}
+			again = append(again, p)
+		}
+		pending = again
+	}
+	return nil
+}
+
+// parallel runs fn(0..n-1), split over the CPUs when n is large enough for
+// encoding to cost more than starting goroutines.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), 4, n/128)
+	if workers < 2 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// pendingSave is an encoded entry and the state it was last scored against.
+type pendingSave struct {
+	entry      *Entry
+	key        string
+	sched      Schedule
+	definition []byte
+	freshMeta  []byte // written when the entry has no meta yet
+	freshScore int64
+	// Once the stored meta is known: the value expected and the score from it.
+	known      bool
+	storedMeta rdb.Field
+	score      int64
+}
+
+func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta) (*pendingSave, error) {
+	if e == nil {
+		return nil, &ValidationError{Reason: "nil entry"}
+	}
+	if keys.Reserved(e.Name) {
+		return nil, &ValidationError{Path: "name", Reason: "the key " + strconv.Quote(c.keys.Entry(e.Name)) + " is the schedule's own"}
+	}
+	sched := e.Schedule
+	// An rrule without dtstart starts now, as upstream's constructor does.
+	if r, ok := sched.(RRule); ok && r.Dtstart.IsZero() {
+		r.Dtstart = env.now.UTC().Truncate(1e9)
+		sched = r
+	}
+	if sched == nil {
+		return nil, &ValidationError{Path: "schedule", Reason: "required"}
+	}
+	// Scoring evaluates the schedule, which checks it: a bad one fails here.
+	score, err := scoreFor(sched, fresh, env)
+	if err != nil {
+		return nil, prefixed(err, "schedule")
+	}
+	def, err := encodeChecked(make([]byte, 0, 256), e, sched)
+	if err != nil {
+		return nil, err
+	}
+	return &pendingSave{entry: e, key: c.keys.Entry(e.Name), sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
+}
+
+func (p *pendingSave) update(c *Client) rdb.Update {
+	u := rdb.Update{Entry: p.key, Definition: rdb.Expect{Any: true}, SetDef: p.definition}
+	if !p.known || !p.storedMeta.Present {
+		u.Meta = rdb.Expect{Field: rdb.Field{Present: false}}
+		u.SetMeta = p.freshMeta
+		u.Score = &p.freshScore
+		return u
+	}
+	u.Meta = rdb.Expect{Field: p.storedMeta}
+	u.Score = &p.score
+	return u
+}
+
+// rebase scores the entry from the meta Redis holds.
+func (p *pendingSave) rebase(stored rdb.Field, env evalEnv) error {
+	p.known, p.storedMeta = true, stored
+	if !stored.Present {
+		return nil
+	}
+	m, err := decodeMeta([]byte(stored.Value), true)
+	if err != nil {
+		// Saving must not bless meta upstream would crash on or drop.
+		return storedError(p.key, err)
+	}
+	p.score, err = scoreFor(p.sched, m, env)
+	return err
+}
