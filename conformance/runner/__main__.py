@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import redis
+from redbeat_sdk.redis_server import RedisServer
+
 from . import invalid, next_runs, registry, storage
 from .context import DEFAULT_CONFIG, Context
 from .driver import Driver, DriverError
-from .redis_server import RedisServer
 from .results import Result, failures, matrix, write_report
 from .schemas import CONFORMANCE
 from .vectors import VectorError, load
@@ -74,8 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     results: list[Result] = []
-    with RedisServer(args.redis_server) as server:
-        ctx = Context(server.client(), server.url, implementations)
+    with RedisServer(binary=args.redis_server) as server:
+        ctx = Context(redis.Redis.from_url(server.url, decode_responses=True), server.url, implementations)
         try:
             start_drivers(ctx, results)
             for kind in kinds:

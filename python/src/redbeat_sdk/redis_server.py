@@ -20,6 +20,7 @@ class RedisServer:
     """`with RedisServer() as server: server.url` — a private server, no persistence, stopped on exit."""
 
     def __init__(self, port: int | None = None, extra_args: Sequence[str] = (), binary: str = "redis-server"):
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.extra_args = list(extra_args)
         self.binary = shutil.which(binary) or binary
@@ -34,24 +35,33 @@ class RedisServer:
         if not shutil.which(self.binary):
             raise RuntimeError("redis-server is not installed: run `make redis` (Debian's redis-server)")
         self.dir = tempfile.mkdtemp(prefix="redbeat-redis-")
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.dir, *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
+        for _ in range(1 if self.fixed_port else 5):  # another process may take a free port before we bind it
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", self.dir, *self.extra_args],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            if self._answers():
+                return self
+            self.process.kill()
+            self.process.wait()
+            self.port = free_port()
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on 127.0.0.1 (last port tried {self.port})")
+
+    def _answers(self) -> bool:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode} on port {self.port}")
+                return False
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")
                     if s.recv(16).startswith(b"+PONG"):
-                        return self
+                        return True
             except OSError:
                 time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
