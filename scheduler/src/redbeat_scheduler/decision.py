@@ -31,8 +31,10 @@ UTC = timezone.utc
 
 @dataclass(frozen=True)
 class Fire:
-    """Send it now; afterwards it is next due at `next_due` (None: never again, score -1)."""
+    """Send it now; afterwards it is next due at `next_due` (None: never again, score -1). `due` is the
+    run being sent (None for an entry that never ran: it is due when it was saved or run_now'd)."""
     next_due: datetime | None
+    due: datetime | None = None
 
     @property
     def score(self) -> int:
@@ -76,6 +78,7 @@ def decide(entry, now: datetime, tz: tzinfo, *, deadline: float | None = None,
         return Disabled()
     now = now.astimezone(UTC)
     wire = entry.schedule.to_wire(now, tz)
+    due = None
     if entry.last_run_at is not None:
         due = _after(wire, entry.last_run_at, now, tz, next_run)
         if due is None:
@@ -87,7 +90,7 @@ def decide(entry, now: datetime, tz: tzinfo, *, deadline: float | None = None,
             latest = _utc(next_run(wire, now - timedelta(seconds=deadline, microseconds=1), now, tz))
             if latest is None or latest > now:
                 return SkipLate(missed=due, next_due=latest)
-    return Fire(_after(wire, now, now, tz, next_run))
+    return Fire(_after(wire, now, now, tz, next_run), due)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

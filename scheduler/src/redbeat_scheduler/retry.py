@@ -4,8 +4,8 @@ Upstream wraps only the client's direct methods, so pipelines and the lock were 
 Here every operation the scheduler performs (lock scripts and pipelines included) goes through one
 `Retrying`, so a blip is ridden out wherever it hits. Back-off doubles from 1 s and is capped at 30 s,
 as upstream's. A fenced write is safe to repeat: a script either ran completely or not at all, and a
-repeated advance whose first attempt did run fails its meta compare instead of advancing twice (that
-run is then not sent: at most once, as upstream).
+repeated record whose first attempt did run fails its compare with what was read instead of advancing
+twice (that run is then not sent: at most once, as upstream).
 """
 from __future__ import annotations
 

@@ -4,21 +4,26 @@ One tick:
 1. take or extend the lock; a standby returns at once, asking to be woken when the holder's lock would
    expire (so failover takes the lock timeout plus a tick, not plus `max_interval`);
 2. on taking the lock, sync `beat_schedule` into Redis (only the holder writes it);
-3. load the entries whose score is due, decide each one (`decision.decide`), and for each run record the
-   new meta and score in one fenced script *before* publishing through Celery (`apply_entry`), so a
-   beat that lost the lock neither writes nor sends, and a run is sent at most once;
-4. sleep until the earliest of: the next score, the next due time seen, `max_interval`.
+3. send the entries kept in memory (`waiting`) whose due time has come;
+4. read the next batch of due members (`ZRANGEBYSCORE … LIMIT`), load their hashes in one round trip,
+   decide each one (`decision.decide`), record every decision of the batch in one fenced script, and
+   only then publish the recorded runs through Celery (`apply_entry`): a beat that lost the lock neither
+   writes nor sends, and a run is sent at most once;
+5. return 0 while due members remain unread (Celery's loop ticks again at once), else the time until
+   the earliest of: the next score, the next due time seen, `max_interval`, measured after the tick's
+   own work.
 
-Unreadable entries are logged once, re-scored `max_interval` ahead and left in Redis; one bad entry
-never stops the others. The clock is `app.now()` throughout.
+A backlog is therefore streamed: the first batch is small, so the first send of a 100,000-entry backlog
+happens within milliseconds, and later batches grow to `batch_size`. Unreadable entries are logged once,
+re-scored `max_interval` ahead and left in Redis; one bad entry never stops the others. The clock is
+`app.now()` throughout.
 """
 from __future__ import annotations
 
 import logging
 import math
 import time
-from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from celery.beat import ScheduleEntry, Scheduler
@@ -31,11 +36,14 @@ from redbeat_sdk.keys import KeyLayout
 from . import decision as decisions
 from .connection import make_client
 from .lock import FencedLock
+from .metrics import metrics_for
+from .reading import Reader
 from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
-from .store import HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Store
+from .store import HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Run, Store
+from .waiting import Waiting
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +51,10 @@ logger = logging.getLogger(__name__)
 EXPIRY_MARGIN = 0.05
 # Shortest sleep a standby asks for (a lock about to expire must not make it spin).
 STANDBY_FLOOR = 0.05
-# Decoded definitions kept, keyed by their raw JSON: a definition rarely changes, its meta does.
-DECODE_CACHE_SIZE = 4096
+INF = math.inf
+
+Fire, Wait, Disabled, Exhausted, SkipLate = (decisions.Fire, decisions.Wait, decisions.Disabled,
+                                             decisions.Exhausted, decisions.SkipLate)
 
 
 @dataclass
@@ -57,10 +67,50 @@ class Stats:
     corrupt: int = 0             # unreadable entries found (each distinct stored value once)
     vanished: int = 0            # schedule members whose hash was gone
     healed: int = 0              # vanished static entries re-created from beat_schedule
-    stale_decisions: int = 0     # runs not recorded because the meta changed under the decision
+    stale_decisions: int = 0     # runs not recorded because the entry changed under the decision
     lock_acquired: int = 0
     lock_lost: int = 0
+    failovers: int = 0           # lock taken after standing by for another beat
     redis_errors: int = 0
+
+
+@dataclass
+class _Pass:
+    """Reading the due members batch by batch, over as many ticks as it takes.
+
+    `counted` holds the members already read that stay where they are (kept in `waiting`): the next
+    batch starts after them. Every other member read was moved out of the due range by the batch's
+    own writes. A write that moves a member *within* the range (or finds a member changed) shuffles
+    the order, and the pass starts over (members kept in memory are skipped cheaply).
+    """
+    size: int
+    counted: set = field(default_factory=set)
+    restart: bool = False
+
+
+class _Tick:
+    """What one tick shares between its batches: the clock reading, the run stamp, the encoded metas."""
+
+    __slots__ = ("now", "now_f", "now_ts", "started", "stamp", "_metas")
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.now_f = now.timestamp()
+        self.now_ts = epoch_seconds(now)
+        self.started = time.perf_counter()
+        self.stamp = decisions.run_stamp(now)
+        self._metas: dict[int, str] = {}
+
+    def meta(self, total: int) -> str:
+        """The meta of a run at this tick: the same bytes for every entry with the same run count."""
+        encoded = self._metas.get(total)
+        if encoded is None:
+            encoded = self._metas[total] = codec.encode_meta(self.stamp, total)
+        return encoded
+
+    def sent_at(self) -> float:
+        """Epoch seconds of a send now: the tick's clock plus the real time spent since it started."""
+        return self.now_f + (time.perf_counter() - self.started)
 
 
 class RedBeatScheduler(Scheduler):
@@ -68,8 +118,13 @@ class RedBeatScheduler(Scheduler):
 
     Entry = ScheduleEntry
 
-    #: Most due entries handled in one tick; the rest are handled by the next tick, right after.
+    #: Most due entries read, decided and recorded in one batch (one tick); the rest are read by the
+    #: next ticks, right after.
     batch_size = 1000
+
+    #: The first batch of a pass is this small, so that the first send under a large backlog is not
+    #: held up by deciding a whole batch; each further batch is four times larger, up to `batch_size`.
+    first_batch_size = 100
 
     #: Longest sleep of a standby, in seconds: a lock released by a stopping leader (a deploy) is taken
     #: within this; an expiring one is taken when it expires (a standby wakes up right then).
@@ -92,9 +147,17 @@ class RedBeatScheduler(Scheduler):
         self._store: Store | None = None
         self._lock: FencedLock | None = None
         self._quarantine: dict[str, tuple] = {}
-        self._decoded: OrderedDict = OrderedDict()
+        self._reader = Reader()
+        self._waiting = Waiting()
+        self._pass: _Pass | None = None
+        self._pass_second: int | None = None   # the clock's second when the last pass started
+        self._next_pass_at = -INF              # epoch seconds: read the schedule again from then on
+        self._written_wake = INF               # earliest due time written since the pass started
+        self.due_backlog = 0
         self._redis_down = False
         self._extended_at = 0.0
+        self.metrics = metrics_for(self, self.settings.metrics_port, self.settings.metrics_addr)
+
 
     # upstream's attributes
 
@@ -163,6 +226,14 @@ class RedBeatScheduler(Scheduler):
 
     def tick(self, *args, **kwargs) -> float:
         self.stats.ticks += 1
+        started = time.perf_counter()
+        self.metrics.start()
+        try:
+            return self._tick()
+        finally:
+            self.metrics.observe_tick(time.perf_counter() - started)
+
+    def _tick(self) -> float:
         now = self.app.now()
         try:
             state = self.lock.acquire_or_extend(self.store.retrying)
@@ -174,16 +245,20 @@ class RedBeatScheduler(Scheduler):
                     logger.info("beat: another beat holds the lock %s; standing by", self.lock.key)
                 self._standing_by = True
                 return self._standby_sleep(state.ttl)
-            self._standing_by = False
             if not self.leading:
                 self.leading = True
                 self.stats.lock_acquired += 1
+                if self._standing_by:
+                    self.stats.failovers += 1
+                self._forget()
                 self._resync = True
                 if self.lock.enabled:
                     logger.info("beat: took the lock %s (timeout %ss); now the active beat",
                                 self.lock.key, _fmt(self.lock.timeout))
+            self._standing_by = False
             if self._resync:
                 self._sync_statics(now)
+                self._pass_from_start()
             sleep = self._run(now)
         except LockLost:
             self._step_down("the lock expired or was taken while this beat was running")
@@ -203,74 +278,217 @@ class RedBeatScheduler(Scheduler):
     def _step_down(self, why: str) -> None:
         self.stats.lock_lost += 1
         self.leading = False
+        self._forget()
         logger.warning("beat: lost the lock %s (%s); standing by", self.settings.lock_key, why)
 
     def _redis_failed(self, exc: Exception) -> float:
         self.stats.redis_errors += 1
+        self._forget()
         delay = min(self.max_interval, 5.0)
         if not self._redis_down:
             logger.error("beat: Redis failed (%s: %s); trying again every %ss", type(exc).__name__, exc, _fmt(delay))
         self._redis_down = True
         return delay
 
+    def _forget(self) -> None:
+        """Drop what this beat knew about the schedule: read it again from the start."""
+        self._waiting.clear()
+        self._pass = None
+        self._next_pass_at = -INF
+
+    def _pass_from_start(self) -> None:
+        self._pass = None
+        self._next_pass_at = -INF
+
+    def _restart_pass(self) -> None:
+        """The due range changed under the pass (a write moved a member within it, an entry changed):
+        read it again from its start, in this tick if no pass is under way."""
+        if self._pass is not None:
+            self._pass.restart = True
+        else:
+            self._next_pass_at = -INF
+
+    def _will_wake(self, due: float) -> None:
+        """A score was written for a run due at `due` (epoch seconds): read the schedule again by then."""
+        if due < self._written_wake:
+            self._written_wake = due
+        if due < self._next_pass_at:
+            self._next_pass_at = due
+
     def _run(self, now: datetime) -> float:
-        store = self.store
-        candidates = store.candidates(epoch_seconds(now), self.batch_size)
-        scores = dict(candidates.due)
-        wake = [self.max_interval]
+        tick = _Tick(now)
+        waiters = self._waiting.pop_due(tick.now_f)
+        if waiters:
+            self._dispatch([(w.raw, w.score) for w in waiters], tick)
+        # A tick that only sends entries kept in memory skips reading the schedule, as long as nothing
+        # new can be due: within the second of the last pass and before its next score.
+        if (not waiters or self._pass is not None or tick.now_f >= self._next_pass_at
+                or self._pass_second != tick.now_ts):
+            self._read_batch(tick)
+        if self._pass is not None:
+            return 0.0  # more due members to read: tick again at once
+        wake = min(self._next_pass_at, tick.now_f + self.max_interval)
+        upcoming = self._waiting.next_due()
+        if upcoming is not None:
+            wake = min(wake, upcoming)
         if self.lock.enabled:
-            wake.append(self.lock.timeout / 3)  # extend well before the lock can expire
-        if candidates.next_score is not None:
-            wake.append(candidates.next_score - now.timestamp())
-        rescores: list[tuple[str, int]] = []
-        for raw in store.load([key for key, _ in candidates.due]):
-            due = self._handle(raw, scores[raw.key], now, rescores)
-            if due is not None:
-                wake.append(due.timestamp() - now.timestamp())
-        if rescores and store.rescore(rescores) < 0:
+            wake = min(wake, tick.now_f + self.lock.timeout / 3)  # extend well before the lock can expire
+        return max(0.0, wake - self.app.now().timestamp())  # minus the time this tick took
+
+    def _read_batch(self, tick: _Tick) -> None:
+        batch = self._pass
+        if batch is None:
+            batch = self._pass = _Pass(size=max(1, min(self.first_batch_size, self.batch_size)))
+            self._pass_second = tick.now_ts
+            self._written_wake = INF
+        waiting = self._waiting
+        candidates = self.store.candidates(tick.now_ts, batch.size, len(batch.counted))
+        fresh = []
+        for key, score in candidates.due:
+            if waiting.knows(key, score):
+                batch.counted.add(key)
+            else:
+                fresh.append((key, score))
+        raws = self.store.load([key for key, _ in fresh])
+        left = self._dispatch([(raw, score) for raw, (_, score) in zip(raws, fresh)], tick)
+        self.due_backlog = max(0, candidates.backlog - left)
+        if batch.restart:
+            self._pass = _Pass(size=batch.size)
+        elif candidates.more_due:
+            batch.size = min(batch.size * 4, self.batch_size)
+        else:
+            self._pass = None
+            upcoming = INF if candidates.next_score is None else candidates.next_score
+            self._next_pass_at = min(upcoming, self._written_wake, tick.now_f + self.max_interval)
+
+    def _dispatch(self, items: list[tuple[RawEntry, float]], tick: _Tick) -> int:
+        """Decide each loaded entry, record every decision in one fenced script, then publish the runs
+        recorded. Returns how many of the members left the due range."""
+        now, now_ts = tick.now, tick.now_ts
+        later = now_ts + math.ceil(self.max_interval)
+        runs: list[Run] = []
+        scores: list[float] = []  # the score each run's member was read with
+        fired: list[tuple[int, object, decisions.Fire]] = []  # (index in runs, entry, verdict)
+        vanished: list[str] = []
+        stay: list[str] = []      # members that keep their place in the due range
+        tz, deadline = self.app.timezone, self.settings.starting_deadline
+        reader, quarantine, name_of = self._reader, self._quarantine, self.layout.name_of
+        decide = decisions.decide
+
+        for raw, score in items:
+            key = raw.key
+            if not raw.exists:
+                vanished.append(key)
+                continue
+            if quarantine and quarantine.get(key) == raw.fingerprint:
+                runs.append(Run("R", raw, later))
+                scores.append(score)
+                continue
+            try:
+                entry = reader.read(key, name_of(key), raw.definition, raw.meta)
+                verdict = decide(entry, now, tz, deadline=deadline, next_run=entry.plan.next_run)
+            except Exception as exc:  # bad data of any kind must not stop the other entries
+                self._quarantine_entry(raw, exc)
+                runs.append(Run("R", raw, later))
+                scores.append(score)
+                continue
+            if quarantine and quarantine.pop(key, None) is not None:
+                logger.info("beat: entry %s is readable again", key)
+            kind = type(verdict)
+            if kind is Fire:
+                fired.append((len(runs), entry, verdict))
+                runs.append(Run("F", raw, verdict.score, tick.meta(entry.total_run_count + 1)))
+            elif kind is Wait:
+                due = verdict.due.timestamp()
+                due_score = epoch_seconds(verdict.due)
+                if due_score > score:  # an early score (upstream #307, a hand-written 0): correct it
+                    runs.append(Run("R", raw, due_score))
+                    self._will_wake(due)
+                else:  # due later in this very second: keep it in memory until then
+                    self._waiting.add(key, score, due, raw)
+                    stay.append(key)
+                    continue
+            elif kind is Disabled:
+                runs.append(Run("R", raw, later))  # looked at again within max_interval, not every tick
+            elif kind is Exhausted:
+                runs.append(Run("R", raw, -1))
+            else:
+                assert kind is SkipLate, verdict
+                self.stats.skipped_late += 1
+                logger.warning("beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
+                               entry.name, verdict.missed.isoformat(), _fmt(self.settings.starting_deadline))
+                runs.append(Run("R", raw, -1 if verdict.next_due is None else epoch_seconds(verdict.next_due)))
+                if verdict.next_due is not None:
+                    self._will_wake(verdict.next_due.timestamp())
+            scores.append(score)
+
+        results = self.store.record(runs)
+        if results is None:
             raise LockLost()
-        if candidates.more_due:
-            return 0.0
-        return max(0.0, min(wake))
+        left = len(vanished)
+        for run, score in zip(runs, scores):
+            if run.kind != "R":
+                continue
+            if 0 <= run.score <= now_ts:
+                if run.score == score:
+                    stay.append(run.raw.key)  # unchanged, still due: keeps its place
+                else:
+                    self._restart_pass()      # moved within the due range: the order changed
+            else:
+                left += 1
+        sent, gone = self._publish(fired, runs, results, tick)
+        left += len(sent)
+        for key in vanished + gone:
+            self._vanished(key, now)
+            if name_of(key) in self._static_config.entries:
+                self._restart_pass()  # re-created from beat_schedule: it may be due
+        batch = self._pass
+        if batch is not None:
+            batch.counted.update(stay)
+            batch.counted.difference_update(sent)
+        return left
 
-    def _handle(self, raw: RawEntry, score: float, now: datetime, rescores: list) -> datetime | None:
-        """Decide one loaded entry and act on it; returns when it wants the next wake-up, if it cares."""
-        later = epoch_seconds(now) + math.ceil(self.max_interval)
-        if not raw.exists:
-            self._vanished(raw.key, now)
-            return None
-        if self._quarantine.get(raw.key) == raw.fingerprint:
-            rescores.append((raw.key, later))
-            return None
-        try:
-            entry = self._decode(raw)
-            verdict = decisions.decide(entry, now, self.app.timezone, deadline=self.settings.starting_deadline)
-        except Exception as exc:  # bad data of any kind must not stop the other entries
-            self._quarantine_entry(raw, exc)
-            rescores.append((raw.key, later))
-            return None
-        if self._quarantine.pop(raw.key, None) is not None:
-            logger.info("beat: entry %s is readable again", raw.key)
-
-        if isinstance(verdict, decisions.Fire):
-            return self._fire(raw, entry, verdict, now)
-        if isinstance(verdict, decisions.Wait):
-            if epoch_seconds(verdict.due) > score:  # an early score (upstream #307, a hand-written 0)
-                rescores.append((raw.key, epoch_seconds(verdict.due)))
-            return verdict.due
-        if isinstance(verdict, decisions.Disabled):
-            rescores.append((raw.key, later))  # looked at again within max_interval, not every tick
-            return None
-        if isinstance(verdict, decisions.Exhausted):
-            rescores.append((raw.key, -1))
-            return None
-        if isinstance(verdict, decisions.SkipLate):
-            self.stats.skipped_late += 1
-            logger.warning("beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
-                           entry.name, verdict.missed.isoformat(), _fmt(self.settings.starting_deadline))
-            rescores.append((raw.key, -1 if verdict.next_due is None else epoch_seconds(verdict.next_due)))
-            return verdict.next_due
-        raise AssertionError(verdict)
+    def _publish(self, fired: list, runs: list[Run], results: list[int], tick: _Tick) -> tuple[list, list]:
+        """Send the runs the batch recorded, in schedule order; returns the keys sent and the keys whose
+        hash was gone. A recorded run is sent even if the lock is found lost meanwhile: it was recorded
+        under the lock, and no other beat will send it."""
+        sent: list[str] = []
+        gone: list[str] = []
+        lost = False
+        for index, entry, verdict in fired:
+            result = results[index]
+            key = runs[index].raw.key
+            if result == HASH_GONE:
+                gone.append(key)
+                continue
+            if result == META_CHANGED:
+                # Someone (a client's run_now or save, another beat) changed the entry since it was
+                # loaded: decide again on fresh data rather than send on a stale decision.
+                self.stats.stale_decisions += 1
+                logger.info("beat: %s changed while it was being scheduled; looking again", key)
+                self._restart_pass()
+                continue
+            assert result == WRITTEN, result
+            sent.append(key)
+            if verdict.next_due is not None:
+                self._will_wake(verdict.next_due.timestamp())
+                if verdict.score <= tick.now_ts:
+                    self._restart_pass()  # due again within this second (a sub-second interval)
+            if not lost:
+                try:
+                    self._keep_lock()
+                except LockLost:
+                    lost = True
+            self.apply_entry(self.Entry(name=entry.name, task=entry.task, last_run_at=tick.now,
+                                        total_run_count=entry.total_run_count + 1, schedule=None,
+                                        args=entry.args, kwargs=entry.kwargs, options=entry.options,
+                                        app=self.app),
+                             producer=self.producer)
+            if verdict.due is not None:
+                self.metrics.observe_lateness(max(0.0, tick.sent_at() - verdict.due.timestamp()))
+        if lost:
+            raise LockLost()
+        return sent, gone
 
     def _keep_lock(self) -> None:
         """Extend the lock again during a long tick (many due entries, a slow broker), so that it does
@@ -279,28 +497,6 @@ class RedBeatScheduler(Scheduler):
             if not self.lock.acquire_or_extend(self.store.retrying).held:
                 raise LockLost()
             self._extended_at = time.monotonic()
-
-    def _fire(self, raw: RawEntry, entry, verdict: decisions.Fire, now: datetime) -> datetime | None:
-        self._keep_lock()
-        total = entry.total_run_count + 1
-        result = self.store.advance(raw, codec.encode_meta(decisions.run_stamp(now), total), verdict.score)
-        if result == LOCK_NOT_HELD:
-            raise LockLost()
-        if result == HASH_GONE:
-            self._vanished(raw.key, now)
-            return None
-        if result == META_CHANGED:
-            # Someone (a client's run_now, a re-save) changed the run state since it was loaded: decide
-            # again on fresh data at the next tick rather than send on a stale decision.
-            self.stats.stale_decisions += 1
-            logger.info("beat: %s changed while it was being scheduled; looking again", raw.key)
-            return now
-        assert result == WRITTEN, result
-        self.apply_entry(self.Entry(name=entry.name, task=entry.task, last_run_at=now, total_run_count=total,
-                                    schedule=None, args=entry.args, kwargs=entry.kwargs, options=entry.options,
-                                    app=self.app),
-                         producer=self.producer)
-        return verdict.next_due
 
     def apply_entry(self, entry, producer=None):
         logger.info("Scheduler: Sending due task %s (%s)", entry.name, entry.task)
@@ -315,22 +511,6 @@ class RedBeatScheduler(Scheduler):
 
     # bad data
 
-    def _decode(self, raw: RawEntry):
-        name = self.layout.name_of(raw.key)
-        cache_key = (raw.key, raw.definition)
-        entry = self._decoded.get(cache_key)
-        if entry is None:
-            entry = codec.decode_entry(raw.key, name, raw.definition, None)
-            self._decoded[cache_key] = entry
-            if len(self._decoded) > DECODE_CACHE_SIZE:
-                self._decoded.popitem(last=False)
-        else:
-            self._decoded.move_to_end(cache_key)
-        if raw.meta:
-            last_run_at, total = codec.decode_meta(raw.key, raw.meta)
-            entry = entry.with_state(last_run_at, total, None)
-        return entry
-
     def _quarantine_entry(self, raw: RawEntry, exc: Exception) -> None:
         self._quarantine[raw.key] = raw.fingerprint
         self.stats.corrupt += 1
@@ -340,6 +520,7 @@ class RedBeatScheduler(Scheduler):
 
     def _vanished(self, key: str, now: datetime) -> None:
         self.stats.vanished += 1
+        self._quarantine.pop(key, None)
         name = self.layout.name_of(key)
         if name in self._static_config.entries:
             logger.error("beat: the hash of static entry %s is gone (evicted or deleted?); re-creating it from "
@@ -362,6 +543,7 @@ class RedBeatScheduler(Scheduler):
             logger.warning("beat: could not release the lock (%s); it expires by itself", exc)
         finally:
             self.leading = False
+            self.metrics.close()
             super().close()
             if self._client is not None:
                 self._client.close()
@@ -380,6 +562,11 @@ class RedBeatScheduler(Scheduler):
         if s.starting_deadline is not None:
             lines.append(f"    . starting deadline -> {_fmt(s.starting_deadline)}s (crontab, rrule)")
         return "\n".join(lines)
+
+    @property
+    def quarantined(self) -> list[str]:
+        """Keys of the unreadable entries currently skipped."""
+        return list(self._quarantine)
 
     def stats_dict(self) -> dict:
         return asdict(self.stats)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-NAMES = ("lock_acquire", "lock_release", "advance", "rescore", "drop_vanished", "sync_static", "remove_static")
+NAMES = ("lock_acquire", "lock_release", "candidates", "load", "record", "drop_vanished", "sync_static",
+         "remove_static")
 
 
 def source(name: str) -> str:
@@ -15,7 +16,7 @@ def source(name: str) -> str:
 
 
 class Scripts:
-    """The registered scripts of one client, as attributes: `scripts.advance(keys=..., args=...)`."""
+    """The registered scripts of one client, as attributes: `scripts.record(keys=..., args=...)`."""
 
     def __init__(self, client):
         for name in NAMES:

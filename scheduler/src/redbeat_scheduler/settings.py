@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_KEY_PREFIX = "redbeat:"
 DEFAULT_MAX_INTERVAL = 300.0
+DEFAULT_METRICS_ADDR = "127.0.0.1"
 
 # Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
 CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes")
@@ -82,6 +83,9 @@ class RedBeatSettings:
     use_ssl: Any = None  # dict of ssl_* options, or a truthy non-dict for cert-required defaults
     # Runs of crontab and rrule entries later than this many seconds are skipped and counted.
     starting_deadline: float | None = None
+    # Prometheus metrics over HTTP on this port (0: any free port); None: off.
+    metrics_port: int | None = None
+    metrics_addr: str = DEFAULT_METRICS_ADDR
 
     @property
     def sentinels(self) -> list | None:
@@ -154,9 +158,24 @@ class RedBeatSettings:
             deadline, setting = conf.get("beat_cron_starting_deadline"), "beat_cron_starting_deadline"
         deadline = _seconds(setting, deadline)
 
+        metrics_port = _port("redbeat_metrics_port", lookup(conf, "redbeat_metrics_port", None))
+        metrics_addr = lookup(conf, "redbeat_metrics_addr", None) or DEFAULT_METRICS_ADDR
+
         return cls(redis_url=str(url), key_prefix=prefix, lock_key=lock, lock_timeout=lock_timeout,
                    max_interval=max_interval, client_options=client_options, redis_options=options,
-                   retry_period=retry_period, use_ssl=use_ssl, starting_deadline=deadline)
+                   retry_period=retry_period, use_ssl=use_ssl, starting_deadline=deadline,
+                   metrics_port=metrics_port, metrics_addr=str(metrics_addr))
+
+
+def _port(setting: str, value: Any) -> int | None:
+    """A TCP port from an int or a string of digits (environment-style settings); 0 picks a free one."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise SettingsError(setting, f"expected a TCP port number (0 for any free port), got {value!r}")
+    return value
 
 
 def _scheme_only(url: str) -> str:

@@ -1,22 +1,24 @@
 """Every Redis round trip the scheduler makes, each one retried per `retry_period` and fenced by the lock.
 
-Reads are plain commands; every write is one Lua script that first checks the lock token, so a scheduler
-that is no longer the leader cannot change anything.
+Reads are read-only scripts or plain commands; every write is one Lua script that first checks the lock
+token, so a scheduler that is no longer the leader cannot change anything. The tick's reads and writes
+are per batch: one script reads a batch of due members, one loads their hashes, one records every
+decision about them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .lock import FencedLock
 from .retry import Retrying
 from .scripts import Scripts
 
-# Script results (see lua/advance.lua and friends).
+# Results of the fenced scripts (see lua/record.lua and friends).
 WRITTEN = 1
 LOCK_NOT_HELD = 0
 HASH_GONE = -1
-META_CHANGED = -2
+META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run also its definition)
 HASH_BACK = 2
 
 
@@ -35,9 +37,19 @@ class RawEntry:
 
 @dataclass(frozen=True)
 class Candidates:
-    due: list[tuple[str, float]]  # (member, score) with 0 <= score <= now, in score order
-    more_due: bool          # the batch was cut short; more members are due
-    next_score: float | None  # the first score after now, if any
+    due: list[tuple[str, float]]  # (member, score) with 0 <= score <= now, in schedule order, from the offset
+    more_due: bool                # the batch was cut short; more members are due after it
+    next_score: float | None      # the first score after now, if any
+    backlog: int                  # members due in all (0 <= score <= now), this batch included
+
+
+@dataclass(frozen=True)
+class Run:
+    """A decision to record: a run ('F': new meta, compared with what was read) or a new score ('R')."""
+    kind: str
+    raw: RawEntry
+    score: int
+    meta: str = ""
 
 
 class Store:
@@ -50,31 +62,20 @@ class Store:
 
     # reads
 
-    def candidates(self, now_ts: int, batch: int) -> Candidates:
-        schedule = self.layout.schedule
-
-        def run():
-            pipe = self.client.pipeline(transaction=True)
-            pipe.zrangebyscore(schedule, 0, now_ts, start=0, num=batch + 1, withscores=True)
-            pipe.zrangebyscore(schedule, f"({now_ts}", "+inf", start=0, num=1, withscores=True)
-            return pipe.execute()
-
-        due, upcoming = self.retrying(run, "loading the schedule")
-        return Candidates(due=due[:batch], more_due=len(due) > batch,
-                          next_score=upcoming[0][1] if upcoming else None)
+    def candidates(self, now_ts: int, batch: int, offset: int = 0) -> Candidates:
+        """Up to `batch` due members from `offset` on (members before it are known to the caller)."""
+        due, later, backlog = self.retrying(lambda: self.scripts.candidates(
+            keys=[self.layout.schedule], args=[now_ts, offset, batch + 1]), "loading the schedule")
+        pairs = [(due[i], float(due[i + 1])) for i in range(0, len(due), 2)]
+        return Candidates(due=pairs[:batch], more_due=len(pairs) > batch,
+                          next_score=float(later[1]) if later else None, backlog=int(backlog))
 
     def load(self, keys: Sequence[str]) -> list[RawEntry]:
         if not keys:
             return []
-
-        def run():
-            pipe = self.client.pipeline(transaction=False)
-            for key in keys:
-                pipe.hmget(key, "definition", "meta")
-            return pipe.execute()
-
-        rows = self.retrying(run, "loading entries")
-        entries = [RawEntry(key, definition, meta) for key, (definition, meta) in zip(keys, rows)]
+        keys = list(keys)
+        flat = self.retrying(lambda: self.scripts.load(keys=keys), "loading entries")
+        entries = [RawEntry(key, flat[2 * i], flat[2 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
@@ -93,22 +94,24 @@ class Store:
 
     # fenced writes
 
-    def advance(self, raw: RawEntry, meta: str, score: int) -> int:
+    def record(self, runs: Sequence[Run]) -> list[int] | None:
+        """Record a batch of decisions in one fenced script: one result per decision (WRITTEN, HASH_GONE,
+        META_CHANGED for a run; 1 or 0 for a new score), or None when the lock is not held (nothing
+        written)."""
+        if not runs:
+            return []
         fence_key, token = self.lock.fence()
-        args = [token, meta, score, raw.key, "1" if raw.meta is not None else "0", raw.meta or ""]
-        return self.retrying(lambda: self.scripts.advance(
-            keys=[fence_key, self.layout.schedule, raw.key], args=args), "recording a run")
-
-    def rescore(self, scores: Iterable[tuple[str, int]]) -> int:
-        """Move existing members to new scores; -1 when the lock is not held."""
-        fence_key, token = self.lock.fence()
+        keys = [fence_key, self.layout.schedule]
         args: list = [token]
-        for key, score in scores:
-            args += [score, key]
-        if len(args) == 1:
-            return 0
-        return self.retrying(lambda: self.scripts.rescore(
-            keys=[fence_key, self.layout.schedule], args=args), "re-scoring entries")
+        for run in runs:
+            keys.append(run.raw.key)
+            if run.kind == "F":
+                raw = run.raw
+                args += ("F", run.score, run.meta, raw.definition, "" if raw.meta is None else "=" + raw.meta)
+            else:
+                args += ("R", run.score, "", "", "")
+        results = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
+        return None if results == LOCK_NOT_HELD else results
 
     def drop_vanished(self, key: str) -> int:
         fence_key, token = self.lock.fence()

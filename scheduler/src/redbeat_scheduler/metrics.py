@@ -1,0 +1,128 @@
+"""Prometheus metrics of one scheduler, served over HTTP when `redbeat_metrics_port` is set.
+
+`prometheus-client` is an optional dependency (`pip install "redbeat-scheduler[metrics]"`). Counters and
+gauges are read from the scheduler when Prometheus scrapes (`scheduler.stats` and its state), so the tick
+pays nothing for them; only the two histograms are observed as the beat runs. Each scheduler has its own
+registry, so two schedulers in one process (tests) do not collide.
+"""
+from __future__ import annotations
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "redbeat_"
+
+# How late a run is sent after its due time, and how long a tick takes, in seconds.
+LATENESS_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+TICK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+# (metric name, Stats field, help); exposed as counters named <name>_total.
+COUNTERS = (
+    ("tasks_sent", "sent", "Tasks published (runs recorded and handed to Celery)."),
+    ("publish_errors", "publish_errors", "Runs recorded whose publishing Celery refused (lost, as upstream)."),
+    ("runs_skipped_late", "skipped_late", "Calendar runs later than the starting deadline, skipped."),
+    ("corrupt_entries_found", "corrupt", "Unreadable entries found (each distinct stored value once)."),
+    ("vanished_entries", "vanished", "Schedule members whose hash was gone."),
+    ("stale_decisions", "stale_decisions", "Runs not recorded because the entry changed while being decided."),
+    ("lock_acquired", "lock_acquired", "Times this beat took the lock."),
+    ("lock_lost", "lock_lost", "Times this beat found it no longer held the lock."),
+    ("failovers", "failovers", "Times this beat took the lock over from another beat it had been standing by for."),
+    ("redis_errors", "redis_errors", "Ticks that failed on a Redis error."),
+    ("ticks", "ticks", "Ticks run (leader and standby)."),
+)
+
+
+class NoMetrics:
+    """Metrics turned off: every observation is a no-op."""
+
+    port: int | None = None
+
+    def start(self) -> None:
+        pass
+
+    def observe_tick(self, seconds: float) -> None:
+        pass
+
+    def observe_lateness(self, seconds: float) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class PrometheusMetrics(NoMetrics):
+    def __init__(self, scheduler, port: int, addr: str):
+        from prometheus_client import CollectorRegistry, Histogram
+
+        self.scheduler = scheduler
+        self.requested_port = port
+        self.addr = addr
+        self.port: int | None = None
+        self.registry = CollectorRegistry()
+        self.registry.register(_StateCollector(scheduler))
+        self._tick = Histogram(PREFIX + "tick_duration_seconds", "Time one tick takes (real time).",
+                               buckets=TICK_BUCKETS, registry=self.registry)
+        self._lateness = Histogram(PREFIX + "lateness_seconds",
+                                   "How long after its due time a run was sent (runs of entries that ran "
+                                   "before; a first run has no due time).",
+                                   buckets=LATENESS_BUCKETS, registry=self.registry)
+        self.observe_tick = self._tick.observe
+        self.observe_lateness = self._lateness.observe
+        self._server = None
+
+    def start(self) -> None:
+        if self._server is not None:
+            return
+        from prometheus_client import start_http_server
+
+        self._server, _ = start_http_server(self.requested_port, addr=self.addr, registry=self.registry)
+        self.port = self._server.server_address[1]
+        logger.info("beat: metrics on http://%s:%d/metrics", self.addr, self.port)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+class _StateCollector:
+    """Counters and gauges read from the scheduler at scrape time."""
+
+    def __init__(self, scheduler):
+        self.scheduler = scheduler
+
+    def collect(self):
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        scheduler = self.scheduler
+        stats = scheduler.stats
+        for name, field, help_text in COUNTERS:
+            counter = CounterMetricFamily(PREFIX + name, help_text)
+            counter.add_metric([], getattr(stats, field))
+            yield counter
+        gauges = (
+            ("lock_held", "1 while this beat holds the lock (is the active beat), else 0.",
+             1 if scheduler.leading else 0),
+            ("due_entries", "Schedule members due and not yet handled at the last read (backlog).",
+             scheduler.due_backlog),
+            ("corrupt_entries", "Unreadable entries currently skipped (left in Redis).", len(scheduler.quarantined)),
+        )
+        for name, help_text, value in gauges:
+            gauge = GaugeMetricFamily(PREFIX + name, help_text)
+            gauge.add_metric([], value)
+            yield gauge
+
+
+def metrics_for(scheduler, port: int | None, addr: str):
+    """Prometheus metrics when a port is configured (0: any free port), else no-ops."""
+    if port is None:
+        return NoMetrics()
+    try:
+        import prometheus_client  # noqa: F401
+    except ImportError:
+        logger.error("beat: redbeat_metrics_port is set but prometheus-client is not installed "
+                     "(pip install \"redbeat-scheduler[metrics]\"); no metrics")
+        return NoMetrics()
+    return PrometheusMetrics(scheduler, port, addr)

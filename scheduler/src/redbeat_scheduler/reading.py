@@ -1,0 +1,163 @@
+"""Reading entry hashes fast, with the SDK's verdict on every value.
+
+The SDK's reader (`redbeat_sdk.codec.decode_entry`) validates a definition against the whole read
+profile: 40 to 100 µs, most of it on the schedule. Here the definitions upstream and our clients
+write (the seven write-profile keys, plain JSON task data) take a lean path: the standard library's
+`json.loads`, a few type checks, and the schedule looked up by its JSON text among the schedules the
+SDK has already accepted (a schedule's validity does not depend on the rest of the entry). Anything
+else — a first-seen schedule, a datetime inside the task data, constructor keywords, a bare number,
+any value of an unexpected type — goes through the SDK's reader, which accepts it or raises
+`CorruptEntry` with the field and the reason. The lean path accepts nothing the SDK would refuse.
+
+Run states (`meta`) repeat across entries, since every entry run in one tick carries that tick's stamp;
+they are decoded by the SDK once per distinct value.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from redbeat_sdk import codec
+
+from .plans import Plan
+
+# The keys upstream (and the write profile) put in a definition; anything else takes the SDK's path.
+PLAIN_KEYS = frozenset(("name", "task", "args", "kwargs", "options", "schedule", "enabled"))
+
+DEFINITIONS_KEPT = 4096  # decoded definitions, by (key, raw JSON): re-read every period, rarely changed
+METAS_KEPT = 4096        # decoded run states, by raw JSON
+PLANS_KEPT = 4096        # distinct schedules
+
+_schedule_text = json.JSONEncoder(separators=(",", ":")).encode  # tells 5 from 5.0 and 1 from true
+
+
+class Loaded:
+    """One readable entry: what to send and when it last ran. Duck-types the SDK `Entry` for
+    `decision.decide` (`enabled`, `schedule`, `last_run_at`)."""
+
+    __slots__ = ("name", "task", "args", "kwargs", "options", "enabled", "plan", "last_run_at", "total_run_count")
+
+    def __init__(self, name, task, args, kwargs, options, enabled, plan, last_run_at, total_run_count):
+        self.name = name
+        self.task = task
+        self.args = args
+        self.kwargs = kwargs
+        self.options = options
+        self.enabled = enabled
+        self.plan = plan
+        self.last_run_at = last_run_at
+        self.total_run_count = total_run_count
+
+    @property
+    def schedule(self) -> Plan:
+        return self.plan
+
+
+class Reader:
+    """Decodes `RawEntry`s into `Loaded` entries for one scheduler; raises `CorruptEntry` (or any error
+    of the SDK's reader) for an entry upstream would crash on or drop."""
+
+    def __init__(self):
+        self._definitions: OrderedDict = OrderedDict()
+        self._metas: OrderedDict = OrderedDict()
+        self._plans: dict[str, Plan] = {}
+
+    def read(self, key: str, name: str, definition: str | None, meta: str | None) -> Loaded:
+        cached = self._definitions.get((key, definition))
+        if cached is None:
+            cached = self._lean_definition(key, name, definition)
+            if cached is None:  # not the plain form: the SDK reads it, run state included
+                return self._sdk_read(key, name, definition, meta)
+            self._remember(self._definitions, (key, definition), cached, DEFINITIONS_KEPT)
+        else:
+            self._definitions.move_to_end((key, definition))
+        task, args, kwargs, options, enabled, plan = cached
+        last_run_at, total = self._meta(key, meta)
+        return Loaded(name, task, args, kwargs, options, enabled, plan, last_run_at, total)
+
+    # definitions
+
+    def _lean_definition(self, key: str, name: str, definition: str | None):
+        """(task, args, kwargs, options, enabled, plan) when the definition has the plain form and a
+        schedule the SDK has accepted before; None sends it to the SDK's reader."""
+        if not definition or not name:
+            return None
+        try:
+            d = json.loads(definition)
+        except ValueError:
+            return None
+        if type(d) is not dict or not d.keys() <= PLAIN_KEYS:
+            return None
+        task = d.get("task")
+        args, kwargs, options = d.get("args"), d.get("kwargs"), d.get("options")
+        enabled = d.get("enabled", True)
+        if (type(task) is not str or not task or type(enabled) is not bool
+                or not (args is None or type(args) is list) or not (kwargs is None or type(kwargs) is dict)
+                or not (options is None or type(options) is dict)
+                or not (d.get("name") is None or type(d.get("name")) is str)
+                or not (_plain(args) and _plain(kwargs) and _plain(options))):
+            return None
+        if "schedule" not in d:
+            return None
+        text = _schedule_text(d["schedule"])
+        plan = self._plans.get(text)
+        if plan is None:
+            # First sight of this schedule: the SDK validates the whole definition once (and raises on
+            # anything wrong with it); the schedule it accepted is then good for every entry storing it.
+            entry = codec.decode_entry(key, name, definition, None)
+            plan = Plan(entry.schedule)
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            self._plans[text] = plan
+        return task, args, kwargs or {}, options or {}, enabled, plan
+
+    def _sdk_read(self, key: str, name: str, definition: str | None, meta: str | None) -> Loaded:
+        entry = codec.decode_entry(key, name, definition, meta)
+        return Loaded(entry.name, entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
+                      Plan(entry.schedule), entry.last_run_at, entry.total_run_count)
+
+    # run state
+
+    def _meta(self, key: str, meta: str | None) -> tuple[datetime | None, int]:
+        if not meta:
+            return None, 0
+        state = self._metas.get(meta)
+        if state is None:
+            state = codec.decode_meta(key, meta)
+            self._remember(self._metas, meta, state, METAS_KEPT)
+        return state
+
+    @staticmethod
+    def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
+        cache[key] = value
+        if len(cache) > size:
+            cache.popitem(last=False)
+
+
+def _plain(value: Any) -> bool:
+    """Task data the SDK would return unchanged: JSON without typed objects (a `{"__type__": ...}`
+    datetime is decoded by the SDK) and without NaN or infinities (which the SDK refuses)."""
+    kind = type(value)
+    if kind is dict:
+        if "__type__" in value:
+            return False
+        for item in value.values():
+            if type(item) in _SCALARS_OK or _plain(item):
+                continue
+            return False
+        return True
+    if kind is list:
+        for item in value:
+            if type(item) in _SCALARS_OK or _plain(item):
+                continue
+            return False
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    return True
+
+
+_SCALARS_OK = frozenset((str, int, bool, type(None)))
