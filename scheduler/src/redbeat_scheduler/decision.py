@@ -12,13 +12,13 @@ the entry on every tick until the hour is over. Here the next run is then found 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Callable, Union
 
 from redbeat_sdk.crontab import FIELDS as CRONTAB_FIELDS
 from redbeat_sdk.crontab import expand_crontab
-from redbeat_sdk.datetimes import epoch_seconds
 from redbeat_sdk.next_run import next_run as sdk_next_run
 
 NextRun = Callable[[dict, datetime, datetime, tzinfo], "datetime | None"]
@@ -27,6 +27,14 @@ NextRun = Callable[[dict, datetime, datetime, tzinfo], "datetime | None"]
 CALENDAR_KINDS = ("crontab", "rrule")
 
 UTC = timezone.utc
+
+
+def whole_seconds(moment: datetime) -> int:
+    """`redbeat_sdk.datetimes.epoch_seconds` (a score: epoch seconds truncated toward the past) for an
+    aware datetime, in a fraction of its time. Exact: a double holds today's epoch seconds to within
+    a quarter of a microsecond (until the 23rd century), finer than the microsecond by which a datetime
+    can differ from a whole second."""
+    return math.floor(moment.timestamp())
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class Fire:
 
     @property
     def score(self) -> int:
-        return -1 if self.next_due is None else epoch_seconds(self.next_due)
+        return -1 if self.next_due is None else whole_seconds(self.next_due)
 
 
 @dataclass(frozen=True)

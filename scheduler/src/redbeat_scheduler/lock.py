@@ -44,9 +44,21 @@ class FencedLock:
     def acquire_or_extend(self, call=lambda f: f()) -> LockState:
         if not self.enabled:
             return LockState(True, float("inf"))
-        held, ttl_ms = call(lambda: self.scripts.lock_acquire(keys=[self.key],
-                                                              args=[self.token, int(self.timeout * 1000)]))
+        return self.state(call(lambda: self.scripts.lock_acquire(**self._acquire_arguments())))
+
+    def acquire_call(self):
+        """The acquire-or-extend script call, to send with the tick's first read in one round trip
+        (`state()` reads its reply); None when there is no lock."""
+        return self.scripts.lock_acquire.call(**self._acquire_arguments()) if self.enabled else None
+
+    def state(self, reply) -> LockState:
+        if not self.enabled:
+            return LockState(True, float("inf"))
+        held, ttl_ms = reply
         return LockState(bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms))
+
+    def _acquire_arguments(self) -> dict:
+        return {"keys": [self.key], "args": [self.token, int(self.timeout * 1000)]}
 
     def release(self, call=lambda f: f()) -> bool:
         if not self.enabled:

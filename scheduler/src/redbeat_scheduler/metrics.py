@@ -37,6 +37,7 @@ class NoMetrics:
     """Metrics turned off: every observation is a no-op."""
 
     port: int | None = None
+    enabled = False
 
     def start(self) -> None:
         pass
@@ -52,6 +53,8 @@ class NoMetrics:
 
 
 class PrometheusMetrics(NoMetrics):
+    enabled = True
+
     def __init__(self, scheduler, port: int, addr: str):
         from prometheus_client import CollectorRegistry, Histogram
 

@@ -3,7 +3,7 @@
 The SDK's reader (`redbeat_sdk.codec.decode_entry`) validates a definition against the whole read
 profile: 40 to 100 µs, most of it on the schedule. Here the definitions upstream and our clients
 write (the seven write-profile keys, plain JSON task data) take a lean path: the standard library's
-`json.loads`, a few type checks, and the schedule looked up by its JSON text among the schedules the
+`json.loads`, a few type checks, and the schedule looked up by its value among the schedules the
 SDK has already accepted (a schedule's validity does not depend on the rest of the entry). Anything
 else — a first-seen schedule, a datetime inside the task data, constructor keywords, a bare number,
 any value of an unexpected type — goes through the SDK's reader, which accepts it or raises
@@ -31,7 +31,6 @@ DEFINITIONS_KEPT = 4096  # decoded definitions, by (key, raw JSON): re-read ever
 METAS_KEPT = 4096        # decoded run states, by raw JSON
 PLANS_KEPT = 4096        # distinct schedules
 
-_schedule_text = json.JSONEncoder(separators=(",", ":")).encode  # tells 5 from 5.0 and 1 from true
 
 
 class Loaded:
@@ -102,7 +101,8 @@ class Reader:
             return None
         if "schedule" not in d:
             return None
-        text = _schedule_text(d["schedule"])
+        # repr() of a decoded JSON value names every type (5, 5.0 and True differ): a faithful cache key
+        text = repr(d["schedule"])
         plan = self._plans.get(text)
         if plan is None:
             # First sight of this schedule: the SDK validates the whole definition once (and raises on

@@ -30,7 +30,6 @@ from celery.beat import ScheduleEntry, Scheduler
 from redis.exceptions import RedisError
 
 from redbeat_sdk import codec
-from redbeat_sdk.datetimes import epoch_seconds
 from redbeat_sdk.keys import KeyLayout
 
 from . import decision as decisions
@@ -52,7 +51,12 @@ EXPIRY_MARGIN = 0.05
 # Shortest sleep a standby asks for (a lock about to expire must not make it spin).
 STANDBY_FLOOR = 0.05
 INF = math.inf
+# A run recorded whose next run is due within this many seconds stays in memory (`waiting`) rather than
+# being read again, up to this many entries: frequent schedules are the ones re-read most.
+KEEP_AHEAD = 2.0
+KEEP_MAX = 20_000
 
+whole_seconds = decisions.whole_seconds
 Fire, Wait, Disabled, Exhausted, SkipLate = (decisions.Fire, decisions.Wait, decisions.Disabled,
                                              decisions.Exhausted, decisions.SkipLate)
 
@@ -91,26 +95,32 @@ class _Pass:
 class _Tick:
     """What one tick shares between its batches: the clock reading, the run stamp, the encoded metas."""
 
-    __slots__ = ("now", "now_f", "now_ts", "started", "stamp", "_metas")
+    __slots__ = ("now", "now_f", "now_ts", "started", "_stamp", "_metas")
 
     def __init__(self, now: datetime):
         self.now = now
         self.now_f = now.timestamp()
-        self.now_ts = epoch_seconds(now)
+        self.now_ts = whole_seconds(now)
         self.started = time.perf_counter()
-        self.stamp = decisions.run_stamp(now)
+        self._stamp = None
         self._metas: dict[int, str] = {}
 
     def meta(self, total: int) -> str:
         """The meta of a run at this tick: the same bytes for every entry with the same run count."""
         encoded = self._metas.get(total)
         if encoded is None:
-            encoded = self._metas[total] = codec.encode_meta(self.stamp, total)
+            if self._stamp is None:
+                self._stamp = decisions.run_stamp(self.now)
+            encoded = self._metas[total] = codec.encode_meta(self._stamp, total)
         return encoded
+
+    def elapsed(self) -> float:
+        """Real seconds since the tick started."""
+        return time.perf_counter() - self.started
 
     def sent_at(self) -> float:
         """Epoch seconds of a send now: the tick's clock plus the real time spent since it started."""
-        return self.now_f + (time.perf_counter() - self.started)
+        return self.now_f + self.elapsed()
 
 
 class RedBeatScheduler(Scheduler):
@@ -234,9 +244,16 @@ class RedBeatScheduler(Scheduler):
             self.metrics.observe_tick(time.perf_counter() - started)
 
     def _tick(self) -> float:
-        now = self.app.now()
+        tick = _Tick(self.app.now())
         try:
-            state = self.lock.acquire_or_extend(self.store.retrying)
+            prefetched = None
+            if self.leading and not self._resync and not self._waiting.due_by(tick.now_f):
+                # A leader that is going to read the schedule: extend the lock and read in one round trip.
+                size, offset = self._next_read()
+                state, candidates = self.store.lock_and_candidates(tick.now_ts, size, offset)
+                prefetched = (size, offset, candidates)
+            else:
+                state = self.lock.acquire_or_extend(self.store.retrying)
             self._extended_at = time.monotonic()
             if not state.held:
                 if self.leading:
@@ -257,9 +274,9 @@ class RedBeatScheduler(Scheduler):
                                 self.lock.key, _fmt(self.lock.timeout))
             self._standing_by = False
             if self._resync:
-                self._sync_statics(now)
+                self._sync_statics(tick.now)
                 self._pass_from_start()
-            sleep = self._run(now)
+            sleep = self._run(tick, prefetched)
         except LockLost:
             self._step_down("the lock expired or was taken while this beat was running")
             return 0.0
@@ -315,8 +332,13 @@ class RedBeatScheduler(Scheduler):
         if due < self._next_pass_at:
             self._next_pass_at = due
 
-    def _run(self, now: datetime) -> float:
-        tick = _Tick(now)
+    def _next_read(self) -> tuple[int, int]:
+        """(size, offset) of the next batch to read."""
+        if self._pass is None:
+            return max(1, min(self.first_batch_size, self.batch_size)), 0
+        return self._pass.size, len(self._pass.counted)
+
+    def _run(self, tick: _Tick, prefetched=None) -> float:
         waiters = self._waiting.pop_due(tick.now_f)
         if waiters:
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
@@ -324,7 +346,7 @@ class RedBeatScheduler(Scheduler):
         # new can be due: within the second of the last pass and before its next score.
         if (not waiters or self._pass is not None or tick.now_f >= self._next_pass_at
                 or self._pass_second != tick.now_ts):
-            self._read_batch(tick)
+            self._read_batch(tick, prefetched)
         if self._pass is not None:
             return 0.0  # more due members to read: tick again at once
         wake = min(self._next_pass_at, tick.now_f + self.max_interval)
@@ -333,16 +355,23 @@ class RedBeatScheduler(Scheduler):
             wake = min(wake, upcoming)
         if self.lock.enabled:
             wake = min(wake, tick.now_f + self.lock.timeout / 3)  # extend well before the lock can expire
-        return max(0.0, wake - self.app.now().timestamp())  # minus the time this tick took
+        # Minus the time this tick took, by the clock (a frozen clock in tests has not moved). Reading
+        # Celery's clock costs 30 µs: a tick shorter than a millisecond is not worth the correction.
+        end = self.app.now().timestamp() if tick.elapsed() > 0.001 else tick.now_f
+        return max(0.0, wake - end)
 
-    def _read_batch(self, tick: _Tick) -> None:
+    def _read_batch(self, tick: _Tick, prefetched=None) -> None:
+        size, offset = self._next_read()
         batch = self._pass
         if batch is None:
-            batch = self._pass = _Pass(size=max(1, min(self.first_batch_size, self.batch_size)))
+            batch = self._pass = _Pass(size=size)
             self._pass_second = tick.now_ts
             self._written_wake = INF
         waiting = self._waiting
-        candidates = self.store.candidates(tick.now_ts, batch.size, len(batch.counted))
+        if prefetched is not None and prefetched[:2] == (size, offset):
+            candidates = prefetched[2]
+        else:
+            candidates = self.store.candidates(tick.now_ts, size, offset)
         fresh = []
         for key, score in candidates.due:
             if waiting.knows(key, score):
@@ -368,7 +397,7 @@ class RedBeatScheduler(Scheduler):
         later = now_ts + math.ceil(self.max_interval)
         runs: list[Run] = []
         scores: list[float] = []  # the score each run's member was read with
-        fired: list[tuple[int, object, decisions.Fire]] = []  # (index in runs, entry, verdict)
+        fired: list[tuple] = []   # (index in runs, entry, verdict, new score)
         vanished: list[str] = []
         stay: list[str] = []      # members that keep their place in the due range
         tz, deadline = self.app.timezone, self.settings.starting_deadline
@@ -396,11 +425,12 @@ class RedBeatScheduler(Scheduler):
                 logger.info("beat: entry %s is readable again", key)
             kind = type(verdict)
             if kind is Fire:
-                fired.append((len(runs), entry, verdict))
-                runs.append(Run("F", raw, verdict.score, tick.meta(entry.total_run_count + 1)))
+                new_score = verdict.score
+                fired.append((len(runs), entry, verdict, new_score))
+                runs.append(Run("F", raw, new_score, tick.meta(entry.total_run_count + 1)))
             elif kind is Wait:
                 due = verdict.due.timestamp()
-                due_score = epoch_seconds(verdict.due)
+                due_score = whole_seconds(verdict.due)
                 if due_score > score:  # an early score (upstream #307, a hand-written 0): correct it
                     runs.append(Run("R", raw, due_score))
                     self._will_wake(due)
@@ -417,7 +447,7 @@ class RedBeatScheduler(Scheduler):
                 self.stats.skipped_late += 1
                 logger.warning("beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
                                entry.name, verdict.missed.isoformat(), _fmt(self.settings.starting_deadline))
-                runs.append(Run("R", raw, -1 if verdict.next_due is None else epoch_seconds(verdict.next_due)))
+                runs.append(Run("R", raw, -1 if verdict.next_due is None else whole_seconds(verdict.next_due)))
                 if verdict.next_due is not None:
                     self._will_wake(verdict.next_due.timestamp())
             scores.append(score)
@@ -455,7 +485,11 @@ class RedBeatScheduler(Scheduler):
         sent: list[str] = []
         gone: list[str] = []
         lost = False
-        for index, entry, verdict in fired:
+        lock_enabled, keep_every = self.lock.enabled, self.lock.timeout / 3
+        observe = self.metrics.observe_lateness if self.metrics.enabled else None
+        producer, app, make_entry, now_ts = self.producer, self.app, self.Entry, tick.now_ts
+        waiting = self._waiting
+        for index, entry, verdict, new_score in fired:
             result = results[index]
             key = runs[index].raw.key
             if result == HASH_GONE:
@@ -471,21 +505,27 @@ class RedBeatScheduler(Scheduler):
             assert result == WRITTEN, result
             sent.append(key)
             if verdict.next_due is not None:
-                self._will_wake(verdict.next_due.timestamp())
-                if verdict.score <= tick.now_ts:
+                due = verdict.next_due.timestamp()
+                if due - tick.now_f <= KEEP_AHEAD and len(waiting) < KEEP_MAX:
+                    # Its stored state is now exactly what was just written: keep it in memory, so that
+                    # the next pass need not load it again and its run is sent on time from here.
+                    run = runs[index]
+                    waiting.add(key, new_score, due, RawEntry(key, run.raw.definition, run.meta))
+                else:
+                    self._will_wake(due)
+                if new_score <= now_ts:
                     self._restart_pass()  # due again within this second (a sub-second interval)
-            if not lost:
+            if lock_enabled and not lost and time.monotonic() - self._extended_at > keep_every:
                 try:
                     self._keep_lock()
                 except LockLost:
                     lost = True
-            self.apply_entry(self.Entry(name=entry.name, task=entry.task, last_run_at=tick.now,
+            self.apply_entry(make_entry(name=entry.name, task=entry.task, last_run_at=tick.now,
                                         total_run_count=entry.total_run_count + 1, schedule=None,
-                                        args=entry.args, kwargs=entry.kwargs, options=entry.options,
-                                        app=self.app),
-                             producer=self.producer)
-            if verdict.due is not None:
-                self.metrics.observe_lateness(max(0.0, tick.sent_at() - verdict.due.timestamp()))
+                                        args=entry.args, kwargs=entry.kwargs, options=entry.options, app=app),
+                             producer=producer)
+            if observe is not None and verdict.due is not None:
+                observe(max(0.0, tick.sent_at() - verdict.due.timestamp()))
         if lost:
             raise LockLost()
         return sent, gone
@@ -545,6 +585,8 @@ class RedBeatScheduler(Scheduler):
             self.leading = False
             self.metrics.close()
             super().close()
+            if self._store is not None:
+                self._store.scripts.close()
             if self._client is not None:
                 self._client.close()
                 self._client = None

@@ -8,9 +8,9 @@ decision about them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
-from .lock import FencedLock
+from .lock import FencedLock, LockState
 from .retry import Retrying
 from .scripts import Scripts
 
@@ -22,8 +22,7 @@ META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run
 HASH_BACK = 2
 
 
-@dataclass(frozen=True)
-class RawEntry:
+class RawEntry(NamedTuple):
     """An entry hash as stored: the two fields, undecoded. `exists` is False when the hash is gone."""
     key: str
     definition: str | None
@@ -43,8 +42,7 @@ class Candidates:
     backlog: int                  # members due in all (0 <= score <= now), this batch included
 
 
-@dataclass(frozen=True)
-class Run:
+class Run(NamedTuple):
     """A decision to record: a run ('F': new meta, compared with what was read) or a new score ('R')."""
     kind: str
     raw: RawEntry
@@ -64,9 +62,39 @@ class Store:
 
     def candidates(self, now_ts: int, batch: int, offset: int = 0) -> Candidates:
         """Up to `batch` due members from `offset` on (members before it are known to the caller)."""
-        due, later, backlog = self.retrying(lambda: self.scripts.candidates(
-            keys=[self.layout.schedule], args=[now_ts, offset, batch + 1]), "loading the schedule")
-        pairs = [(due[i], float(due[i + 1])) for i in range(0, len(due), 2)]
+        commands = self._candidate_commands(now_ts, batch, offset)
+        replies = self.retrying(lambda: self.scripts.link.run_many(commands), "loading the schedule")
+        return self._candidates(replies, batch)
+
+    def lock_and_candidates(self, now_ts: int, batch: int, offset: int = 0) -> tuple[LockState, Candidates]:
+        """Acquire or extend the lock and read a batch of due members, in one round trip. The batch is
+        only to be used if the lock is held."""
+        acquire = self.lock.acquire_call()
+        commands = self._candidate_commands(now_ts, batch, offset)
+        if acquire is not None:
+            commands.insert(0, acquire)
+        replies = self.retrying(lambda: self.scripts.link.run_many(commands), "loading the schedule")
+        state = self.lock.state(replies.pop(0) if acquire is not None else None)
+        return state, self._candidates(replies, batch)
+
+    def _candidate_commands(self, now_ts: int, batch: int, offset: int) -> list:
+        """The due members from `offset` (one more than `batch`, to know whether more are due), the first
+        score after now (to sleep exactly until it) and how many members are due in all (the backlog).
+        Plain reads: a script would cost Redis several times more."""
+        schedule = self.layout.schedule
+        return [("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
+                ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1),
+                ("ZCOUNT", schedule, 0, now_ts)]
+
+    @staticmethod
+    def _candidates(replies: list, batch: int) -> Candidates:
+        due, later, backlog = replies
+        if due and isinstance(due[0], (list, tuple)):  # a client that pairs them already (Cluster, RESP3)
+            pairs = [(member, float(score)) for member, score in due]
+        else:
+            pairs = [(due[i], float(due[i + 1])) for i in range(0, len(due), 2)]
+        if later and isinstance(later[0], (list, tuple)):
+            later = later[0]
         return Candidates(due=pairs[:batch], more_due=len(pairs) > batch,
                           next_score=float(later[1]) if later else None, backlog=int(backlog))
 

@@ -56,6 +56,10 @@ class Waiting:
                 out.append(waiter)
         return out
 
+    def due_by(self, now: float) -> bool:
+        upcoming = self.next_due()
+        return upcoming is not None and upcoming <= now
+
     def next_due(self) -> float | None:
         heap = self._heap
         while heap and self._by_key.get(heap[0][2].key) is not heap[0][2]:

@@ -1,0 +1,82 @@
+"""The scheduler's own connection: its commands and scripts, one or several in one round trip.
+
+redis-py's client spends about 40 µs of CPU per command on these cores around the socket (checking a
+connection out of the pool and back in, its retry wrapper, its observability hooks), more than most of
+our commands cost Redis; a tick makes three round trips. A beat is one thread, so it keeps one
+connection of the client's pool for itself and talks on it directly: the same redis-py `Connection`
+(hiredis parser, TLS, Sentinel master discovery, reconnect on next use), none of the wrapping. A
+connection error disconnects it and is raised for `Retrying` to handle, as the client would.
+
+Redis Cluster clients have no single connection; there every command goes through the client.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+Command = tuple  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
+
+
+class Link:
+    def __init__(self, client):
+        self.client = client
+        self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
+        self._conn = None
+        self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
+
+    def script(self, sha: str, source: str) -> None:
+        self._sources[sha] = source
+
+    def run(self, command: Command) -> Any:
+        return self.run_many([command])[0]
+
+    def run_many(self, commands: Sequence[Command]) -> list:
+        """The replies of several commands sent in one round trip, in order. A script Redis does not
+        know yet (a fresh or restarted server) is loaded and called again; any other error reply is
+        raised once every reply is read."""
+        replies = self._through_client(commands) if self._pool is None else self._direct(commands)
+        for i, reply in enumerate(replies):
+            if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
+                self.client.script_load(self._sources[commands[i][1]])
+                replies[i] = self.run_many([commands[i]])[0]
+            elif isinstance(reply, ResponseError):
+                raise reply
+        return replies
+
+    def _direct(self, commands: Sequence[Command]) -> list:
+        conn = self._conn
+        if conn is None:
+            try:
+                conn = self._conn = self._pool.get_connection()
+            except TypeError:  # redis-py before 5.3 wants a command name
+                conn = self._conn = self._pool.get_connection("EVALSHA")
+        try:
+            conn.send_packed_command(conn.pack_commands(commands))
+            replies = []
+            for _ in commands:
+                try:
+                    replies.append(conn.read_response())
+                except ResponseError as exc:  # keep reading: the next reply belongs to the next command
+                    replies.append(exc)
+            return replies
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            conn.disconnect()
+            raise
+
+    def _through_client(self, commands: Sequence[Command]) -> list:
+        replies = []
+        for command in commands:
+            try:
+                replies.append(self.client.execute_command(*command))
+            except ResponseError as exc:
+                replies.append(exc)
+        return replies
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._pool.release(self._conn)
+            self._conn = None
