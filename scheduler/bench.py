@@ -92,17 +92,17 @@ def mix(now: datetime, idle: bool) -> list:
 
 
 def store_entries(client: redis.Redis, first: int, count: int, schedules: list, last_run_at, score_of,
-                  now: datetime, name: str = "bench") -> None:
+                  now: datetime, name: str = "bench", prefix: str = PREFIX) -> None:
     """Write entries as the SDK writes them (its codec, the same bytes), pipelined for speed.
     `last_run_at(i)` and `score_of(i)` give each entry's stored run state and score."""
     templates = [codec.definition_wire(Entry("t", "bench.task", s), now, UTC) for s in schedules]
     pipe = client.pipeline(transaction=False)
     for i in range(first, first + count):
         wire = dict(templates[i % len(templates)], name=f"{name}-{i}", args=[i], kwargs={"i": i})
-        key = f"{PREFIX}{name}-{i}"
+        key = f"{prefix}{name}-{i}"
         pipe.hset(key, mapping={"definition": codec.encode_definition(wire),
                                 "meta": codec.encode_meta(last_run_at(i), 1)})
-        pipe.zadd(SCHEDULE_KEY, {key: score_of(i)})
+        pipe.zadd(prefix + ":schedule", {key: score_of(i)})
         if len(pipe) >= 2000:
             pipe.execute()
     pipe.execute()
@@ -157,54 +157,64 @@ def redis_cpu(client: redis.Redis) -> float:
 
 
 def tick_costs(url: str, client: redis.Redis, sizes, rounds: int, startup_rounds: int) -> tuple[dict, dict]:
-    """Tick cost with 10 due among N (for each N), and startup at the largest N."""
+    """Tick cost with 10 due among N (for each N), and startup at 100,000 stored. The two schedulers
+    keep their entries under two prefixes and tick in turns, so that both see the same machine load."""
     client.flushall()
     now = datetime.now(UTC)
     schedules = mix(now, idle=True)
-    sdk = RedBeatClient(client, key_prefix=PREFIX)
+    prefixes = {"ours": PREFIX, "upstream": "up:"}
+    sdks = {who: RedBeatClient(client, key_prefix=prefix) for who, prefix in prefixes.items()}
     stored = 0
     costs: dict = {}
-    startup: dict = {}
     for n in sizes:
-        store_entries(client, stored, n - stored, schedules, lambda i: now, lambda i: epoch_seconds(now) + 6 * 3600,
-                      now)
+        for prefix in prefixes.values():
+            store_entries(client, stored, n - stored, schedules, lambda i: now,
+                          lambda i: epoch_seconds(now) + 6 * 3600, now, prefix=prefix)
         stored = n
-        costs[n] = {}
-        for who, make in MAKERS.items():
-            recorder = Recorder()
-            scheduler = make(url, recorder)
+        recorders = {who: Recorder() for who in MAKERS}
+        schedulers = {who: make(url, recorders[who], redbeat_key_prefix=prefixes[who]) for who, make in MAKERS.items()}
+        for scheduler in schedulers.values():
             scheduler.tick()  # takes the lock, loads the scripts
-            gc.collect()
-            gc.freeze()  # what exists now is never collected: no full collection inside a timed tick
-            times = []
-            for _ in range(rounds):
+        gc.collect()
+        gc.freeze()  # what exists now is never collected: no full collection inside a timed tick
+        times: dict = {who: [] for who in MAKERS}
+        for r in range(rounds):
+            for who in (("ours", "upstream") if r % 2 else ("upstream", "ours")):
                 for i in random.sample(range(n), 10):
-                    sdk.run_now(f"bench-{i}")
+                    sdks[who].run_now(f"bench-{i}")
                 started = time.perf_counter()
-                scheduler.tick()
-                times.append(time.perf_counter() - started)
+                schedulers[who].tick()
+                times[who].append(time.perf_counter() - started)
+        gc.unfreeze()
+        for who, scheduler in schedulers.items():
             scheduler.close()
-            gc.unfreeze()
-            assert len(recorder.times) == 10 * rounds, (who, len(recorder.times))
-            costs[n][who] = statistics.median(times) * 1000
+            assert len(recorders[who].times) == 10 * rounds, (who, len(recorders[who].times))
+        costs[n] = {who: statistics.median(t) * 1000 for who, t in times.items()}
         print(f"  tick with 10 due among {n:>9,}: ours {costs[n]['ours']:.2f} ms, "
               f"upstream {costs[n]['upstream']:.2f} ms", file=sys.stderr)
-    n = sizes[-1] if sizes[-1] <= 100_000 else max(s for s in sizes if s <= 100_000)
-    client.zremrangebyrank(SCHEDULE_KEY, n, -1)  # startup is measured with 100,000 stored
+    startup = startup_costs(url, client, prefixes, startup_rounds)
+    return costs, startup
+
+
+def startup_costs(url: str, client: redis.Redis, prefixes: dict, rounds: int) -> dict:
+    """From constructing the scheduler to the end of its first tick, 100,000 entries stored (the rest
+    of a larger set is taken out of the schedule) and 10 beat_schedule entries."""
     statics = {f"static-{i}": {"task": "bench.static", "schedule": 3600.0 + i} for i in range(10)}
+    out: dict = {}
     for who, make in MAKERS.items():
+        schedule = prefixes[who] + ":schedule"
+        client.zremrangebyrank(schedule, 100_000, -1)
         times = []
-        for _ in range(startup_rounds):
-            recorder = Recorder()
+        for _ in range(rounds):
             gc.collect()
             started = time.perf_counter()
-            scheduler = make(url, recorder, beat_schedule=statics)
+            scheduler = make(url, Recorder(), beat_schedule=statics, redbeat_key_prefix=prefixes[who])
             scheduler.tick()
             times.append(time.perf_counter() - started)
             scheduler.close()
-        startup[who] = statistics.median(times) * 1000
-    startup["entries"] = client.zcard(SCHEDULE_KEY)
-    return costs, startup
+        out[who] = statistics.median(times) * 1000
+        out["entries"] = client.zcard(schedule)
+    return out
 
 
 def dispatch(url: str, client: redis.Redis, n: int) -> dict:

@@ -25,6 +25,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from celery.beat import ScheduleEntry, Scheduler
 from redis.exceptions import RedisError
@@ -76,6 +77,19 @@ class Stats:
     lock_lost: int = 0
     failovers: int = 0           # lock taken after standing by for another beat
     redis_errors: int = 0
+
+
+class Sending(NamedTuple):
+    """A run handed to Celery's `Scheduler.apply_async` (which reads task, args, kwargs and options):
+    the fields of a Celery `ScheduleEntry` that a run has, without building one per send."""
+    name: str
+    task: str
+    args: list | None
+    kwargs: dict
+    options: dict
+    last_run_at: datetime
+    total_run_count: int
+    schedule: None = None
 
 
 @dataclass
@@ -487,7 +501,7 @@ class RedBeatScheduler(Scheduler):
         lost = False
         lock_enabled, keep_every = self.lock.enabled, self.lock.timeout / 3
         observe = self.metrics.observe_lateness if self.metrics.enabled else None
-        producer, app, make_entry, now_ts = self.producer, self.app, self.Entry, tick.now_ts
+        producer, now_ts = self.producer, tick.now_ts
         waiting = self._waiting
         for index, entry, verdict, new_score in fired:
             result = results[index]
@@ -520,10 +534,8 @@ class RedBeatScheduler(Scheduler):
                     self._keep_lock()
                 except LockLost:
                     lost = True
-            self.apply_entry(make_entry(name=entry.name, task=entry.task, last_run_at=tick.now,
-                                        total_run_count=entry.total_run_count + 1, schedule=None,
-                                        args=entry.args, kwargs=entry.kwargs, options=entry.options, app=app),
-                             producer=producer)
+            self.apply_entry(Sending(entry.name, entry.task, entry.args, entry.kwargs, entry.options, tick.now,
+                                     entry.total_run_count + 1), producer=producer)
             if observe is not None and verdict.due is not None:
                 observe(max(0.0, tick.sent_at() - verdict.due.timestamp()))
         if lost:

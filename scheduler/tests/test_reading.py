@@ -1,0 +1,144 @@
+"""The scheduler's lean reader gives the SDK's answer on every entry: the same fields for what the SDK
+reads, an error for what it refuses. Checked on the schema's examples and on variants of a plain entry
+whose schedule the reader has already accepted (so that they take the lean path)."""
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from redbeat_sdk import codec
+
+from redbeat_scheduler.reading import Reader
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "schema" / "examples"
+NOW = datetime(2026, 1, 5, 12, tzinfo=timezone.utc)
+UTC = timezone.utc
+
+
+def example_hashes() -> list:
+    out = []
+    for path in sorted(EXAMPLES.glob("valid/*/*.json")) + sorted(EXAMPLES.glob("invalid/*.json")):
+        stored = json.loads(path.read_text())["hash"]
+        fields = {name: value if isinstance(value, str) or value is None else json.dumps(value)
+                  for name, value in stored.items()}
+        out.append(pytest.param(fields.get("definition"), fields.get("meta"), id=f"{path.parent.name}/{path.stem}"))
+    return out
+
+
+PLAIN = {"name": "x", "task": "tasks.x", "args": [1, "a"], "kwargs": {"k": [1.5, None]}, "options": {"queue": "q"},
+         "schedule": {"__type__": "crontab", "minute": "*/5", "hour": "*", "day_of_week": "*",
+                      "day_of_month": "*", "month_of_year": "*"}, "enabled": True}
+DATETIME = {"__type__": "datetime", "year": 2026, "month": 1, "day": 5, "hour": 11, "minute": 0, "second": 0,
+            "microsecond": 0, "timezone": "UTC"}
+
+
+def variant(**changes) -> str:
+    definition = {**PLAIN, **changes}
+    return json.dumps({k: v for k, v in definition.items() if v is not DROP})
+
+
+DROP = object()
+
+VARIANTS = [
+    ("plain", variant()),
+    ("args-null", variant(args=None)),
+    ("kwargs-null", variant(kwargs=None, options=None)),
+    ("no-name", variant(name=DROP)),
+    ("other-name", variant(name="y")),
+    ("name-null", variant(name=None)),
+    ("no-enabled", variant(enabled=DROP)),
+    ("disabled", variant(enabled=False)),
+    ("enabled-null", variant(enabled=None)),
+    ("enabled-string", variant(enabled="yes")),
+    ("no-task", variant(task=DROP)),
+    ("empty-task", variant(task="")),
+    ("task-number", variant(task=5)),
+    ("args-string", variant(args="1")),
+    ("args-object", variant(args={"a": 1})),
+    ("kwargs-list", variant(kwargs=[1])),
+    ("options-string", variant(options="q")),
+    ("unknown-key", variant(extra=1)),
+    ("constructor-keywords", variant(last_run_at=DATETIME, total_run_count=4)),
+    ("datetime-in-args", variant(args=[DATETIME])),
+    ("datetime-in-kwargs", variant(kwargs={"when": {"nested": [DATETIME]}})),
+    ("bad-datetime-in-kwargs", variant(kwargs={"when": {**DATETIME, "timezone": "Mars/Olympus"}})),
+    ("other-typed-object", variant(kwargs={"x": {"__type__": "weekday", "wkday": 1}})),
+    ("nan-in-args", variant(args=[math.nan])),
+    ("infinity-in-kwargs", variant(kwargs={"x": math.inf})),
+    ("schedule-minute-as-int", variant(schedule={**PLAIN["schedule"], "minute": 5})),
+    ("schedule-minute-true", variant(schedule={**PLAIN["schedule"], "minute": True})),
+    ("schedule-bare-number", variant(schedule=30)),
+    ("schedule-bare-float", variant(schedule=30.0)),
+    ("schedule-true", variant(schedule=True)),
+    ("not-an-object", json.dumps([PLAIN])),
+    ("invalid-json", variant()[:-1]),
+    ("empty", ""),
+]
+
+METAS = [None, "", json.dumps({"last_run_at": None}), json.dumps({"last_run_at": DATETIME, "total_run_count": 3}),
+         json.dumps({"last_run_at": DATETIME, "fold": 1}), "{"]
+
+
+def sdk_view(key: str, name: str, definition, meta):
+    try:
+        entry = codec.decode_entry(key, name, definition, meta)
+    except Exception as exc:  # noqa: BLE001 - the SDK's refusal, of whatever kind, is the answer
+        return ("error", type(exc).__name__)
+    return ("ok", entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
+            entry.schedule.to_wire(NOW, UTC), entry.last_run_at, entry.total_run_count)
+
+
+def reader_view(reader: Reader, key: str, name: str, definition, meta):
+    try:
+        entry = reader.read(key, name, definition, meta)
+    except Exception as exc:  # noqa: BLE001
+        return ("error", type(exc).__name__)
+    return ("ok", entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
+            entry.plan.to_wire(NOW, UTC), entry.last_run_at, entry.total_run_count)
+
+
+def warm_reader() -> Reader:
+    """A reader that has accepted PLAIN's schedule (and a few others), as a running beat would have."""
+    reader = Reader()
+    for schedule in (PLAIN["schedule"], 30, 30.0, {**PLAIN["schedule"], "minute": 5}):
+        reader.read("redbeat:warm", "warm", variant(schedule=schedule), None)
+    return reader
+
+
+@pytest.mark.parametrize("definition, meta", example_hashes())
+def test_schema_examples_read_as_the_sdk_reads_them(definition, meta):
+    reader = Reader()
+    want = sdk_view("redbeat:x", "x", definition, meta)
+    assert reader_view(reader, "redbeat:x", "x", definition, meta) == want
+    assert reader_view(reader, "redbeat:x", "x", definition, meta) == want  # again, from its caches
+    assert reader_view(Reader(), "redbeat:x", "x", definition, meta) == want
+
+
+@pytest.mark.parametrize("meta", METAS, ids=["no-meta", "empty-meta", "never-run", "ran", "meta-unknown-key",
+                                               "meta-invalid-json"])
+@pytest.mark.parametrize("label, definition", VARIANTS, ids=[label for label, _ in VARIANTS])
+def test_variants_of_a_known_schedule_read_as_the_sdk_reads_them(label, definition, meta):
+    want = sdk_view("redbeat:x", "x", definition, meta)
+    assert reader_view(warm_reader(), "redbeat:x", "x", definition, meta) == want
+    assert reader_view(Reader(), "redbeat:x", "x", definition, meta) == want
+
+
+def test_an_empty_name_is_refused_even_with_a_known_schedule():
+    assert reader_view(warm_reader(), "redbeat:", "", variant(), None) == sdk_view("redbeat:", "", variant(), None)
+    assert reader_view(warm_reader(), "redbeat:", "", variant(), None)[0] == "error"
+
+
+def test_the_lean_path_is_taken_for_plain_entries(monkeypatch):
+    reader = warm_reader()
+    calls = []
+    decode = codec.decode_entry
+    monkeypatch.setattr(codec, "decode_entry", lambda *a, **k: calls.append(a) or decode(*a, **k))
+    for i in range(20):
+        reader.read(f"redbeat:e{i}", f"e{i}", variant(name=f"e{i}", args=[i]), None)
+    assert calls == []  # the SDK was not needed: the schedule was known, the rest plain
+    reader.read("redbeat:z", "z", variant(args=[DATETIME]), None)
+    assert len(calls) == 1  # a datetime in the task data goes to the SDK
