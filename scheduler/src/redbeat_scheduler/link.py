@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import hiredis
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -55,7 +56,8 @@ class Link:
             except TypeError:  # redis-py before 5.3 wants a command name
                 conn = self._conn = self._pool.get_connection("EVALSHA")
         try:
-            conn.send_packed_command(conn.pack_commands(commands))
+            # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
+            conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
             replies = []
             for _ in commands:
                 try:

@@ -5,10 +5,17 @@ A fleet of entries typically shares a handful of schedules (every 5 minutes, eve
 the entries run in one tick share the tick's `now` as their last run. So the same question, "when after
 this instant does this schedule fire?", is asked again and again; a plan answers it once. The answers
 are the SDK's (`redbeat_sdk.next_run`, Celery 5.7's arithmetic); a plan only remembers them.
+
+Calendar schedules also remember the last answer as a window: if the first run strictly after `L` is
+`A`, it is also the first run strictly after any instant in `[L, A)` (nothing fires in between), so the
+ticks until `A` are answered without asking. That holds for an rrule (dateutil's occurrences are a
+fixed sequence of instants) and for a crontab evaluated in a zone without daylight saving time; in a
+zone with DST, wall-clock arithmetic across a repeated hour is not monotonic, and crontabs there are
+only remembered instant by instant.
 """
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from redbeat_sdk.next_run import next_run as sdk_next_run
@@ -20,7 +27,7 @@ MEMO_SIZE = 256
 class Plan:
     """Stands in for the SDK schedule inside `decision.decide` (`to_wire`) and is its `next_run`."""
 
-    __slots__ = ("schedule", "_wire", "_memo", "_dynamic")
+    __slots__ = ("schedule", "_wire", "_memo", "_dynamic", "_window")
 
     def __init__(self, schedule):
         self.schedule = schedule
@@ -28,6 +35,7 @@ class Plan:
         self._dynamic = schedule.TYPE == "rrule" and schedule.dtstart is None
         self._wire: dict[str, Any] | None = None
         self._memo: dict = {}
+        self._window: tuple | None = None  # (from, until as epoch seconds, zone, the answer `until`)
 
     @property
     def TYPE(self) -> str:
@@ -46,6 +54,11 @@ class Plan:
         in one zone compare by wall time and ignore fold, hence the fold."""
         if self._dynamic:
             return sdk_next_run(wire, last, now, tz)
+        window = self._window
+        if window is not None:
+            start, end, zone, answer = window
+            if zone is tz and start <= last.timestamp() < end:
+                return answer
         key = (last, last.tzinfo, last.fold, tz)
         memo = self._memo
         try:
@@ -56,4 +69,25 @@ class Plan:
         if len(memo) >= MEMO_SIZE:
             memo.clear()
         memo[key] = due
+        if due is not None and self._windowed(tz):
+            start, end = last.timestamp(), due.timestamp()
+            if end > start:
+                self._window = (start, end, tz, due)
         return due
+
+    def _windowed(self, tz: tzinfo) -> bool:
+        kind = self.schedule.TYPE
+        return kind == "rrule" or (kind == "crontab" and without_dst(tz))
+
+
+# Zones that are UTC under another name; `Etc/GMT+5` and the like are fixed offsets too.
+_UTC_NAMES = frozenset(("UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu",
+                        "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich"))
+
+
+def without_dst(tz: tzinfo) -> bool:
+    """Whether `tz` keeps one UTC offset for ever (so wall-clock arithmetic in it is monotonic)."""
+    if isinstance(tz, timezone):
+        return True
+    key = getattr(tz, "key", None)
+    return isinstance(key, str) and (key in _UTC_NAMES or key.startswith("Etc/GMT"))

@@ -218,6 +218,7 @@ class RedBeatScheduler(Scheduler):
             self._lock = FencedLock(scripts, self.settings.lock_key, self.settings.lock_timeout,
                                     placeholder_key=layout.schedule)
             self._store = Store(self.client, layout, self._lock, Retrying(self.settings.retry_period), scripts)
+            self._store.count_backlog = self.metrics.enabled
 
     # static entries
 

@@ -39,7 +39,8 @@ class Candidates:
     due: list[tuple[str, float]]  # (member, score) with 0 <= score <= now, in schedule order, from the offset
     more_due: bool                # the batch was cut short; more members are due after it
     next_score: float | None      # the first score after now, if any
-    backlog: int                  # members due in all (0 <= score <= now), this batch included
+    backlog: int                  # members due in all (0 <= score <= now), this batch included; without
+                                  # counting, those read (a lower bound)
 
 
 class Run(NamedTuple):
@@ -57,6 +58,7 @@ class Store:
         self.lock = lock
         self.retrying = retrying
         self.scripts = scripts
+        self.count_backlog = True  # also count every due member (for the metrics' backlog gauge)
 
     # reads
 
@@ -82,13 +84,15 @@ class Store:
         score after now (to sleep exactly until it) and how many members are due in all (the backlog).
         Plain reads: a script would cost Redis several times more."""
         schedule = self.layout.schedule
-        return [("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
-                ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1),
-                ("ZCOUNT", schedule, 0, now_ts)]
+        commands = [("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
+                    ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1)]
+        if self.count_backlog:
+            commands.append(("ZCOUNT", schedule, 0, now_ts))
+        return commands
 
     @staticmethod
     def _candidates(replies: list, batch: int) -> Candidates:
-        due, later, backlog = replies
+        due, later = replies[0], replies[1]
         if due and isinstance(due[0], (list, tuple)):  # a client that pairs them already (Cluster, RESP3)
             pairs = [(member, float(score)) for member, score in due]
         else:
@@ -96,7 +100,8 @@ class Store:
         if later and isinstance(later[0], (list, tuple)):
             later = later[0]
         return Candidates(due=pairs[:batch], more_due=len(pairs) > batch,
-                          next_score=float(later[1]) if later else None, backlog=int(backlog))
+                          next_score=float(later[1]) if later else None,
+                          backlog=int(replies[2]) if len(replies) > 2 else len(pairs))
 
     def load(self, keys: Sequence[str]) -> list[RawEntry]:
         if not keys:
