@@ -148,4 +148,29 @@ def test_the_sleep_accounts_for_the_time_the_tick_took(sdk, make_app, make_sched
     sleep = beat.tick()
     woke = time.monotonic() - started + sleep
     assert broker.tasks() == ["tasks.now"]
-    assert woke == pytest.approx(3.0, abs=0.01)  # `now` ran at ~0 and is due again 3 s later
+    ran = (sdk.get("now").last_run_at - T0).total_seconds()
+    assert sleep < 3 - 0.05 and woke == pytest.approx(ran + 3, abs=0.005)  # due again 3 s after its run
+
+
+def test_an_entry_deleted_while_kept_is_dropped_quietly(sdk, make_app, make_scheduler, clock, broker, errors):
+    sdk.save(Entry("half", "tasks.h", Interval(10.5)))
+    beat = make_scheduler(make_app(redbeat_lock_key=None))
+    clock.advance(10.2)
+    beat.tick()  # kept until T0+10.5
+    sdk.delete("half")
+    clock.advance(0.3)
+    beat.tick()
+    assert broker.sent() == [] and errors() == [] and beat.stats.vanished == 0
+
+
+def test_an_entry_whose_hash_vanished_while_kept_is_reported_and_unscheduled(sdk, make_app, make_scheduler, clock,
+                                                                            broker, errors, r):
+    sdk.save(Entry("half", "tasks.h", Interval(10.5)))
+    beat = make_scheduler(make_app(redbeat_lock_key=None))
+    clock.advance(10.2)
+    beat.tick()
+    r.delete("redbeat:half")  # evicted: the member stays
+    clock.advance(0.3)
+    beat.tick()
+    assert broker.sent() == [] and beat.stats.vanished == 1 and len(errors()) == 1
+    assert r.zscore("redbeat::schedule", "redbeat:half") is None

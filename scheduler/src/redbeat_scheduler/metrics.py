@@ -110,7 +110,7 @@ class _StateCollector:
              1 if scheduler.leading else 0),
             ("due_entries", "Schedule members due and not yet handled at the last read (backlog).",
              scheduler.due_backlog),
-            ("corrupt_entries", "Unreadable entries currently skipped (left in Redis).", len(scheduler.quarantined)),
+            ("corrupt_entries", "Unreadable entries currently skipped (left in Redis).", scheduler.quarantined),
         )
         for name, help_text, value in gauges:
             gauge = GaugeMetricFamily(PREFIX + name, help_text)

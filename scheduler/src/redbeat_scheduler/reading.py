@@ -31,6 +31,8 @@ DEFINITIONS_KEPT = 4096  # decoded definitions, by (key, raw JSON): re-read ever
 METAS_KEPT = 4096        # decoded run states, by raw JSON
 PLANS_KEPT = 4096        # distinct schedules
 
+_raw_decode = json.JSONDecoder().raw_decode
+
 
 
 class Loaded:
@@ -84,11 +86,11 @@ class Reader:
         schedule the SDK has accepted before; None sends it to the SDK's reader."""
         if not definition or not name:
             return None
-        try:
-            d = json.loads(definition)
+        try:  # json.loads without its two whitespace scans; anything unusual goes to the SDK
+            d, end = _raw_decode(definition)
         except ValueError:
             return None
-        if type(d) is not dict or not d.keys() <= PLAIN_KEYS:
+        if end != len(definition) or type(d) is not dict or not d.keys() <= PLAIN_KEYS:
             return None
         task = d.get("task")
         args, kwargs, options = d.get("args"), d.get("kwargs"), d.get("options")

@@ -42,7 +42,7 @@ from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
-from .store import HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Run, Store
+from .store import DELETED, HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Run, Store
 from .waiting import Waiting
 
 logger = logging.getLogger(__name__)
@@ -510,6 +510,8 @@ class RedBeatScheduler(Scheduler):
             if result == HASH_GONE:
                 gone.append(key)
                 continue
+            if result == DELETED:  # deleted since it was read: nothing to send, nothing to repair
+                continue
             if result == META_CHANGED:
                 # Someone (a client's run_now or save, another beat) changed the entry since it was
                 # loaded: decide again on fresh data rather than send on a stale decision.
@@ -619,9 +621,9 @@ class RedBeatScheduler(Scheduler):
         return "\n".join(lines)
 
     @property
-    def quarantined(self) -> list[str]:
-        """Keys of the unreadable entries currently skipped."""
-        return list(self._quarantine)
+    def quarantined(self) -> int:
+        """How many unreadable entries are currently skipped."""
+        return len(self._quarantine)
 
     def stats_dict(self) -> dict:
         return asdict(self.stats)

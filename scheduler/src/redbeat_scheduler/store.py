@@ -19,6 +19,7 @@ WRITTEN = 1
 LOCK_NOT_HELD = 0
 HASH_GONE = -1
 META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run also its definition)
+DELETED = -3       # hash and schedule member both gone: deleted by a client since it was read
 HASH_BACK = 2
 
 
@@ -129,8 +130,8 @@ class Store:
 
     def record(self, runs: Sequence[Run]) -> list[int] | None:
         """Record a batch of decisions in one fenced script: one result per decision (WRITTEN, HASH_GONE,
-        META_CHANGED for a run; 1 or 0 for a new score), or None when the lock is not held (nothing
-        written)."""
+        META_CHANGED or DELETED for a run; 1 or 0 for a new score), or None when the lock is not held
+        (nothing written)."""
         if not runs:
             return []
         fence_key, token = self.lock.fence()

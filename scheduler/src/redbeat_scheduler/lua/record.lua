@@ -8,7 +8,8 @@
 --       changed since (a client's run_now or save, another beat) writes nothing and is not sent.
 --   'R' (a new score only, for members still in the schedule): new score, then three ignored values.
 -- Returns 0 when the lock is not held, else one result per decision: for 'F' 1 written, -1 no
--- definition (the hash is gone), -2 changed since it was read; for 'R' 1 moved, 0 not.
+-- definition (the hash is gone, its member still scheduled), -2 changed since it was read, -3 deleted
+-- (hash and member gone: a client deleted it); for 'R' 1 moved, 0 not.
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
 end
@@ -19,7 +20,7 @@ for i = 3, #KEYS do
   if ARGV[a] == 'F' then
     local current = redis.call('HMGET', key, 'definition', 'meta')
     if not current[1] then
-      results[i - 2] = -1
+      results[i - 2] = redis.call('ZSCORE', KEYS[2], key) and -1 or -3
     elseif current[1] ~= ARGV[a + 3] or (current[2] and '=' .. current[2] or '') ~= ARGV[a + 4] then
       results[i - 2] = -2
     else
