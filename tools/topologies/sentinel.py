@@ -83,12 +83,31 @@ class SentinelGroup(Topology):
         master = self.master
         return next(node for node in self.data_nodes if node is not master)
 
+    def _replica_ready(self) -> bool:
+        """Every sentinel sees the replica linked to the master (SENTINEL FAILOVER needs a good replica)."""
+        for sentinel in self.sentinels:
+            with sentinel.client() as client:
+                replicas = client.sentinel_slaves(SERVICE)
+            if not replicas or any(r.get("master-link-status") != "ok" or r.get("is_disconnected")
+                                   or r.get("is_sdown") for r in replicas):
+                return False
+        return self._sentinels_agree()
+
     def failover(self, timeout: float = 30) -> dict:
+        try:
+            return self._failover(timeout)
+        except TopologyError as exc:
+            logs = "\n".join(f"--- {n.name}\n{n.log_tail(15)}" for n in self.nodes.values())
+            raise TopologyError(f"{exc}\n{logs}") from None
+
+    def _failover(self, timeout: float) -> dict:
+        wait_for(self._replica_ready, timeout, "the sentinels to see a replica in sync")
         old = self.master
         with self.sentinels[0].client() as client:
             client.execute_command("SENTINEL", "FAILOVER", SERVICE)
         new = wait_for(lambda: self._all_name_a_master_other_than(old), timeout, "the sentinels to name a new master")
-        wait_for(lambda: _info(new, "replication").get("role") == "master", timeout, "the promoted replica to be master")
+        wait_for(lambda: _info(new, "replication").get("role") == "master", timeout,
+                 f"the promoted replica {new.name} to be master")
 
         def old_follows() -> bool:
             replication = _info(old, "replication")
