@@ -366,6 +366,9 @@ func classify(err error) failure {
 }
 
 func isConnection(err error) bool {
+	if errors.Is(err, redbeat.ErrConnection) {
+		return true
+	}
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
 }
