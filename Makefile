@@ -20,7 +20,7 @@ redis: ## Debian's redis-server, installed when missing
 	@redis-server --version
 
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt $(wildcard scheduler/pyproject.toml)
+$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
