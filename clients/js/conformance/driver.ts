@@ -1,0 +1,216 @@
+/**
+ * Conformance driver for the TypeScript client (conformance/PROTOCOL.md, version 1): one JSON request
+ * per stdin line, one JSON answer per stdout line. It only maps requests onto the public API; wire
+ * datetimes in task data become the ZonedDates a caller would pass.
+ */
+import { createInterface } from "node:readline";
+import { readFileSync } from "node:fs";
+import { createClient } from "redis";
+import {
+  CorruptEntry,
+  EntryNotFound,
+  RedBeatClient,
+  RedBeatConnectionError,
+  UnsupportedScheduleError,
+  ValidationError,
+  ZonedDate,
+  type Entry,
+  type EntryInput,
+  type Schedule,
+} from "../src/index.js";
+import { argsToWire, checkSchedule, decodeDatetime, encodeDatetime, scheduleToWire, zonedDate } from "../src/codec.js";
+import { pyDumps } from "../src/pyjson.js";
+import { nextRunsFrom } from "../src/schedules.js";
+import { checkZone, isoInZone } from "../src/zones.js";
+
+type Json = Record<string, any>;
+const out = process.stdout;
+// Anything a library prints must not corrupt the protocol stream.
+console.log = console.error;
+console.info = console.error;
+
+class Unsupported extends Error {}
+
+interface Failure {
+  type: "validation" | "not_found" | "corrupt" | "connection" | "internal";
+  path: string | null;
+  reason: string;
+}
+
+function classify(e: unknown): Failure {
+  if (e instanceof ValidationError) return { type: "validation", path: e.path || null, reason: e.reason };
+  if (e instanceof UnsupportedScheduleError) return { type: "validation", path: e.path, reason: e.reason };
+  if (e instanceof EntryNotFound) return { type: "not_found", path: null, reason: e.message };
+  if (e instanceof CorruptEntry) return { type: "corrupt", path: null, reason: e.reason };
+  if (e instanceof RedBeatConnectionError) return { type: "connection", path: null, reason: e.message };
+  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+  return { type: "internal", path: null, reason: `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? e}` };
+}
+
+/** RFC 3339 -> epoch ms, keeping microseconds as the fraction. */
+function parseInstant(text: string): number {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) throw new Error(`not an RFC 3339 instant: ${text}`);
+  const frac = (m[2] ?? "").padEnd(9, "0");
+  return Date.parse(m[1] + m[3]) + Number(frac.slice(0, 6)) / 1000;
+}
+
+let now = 0;
+const clock = () => new ZonedDate(now, "UTC", Math.round((((now % 1000) + 1000) % 1000) * 1000));
+
+/** Wire task data as a caller passes it: datetimes become ZonedDates. */
+function typed(v: unknown, path: string): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => typed(x, `${path}[${i}]`));
+  if (v !== null && typeof v === "object") {
+    const o = v as Json;
+    if (o.__type__ === "datetime") {
+      try {
+        return zonedDate(o);
+      } catch (e) {
+        if (e instanceof ValidationError) throw e.at(path);
+        throw e;
+      }
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typed(x, path ? `${path}.${k}` : k)]));
+  }
+  return v;
+}
+
+function toEntry(wire: Json): EntryInput {
+  const entry: Json = { ...wire };
+  for (const k of ["args", "kwargs", "options"]) if (k in entry) entry[k] = typed(entry[k], k);
+  return entry as EntryInput;
+}
+
+const wire = (v: unknown) => JSON.parse(pyDumps(v));
+
+function readEntry(e: Entry): Json {
+  return {
+    name: e.name,
+    task: e.task,
+    args: e.args === null ? null : wire(argsToWire(e.args, "args")),
+    kwargs: wire(argsToWire(e.kwargs, "kwargs")),
+    options: wire(argsToWire(e.options, "options")),
+    schedule: wire(scheduleToWire(e.schedule)),
+    enabled: e.enabled,
+    last_run_at: e.lastRunAt === null ? null : wire(encodeDatetime(e.lastRunAt.preciseTime, e.lastRunAt.timezone)),
+    total_run_count: e.totalRunCount,
+    score: e.score,
+  };
+}
+
+class Driver {
+  private redis: ReturnType<typeof createClient> | null = null;
+  private url = "";
+  private client: RedBeatClient | null = null;
+
+  private get c(): RedBeatClient {
+    if (!this.client) throw new Error("not started");
+    return this.client;
+  }
+
+  async start(r: Json): Promise<Json> {
+    await this.configure(r);
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    const dep = (name: string) => JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
+    return { implementation: { name: "js", language: "typescript", version: pkg.version, dependencies: { node: process.versions.node, redis: dep("redis"), ajv: dep("ajv"), rrule: dep("rrule") } } };
+  }
+
+  async configure(r: Json): Promise<Json> {
+    const url = r.redis_url ?? this.url;
+    if (!this.redis || url !== this.url) {
+      await this.redis?.close().catch(() => undefined);
+      this.redis = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
+      this.redis.on("error", () => undefined);
+      await this.redis.connect();
+      this.url = url;
+    }
+    this.client = new RedBeatClient(this.redis, { keyPrefix: r.key_prefix, timezone: r.timezone, clock });
+    return {};
+  }
+
+  async save(r: Json): Promise<Json> {
+    await this.c.save(toEntry(r.entry));
+    return {};
+  }
+
+  async get(r: Json): Promise<Json> {
+    return { entry: readEntry(await this.c.get(r.name)) };
+  }
+
+  async list(): Promise<Json> {
+    const errors: Json[] = [];
+    const entries: Json[] = [];
+    for await (const e of this.c.list({ onError: (p) => errors.push({ key: p.key, error: { type: "corrupt", path: null, reason: p.reason } }) })) {
+      entries.push(readEntry(e));
+    }
+    return { entries, errors };
+  }
+
+  async delete(r: Json): Promise<Json> {
+    return { deleted: await this.c.delete(r.name) };
+  }
+
+  async enable(r: Json): Promise<Json> {
+    await this.c.enable(r.name);
+    return {};
+  }
+
+  async disable(r: Json): Promise<Json> {
+    await this.c.disable(r.name);
+    return {};
+  }
+
+  async run_now(r: Json): Promise<Json> {
+    await this.c.runNow(r.name);
+    return {};
+  }
+
+  async next_runs(r: Json): Promise<Json> {
+    return { cases: r.cases.map((c: Json) => preview(c)) };
+  }
+
+  async stop(): Promise<Json> {
+    await this.redis?.close().catch(() => undefined);
+    return {};
+  }
+}
+
+function preview(c: Json): Json {
+  try {
+    const schedule = c.schedule as Schedule;
+    checkSchedule(schedule);
+    const zone = checkZone(c.timezone);
+    const nowMs = parseInstant(c.now);
+    // Never run: the runs after now (as the Python SDK previews them).
+    const last = c.last_run_at === null ? { ms: nowMs, zone } : decodeDatetime(c.last_run_at);
+    const runs = nextRunsFrom(schedule, last, c.count, zone);
+    return { id: c.id, next_runs: runs.slice(0, c.count).map((ms) => isoInZone(ms, zone)) };
+  } catch (e) {
+    return { id: c.id, error: classify(e) };
+  }
+}
+
+async function main(): Promise<void> {
+  const driver = new Driver() as unknown as Record<string, (r: Json) => Promise<Json>>;
+  const ops = new Set(["start", "configure", "save", "get", "list", "delete", "enable", "disable", "run_now", "next_runs", "stop"]);
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) continue;
+    const request = JSON.parse(line) as Json;
+    const answer: Json = { seq: request.seq ?? 0 };
+    try {
+      if (typeof request.now === "string") now = parseInstant(request.now);
+      if (!ops.has(request.op)) throw new Unsupported(`op ${JSON.stringify(request.op)} is not implemented by this driver`);
+      answer.result = (await driver[request.op](request)) ?? {};
+    } catch (e) {
+      if (e instanceof Unsupported) answer.unsupported = { reason: e.message };
+      else answer.error = classify(e);
+    }
+    out.write(JSON.stringify(answer) + "\n");
+    if (request.op === "stop") break;
+  }
+  process.exit(0);
+}
+
+await main();

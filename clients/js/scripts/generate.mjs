@@ -1,0 +1,39 @@
+// Regenerates src/generated/ from ../../schema (the single source of truth).
+// `make generate` runs it; `make check-generated` runs it and fails on any diff.
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { compile } from "json-schema-to-typescript";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const schemaDir = join(here, "..", "..", "..", "schema");
+const outDir = join(here, "..", "src", "generated");
+
+const banner = (file) =>
+  `/* Generated from schema/${file} by scripts/generate.mjs (json-schema-to-typescript). Do not edit: run \`make generate\`. */`;
+
+async function main() {
+  await mkdir(outDir, { recursive: true });
+  const embedded = [];
+  for (const profile of ["write", "read"]) {
+    const file = `${profile}.schema.json`;
+    const schema = JSON.parse(await readFile(join(schemaDir, file), "utf8"));
+    const ts = await compile(schema, schema.title, {
+      bannerComment: banner(file),
+      additionalProperties: true,
+      unreachableDefinitions: true,
+      unknownAny: true,
+      style: { singleQuote: false, printWidth: 110 },
+    });
+    await writeFile(join(outDir, `${profile}-types.ts`), ts);
+    embedded.push(`export const ${profile}Schema: Record<string, unknown> = ${JSON.stringify(schema, null, 2)};\n`);
+  }
+  // The schemas travel inside the package, so runtime validation needs no file next to dist/.
+  await writeFile(
+    join(outDir, "schemas.ts"),
+    `/* Generated from schema/write.schema.json and schema/read.schema.json by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
+      embedded.join("\n"),
+  );
+}
+
+await main();

@@ -1,0 +1,323 @@
+/**
+ * RedBeatClient: create, read and manage RedBeat entries in one Redis (standalone, Sentinel or
+ * Cluster with a hash-tagged prefix), with the same operations and meaning as the Python SDK.
+ */
+import { createClient } from "redis";
+import { decodeEntry, decodeMeta, encodeDefinition, encodeMeta, type ZonedInstant } from "./codec.js";
+import { ConcurrentModification, CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError } from "./errors.js";
+import { setTopLevelMember } from "./jsontext.js";
+import { DEFAULT_PREFIX, KeyLayout } from "./keys.js";
+import { nextRunAfter, nextRuns as previewRuns, type NextRunsOptions } from "./schedules.js";
+import { expectRaw, isCluster, Store, type RedisLike } from "./store.js";
+import type { Entry, EntryInput, Schedule } from "./types.js";
+import { checkZone } from "./zones.js";
+import { ZonedDate } from "./zoned-date.js";
+
+export interface ClientOptions {
+  /** Key prefix P (default `redbeat:`); keys are P + name, P + ":schedule", ... */
+  keyPrefix?: string;
+  /** The Celery `timezone` of the beat that runs these entries (crontabs are evaluated there). Default UTC. */
+  timezone?: string;
+  /** Returns "now"; inject a frozen clock in tests. */
+  clock?: () => Date;
+  /** Entries per pipelined round trip in saveMany and list. Default 500. */
+  batchSize?: number;
+}
+
+export interface ListOptions {
+  /** Called for each corrupt or missing entry hash, which is skipped. Default: a process warning. */
+  onError?: (problem: CorruptEntry) => void;
+}
+
+const MAX_ROUNDS = 10;
+
+function epochSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/** One entry on its way into Redis: encoded once, scored again only if its stored meta changes. */
+class Pending {
+  expectedMeta: string | null = null;
+  lastRun: ZonedInstant | null;
+  totalRunCount = 0;
+  score: number;
+  readonly newScore: number;
+
+  constructor(
+    readonly entry: EntryInput,
+    readonly key: string,
+    readonly definition: string,
+    readonly newMeta: string,
+    private readonly client: RedBeatClient,
+    private readonly nowMs: number,
+  ) {
+    this.lastRun = { ms: nowMs, zone: "UTC" };
+    this.newScore = client.scoreFor(entry.schedule, this.lastRun, nowMs);
+    this.score = this.newScore;
+  }
+
+  rescore(storedMeta: string): void {
+    this.expectedMeta = storedMeta;
+    try {
+      const meta = decodeMeta(this.key, storedMeta);
+      this.lastRun = meta.lastRun;
+      this.totalRunCount = meta.totalRunCount ?? 0;
+    } catch (e) {
+      if (!(e instanceof CorruptEntry)) throw e;
+      // Like upstream's HSETNX the stored meta stays; scoring it now lets beat deal with it.
+      process.emitWarning(`re-saving ${this.key} over unreadable meta (${e.reason}): scored now`, "RedBeatWarning");
+      this.lastRun = null;
+    }
+    this.score = this.client.scoreFor(this.entry.schedule, this.lastRun, this.nowMs);
+  }
+
+  saved(): Entry {
+    const e = this.entry;
+    return {
+      name: e.name,
+      task: e.task,
+      schedule: e.schedule,
+      args: e.args ?? null,
+      kwargs: e.kwargs ?? {},
+      options: e.options ?? {},
+      enabled: e.enabled ?? true,
+      key: this.key,
+      lastRunAt: this.lastRun === null ? null : new ZonedDate(this.lastRun.ms, this.lastRun.zone),
+      totalRunCount: this.totalRunCount,
+      score: this.score,
+    };
+  }
+}
+
+export class RedBeatClient {
+  readonly keys: KeyLayout;
+  readonly timezone: string;
+  readonly batchSize: number;
+  private readonly clock: () => Date;
+  private readonly store: Store;
+  private owned = false;
+
+  /**
+   * A client over an existing node-redis client (`createClient`, `createCluster` or `createSentinel`,
+   * connected). On a cluster the key prefix must carry a hash tag such as `{redbeat}:`.
+   */
+  constructor(
+    readonly redis: RedisLike,
+    options: ClientOptions = {},
+  ) {
+    this.keys = new KeyLayout(options.keyPrefix ?? DEFAULT_PREFIX);
+    this.timezone = checkZone(options.timezone ?? "UTC") as string;
+    this.clock = options.clock ?? (() => new Date());
+    this.batchSize = options.batchSize ?? 500;
+    if (isCluster(redis)) this.keys.requireClusterSafe();
+    this.store = new Store(redis);
+  }
+
+  /** Connects to `url` (redis://, rediss://, unix://) and returns a client that owns the connection. */
+  static async fromUrl(url: string, options: ClientOptions = {}): Promise<RedBeatClient> {
+    let connected = false;
+    const redis = createClient({
+      url,
+      // Fail fast: the first connect gives up at once, later drops reconnect with back-off, and a
+      // command sent while disconnected fails (RedBeatConnectionError) instead of waiting.
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause) },
+    });
+    redis.on("error", () => undefined); // failures surface as RedBeatConnectionError on the calls
+    try {
+      await redis.connect();
+      connected = true;
+    } catch (e) {
+      throw new RedBeatConnectionError(`cannot connect to ${url}: ${(e as Error).message}`, { cause: e });
+    }
+    const client = new RedBeatClient(redis as unknown as RedisLike, options);
+    client.owned = true;
+    return client;
+  }
+
+  /** Closes the connection if this client opened it (fromUrl); a client passed in is left open. */
+  async close(): Promise<void> {
+    if (this.owned) await (this.redis as unknown as { close(): Promise<void> }).close();
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  /** Now in epoch ms; a ZonedDate clock also gives its microseconds (as the fraction). */
+  private nowMs(): number {
+    const d = this.clock();
+    return d instanceof ZonedDate ? d.preciseTime : d.getTime();
+  }
+
+  /** The score our clients write (schema/README.md "Scores"): never run = now, else the next due time or -1. */
+  scoreFor(schedule: Schedule, last: ZonedInstant | null, nowMs: number): number {
+    if (last === null) return epochSeconds(nowMs);
+    const due = nextRunAfter(schedule, last, this.timezone);
+    return due === null ? -1 : epochSeconds(due);
+  }
+
+  private pending(entry: EntryInput, nowMs: number, newMeta: string): Pending {
+    const key = this.keys.entry(entry?.name);
+    return new Pending(entry, key, encodeDefinition(entry), newMeta, this, nowMs);
+  }
+
+  /**
+   * Upsert one entry atomically. A first save writes the definition, meta `{"last_run_at": now}` and
+   * the score from it; a re-save keeps the stored meta and scores from the stored last run.
+   */
+  async save(entry: EntryInput): Promise<Entry> {
+    return (await this.saveMany([entry]))[0];
+  }
+
+  /**
+   * Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
+   * encoded before anything is sent, so one bad entry writes nothing.
+   */
+  async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
+    const nowMs = this.nowMs();
+    const newMeta = encodeMeta(nowMs); // every first save records the same now
+    const pending = [...entries].map((e) => this.pending(e, nowMs, newMeta));
+    for (let start = 0; start < pending.length; start += this.batchSize) {
+      await this.saveBatch(pending.slice(start, start + this.batchSize));
+    }
+    return pending.map((p) => p.saved());
+  }
+
+  private async saveBatch(batch: Pending[]): Promise<void> {
+    let todo = batch;
+    for (let round = 0; round < MAX_ROUNDS && todo.length; round++) {
+      const send = (p: Pending) =>
+        this.store.save(p.key, this.keys.schedule, {
+          definition: p.definition,
+          newMeta: p.newMeta,
+          newScore: p.newScore,
+          expectedMeta: p.expectedMeta,
+          score: p.score,
+        });
+      // The first call loads the script if the server lacks it; the rest are pipelined behind it.
+      const first = await send(todo[0]);
+      const results = [first, ...(await Promise.all(todo.slice(1).map(send)))];
+      const conflicts: Pending[] = [];
+      results.forEach((r, i) => {
+        if (r !== true) {
+          todo[i].rescore(r);
+          conflicts.push(todo[i]);
+        }
+      });
+      todo = conflicts;
+    }
+    if (todo.length) throw new ConcurrentModification(todo[0].key);
+  }
+
+  /** The entry with its run state; EntryNotFound when there is no definition. */
+  async get(name: string): Promise<Entry> {
+    const key = this.keys.entry(name);
+    const raw = await this.store.read(key, this.keys.schedule);
+    if (!raw.definition) throw new EntryNotFound(name, key);
+    return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
+  }
+
+  /**
+   * Every entry in schedule order, walking the schedule sorted set in pages (never KEYS). A corrupt
+   * or missing hash is passed to `onError` and skipped, never thrown mid-iteration.
+   */
+  async *list(options: ListOptions = {}): AsyncGenerator<Entry> {
+    const report = options.onError ?? ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
+    const seen = new Set<string>();
+    for (let start = 0; ; start += this.batchSize) {
+      const members = await this.store.schedulePage(this.keys.schedule, start, start + this.batchSize - 1);
+      if (!members.length) return;
+      const rows = await Promise.all(members.map((m) => this.store.read(m.key, this.keys.schedule)));
+      const nowMs = this.nowMs();
+      for (let i = 0; i < members.length; i++) {
+        const { key, score } = members[i];
+        if (seen.has(key)) continue; // a member re-scored during the walk can show up twice
+        seen.add(key);
+        const raw = rows[i];
+        const name = this.keys.nameOf(key) ?? key;
+        if (!raw.definition) {
+          report(new CorruptEntry(key, "the schedule lists it but its hash (or definition) is missing"));
+          continue;
+        }
+        try {
+          yield decodeEntry(key, name, raw.definition, raw.meta, raw.score ?? score, nowMs);
+        } catch (e) {
+          if (e instanceof CorruptEntry) report(e);
+          else if (e instanceof RedBeatError) report(new CorruptEntry(key, e.message));
+          else throw e;
+        }
+      }
+    }
+  }
+
+  /** Removes the entry's hash and its schedule member together; false when neither existed. */
+  async delete(name: string): Promise<boolean> {
+    const key = this.keys.entry(name);
+    return this.store.delete(key, this.keys.schedule);
+  }
+
+  /** Sets `enabled` to false; nothing else changes (not even another byte of the definition). */
+  async disable(name: string): Promise<void> {
+    await this.editDefinition(name, false);
+  }
+
+  /** Sets `enabled` to true and scores the entry from its stored last run. */
+  async enable(name: string): Promise<void> {
+    await this.editDefinition(name, true);
+  }
+
+  private async editDefinition(name: string, enabled: boolean): Promise<void> {
+    const key = this.keys.entry(name);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const raw = await this.store.read(key, this.keys.schedule);
+      if (!raw.definition) throw new EntryNotFound(name, key);
+      const newDefinition = setTopLevelMember(raw.definition, "enabled", enabled ? "true" : "false", key);
+      let score: number | undefined;
+      if (enabled) {
+        const nowMs = this.nowMs();
+        const entry = decodeEntry(key, name, raw.definition, raw.meta, raw.score, nowMs);
+        score = this.scoreFor(entry.schedule, decodeMeta(key, raw.meta).lastRun, nowMs);
+      }
+      const written = await this.store.casWrite(key, this.keys.schedule, {
+        definition: expectRaw(raw.definition),
+        meta: enabled ? expectRaw(raw.meta) : { mode: "any" },
+        newDefinition,
+        score,
+      });
+      if (written) return;
+    }
+    throw new ConcurrentModification(key);
+  }
+
+  /** Makes the entry due at the next tick: meta last_run_at null (run count kept), score now. */
+  async runNow(name: string): Promise<void> {
+    const key = this.keys.entry(name);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const raw = await this.store.read(key, this.keys.schedule);
+      if (!raw.definition) throw new EntryNotFound(name, key);
+      let total: number | undefined;
+      try {
+        total = decodeMeta(key, raw.meta).totalRunCount;
+      } catch (e) {
+        if (!(e instanceof CorruptEntry)) throw e;
+      }
+      const written = await this.store.casWrite(key, this.keys.schedule, {
+        definition: { mode: "present" },
+        meta: expectRaw(raw.meta),
+        newMeta: encodeMeta(null, total),
+        score: epochSeconds(this.nowMs()),
+      });
+      if (written) return;
+    }
+    throw new ConcurrentModification(key);
+  }
+
+  /**
+   * The next `count` runs of an entry or schedule, in this client's beat timezone: after `after`,
+   * else an entry's last run, else now (this client's clock).
+   */
+  nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+    return previewRuns(entryOrSchedule, count, { ...options, now: options.now ?? this.now(), tz: options.tz ?? this.timezone });
+  }
+}

@@ -1,0 +1,74 @@
+/** Typed errors. Everything the SDK throws on purpose is a RedBeatError. */
+
+export class RedBeatError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A value that cannot be written, or a stored value that cannot be read.
+ * `path` names the field (`schedule.minute`, `meta.last_run_at.timezone`, `args[2]`),
+ * `reason` says what is wrong with it.
+ */
+export class ValidationError extends RedBeatError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(path ? `${path}: ${reason}` : reason);
+  }
+
+  /** The same error with `prefix` put in front of its path. */
+  at(prefix: string): ValidationError {
+    const path = !this.path ? prefix : this.path.startsWith("[") ? `${prefix}${this.path}` : `${prefix}.${this.path}`;
+    return new ValidationError(path, this.reason);
+  }
+}
+
+/** No entry hash (with a definition) exists under that name. */
+export class EntryNotFound extends RedBeatError {
+  constructor(
+    readonly entryName: string,
+    readonly key: string,
+  ) {
+    super(`no entry ${JSON.stringify(entryName)} (key ${JSON.stringify(key)})`);
+  }
+}
+
+/** An entry stored in Redis that the read profile rejects (bad JSON, unknown fields, missing hash...). */
+export class CorruptEntry extends RedBeatError {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(`${key}: ${reason}`);
+  }
+}
+
+/** Redis could not be reached or the connection broke; nothing is assumed written. */
+export class RedBeatConnectionError extends RedBeatError {}
+
+/** Cluster mode with a key prefix whose keys would span several slots. */
+export class ClusterConfigError extends RedBeatError {}
+
+/**
+ * A schedule feature this client cannot evaluate exactly as upstream does (for example an rrule
+ * option where the rrule library differs from python-dateutil). Thrown instead of a wrong answer.
+ */
+export class UnsupportedScheduleError extends RedBeatError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+/** The entry kept changing under a compare-and-set write; nothing was written by the last attempt. */
+export class ConcurrentModification extends RedBeatError {
+  constructor(readonly key: string) {
+    super(`${key}: changed concurrently on every attempt; not written`);
+  }
+}

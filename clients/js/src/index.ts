@@ -1,0 +1,36 @@
+/**
+ * redbeat-sdk: a typed client for RedBeat (celery-redbeat) schedules in Redis.
+ * Layers: generated schema types -> codec -> client -> schedules.
+ */
+export { RedBeatClient, type ClientOptions, type ListOptions } from "./client.js";
+export {
+  interval,
+  crontab,
+  rrule,
+  nextRuns,
+  Frequency,
+  Weekdays,
+  type CrontabOptions,
+  type RRuleOptions,
+  type RRuleWeekday,
+  type FrequencyName,
+  type WeekdayName,
+  type NextRunsOptions,
+} from "./schedules.js";
+export type { Entry, EntryInput, Schedule, Interval, Crontab, RRule, Weekday } from "./types.js";
+export {
+  RedBeatError,
+  ValidationError,
+  EntryNotFound,
+  CorruptEntry,
+  RedBeatConnectionError,
+  ClusterConfigError,
+  UnsupportedScheduleError,
+  ConcurrentModification,
+} from "./errors.js";
+export { KeyLayout, DEFAULT_PREFIX, hashTag } from "./keys.js";
+export { expandCrontab, type CronField, type ExpandedCrontab } from "./crontab.js";
+export { encodeDefinition, encodeMeta } from "./codec.js";
+export type { RedisLike } from "./store.js";
+export { PyFloat, pyDumps } from "./pyjson.js";
+export { ZonedDate } from "./zoned-date.js";

@@ -1,0 +1,50 @@
+/** The Redis key layout of a RedBeat schedule (schema/layout.json): prefix P + name, no separator added. */
+import { ClusterConfigError, ValidationError } from "./errors.js";
+
+export const DEFAULT_PREFIX = "redbeat:";
+const SUFFIXES = { schedule: ":schedule", statics: ":statics", lock: ":lock" } as const;
+
+/** The part of the prefix Redis Cluster hashes, or null when entry names would take part in the slot. */
+export function hashTag(prefix: string): string | null {
+  const open = prefix.indexOf("{");
+  if (open < 0) return null;
+  const close = prefix.indexOf("}", open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
+export class KeyLayout {
+  readonly schedule: string;
+  readonly statics: string;
+  readonly lock: string;
+
+  constructor(readonly prefix: string = DEFAULT_PREFIX) {
+    if (typeof prefix !== "string") throw new ValidationError("keyPrefix", "must be a string");
+    this.schedule = prefix + SUFFIXES.schedule;
+    this.statics = prefix + SUFFIXES.statics;
+    this.lock = prefix + SUFFIXES.lock;
+  }
+
+  /** The entry key of a name; refuses names that would collide with the schedule, statics or lock key. */
+  entry(name: string): string {
+    if (typeof name !== "string" || name === "") throw new ValidationError("name", "must be a non-empty string");
+    if (Object.values(SUFFIXES).includes(name as never)) {
+      throw new ValidationError("name", `${JSON.stringify(name)} would make the entry key equal the ${name.slice(1)} key`);
+    }
+    return this.prefix + name;
+  }
+
+  /** The name of an entry key (the key minus the prefix), or null for a key outside the prefix. */
+  nameOf(key: string): string | null {
+    return key.startsWith(this.prefix) ? key.slice(this.prefix.length) : null;
+  }
+
+  /** Cluster writes put an entry key and the schedule key in one atomic step: they must share a slot. */
+  requireClusterSafe(): void {
+    if (hashTag(this.prefix) === null) {
+      throw new ClusterConfigError(
+        `key prefix ${JSON.stringify(this.prefix)} has no hash tag: on Redis Cluster an entry and the schedule key ` +
+          `would live in different slots. Use a hash-tagged prefix such as "{redbeat}:" (in upstream too).`,
+      );
+    }
+  }
+}

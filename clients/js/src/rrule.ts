@@ -1,0 +1,146 @@
+/**
+ * RedBeat `rrule` schedules (python-dateutil semantics) evaluated with the npm `rrule` package, a port
+ * of dateutil's algorithm. Upstream stores dtstart/until as epoch seconds plus a fixed UTC offset in
+ * minutes, and dateutil iterates wall clocks in that fixed offset; the same is done here by shifting
+ * instants into "floating" UTC wall clocks, which is how the npm package computes.
+ *
+ * The npm package takes a single byeaster offset; several are evaluated here as the union dateutil
+ * makes of them. What cannot be evaluated exactly (several byeaster offsets with bysetpos) raises
+ * UnsupportedScheduleError instead of giving a different answer (README: "rrule support").
+ */
+import rrulePkg from "rrule";
+import type { Options as RRuleLibOptions, Weekday as RRuleLibWeekday } from "rrule";
+import { UnsupportedScheduleError } from "./errors.js";
+import type { RRule as WireRRule, Weekday as WireWeekday } from "./generated/write-types.js";
+
+const { RRule: RRuleLib } = rrulePkg;
+
+type IntList = null | number | number[];
+
+function list(v: IntList | undefined): number[] | null {
+  if (v === null || v === undefined) return null;
+  return Array.isArray(v) ? v : [v];
+}
+
+function weekdayNumber(w: number | WireWeekday): number {
+  return typeof w === "number" ? w : w.wkday;
+}
+
+/**
+ * The rrule as the npm package wants it, in the floating wall clock of dtstart's offset, with at
+ * most one byeaster offset (the package takes one; several are handled by Rule as a union).
+ */
+function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOptions> {
+  const offsetMs = r.dtstart_tz * 60_000;
+  const byweekday = r.byweekday === null ? null : (Array.isArray(r.byweekday) ? r.byweekday : [r.byweekday]).map(weekdayNumber);
+  const opts: Partial<RRuleLibOptions> = {
+    freq: r.freq,
+    dtstart: new Date(r.dtstart * 1000 + offsetMs),
+    interval: r.interval,
+    wkst: r.wkst === null ? null : weekdayNumber(r.wkst),
+    count: r.count,
+    bysetpos: list(r.bysetpos),
+    bymonth: list(r.bymonth),
+    bymonthday: list(r.bymonthday),
+    byyearday: list(r.byyearday),
+    byeaster,
+    byweekno: list(r.byweekno),
+    byweekday: byweekday as unknown as RRuleLibWeekday[] | null,
+    byhour: list(r.byhour),
+    byminute: list(r.byminute),
+    bysecond: list(r.bysecond),
+  };
+  if (r.until !== undefined) {
+    // dateutil compares occurrences with `until` as instants; in dtstart's wall clock that is:
+    opts.until = new Date(r.until * 1000 + offsetMs);
+  }
+  // The npm package fills unset options from dtstart exactly like dateutil, but only when they are
+  // absent rather than null.
+  for (const k of Object.keys(opts) as (keyof RRuleLibOptions)[]) if (opts[k] === null) delete opts[k];
+  return opts;
+}
+
+type LibRule = InstanceType<typeof RRuleLib>;
+
+/** The first `n` occurrences strictly after a floating wall clock (fewer when the rule runs out). */
+interface Rule {
+  nextN(wall: Date, n: number): Date[];
+}
+
+/** One walk from dtstart (as dateutil does) that stops after `n` occurrences past `wall`. */
+function libNextN(rule: LibRule, wall: Date, n: number): Date[] {
+  const out: Date[] = [];
+  rule.all((d) => {
+    if (d.getTime() > wall.getTime()) out.push(d);
+    return out.length < n;
+  });
+  return out;
+}
+
+/** Most count-limited unions are small; beyond this the rule is refused rather than enumerated. */
+const MAX_UNION_COUNT = 100_000;
+
+/**
+ * dateutil accepts several byeaster offsets: each adds its day to the day filter, so without
+ * bysetpos the occurrences are the union of one rule per offset, and `count` counts that union.
+ */
+function easterUnion(r: WireRRule, offsets: number[]): Rule {
+  if (list(r.bysetpos)) {
+    throw new UnsupportedScheduleError("schedule.bysetpos", "bysetpos together with several byeaster offsets is not supported by this client");
+  }
+  const parts: LibRule[] = [...new Set(offsets)].map((o) => new RRuleLib({ ...libOptions(r, o), count: undefined } as Partial<RRuleLibOptions>));
+  if (r.count === null) {
+    return {
+      nextN(wall, n) {
+        const times = [...new Set(parts.flatMap((p) => libNextN(p, wall, n).map((d) => d.getTime())))].sort((a, b) => a - b);
+        return times.slice(0, n).map((t) => new Date(t));
+      },
+    };
+  }
+  if (r.count > MAX_UNION_COUNT) throw new UnsupportedScheduleError("schedule.count", `count above ${MAX_UNION_COUNT} with several byeaster offsets`);
+  // The union's first `count` occurrences are among each part's first `count`.
+  const times = [...new Set(parts.flatMap((p) => p.all((_, i) => i < r.count!).map((d) => d.getTime())))].sort((a, b) => a - b).slice(0, r.count);
+  return {
+    nextN(wall, n) {
+      return times.filter((x) => x > wall.getTime()).slice(0, n).map((t) => new Date(t));
+    },
+  };
+}
+
+function build(r: WireRRule): Rule {
+  const offsets = list(r.byeaster);
+  if (offsets && offsets.length > 1) return easterUnion(r, offsets);
+  const rule = new RRuleLib(libOptions(r, offsets ? offsets[0] : null));
+  return { nextN: (wall, n) => libNextN(rule, wall, n) };
+}
+
+const cache = new Map<string, Rule>();
+
+function compiled(r: WireRRule): Rule {
+  const key = JSON.stringify(r);
+  let rule = cache.get(key);
+  if (!rule) {
+    rule = build(r);
+    if (cache.size > 256) cache.clear();
+    cache.set(key, rule);
+  }
+  return rule;
+}
+
+/** Throws UnsupportedScheduleError when this client cannot evaluate the rule exactly. */
+export function checkRRuleSupported(r: WireRRule): void {
+  compiled(r);
+}
+
+/** The first `n` occurrences strictly after `lastMs` (epoch ms), fewer when the rule runs out. */
+export function rruleNextRuns(r: WireRRule, lastMs: number, n: number): number[] {
+  const offsetMs = r.dtstart_tz * 60_000;
+  return compiled(r)
+    .nextN(new Date(Math.floor(lastMs) + offsetMs), n)
+    .map((d) => d.getTime() - offsetMs);
+}
+
+/** The first occurrence strictly after `lastMs`, or null when the rule is exhausted. */
+export function rruleNextRun(r: WireRRule, lastMs: number): number | null {
+  return rruleNextRuns(r, lastMs, 1)[0] ?? null;
+}

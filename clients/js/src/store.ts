@@ -1,0 +1,187 @@
+/**
+ * The only module that talks to Redis. Every write is one Lua script: a compare-and-set on the
+ * stored raw `definition`/`meta` strings, then the writes. The scripts compare and copy JSON text
+ * byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
+ */
+import { createHash } from "node:crypto";
+import { ErrorReply } from "redis";
+import { RedBeatConnectionError, RedBeatError } from "./errors.js";
+
+/**
+ * What this client needs from a node-redis client: a standalone client, a cluster or a sentinel
+ * client from `redis` v5+ all qualify.
+ */
+export interface RedisLike {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  zRangeWithScores(key: string, start: number, stop: number): Promise<Array<{ value: unknown; score: number }>>;
+}
+
+/** True for a node-redis cluster client. */
+export function isCluster(client: object): boolean {
+  return "getSlotMaster" in client && "masters" in client;
+}
+
+class Script {
+  readonly sha: string;
+  constructor(readonly source: string) {
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+}
+
+/**
+ * KEYS: entry, schedule. ARGV: definition check mode and expected text, meta check mode and expected
+ * text (mode "any" | "absent" | "eq" | "present"), new definition, new meta, new score ("" = leave).
+ * Returns 1 when written, 0 when a check failed (nothing written).
+ */
+const CAS_WRITE = new Script(`
+local h = redis.call('HMGET', KEYS[1], 'definition', 'meta')
+local function ok(mode, cur, want)
+  if mode == 'any' then return true end
+  if mode == 'absent' then return not cur end
+  if mode == 'present' then return cur ~= false end
+  return cur == want
+end
+if not ok(ARGV[1], h[1], ARGV[2]) or not ok(ARGV[3], h[2], ARGV[4]) then return 0 end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'definition', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'meta', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[7], KEYS[1]) end
+return 1
+`);
+
+/**
+ * KEYS: entry, schedule. ARGV: definition, meta for a first save, its score, expected-meta flag
+ * ("1"/"0"), expected meta, score for that meta. A first save writes all three; a re-save keeps the
+ * stored meta (upstream's HSETNX) and needs a score computed from it, so when the stored meta is not
+ * the expected one nothing is written and it is returned: the caller scores from it and calls again.
+ */
+const SAVE = new Script(`
+local cur = redis.call('HGET', KEYS[1], 'meta')
+if cur == false then
+  redis.call('HSET', KEYS[1], 'definition', ARGV[1], 'meta', ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
+  return 1
+end
+if ARGV[4] == '1' and cur == ARGV[5] then
+  redis.call('HSET', KEYS[1], 'definition', ARGV[1])
+  redis.call('ZADD', KEYS[2], ARGV[6], KEYS[1])
+  return 1
+end
+return {cur}
+`);
+
+/** KEYS: entry, schedule. Returns [definition, meta, score] (nil where absent). */
+const READ = new Script(`
+local h = redis.call('HMGET', KEYS[1], 'definition', 'meta')
+return {h[1], h[2], redis.call('ZSCORE', KEYS[2], KEYS[1])}
+`);
+
+/** KEYS: entry, schedule. ZREM + DEL together; returns 1 if anything existed. */
+const DELETE = new Script(`
+local z = redis.call('ZREM', KEYS[2], KEYS[1])
+local d = redis.call('DEL', KEYS[1])
+if z + d > 0 then return 1 end
+return 0
+`);
+
+/** A check on the stored value of one hash field. */
+export type Expect = { mode: "any" } | { mode: "absent" } | { mode: "present" } | { mode: "eq"; value: string };
+
+/** The check that passes only if the field still holds `raw` (null = absent). */
+export function expectRaw(raw: string | null): Expect {
+  return raw === null ? { mode: "absent" } : { mode: "eq", value: raw };
+}
+
+export interface CasWrite {
+  definition: Expect;
+  meta: Expect;
+  newDefinition?: string;
+  newMeta?: string;
+  score?: number;
+}
+
+export interface SaveArgs {
+  definition: string;
+  newMeta: string;
+  newScore: number;
+  /** The stored meta the caller scored from; null = expect none (first save). */
+  expectedMeta: string | null;
+  score: number;
+}
+
+export interface RawEntry {
+  definition: string | null;
+  meta: string | null;
+  score: number | null;
+}
+
+function asString(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+}
+
+function wrap(e: unknown): Error {
+  if (e instanceof RedBeatError) return e;
+  if (e instanceof ErrorReply) return new RedBeatError(`Redis refused the command: ${e.message}`, { cause: e });
+  return new RedBeatConnectionError(`Redis connection failed: ${(e as Error)?.message ?? e}`, { cause: e });
+}
+
+export class Store {
+  constructor(private readonly redis: RedisLike) {}
+
+  /** EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet. */
+  private async run(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    try {
+      try {
+        return await this.redis.evalSha(script.sha, { keys, arguments: args });
+      } catch (e) {
+        if (e instanceof ErrorReply && e.message.startsWith("NOSCRIPT")) {
+          return await this.redis.eval(script.source, { keys, arguments: args });
+        }
+        throw e;
+      }
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  async casWrite(key: string, scheduleKey: string, w: CasWrite): Promise<boolean> {
+    const exp = (x: Expect): [string, string] => [x.mode, x.mode === "eq" ? x.value : ""];
+    const args = [
+      ...exp(w.definition),
+      ...exp(w.meta),
+      w.newDefinition ?? "",
+      w.newMeta ?? "",
+      w.score === undefined ? "" : String(w.score),
+    ];
+    return Number(await this.run(CAS_WRITE, [key, scheduleKey], args)) === 1;
+  }
+
+  /** Runs SAVE: true when written, else the stored meta to score from. */
+  async save(key: string, scheduleKey: string, a: SaveArgs): Promise<true | string> {
+    const args = [a.definition, a.newMeta, String(a.newScore), a.expectedMeta === null ? "0" : "1", a.expectedMeta ?? "", String(a.score)];
+    const reply = await this.run(SAVE, [key, scheduleKey], args);
+    if (Array.isArray(reply)) return asString(reply[0]) ?? "";
+    return true;
+  }
+
+  async read(key: string, scheduleKey: string): Promise<RawEntry> {
+    const reply = (await this.run(READ, [key, scheduleKey], [])) as unknown[];
+    const score = asString(reply[2]);
+    return { definition: asString(reply[0]), meta: asString(reply[1]), score: score === null ? null : Number(score) };
+  }
+
+  async delete(key: string, scheduleKey: string): Promise<boolean> {
+    return Number(await this.run(DELETE, [key, scheduleKey], [])) === 1;
+  }
+
+  /** One page of the schedule sorted set by rank, lowest score first. */
+  async schedulePage(scheduleKey: string, start: number, stop: number): Promise<Array<{ key: string; score: number }>> {
+    try {
+      const page = await this.redis.zRangeWithScores(scheduleKey, start, stop);
+      return page.map((m) => ({ key: asString(m.value)!, score: Number(m.score) }));
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+}
