@@ -124,13 +124,17 @@ def sent_after(broker: BrokerView, when: float) -> int:
 
 
 def assert_every_send_recorded(broker: BrokerView, sdk: RedBeatClient) -> None:
-    """As many runs in each entry's meta as messages published: a run sent twice is a run whose record
-    a failover or an outage lost, after which beat found it due again - one send more than records.
+    """No more messages published than runs recorded in each entry's meta. A run sent twice is a run whose
+    record a failover or an outage lost, after which beat found it due again: one send more than records.
+    (Fewer sends than records is the other side of at most once: a write whose answer was lost - a dropped
+    connection, a WAIT that gave up while the write survived - is retried, finds its own record, and does
+    not send.)
 
-    (Gaps between sends prove nothing here: a tick stalled by retries records its runs at the time it
-    started, so the next interval run may rightly follow the late one within milliseconds.)"""
+    Gaps between sends prove nothing here: a tick stalled by retries records its runs at the time it
+    started, so the next interval run may rightly follow the late one within milliseconds."""
     for name, times in sends(broker).items():
-        assert sdk.get(name).total_run_count == len(times), (name, len(times), sdk.get(name).total_run_count)
+        recorded = sdk.get(name).total_run_count
+        assert len(times) <= recorded, f"{name}: {len(times)} messages, {recorded} recorded runs"
 
 
 @pytest.fixture
