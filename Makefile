@@ -12,7 +12,7 @@ export REDBEAT_SHARED ?= $(abspath $(ROOT)/../shared)
 COMPONENTS := python scheduler conformance clients/js clients/go
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 
-.PHONY: all demo test bench bench-full generate check-generated vectors check-vectors conformance redis venv clean
+.PHONY: all demo test test-slow bench bench-full generate check-generated vectors check-vectors conformance redis venv clean
 all: test
 
 redis: ## Debian's redis-server, installed when missing
@@ -28,6 +28,9 @@ $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/require
 
 test: redis venv
 	@set -e; for c in $(PRESENT); do echo "=== test $$c"; $(MAKE) -C $$c test; done
+
+test-slow: redis venv ## the long cases (30 s outages) of components that have them
+	@set -e; for c in $(PRESENT); do if grep -q '^test-slow:' $$c/Makefile; then $(MAKE) -C $$c test-slow; fi; done
 
 demo: redis venv
 	timeout 120 $(PY) demo/demo.py
