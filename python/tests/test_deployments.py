@@ -93,6 +93,9 @@ def test_sentinel_client_follows_a_forced_failover(sentinel_group, clock):
     master = sentinels.master_for(sentinel_group.service_name, decode_responses=True, socket_timeout=5)
     client = RedBeatClient(master, clock=clock)
     client.save_many([Entry("before", "tasks.b", Interval(60)), Entry("kept", "tasks.k", Interval(60))])
+    # replication is asynchronous: writes the replica has not received are lost by a failover (documented);
+    # this test is about following the new master, so wait until the replica has them
+    assert master.execute_command("WAIT", 1, 5000) >= 1
     old = sentinel_group.master
     info = sentinel_group.failover()
     assert info["master"]["name"] != old.name
