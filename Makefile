@@ -12,7 +12,7 @@ export REDBEAT_SHARED ?= $(abspath $(ROOT)/../shared)
 COMPONENTS := python scheduler conformance clients/js clients/go
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 
-.PHONY: all demo test bench bench-full generate check-generated conformance redis venv clean $(PRESENT:%=test-%)
+.PHONY: all demo test test-slow bench bench-full generate check-generated vectors check-vectors conformance redis venv clean
 all: test
 
 redis: ## Debian's redis-server, installed when missing
@@ -20,7 +20,7 @@ redis: ## Debian's redis-server, installed when missing
 	@redis-server --version
 
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt $(wildcard scheduler/pyproject.toml)
+$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
@@ -28,6 +28,9 @@ $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt $(wildcard sch
 
 test: redis venv
 	@set -e; for c in $(PRESENT); do echo "=== test $$c"; $(MAKE) -C $$c test; done
+
+test-slow: redis venv ## the long cases (30 s outages) of components that have them
+	@set -e; for c in $(PRESENT); do if grep -q '^test-slow:' $$c/Makefile; then $(MAKE) -C $$c test-slow; fi; done
 
 demo: redis venv
 	timeout 120 $(PY) demo/demo.py
@@ -46,6 +49,12 @@ generate: venv
 
 check-generated: venv
 	@set -e; for c in $(PRESENT); do if grep -q '^check-generated:' $$c/Makefile; then $(MAKE) -C $$c check-generated; fi; done
+
+vectors: venv ## regenerate the Celery-generated vectors (next runs, crontab fields)
+	$(MAKE) -C conformance vectors
+
+check-vectors: venv ## fail when the Celery-generated vectors drift from their generators
+	$(MAKE) -C conformance check-vector-drift
 
 clean:
 	rm -rf $(VENV)

@@ -3,6 +3,8 @@ package redbeat
 import (
 	"errors"
 	"fmt"
+
+	"redbeat-sdk.dev/redbeat/internal/rdb"
 )
 
 // Sentinel errors, for errors.Is.
@@ -19,7 +21,15 @@ var (
 	// ErrConflict: an entry kept changing under a read-modify-write until the
 	// retries ran out. Nothing was written.
 	ErrConflict = errors.New("redbeat: entry changed concurrently")
+	// ErrConnection: Redis could not be reached or used (refused or broken
+	// connection, timeout, refused login, untrusted TLS certificate); the
+	// *ConnectionError it comes in says which. Nothing is known to be written.
+	ErrConnection = rdb.ErrConnection
 )
+
+// ConnectionError says what went wrong with the connection; it matches
+// ErrConnection and unwraps to the underlying go-redis, net or tls error.
+type ConnectionError = rdb.ConnectionError
 
 // ValidationError is a value that cannot be written. Path names the field
 // ("schedule.minute", "args[2]", "kwargs.when.timezone"), Reason what is wrong.

@@ -24,6 +24,17 @@ class Failure(Exception):
         return {"type": self.type, "path": self.path, "reason": self.reason}
 
 
+def upstream_connection(redis_url: str) -> dict:
+    """`redbeat_redis_url` and `redbeat_redis_options` for upstream. On the suite's cluster run
+    (`redis-cluster://<node>`, PROTOCOL.md) upstream is given its `cluster: True` branch
+    (`RedisCluster.from_url`): its `redis-cluster://` branch hands `startup_nodes` to redis-py as dicts,
+    which redis-py 8.1 rejects ("'dict' object has no attribute 'name'"), so it cannot connect at all."""
+    if not redis_url.startswith("redis-cluster://"):
+        return {"redbeat_redis_url": redis_url}
+    node = redis_url.split("://", 1)[1].split("/", 1)[0]
+    return {"redbeat_redis_url": f"redis://{node}/0", "redbeat_redis_options": {"cluster": True}}
+
+
 def parse_instant(text: str) -> datetime:
     """An RFC 3339 instant (the `now` of a request) as an aware datetime."""
     return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)

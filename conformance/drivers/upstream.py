@@ -14,7 +14,7 @@ from celery import Celery
 from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
 
-from harness import Failure, Unsupported, parse_instant, serve
+from harness import Failure, Unsupported, parse_instant, serve, upstream_connection
 
 CLOCK = {"now": None}
 # Everything in celery and redbeat reads time through Celery.now: one frozen value per request.
@@ -41,7 +41,7 @@ class Upstream:
         self.redis_url = request.get("redis_url", self.redis_url)
         # A fresh app per configuration: redbeat caches its config and client on the app.
         self.app = Celery("conformance", set_as_current=True)
-        self.app.conf.update(broker_url="memory://", redbeat_redis_url=self.redis_url,
+        self.app.conf.update(broker_url="memory://", **upstream_connection(self.redis_url),
                              redbeat_key_prefix=request["key_prefix"], timezone=request["timezone"],
                              redbeat_lock_key=None, result_expires=None)
         ensure_conf(self.app)  # from_key/generate_key need app.redbeat_conf before any entry exists
@@ -81,6 +81,8 @@ class Upstream:
         # Upstream's documented listing recipe: ZRANGE the schedule, then from_key each member.
         entries, errors = [], []
         for key in get_redis(self.app).zrange(self.app.redbeat_conf.schedule_key, 0, -1):
+            if isinstance(key, bytes):  # upstream's `cluster: True` client does not decode responses
+                key = key.decode()
             try:
                 entries.append(read_entry(RedBeatSchedulerEntry.from_key(key, app=self.app)))
             except KeyError as exc:

@@ -14,7 +14,7 @@ from celery import Celery
 from redbeat import RedBeatScheduler
 from redbeat.decoder import RedBeatJSONEncoder
 
-from harness import Failure, parse_instant, serve
+from harness import Failure, parse_instant, serve, upstream_connection
 
 CLOCK = {"now": None}
 Celery.now = lambda self: CLOCK["now"].astimezone(self.timezone)
@@ -39,7 +39,7 @@ class UpstreamBeat:
     def configure(self, request: dict) -> dict:
         self.redis_url = request.get("redis_url", self.redis_url)
         app = Celery("conformance-beat", set_as_current=True)
-        app.conf.update(broker_url="memory://", redbeat_redis_url=self.redis_url,
+        app.conf.update(broker_url="memory://", **upstream_connection(self.redis_url),
                         redbeat_key_prefix=request["key_prefix"], timezone=request["timezone"],
                         redbeat_lock_key=None, result_expires=None, beat_schedule={})
         app.send_task = self.record

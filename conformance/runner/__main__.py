@@ -9,10 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-import redis
-from redbeat_sdk.redis_server import RedisServer
-
-from . import invalid, next_runs, registry, storage
+from . import invalid, next_runs, registry, storage, topology
 from .context import DEFAULT_CONFIG, Context
 from .driver import Driver, DriverError
 from .results import Result, failures, matrix, write_report
@@ -30,10 +27,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--implementations", type=Path, default=CONFORMANCE / "implementations.json")
     parser.add_argument("--report", type=Path, default=CONFORMANCE / "report.json")
     parser.add_argument("--redis-server", default="redis-server")
+    parser.add_argument("--topology", choices=["single", "cluster"], default="single",
+                        help="one redis-server, or a 3-master Redis Cluster with hash-tagged prefixes (runner/topology.py)")
     return parser.parse_args(argv)
 
 
-def start_drivers(ctx: Context, results: list[Result]) -> None:
+def start_drivers(ctx: Context, results: list[Result], prefix: str = DEFAULT_CONFIG["key_prefix"]) -> None:
     """Build and start every implementation; one that cannot start fails and leaves the run."""
     now = "2025-01-15T12:00:00Z"
     kept = []
@@ -42,7 +41,7 @@ def start_drivers(ctx: Context, results: list[Result]) -> None:
         if problem is None:
             driver = ctx.drivers[impl.name] = Driver(impl, ctx.redis_url)
             try:
-                driver.start(DEFAULT_CONFIG["key_prefix"], DEFAULT_CONFIG["timezone"], now)
+                driver.start(prefix, DEFAULT_CONFIG["timezone"], now)
             except (DriverError, OSError) as exc:
                 problem = f"{exc}; stderr: {driver.stderr_tail()}" if isinstance(exc, DriverError) else str(exc)
                 driver.stop()
@@ -74,19 +73,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"invalid vector file: {exc}", file=sys.stderr)
         return 2
 
+    if args.topology == "cluster" and "storage" in files:
+        for vf in files["storage"]:
+            vf.data["vectors"] = [topology.tag_vector(v) for v in vf.data["vectors"]]
+
     started = time.monotonic()
     results: list[Result] = []
-    with RedisServer(binary=args.redis_server) as server:
-        ctx = Context(redis.Redis.from_url(server.url, decode_responses=True), server.url, implementations)
+    where = topology.start(args.topology, args.redis_server)
+    try:
+        ctx = Context(where.client, where.url, implementations)
         try:
-            start_drivers(ctx, results)
+            # a cluster client refuses an untagged prefix from the start
+            start_drivers(ctx, results, topology.tagged(DEFAULT_CONFIG["key_prefix"]) if args.topology == "cluster"
+                          else DEFAULT_CONFIG["key_prefix"])
             for kind in kinds:
                 results += SUITES[kind](ctx, files[kind])
         finally:
             ctx.close()
+    finally:
+        where.stop()
 
     declared = [{"name": d.impl.name, "roles": list(d.impl.roles), **(d.declared or {})} for d in ctx.drivers.values()]
-    write_report(args.report, declared, results, absent)
+    write_report(args.report, declared, results, absent, args.topology)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip", "info")}
     print(matrix(results))
     print("\ncells: passed/checked; +Ns: N skipped (unsupported, or not checked after a wrong write); "

@@ -31,10 +31,12 @@ class Result:
             self.status = "pass" if self.ok else ("fail" if self.ok is False else "skip")
 
 
-def write_report(path: Path, implementations: list[dict], results: list[Result], absent: list[str]) -> None:
+def write_report(path: Path, implementations: list[dict], results: list[Result], absent: list[str],
+                 topology: str = "single") -> None:
     path.write_text(json.dumps({
         "implementations": implementations,
         "not_present": absent,
+        "topology": topology,
         "results": [asdict(r) for r in results],
     }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

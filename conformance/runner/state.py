@@ -36,9 +36,10 @@ def dump(client: redis.Redis) -> dict[str, dict]:
 
 
 def restore(client: redis.Redis, state: dict[str, dict]) -> None:
-    """Make the database hold exactly `state` (a dump), in one transaction."""
+    """Make the database hold exactly `state` (a dump): flushed, then written in one transaction (on a
+    cluster the keys of one vector share a slot, and FLUSHDB goes to every node on its own)."""
+    client.flushdb()
     with client.pipeline(transaction=True) as pipe:
-        pipe.flushdb()
         for key, typed in state.items():
             (kind, value), = typed.items()
             if kind == "hash":

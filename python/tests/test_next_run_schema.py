@@ -37,7 +37,7 @@ def validator() -> Draft202012Validator:
 
 def pinned_versions() -> dict[str, str]:
     pins = {}
-    for line in (REPO / "python" / "requirements-dev.txt").read_text().splitlines():
+    for line in (REPO / "python" / "requirements-test.txt").read_text().splitlines():
         match = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line)
         if match:
             pins[match.group(1).lower()] = match.group(2)

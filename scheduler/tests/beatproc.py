@@ -1,6 +1,7 @@
 """`celery beat` as a real subprocess: start it, kill -9 it, stop it, read its log."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ UPSTREAM = "redbeat.RedBeatScheduler"
 
 class Beat:
     def __init__(self, scheduler: str, redis_url: str, broker_url: str, *, lock_timeout: float = 2,
-                 max_interval: float = 1, name: str = "beat"):
+                 max_interval: float = 1, name: str = "beat", redis_options: dict | None = None):
         self.scheduler = scheduler
         self.name = name
         self.workdir = tempfile.mkdtemp(prefix="redbeat-beat-")
@@ -25,6 +26,8 @@ class Beat:
         env = dict(os.environ, BEAT_REDIS_URL=redis_url, BEAT_BROKER_URL=broker_url,
                    BEAT_LOCK_TIMEOUT=str(lock_timeout), BEAT_MAX_INTERVAL=str(max_interval),
                    PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+        if redis_options is not None:
+            env["BEAT_REDIS_OPTIONS"] = json.dumps(redis_options)
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "beatproj", "beat", "-S", scheduler, "-l", "info",

@@ -1,8 +1,10 @@
 """The Celery project the process-level tests (and the demo) run `celery beat` and `celery worker` on.
 
 Configured from the environment so that one module serves every test:
-BEAT_REDIS_URL (the RedBeat schedule), BEAT_BROKER_URL, BEAT_LOCK_TIMEOUT, BEAT_MAX_INTERVAL.
+BEAT_REDIS_URL (the RedBeat schedule), BEAT_BROKER_URL, BEAT_LOCK_TIMEOUT, BEAT_MAX_INTERVAL, and for the
+deployment tests BEAT_REDIS_OPTIONS (JSON: redbeat_redis_options, e.g. retry_period or sentinels).
 """
+import json
 import os
 
 from celery import Celery
@@ -18,6 +20,8 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
 )
+if os.environ.get("BEAT_REDIS_OPTIONS"):
+    app.conf.redbeat_redis_options = json.loads(os.environ["BEAT_REDIS_OPTIONS"])
 
 
 @app.task(name="tasks.ping")

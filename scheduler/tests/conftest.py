@@ -145,3 +145,7 @@ def snapshot(client: redis.Redis) -> dict:
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=timezone.utc)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long outages; run by `make test-slow`, not by `make test`")

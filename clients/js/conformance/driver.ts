@@ -5,7 +5,7 @@
  */
 import { createInterface } from "node:readline";
 import { readFileSync } from "node:fs";
-import { createClient } from "redis";
+import { createClient, createCluster } from "redis";
 import {
   CorruptEntry,
   EntryNotFound,
@@ -99,8 +99,18 @@ function readEntry(e: Entry): Json {
   };
 }
 
+/** A node-redis client on a redis:// URL, or a cluster client on redis-cluster://host:port (one node of a
+ * Redis Cluster: the suite's cluster run, PROTOCOL.md). */
+function connectTo(url: string): ReturnType<typeof createClient> | ReturnType<typeof createCluster> {
+  if (url.startsWith("redis-cluster://")) {
+    const nodes = url.slice("redis-cluster://".length).split("/")[0].split(",");
+    return createCluster({ rootNodes: nodes.map((node) => ({ url: `redis://${node}`, disableOfflineQueue: true })) });
+  }
+  return createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
+}
+
 class Driver {
-  private redis: ReturnType<typeof createClient> | null = null;
+  private redis: ReturnType<typeof createClient> | ReturnType<typeof createCluster> | null = null;
   private url = "";
   private client: RedBeatClient | null = null;
 
@@ -120,7 +130,7 @@ class Driver {
     const url = r.redis_url ?? this.url;
     if (!this.redis || url !== this.url) {
       await this.redis?.close().catch(() => undefined);
-      this.redis = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
+      this.redis = connectTo(url);
       this.redis.on("error", () => undefined);
       await this.redis.connect();
       this.url = url;

@@ -22,6 +22,27 @@ export interface ClientOptions {
   clock?: () => Date;
   /** Entries per pipelined round trip in saveMany and list. Default 500. */
   batchSize?: number;
+  /** fromUrl with rediss://: the PEM of the CA that signed the server's certificate (default: Node's CAs). */
+  tlsCa?: string | Buffer;
+}
+
+/** The URL without its password, for error messages. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ":***@");
+  }
+}
+
+/** Why connecting failed, in words that point at the fix. */
+function connectProblem(e: Error): string {
+  const text = `${e.message} ${(e as { code?: string }).code ?? ""}`;
+  if (/WRONGPASS|NOAUTH/.test(text)) return "Redis refused the login (check the user and password in the URL)";
+  if (/CERT|certificate|self[- ]signed/i.test(text)) return "Redis's TLS certificate is not trusted (check tlsCa)";
+  return "Redis is unreachable";
 }
 
 export interface ListOptions {
@@ -121,14 +142,18 @@ export class RedBeatClient {
       // Fail fast: the first connect gives up at once, later drops reconnect with back-off, and a
       // command sent while disconnected fails (RedBeatConnectionError) instead of waiting.
       disableOfflineQueue: true,
-      socket: { reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause) },
+      socket: {
+        ...(options.tlsCa ? { tls: true as const, ca: options.tlsCa } : {}),
+        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause),
+      },
     });
     redis.on("error", () => undefined); // failures surface as RedBeatConnectionError on the calls
     try {
       await redis.connect();
       connected = true;
     } catch (e) {
-      throw new RedBeatConnectionError(`cannot connect to ${url}: ${(e as Error).message}`, { cause: e });
+      await redis.close().catch(() => undefined);
+      throw new RedBeatConnectionError(`${connectProblem(e as Error)}: cannot connect to ${redacted(url)}: ${(e as Error).message}`, { cause: e });
     }
     const client = new RedBeatClient(redis as unknown as RedisLike, options);
     client.owned = true;

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import ssl
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable, Iterator
 
@@ -20,6 +21,7 @@ from .schedules import score_for
 log = logging.getLogger("redbeat_sdk")
 
 Clock = Callable[[], datetime]
+CLUSTER_SCHEMES = ("redis-cluster", "rediss-cluster")
 _MAX_SAVE_ROUNDS = 10
 
 
@@ -36,7 +38,21 @@ def _redis_errors() -> Iterator[None]:
     try:
         yield
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        raise RedBeatConnectionError(f"Redis is unreachable: {exc}") from exc
+        raise RedBeatConnectionError(_connection_problem(exc)) from exc
+    except redis.exceptions.NoPermissionError as exc:
+        raise RedBeatError(f"Redis refused the command (ACL): {exc}") from exc
+
+
+def _connection_problem(exc: Exception) -> str:
+    """What went wrong, in words that point at the fix: a refused login and an untrusted certificate
+    are configuration errors that retrying will not cure, unlike an unreachable server."""
+    if isinstance(exc, redis.exceptions.AuthenticationError):
+        return f"Redis refused the login (check the user and password in the URL): {exc}"
+    if isinstance(exc.__context__, ssl.SSLCertVerificationError):
+        return f"Redis's TLS certificate is not trusted (check ssl_ca_certs): {exc}"
+    if isinstance(exc.__context__, ssl.SSLError):
+        return f"TLS with Redis failed: {exc}"
+    return f"Redis is unreachable: {exc}"
 
 
 class _SaveCall:
@@ -116,10 +132,25 @@ class RedBeatClient:
     @classmethod
     def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
                  clock: Clock | None = None, lock_key: str | None = None, **redis_options: Any) -> "RedBeatClient":
-        """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py."""
+        """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py.
+
+        `redis-cluster://host:port` (or `rediss-cluster://` for TLS) names one node of a Redis Cluster;
+        the key prefix must then carry a hash tag, such as `{redbeat}:`. For Sentinel, pass
+        `Sentinel(...).master_for(name)` to the constructor."""
         redis_options.setdefault("decode_responses", True)
-        return cls(redis.Redis.from_url(url, **redis_options), key_prefix=key_prefix, timezone=timezone, clock=clock,
-                   lock_key=lock_key)
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() in CLUSTER_SCHEMES:
+            from redis.cluster import RedisCluster
+
+            base = "rediss" if scheme.lower().startswith("rediss") else "redis"
+            client = RedisCluster.from_url(f"{base}://{rest}", **redis_options)
+        else:
+            client = redis.Redis.from_url(url, **redis_options)
+        try:
+            return cls(client, key_prefix=key_prefix, timezone=timezone, clock=clock, lock_key=lock_key)
+        except RedBeatError:  # an untagged prefix on a cluster: do not leave its connections behind
+            client.close()
+            raise
 
     def now(self) -> datetime:
         return aware(self.clock())
@@ -163,7 +194,9 @@ class RedBeatClient:
         for _ in range(_MAX_SAVE_ROUNDS):
             pipe = self.redis.pipeline(transaction=False)
             for p in todo:
-                pipe.evalsha(self._save_sha, 2, p.key, self.keys.schedule, *p.args())
+                # execute_command, not pipe.evalsha: redis-py's cluster pipeline blocks the evalsha
+                # method, yet routes the command itself by its keys (one slot under a hash-tagged prefix)
+                pipe.execute_command("EVALSHA", self._save_sha, 2, p.key, self.keys.schedule, *p.args())
             try:
                 results = pipe.execute()
             except redis.exceptions.NoScriptError:

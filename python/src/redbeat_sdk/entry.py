@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any, Callable
 
 from .errors import ValidationError
-from .schedules import Schedule, _Previewable, as_schedule
+from .schedules import Schedule, as_schedule
 from .validation import check_json_value
 
 
@@ -74,5 +74,5 @@ class Entry:
         `tz` defaults to the beat timezone of the client that read the entry, `now` to its clock."""
         if now is None and self.clock is not None:
             now = self.clock()
-        return _Previewable.next_runs(self.schedule, count, after if after is not None else self.last_run_at,
-                                      tz if tz is not None else self.timezone, now)
+        return self.schedule.next_runs(count, after if after is not None else self.last_run_at,
+                                       tz if tz is not None else self.timezone, now)

@@ -6,16 +6,28 @@ master; `redis-cluster://` (or `cluster: True` in the options) builds a `RedisCl
 Celery's broker spellings `sentinel://` and `redis+sentinel://` are accepted too, and the sentinels may
 be listed in the URL itself (`sentinel://h1:26379;sentinel://h2:26379/0`) when the options give none.
 Every client decodes responses to `str`.
+
+Two options go beyond upstream, both for a master with replicas (see README, "Deployments"):
+- a Sentinel client asks the sentinels for the master at most every `sentinel_check_interval` seconds
+  (default 0.5) before a command and drops its connections when the answer changed, so that after a
+  failover it stops writing to the old master within that time (redis-py alone keeps its pooled
+  connections to the old master until that one turns into a replica and answers READONLY);
+- `wait_for_replicas: N` makes every script the scheduler runs (the lock and every fenced write) wait
+  until N replicas have it (`WAIT`, at most `wait_for_replicas_timeout` seconds, default 1), and fail
+  as a connection error otherwise. A run is then only sent once a replica holds its record, so a
+  failover cannot lose the record of a run that was sent and make beat send it again.
 """
 from __future__ import annotations
 
 import ssl
+import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
-from redis.sentinel import Sentinel
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from .settings import RedBeatSettings, SettingsError
 
@@ -44,7 +56,58 @@ def make_client(settings: RedBeatSettings):
     options = dict(settings.client_options)
     if scheme == "rediss":
         options = {**ssl_options(settings.use_ssl), **options}
-    return redis.Redis.from_url(settings.redis_url, decode_responses=True, **options)
+    return _client_class(settings).from_url(settings.redis_url, decode_responses=True, **options)
+
+
+class ReplicationNotConfirmed(RedisConnectionError):
+    """A write was not acknowledged by `wait_for_replicas` replicas in time: it may not survive a failover."""
+
+
+class _WaitingForReplicas(redis.Redis):
+    """A client whose scripts return only once `wait_replicas` replicas hold their writes."""
+
+    wait_replicas = 0
+    wait_timeout_ms = 1000
+
+    def evalsha(self, sha, numkeys, *keys_and_args):
+        pipe = self.pipeline(transaction=False)  # one connection: WAIT covers this very write
+        pipe.evalsha(sha, numkeys, *keys_and_args)
+        pipe.wait(self.wait_replicas, self.wait_timeout_ms)
+        result, acknowledged = pipe.execute()
+        if acknowledged < self.wait_replicas:
+            raise ReplicationNotConfirmed(f"{acknowledged} of {self.wait_replicas} replicas acknowledged a write "
+                                          f"within {self.wait_timeout_ms} ms")
+        return result
+
+
+def _client_class(settings: RedBeatSettings) -> type:
+    replicas = settings.redis_options.get("wait_for_replicas")
+    if not replicas:
+        return redis.Redis
+    timeout = float(settings.redis_options.get("wait_for_replicas_timeout") or 1.0)
+    return type("RedisWaitingForReplicas", (_WaitingForReplicas,),
+                {"wait_replicas": int(replicas), "wait_timeout_ms": max(1, int(timeout * 1000))})
+
+
+class _FollowingSentinelPool(SentinelConnectionPool):
+    """Asks the sentinels for the master before handing out a connection (at most every `check_interval`
+    seconds); on a new answer the idle connections are dropped and reconnect to the new master."""
+
+    check_interval = 0.5
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._checked_at = float("-inf")
+
+    def get_connection(self, *args, **kwargs):
+        now = time.monotonic()
+        if self.master_address is not None and now - self._checked_at >= self.check_interval:
+            self._checked_at = now
+            try:
+                self.get_master_address()
+            except MasterNotFoundError:  # the sentinels are away, not necessarily the master: carry on
+                pass
+        return super().get_connection(*args, **kwargs)
 
 
 def _sentinel_hosts(settings: RedBeatSettings) -> list[tuple[str, int]]:
@@ -83,15 +146,28 @@ def _sentinel_master(settings: RedBeatSettings):
         connection_kwargs.update(ssl=True, **settings.use_ssl)
     sentinel = Sentinel(_sentinel_hosts(settings), sentinel_kwargs=options.get("sentinel_kwargs"),
                         **connection_kwargs)
-    # The master client's pool asks the sentinels again on every reconnect, so it follows failovers.
-    return sentinel.master_for(options.get("service_name") or "master", db=db)
+    interval = options.get("sentinel_check_interval")
+    pool = type("FollowingSentinelPool", (_FollowingSentinelPool,),
+                {"check_interval": 0.5 if interval is None else float(interval)})
+    return sentinel.master_for(options.get("service_name") or "master", db=db, redis_class=_client_class(settings),
+                               connection_pool_class=pool)
 
 
 def _cluster(settings: RedBeatSettings, scheme: str):
     check_cluster_prefix(settings)
     options = dict(settings.client_options)
     if scheme in CLUSTER_SCHEMES:
-        nodes = settings.redis_options.get("startup_nodes") or [{"host": "localhost", "port": 30001}]
+        # upstream reads only `startup_nodes` (default localhost:30001); nodes named in the URL
+        # (`redis-cluster://h1:p1,h2:p2`) are used too, with the URL's user and password
+        parsed = urlsplit(settings.redis_url)
+        netloc = parsed.netloc.rpartition("@")[2]
+        in_url = [{"host": host, "port": port or 6379} for host, _, port in
+                  (part.rpartition(":") if ":" in part else (part, "", "") for part in netloc.split(",") if part)]
+        nodes = settings.redis_options.get("startup_nodes") or in_url or [{"host": "localhost", "port": 30001}]
+        if parsed.username and "username" not in options:
+            options["username"] = unquote(parsed.username)
+        if parsed.password and "password" not in options:
+            options["password"] = unquote(parsed.password)
         startup = [ClusterNode(str(node["host"]), int(node["port"])) for node in nodes]
         return RedisCluster(startup_nodes=startup, decode_responses=True, **options)
     if scheme == "rediss":

@@ -10,9 +10,11 @@ twice (that run is then not sent: at most once, as upstream).
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from typing import Callable, TypeVar
 
+from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -22,6 +24,13 @@ T = TypeVar("T")
 
 # MasterNotFoundError (Sentinel) is a ConnectionError subclass.
 RETRYABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+def passing(exc: BaseException) -> bool:
+    """Connection trouble that may pass. A refused login or an untrusted certificate will not (redis-py
+    reports both as ConnectionError): retrying them would hide a configuration error behind warnings,
+    and hang beat for good with `retry_period: -1`."""
+    return not (isinstance(exc, AuthenticationError) or isinstance(exc.__context__, ssl.SSLCertVerificationError))
 
 
 class Retrying:
@@ -41,6 +50,8 @@ class Retrying:
             try:
                 return operation()
             except RETRYABLE as exc:
+                if not passing(exc):
+                    raise
                 waited = self.monotonic() - started
                 if self.period >= 0 and waited + delay > self.period:
                     raise

@@ -19,7 +19,9 @@ DEFAULT_MAX_INTERVAL = 300.0
 DEFAULT_METRICS_ADDR = "127.0.0.1"
 
 # Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
-CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes")
+CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes",
+                    # this scheduler's own (connection.py)
+                    "sentinel_check_interval", "wait_for_replicas", "wait_for_replicas_timeout")
 
 _MISSING = object()
 

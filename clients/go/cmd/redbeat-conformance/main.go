@@ -50,7 +50,7 @@ type failure struct {
 }
 
 type driver struct {
-	rc     *redis.Client
+	rc     redis.UniversalClient
 	client *redbeat.Client
 	url    string
 	prefix string
@@ -155,11 +155,11 @@ func (d *driver) configure(req request) error {
 		if d.rc != nil {
 			d.rc.Close()
 		}
-		o, err := redis.ParseURL(req.RedisURL)
+		rc, err := connect(req.RedisURL)
 		if err != nil {
 			return err
 		}
-		d.rc, d.url = redis.NewClient(o), req.RedisURL
+		d.rc, d.url = rc, req.RedisURL
 	}
 	if req.KeyPrefix != nil {
 		d.prefix = *req.KeyPrefix
@@ -172,6 +172,20 @@ func (d *driver) configure(req request) error {
 	d.client, err = redbeat.New(d.rc, redbeat.WithKeyPrefix(d.prefix), redbeat.WithTimezone(d.tz),
 		redbeat.WithClock(func() time.Time { return d.now }))
 	return err
+}
+
+// connect opens a client on a redis:// URL, or a cluster client on a
+// redis-cluster://host:port URL (one node of a Redis Cluster, PROTOCOL.md).
+func connect(rawURL string) (redis.UniversalClient, error) {
+	if node, ok := strings.CutPrefix(rawURL, "redis-cluster://"); ok {
+		node, _, _ = strings.Cut(node, "/")
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(node, ",")}), nil
+	}
+	o, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(o), nil
 }
 
 // save maps a write-profile definition onto an Entry the way a Go caller
@@ -366,6 +380,9 @@ func classify(err error) failure {
 }
 
 func isConnection(err error) bool {
+	if errors.Is(err, redbeat.ErrConnection) {
+		return true
+	}
 	var ne interface{ Timeout() bool }
 	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection refused")
 }

@@ -50,6 +50,11 @@ func (r *RDB) Load(ctx context.Context, entryKey, scheduleKey string) (Fields, e
 
 // LoadMany reads several entries in one MULTI (one round trip, one snapshot).
 func (r *RDB) LoadMany(ctx context.Context, entryKeys []string, scheduleKey string) ([]Fields, error) {
+	fs, err := r.loadMany(ctx, entryKeys, scheduleKey)
+	return fs, connErr(err)
+}
+
+func (r *RDB) loadMany(ctx context.Context, entryKeys []string, scheduleKey string) ([]Fields, error) {
 	type cmds struct {
 		def, meta *redis.StringCmd
 		score     *redis.FloatCmd
@@ -100,7 +105,8 @@ func field(c *redis.StringCmd) (Field, error) {
 
 // Members returns every entry key in the schedule sorted set, by score.
 func (r *RDB) Members(ctx context.Context, scheduleKey string) ([]string, error) {
-	return r.c.ZRange(ctx, scheduleKey, 0, -1).Result()
+	members, err := r.c.ZRange(ctx, scheduleKey, 0, -1).Result()
+	return members, connErr(err)
 }
 
 // Delete removes the entry from the schedule and deletes its hash in one MULTI;
@@ -113,7 +119,7 @@ func (r *RDB) Delete(ctx context.Context, entryKey, scheduleKey string) (bool, e
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return false, connErr(err)
 	}
 	return del.Val() > 0, nil
 }
@@ -229,12 +235,12 @@ func (r *RDB) Apply(ctx context.Context, scheduleKey string, updates []Update) (
 	if err != nil && isNoScript(err) {
 		for _, s := range []*redis.Script{updateScript, firstSaveScript} {
 			if err := s.Load(ctx, r.c).Err(); err != nil {
-				return nil, err
+				return nil, connErr(err)
 			}
 		}
 		res, err = r.applyChunks(ctx, scheduleKey, updates, false)
 	}
-	return res, err
+	return res, connErr(err)
 }
 
 // chunk is how many updates one pipeline carries; a large batch is sent as

@@ -1,0 +1,88 @@
+"""Where the suite runs: one redis-server (the default), or a 3-master Redis Cluster
+(`--topology cluster`, from ../tools/topologies).
+
+On the cluster every implementation connects through its cluster client to `redis-cluster://<one
+node>`, and each vector runs under a hash-tagged version of its prefix, so that all its keys share a
+slot: a prefix that has a hash tag stays as it is, any other gets `{rb}` in front (`redbeat:` becomes
+`{rb}redbeat:`), in the vector's config, its raw Redis commands, and the keys and schedule members of
+its expected states. Everything else about the vector - and every expectation - stays the same.
+"""
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+import redis
+from redbeat_sdk.keys import KeyLayout
+from redbeat_sdk.redis_server import RedisServer
+
+from .context import DEFAULT_CONFIG
+
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
+TAG = "{rb}"
+
+
+class Where:
+    """A started topology: the runner's own client, the URL drivers get, and how to stop it."""
+
+    def __init__(self, name: str, client: Any, url: str, stop):
+        self.name, self.client, self.url, self._stop = name, client, url, stop
+
+    def stop(self) -> None:
+        self.client.close()
+        self._stop()
+
+
+def start(name: str, redis_server: str = "redis-server") -> Where:
+    if name == "single":
+        server = RedisServer(binary=redis_server).start()
+        return Where(name, redis.Redis.from_url(server.url, decode_responses=True), server.url, server.stop)
+    if name == "cluster":
+        sys.path.insert(0, str(TOOLS))
+        from topologies import Cluster
+
+        cluster = Cluster()
+        try:
+            cluster.start()
+        except BaseException:
+            cluster.stop()
+            raise
+        node = cluster.info()["addrs"][0]
+        return Where(name, cluster.client(), f"redis-cluster://{node}", cluster.stop)
+    raise ValueError(f"unknown topology {name!r}")
+
+
+def tagged(prefix: str) -> str:
+    return prefix if KeyLayout(prefix).hash_tag() is not None else TAG + prefix
+
+
+def tag_vector(vector: dict) -> dict:
+    """The vector with every key under a hash-tagged prefix (see the module docstring)."""
+    prefix = {**DEFAULT_CONFIG, **vector.get("config", {})}["key_prefix"]
+    new = tagged(prefix)
+    if new == prefix:
+        return vector
+    out = copy.deepcopy(vector)
+
+    def key(value: Any) -> Any:
+        return new + value[len(prefix):] if isinstance(value, str) and value.startswith(prefix) else value
+
+    def state(expected: dict) -> dict:
+        result = {}
+        for name, typed in expected.items():
+            (kind, value), = typed.items()
+            if kind == "zset":
+                value = {key(member): score for member, score in value.items()}
+            result[key(name)] = {kind: value}
+        return result
+
+    out["config"] = {**out.get("config", {}), "key_prefix": new}
+    for step in out["steps"]:
+        if step["op"] == "redis":
+            step["commands"] = [[key(arg) for arg in command] for command in step["commands"]]
+    out["state"] = state(out["state"])
+    if "beat" in out:
+        out["beat"]["state"] = state(out["beat"]["state"])
+    return out
