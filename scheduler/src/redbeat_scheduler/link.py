@@ -7,11 +7,18 @@ connection of the client's pool for itself and talks on it directly: the same re
 (hiredis parser, TLS, Sentinel master discovery, reconnect on next use), none of the wrapping. A
 connection error disconnects it and is raised for `Retrying` to handle, as the client would.
 
+The connection goes back to the pool and is taken again every second (or every `check_interval` of a
+pool that has one): a Sentinel pool checks then which server is the master and drops connections to a
+demoted one. With `wait_for_replicas` (connection.py), a round trip that ran a script ends with `WAIT`
+on the same connection, and too few acknowledgements raise `ReplicationNotConfirmed`, as the client does.
+
 Redis Cluster clients have no single connection; there every command goes through the client.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
+
+import time
 
 import hiredis
 import redis
@@ -19,7 +26,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .connection import ReplicationNotConfirmed
+
 Command = tuple  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
+
+RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
 
 
 class Link:
@@ -27,6 +38,10 @@ class Link:
         self.client = client
         self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
         self._conn = None
+        self._taken_at = 0.0
+        self._recycle = float(getattr(self._pool, "check_interval", RECYCLE_EVERY) or RECYCLE_EVERY)
+        self._wait = int(getattr(client, "wait_replicas", 0) or 0)
+        self._wait_ms = int(getattr(client, "wait_timeout_ms", 1000) or 1000)
         self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
 
     def script(self, sha: str, source: str) -> None:
@@ -49,12 +64,10 @@ class Link:
         return replies
 
     def _direct(self, commands: Sequence[Command]) -> list:
-        conn = self._conn
-        if conn is None:
-            try:
-                conn = self._conn = self._pool.get_connection()
-            except TypeError:  # redis-py before 5.3 wants a command name
-                conn = self._conn = self._pool.get_connection("EVALSHA")
+        conn = self._connection()
+        wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
+        if wait:
+            commands = [*commands, ("WAIT", self._wait, self._wait_ms)]
         try:
             # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
             conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
@@ -64,16 +77,36 @@ class Link:
                     replies.append(conn.read_response())
                 except ResponseError as exc:  # keep reading: the next reply belongs to the next command
                     replies.append(exc)
-            return replies
         except (RedisConnectionError, RedisTimeoutError, OSError):
             conn.disconnect()
             raise
+        if wait:
+            acknowledged = replies.pop()
+            if not isinstance(acknowledged, int) or acknowledged < self._wait:
+                raise ReplicationNotConfirmed(f"{acknowledged} of {self._wait} replicas acknowledged a write "
+                                              f"within {self._wait_ms} ms")
+        return replies
+
+    def _connection(self):
+        now = time.monotonic()
+        if self._conn is not None and now - self._taken_at >= self._recycle:
+            self.close()  # back to the pool, which may check the master and drop it
+        if self._conn is None:
+            try:
+                self._conn = self._pool.get_connection()
+            except TypeError:  # redis-py before 5.3 wants a command name
+                self._conn = self._pool.get_connection("EVALSHA")
+            self._taken_at = now
+        return self._conn
 
     def _through_client(self, commands: Sequence[Command]) -> list:
         replies = []
         for command in commands:
             try:
-                replies.append(self.client.execute_command(*command))
+                if command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
+                    replies.append(self.client.evalsha(*command[1:]))
+                else:
+                    replies.append(self.client.execute_command(*command))
             except ResponseError as exc:
                 replies.append(exc)
         return replies
