@@ -174,3 +174,14 @@ def test_an_entry_whose_hash_vanished_while_kept_is_reported_and_unscheduled(sdk
     beat.tick()
     assert broker.sent() == [] and beat.stats.vanished == 1 and len(errors()) == 1
     assert r.zscore("redbeat::schedule", "redbeat:half") is None
+
+
+def test_with_wait_for_replicas_and_no_replica_nothing_is_sent(sdk, make_app, make_scheduler, clock, broker, r):
+    """The tick's own connection WAITs after its scripts as the client would; unacknowledged, the tick
+    fails as on a connection error and sends nothing."""
+    sdk.save(Entry("e", "tasks.e", Interval(1)))
+    beat = make_scheduler(make_app(redbeat_redis_options={"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.05}))
+    clock.advance(1)
+    assert beat.tick() == pytest.approx(5.0)  # Redis failed: try again in a few seconds
+    assert broker.sent() == [] and beat.stats.redis_errors == 1
+    assert r.info("commandstats")["cmdstat_wait"]["calls"] >= 1
