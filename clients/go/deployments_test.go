@@ -34,6 +34,11 @@ func TestSentinelFailoverIsFollowed(t *testing.T) {
 	if err := c.Save(ctx, &redbeat.Entry{Name: "before", Task: "t", Schedule: redbeat.Every(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
+	// replication is asynchronous: a failover loses writes the replica has not received (documented);
+	// this test is about following the new master, so wait until the replica has the entry
+	if n, err := fc.Do(ctx, "WAIT", 1, 5000).Int(); err != nil || n < 1 {
+		t.Fatalf("WAIT for the replica: %d %v", n, err)
+	}
 	old := top.Info.Master.Name
 	info, err := top.Do("failover")
 	if err != nil {
