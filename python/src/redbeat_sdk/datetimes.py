@@ -75,6 +75,10 @@ def aware(dt: datetime, default: tzinfo = UTC) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=default)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
 def epoch_seconds(dt: datetime) -> int:
     """Integer epoch seconds truncated toward the past, as upstream scores are."""
-    return int((aware(dt) - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(seconds=1))
+    return (aware(dt) - _EPOCH) // _SECOND
