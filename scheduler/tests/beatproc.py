@@ -17,21 +17,32 @@ UPSTREAM = "redbeat.RedBeatScheduler"
 
 
 class Beat:
-    def __init__(self, scheduler: str, redis_url: str, broker_url: str, *, lock_timeout: float = 2,
-                 max_interval: float = 1, name: str = "beat", redis_options: dict | None = None):
+    def __init__(self, scheduler: str, redis_url: str, broker_url: str, *, lock_timeout: float | None = 2,
+                 max_interval: float | None = 1, name: str = "beat", redis_options: dict | None = None,
+                 import_upstream: bool = False, args: tuple[str, ...] = ()):
+        """`lock_timeout` / `max_interval` None: the setting is left out (Celery's and the scheduler's
+        defaults); `import_upstream`: the app module imports upstream's package, as an app that manages
+        entries with `redbeat.RedBeatSchedulerEntry` does; `args`: more `celery beat` options."""
         self.scheduler = scheduler
         self.name = name
         self.workdir = tempfile.mkdtemp(prefix="redbeat-beat-")
         self.log_path = Path(self.workdir) / "beat.log"
         env = dict(os.environ, BEAT_REDIS_URL=redis_url, BEAT_BROKER_URL=broker_url,
-                   BEAT_LOCK_TIMEOUT=str(lock_timeout), BEAT_MAX_INTERVAL=str(max_interval),
                    PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+        for var in ("BEAT_LOCK_TIMEOUT", "BEAT_MAX_INTERVAL", "BEAT_REDIS_OPTIONS", "BEAT_IMPORT_UPSTREAM"):
+            env.pop(var, None)
+        if lock_timeout is not None:
+            env["BEAT_LOCK_TIMEOUT"] = str(lock_timeout)
+        if max_interval is not None:
+            env["BEAT_MAX_INTERVAL"] = str(max_interval)
         if redis_options is not None:
             env["BEAT_REDIS_OPTIONS"] = json.dumps(redis_options)
+        if import_upstream:
+            env["BEAT_IMPORT_UPSTREAM"] = "1"
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "beatproj", "beat", "-S", scheduler, "-l", "info",
-             "-s", str(Path(self.workdir) / "celerybeat-schedule")],
+             "-s", str(Path(self.workdir) / "celerybeat-schedule"), *args],
             cwd=self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         self.pid = self.process.pid
 

@@ -143,3 +143,45 @@ def test_a_long_tick_keeps_extending_the_lock(sdk, make_app, make_scheduler, clo
     clock.advance(1)
     beat.tick()
     assert len(broker.sent()) == 5 and beat.leading and beat.stats.lock_lost == 0
+
+
+def test_a_large_static_sync_keeps_extending_the_lock(make_app, make_scheduler, r):
+    """Writing beat_schedule takes longer than the whole lease; the leader extends as it goes."""
+    import time
+    statics = {f"static-{i}": {"task": "tasks.s", "schedule": 60.0} for i in range(8)}
+    beat = make_scheduler(make_app(redbeat_lock_lease=0.3, beat_schedule=statics))
+    sync = beat.store.sync_static
+
+    def slow_sync(*args, **kwargs):
+        time.sleep(0.08)
+        return sync(*args, **kwargs)
+
+    beat.store.sync_static = slow_sync
+    beat.tick()
+    assert beat.leading and beat.stats.lock_lost == 0 and r.get(LOCK) == beat.lock.token
+    assert r.scard("redbeat::statics") == 8
+
+
+def test_a_stop_signal_while_sending_still_sends_the_rest_of_the_recorded_batch(sdk, make_scheduler, clock,
+                                                                                 broker):
+    """Celery's SIGTERM handler raises SystemExit wherever beat is; runs recorded must not be lost."""
+    for i in range(5):
+        sdk.save(Entry(f"e-{i}", "tasks.e", Interval(1), args=[i]))
+    beat = make_scheduler()
+    publish = beat.apply_entry
+    calls = []
+
+    def interrupted(entry, producer=None):
+        calls.append(entry.name)
+        if len(calls) == 2:
+            raise SystemExit()  # before this one went out
+        publish(entry, producer=producer)
+
+    beat.apply_entry = interrupted
+    clock.advance(1)
+    with pytest.raises(SystemExit):
+        beat.tick()
+    assert len(calls) == 5 and len(broker.sent()) == 4
+    assert sorted(s.args[0] for s in broker.sent()) == sorted(
+        int(name.split("-")[1]) for name in calls if name != calls[1])
+    assert all(sdk.get(f"e-{i}").total_run_count == 1 for i in range(5))  # all five were recorded

@@ -1,7 +1,12 @@
 """The lock scripts on a real Redis: take, extend-to, contend, release; and upstream's lock on the same key."""
 from __future__ import annotations
 
+import os
+import socket
+
 import pytest
+
+from redbeat_sdk.lock_token import parse_token
 
 from redbeat_scheduler.lock import FencedLock
 from redbeat_scheduler.scripts import Scripts
@@ -28,12 +33,12 @@ def test_take_extend_release(r, scripts):
     assert a.release() and r.get(KEY) is None
 
 
-def test_a_standby_is_refused_and_told_when_the_lock_expires(r, scripts):
+def test_a_standby_is_refused_and_told_who_holds_the_lock_and_when_it_expires(r, scripts):
     a, b = lock(scripts), lock(scripts)
     a.acquire_or_extend()
     r.pexpire(KEY, 1234)
     state = b.acquire_or_extend()
-    assert not state.held and 1.0 < state.ttl <= 1.234
+    assert not state.held and 1.0 < state.ttl <= 1.234 and state.holder == a.token
     assert r.get(KEY) == a.token  # untouched
     assert not b.release() and r.get(KEY) == a.token
 
@@ -44,6 +49,12 @@ def test_the_standby_takes_an_expired_lock(r, scripts):
     r.delete(KEY)  # what expiry does
     assert b.acquire_or_extend().held and r.get(KEY) == b.token
     assert not a.acquire_or_extend().held  # the former holder now stands by
+
+
+def test_the_token_names_this_host_and_process(scripts):
+    holder = parse_token(lock(scripts).token)
+    assert holder.ours and (holder.host, holder.pid) == (socket.gethostname().replace(":", "-"), os.getpid())
+    assert lock(scripts).token != lock(scripts).token
 
 
 def test_a_lock_without_expiry_reports_negative_ttl(r, scripts):

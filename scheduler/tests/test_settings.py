@@ -28,7 +28,7 @@ def test_defaults():
     assert s.key_prefix == "redbeat:"
     assert s.lock_key == "redbeat::lock"
     assert s.max_interval == 300
-    assert s.lock_timeout == 1500  # max_interval * 5
+    assert s.lock_timeout == 10 and s.lock_timeout_source == "default"  # the lease, not 5 x max_interval
     assert s.retry_period is None and s.client_options == {} and s.starting_deadline is None
 
 
@@ -52,10 +52,25 @@ def test_lock_key_rules(prefix, configured, expected):
     assert settings(redbeat_key_prefix=prefix, redbeat_lock_key=configured).lock_key == expected
 
 
-def test_lock_timeout_follows_max_interval():
+def test_the_default_lease_does_not_follow_max_interval():
     assert settings(beat_max_loop_interval=2).lock_timeout == 10
-    assert RedBeatSettings.from_app(app_with(redbeat_redis_url="redis://x"), max_interval=3).lock_timeout == 15
+    assert settings(beat_max_loop_interval=3000).lock_timeout == 10
+    assert RedBeatSettings.from_app(app_with(redbeat_redis_url="redis://x"), max_interval=3).lock_timeout == 10
+
+
+def test_an_explicit_lock_timeout_keeps_upstreams_meaning():
+    s = settings(redbeat_lock_timeout=4)
+    assert (s.lock_timeout, s.lock_timeout_source) == (4, "redbeat_lock_timeout")
     assert RedBeatSettings.from_app(app_with(redbeat_redis_url="redis://x"), lock_timeout=4).lock_timeout == 4
+    assert settings(redbeat_lock_timeout=0).lock_timeout == 10  # upstream reads 0 as unset
+
+
+def test_the_lease_setting_wins_over_the_lock_timeout():
+    s = settings(redbeat_lock_lease=6, redbeat_lock_timeout=1500)
+    assert (s.lock_timeout, s.lock_timeout_source) == (6, "redbeat_lock_lease")
+    assert settings(REDBEAT_LOCK_LEASE="2.5").lock_timeout == 2.5
+    app = app_with(redbeat_redis_url="redis://x", redbeat_lock_lease=6)
+    assert RedBeatSettings.from_app(app, lock_lease=3, lock_timeout=4).lock_timeout == 3
 
 
 def test_constructor_lock_key_wins():
@@ -88,6 +103,9 @@ def test_explicit_options_reach_redis_py_but_inherited_broker_options_do_not():
 
 @pytest.mark.parametrize("conf, setting", [
     ({"redbeat_lock_timeout": "soon"}, "redbeat_lock_timeout"),
+    ({"redbeat_lock_lease": 0}, "redbeat_lock_lease"),
+    ({"redbeat_lock_lease": -3}, "redbeat_lock_lease"),
+    ({"redbeat_lock_lease": "soon"}, "redbeat_lock_lease"),
     ({"redbeat_redis_options": {"retry_period": "x"}}, "redbeat_redis_options.retry_period"),
     ({"redbeat_starting_deadline": -5}, "redbeat_starting_deadline"),
     ({"redbeat_redis_options": ["not", "a", "dict"]}, "redbeat_redis_options"),

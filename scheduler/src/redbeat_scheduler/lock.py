@@ -10,8 +10,9 @@ same lock.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
+
+from redbeat_sdk.lock_token import new_token
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 class LockState:
     held: bool
     ttl: float  # seconds the lock still lives (ours after an extend, the holder's otherwise); <0: no expiry
+    holder: str | None = None  # the holder's token when it is not ours
 
 
 class FencedLock:
@@ -28,8 +30,8 @@ class FencedLock:
     def __init__(self, scripts, key: str | None, timeout: float, *, placeholder_key: str):
         self.scripts = scripts
         self.key = key
-        self.timeout = timeout
-        self.token = uuid.uuid4().hex
+        self.timeout = timeout  # the lease: the TTL each take or extend sets
+        self.token = new_token()  # names this host and process (`redbeat lock` shows them)
         # Fenced scripts always declare a first key; with the lock off any key of the same slot will do.
         self._fence_key = key or placeholder_key
 
@@ -54,8 +56,9 @@ class FencedLock:
     def state(self, reply) -> LockState:
         if not self.enabled:
             return LockState(True, float("inf"))
-        held, ttl_ms = reply
-        return LockState(bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms))
+        held, ttl_ms, *holder = reply
+        return LockState(bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms),
+                         _text(holder[0]) if holder else None)
 
     def _acquire_arguments(self) -> dict:
         return {"keys": [self.key], "args": [self.token, int(self.timeout * 1000)]}
@@ -64,3 +67,7 @@ class FencedLock:
         if not self.enabled:
             return False
         return bool(call(lambda: self.scripts.lock_release(keys=[self.key], args=[self.token])))
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -32,8 +32,10 @@ from redis.exceptions import RedisError
 
 from redbeat_sdk import codec
 from redbeat_sdk.keys import KeyLayout
+from redbeat_sdk.lock_token import parse_token
 
 from . import decision as decisions
+from .coexist import guard_upstream_receiver
 from .connection import make_client
 from .lock import FencedLock
 from .metrics import metrics_for
@@ -154,14 +156,15 @@ class RedBeatScheduler(Scheduler):
     #: within this; an expiring one is taken when it expires (a standby wakes up right then).
     standby_poll = 1.0
 
-    def __init__(self, app, lock_key=_MISSING, lock_timeout=None, **kwargs):
+    def __init__(self, app, lock_key=_MISSING, lock_timeout=None, lock_lease=None, **kwargs):
+        guard_upstream_receiver()  # upstream imported by the app would take the lock for us (coexist.py)
         self._static_specs: dict = {}
         self._static_names: set[str] = set()
         self._static_config = StaticConfig()
         self._statics_configured = False  # a lazy instance never read beat_schedule: it must not sync
         super().__init__(app, **kwargs)  # runs setup_schedule() unless lazy; talks to no server
         self.settings = RedBeatSettings.from_app(app, max_interval=self.max_interval, lock_key=lock_key,
-                                                 lock_timeout=lock_timeout)
+                                                 lock_timeout=lock_timeout, lock_lease=lock_lease)
         self.layout = KeyLayout(self.settings.key_prefix)
         self.stats = Stats()
         self.leading = False
@@ -180,6 +183,7 @@ class RedBeatScheduler(Scheduler):
         self.due_backlog = 0
         self._redis_down = False
         self._extended_at = 0.0
+        self._warned_holder: str | None = None  # the last holder a standby warned about
         self.metrics = metrics_for(self, self.settings.metrics_port, self.settings.metrics_addr)
 
 
@@ -191,6 +195,8 @@ class RedBeatScheduler(Scheduler):
 
     @property
     def lock_timeout(self) -> float:
+        """The TTL this beat sets on the lock (its lease): `redbeat_lock_lease`, else an explicit
+        `redbeat_lock_timeout`, else 10 s."""
         return self.settings.lock_timeout
 
     # wiring (lazy: `celery beat` builds a lazy instance just to print its banner)
@@ -242,7 +248,8 @@ class RedBeatScheduler(Scheduler):
         if not self._statics_configured:
             self._resync = False
             return
-        written = sync_statics(self.store, self._static_config, now, self.app.timezone, self._static_names)
+        written = sync_statics(self.store, self._static_config, now, self.app.timezone, self._static_names,
+                               keep_lock=self._keep_lock)
         self._resync = False
         if written:
             logger.info("beat: synced %d beat_schedule entries into Redis", written)
@@ -276,6 +283,7 @@ class RedBeatScheduler(Scheduler):
                 elif not self._standing_by:
                     logger.info("beat: another beat holds the lock %s; standing by", self.lock.key)
                 self._standing_by = True
+                self._check_holder(state)
                 return self._standby_sleep(state.ttl)
             if not self.leading:
                 self.leading = True
@@ -301,6 +309,26 @@ class RedBeatScheduler(Scheduler):
             self._redis_down = False
             logger.info("beat: Redis is reachable again")
         return sleep
+
+    def _check_holder(self, state) -> None:
+        """Warn, once per holder, when the beat this one waits for is not one of ours or holds the lock
+        longer than our lease: a standby would otherwise wait that long in silence (upstream's default
+        lock lives 25 minutes after its beat died). Two healthy beats of ours stay quiet."""
+        token = state.holder
+        if token is None or token == self._warned_holder:
+            return
+        holder = parse_token(token)
+        lease = self.lock.timeout
+        if holder.ours and 0 <= state.ttl <= lease + 0.001:
+            return
+        self._warned_holder = token
+        if state.ttl < 0:
+            expiry = "with no expiry: it stays until deleted (redbeat lock shows it; DEL the key if its beat is gone)"
+        else:
+            expiry = f"for another {state.ttl:.0f}s if it is not extended"
+        logger.warning("beat: standing by: the lock %s is held by %s (token %s), %s; this beat's lease is %ss, "
+                       "and it takes over only once that lock is released or expires", self.lock.key,
+                       holder.describe(), token, expiry, _fmt(lease))
 
     def _standby_sleep(self, ttl: float) -> float:
         if ttl < 0:  # a lock without expiry never frees itself
@@ -500,6 +528,7 @@ class RedBeatScheduler(Scheduler):
         sent: list[str] = []
         gone: list[str] = []
         lost = False
+        stopping: BaseException | None = None  # SIGTERM/SIGINT arrived while this batch was being sent
         lock_enabled, keep_every = self.lock.enabled, self.lock.timeout / 3
         observe = self.metrics.observe_lateness if self.metrics.enabled else None
         producer, now_ts = self.producer, tick.now_ts
@@ -532,22 +561,43 @@ class RedBeatScheduler(Scheduler):
                     self._will_wake(due)
                 if new_score <= now_ts:
                     self._restart_pass()  # due again within this second (a sub-second interval)
+            if stopping is not None:
+                # Send the rest of what was recorded (else those runs are lost) unless the broker fails.
+                errors = self.stats.publish_errors
+                self._send(entry, tick, producer)
+                if self.stats.publish_errors > errors:
+                    break
+                continue
             if lock_enabled and not lost and time.monotonic() - self._extended_at > keep_every:
                 try:
                     self._keep_lock()
                 except LockLost:
                     lost = True
-            self.apply_entry(Sending(entry.name, entry.task, entry.args, entry.kwargs, entry.options, tick.now,
-                                     entry.total_run_count + 1), producer=producer)
+            try:
+                self._send(entry, tick, producer)
+            except (SystemExit, KeyboardInterrupt) as exc:
+                # Celery's SIGTERM handler: it has closed this scheduler (the lock is released) and stops
+                # beat. This run may have gone out: it is not sent again.
+                stopping = exc
+                logger.info("beat: stopping; sending the other runs this batch recorded first")
+                continue
             if observe is not None and verdict.due is not None:
                 observe(max(0.0, tick.sent_at() - verdict.due.timestamp()))
+        if stopping is not None:
+            raise stopping
         if lost:
             raise LockLost()
         return sent, gone
 
+    def _send(self, entry, tick: _Tick, producer) -> None:
+        self.apply_entry(Sending(entry.name, entry.task, entry.args, entry.kwargs, entry.options, tick.now,
+                                 entry.total_run_count + 1), producer=producer)
+
     def _keep_lock(self) -> None:
-        """Extend the lock again during a long tick (many due entries, a slow broker), so that it does
-        not expire under a leader that is still working. Real time, not app.now(): Redis expires it."""
+        """Extend the lock again during a long tick (many due entries, a slow broker, a large static
+        sync), so that it does not expire under a leader that is still working: called between units of
+        work, from the loop itself (a wedged loop stops extending and is replaced). Real time, not
+        app.now(): Redis expires it."""
         if self.lock.enabled and time.monotonic() - self._extended_at > self.lock.timeout / 3:
             if not self.lock.acquire_or_extend(self.store.retrying).held:
                 raise LockLost()
@@ -612,8 +662,8 @@ class RedBeatScheduler(Scheduler):
         s = self.settings
         lines = [f"    . redis -> {s.redacted_url}"]
         if s.lock_key:
-            lines.append(f"    . lock -> `{s.lock_key}` {_fmt(s.lock_timeout)}s (fenced; standbys take over "
-                         "when it expires)")
+            lines.append(f"    . lock -> `{s.lock_key}` lease {_fmt(s.lock_timeout)}s ({s.lock_timeout_source}; "
+                         "fenced; standbys take over when it expires)")
         else:
             lines.append("    . lock -> off (every beat sends)")
         if s.starting_deadline is not None:
@@ -631,3 +681,6 @@ class RedBeatScheduler(Scheduler):
 
 def _fmt(seconds: float | None) -> str:
     return "-" if seconds is None else (f"{seconds:g}")
+
+
+guard_upstream_receiver()  # when upstream was imported first (coexist.py)

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_KEY_PREFIX = "redbeat:"
 DEFAULT_MAX_INTERVAL = 300.0
 DEFAULT_METRICS_ADDR = "127.0.0.1"
+# The lease this scheduler takes the lock for: a SIGKILLed leader is replaced within it. Upstream's lock
+# timeout (5 x max_interval, 25 minutes by default) is the time a schedule stops after a crash (#85, #100).
+DEFAULT_LOCK_LEASE = 10.0
 
 # Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
 CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes",
@@ -75,7 +78,10 @@ class RedBeatSettings:
     redis_url: str
     key_prefix: str = DEFAULT_KEY_PREFIX
     lock_key: str | None = DEFAULT_KEY_PREFIX + ":lock"
-    lock_timeout: float = DEFAULT_MAX_INTERVAL * 5
+    # The TTL this scheduler sets on the lock at each take and extend (its lease, seconds).
+    lock_timeout: float = DEFAULT_LOCK_LEASE
+    # Where lock_timeout came from: "redbeat_lock_lease", "redbeat_lock_timeout" or "default".
+    lock_timeout_source: str = "default"
     max_interval: float = DEFAULT_MAX_INTERVAL
     # Options handed to the redis-py client constructor (only when given explicitly, as upstream does).
     client_options: dict = field(default_factory=dict)
@@ -109,7 +115,7 @@ class RedBeatSettings:
 
     @classmethod
     def from_app(cls, app, *, max_interval: float | None = None, lock_key: Any = _MISSING,
-                 lock_timeout: float | None = None) -> "RedBeatSettings":
+                 lock_timeout: float | None = None, lock_lease: float | None = None) -> "RedBeatSettings":
         """Read the settings of `app`; keyword arguments (the scheduler constructor's) win over the config."""
         conf = app.conf
         max_interval = float(max_interval or conf.get("beat_max_loop_interval") or DEFAULT_MAX_INTERVAL)
@@ -148,11 +154,7 @@ class RedBeatSettings:
             lock_key = lookup(conf, "redbeat_lock_key")
         lock = lock_key_for(prefix, lock_key)
 
-        if lock_timeout is None:
-            lock_timeout = _seconds("redbeat_lock_timeout", lookup(conf, "redbeat_lock_timeout", None))
-        lock_timeout = float(lock_timeout) if lock_timeout else max_interval * 5
-        if lock_timeout <= 0:
-            raise SettingsError("redbeat_lock_timeout", "must be positive")
+        lock_timeout, lock_source = _lease(conf, lock_lease, lock_timeout)
 
         deadline = lookup(conf, "redbeat_starting_deadline", None)
         setting = "redbeat_starting_deadline"
@@ -164,9 +166,32 @@ class RedBeatSettings:
         metrics_addr = lookup(conf, "redbeat_metrics_addr", None) or DEFAULT_METRICS_ADDR
 
         return cls(redis_url=str(url), key_prefix=prefix, lock_key=lock, lock_timeout=lock_timeout,
+                   lock_timeout_source=lock_source,
                    max_interval=max_interval, client_options=client_options, redis_options=options,
                    retry_period=retry_period, use_ssl=use_ssl, starting_deadline=deadline,
                    metrics_port=metrics_port, metrics_addr=str(metrics_addr))
+
+
+def _lease(conf: Mapping[str, Any], lease: Any, timeout: Any) -> tuple[float, str]:
+    """(the TTL to set on the lock, the setting it came from).
+
+    `redbeat_lock_lease` is this scheduler's own. `redbeat_lock_timeout` keeps upstream's meaning - the
+    TTL a beat sets at each extension - so an explicit value is honoured here too; but its default,
+    5 x max_interval, is not: an upstream beat extends only once per tick, up to max_interval apart, and
+    needs that margin, while this one extends within a third of its lease whatever max_interval is.
+    """
+    for setting, value in (("redbeat_lock_lease", lease), ("redbeat_lock_timeout", timeout or None)):
+        if value is None:
+            value = lookup(conf, setting, None)
+        if value is None:
+            continue
+        seconds = _seconds(setting, value)
+        if seconds:
+            return seconds, setting
+        if setting == "redbeat_lock_lease":
+            raise SettingsError(setting, f"must be a positive number of seconds, got {value!r}")
+        # upstream treats a lock timeout of 0 as unset
+    return DEFAULT_LOCK_LEASE, "default"
 
 
 def _port(setting: str, value: Any) -> int | None:

@@ -13,7 +13,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
@@ -98,22 +98,24 @@ def _stored_enabled(raw: RawEntry) -> bool | None:
 
 
 def sync_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
-                 configured_names: set[str], attempts: int = 3) -> int:
+                 configured_names: set[str], attempts: int = 3, keep_lock: Callable[[], None] = lambda: None) -> int:
     """Write every configured entry and delete the statics that left `configured_names`.
 
     `configured_names` are the names from `beat_schedule` (Celery's default entries are stored too, but
     upstream does not record them among the statics). Returns the number of entries written; raises
-    LockLost as soon as a write finds the lock gone.
+    LockLost as soon as a write finds the lock gone. `keep_lock` is called between writes, so that a
+    large `beat_schedule` does not outlast the lease.
     """
     for name in sorted(store.statics() - configured_names - set(config.rejected)):
+        keep_lock()
         if store.remove_static(name) == LOCK_NOT_HELD:
             raise LockLost()
         logger.info("beat_schedule entry %r was removed from the configuration; deleted it", name)
-    return write_statics(store, config, now, tz, configured_names, attempts)
+    return write_statics(store, config, now, tz, configured_names, attempts, keep_lock)
 
 
 def write_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
-                  configured_names: set[str], attempts: int = 3) -> int:
+                  configured_names: set[str], attempts: int = 3, keep_lock: Callable[[], None] = lambda: None) -> int:
     """Write the entries of `config` (definition, kept or fresh meta, score); see sync_statics."""
     layout = store.layout
     written = 0
@@ -138,6 +140,7 @@ def write_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
                              raw.key, exc.reason)
                 last, replace_meta = None, True
             kept_score = score_for(wire["schedule"], last, now, tz)
+            keep_lock()
             result = store.sync_static(
                 name, codec.encode_definition(wire), codec.encode_meta(now),
                 score_for(wire["schedule"], now, now, tz), raw, kept_score, replace_meta,
