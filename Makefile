@@ -6,7 +6,6 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 export REDBEAT_VENV := $(VENV)
-export REDBEAT_SHARED ?= $(abspath $(ROOT)/../shared)
 
 # Components in dependency order; a component joins by having a Makefile.
 COMPONENTS := python scheduler conformance clients/js clients/go
@@ -55,6 +54,13 @@ vectors: venv ## regenerate the Celery-generated vectors (next runs, crontab fie
 
 check-vectors: venv ## fail when the Celery-generated vectors drift from their generators
 	$(MAKE) -C conformance check-vector-drift
+
+.PHONY: upstream-dumps check-upstream-dumps
+upstream-dumps: redis venv ## rewrite upstream's raw Redis dumps (conformance/upstream/) by running celery-redbeat 2.4.2
+	$(MAKE) -C conformance upstream-dumps
+
+check-upstream-dumps: redis venv ## fail when those dumps drift from what their generator writes
+	$(MAKE) -C conformance check-upstream-dumps
 
 clean:
 	rm -rf $(VENV)

@@ -1,7 +1,7 @@
 package redbeat_test
 
 // Golden tests against the 73 raw Redis records upstream celery-redbeat 2.4.2
-// produced (shared/spec/upstream-vectors.json): Go must write the same bytes
+// produced (conformance/upstream/upstream-vectors.json): Go must write the same bytes
 // upstream writes, read everything upstream writes, and refuse exactly what
 // upstream crashes on or drops.
 
@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"redbeat-sdk.dev/redbeat"
 	"redbeat-sdk.dev/redbeat/internal/redistest"
 	"redbeat-sdk.dev/redbeat/internal/schemafiles"
+	"redbeat-sdk.dev/redbeat/internal/upstreamvectors"
 )
 
 type dumpValue struct {
@@ -52,10 +52,7 @@ type upstreamRecord struct {
 
 func loadUpstream(t *testing.T) []upstreamRecord {
 	t.Helper()
-	raw, err := os.ReadFile(sharedPath(t, "spec/upstream-vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := upstreamvectors.Read(t)
 	var recs []upstreamRecord
 	if err := json.Unmarshal(raw, &recs); err != nil {
 		t.Fatal(err)

@@ -76,21 +76,6 @@ func (e *env) score(name string) (int64, bool) {
 	return int64(v), true
 }
 
-// sharedPath finds a file under the project's shared folder ($REDBEAT_SHARED,
-// or ../../../shared beside the repository).
-func sharedPath(t testing.TB, rel string) string {
-	t.Helper()
-	dir := os.Getenv("REDBEAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(dir, rel)
-	if _, err := os.Stat(p); err != nil {
-		redistest.Missing(t, "shared file "+p+" (set REDBEAT_SHARED)")
-	}
-	return p
-}
-
 // repoPath is a path relative to the repository root.
 func repoPath(rel string) string { return filepath.Join("..", "..", rel) }
 

@@ -18,6 +18,7 @@ import (
 
 	"redbeat-sdk.dev/redbeat/internal/keys"
 	"redbeat-sdk.dev/redbeat/internal/schemafiles"
+	"redbeat-sdk.dev/redbeat/internal/upstreamvectors"
 	"redbeat-sdk.dev/redbeat/internal/wire"
 )
 
@@ -178,17 +179,7 @@ func TestSchemaExamplesAgreeWithTheReader(t *testing.T) {
 }
 
 func TestUpstreamVectorsValidate(t *testing.T) {
-	dir := os.Getenv("REDBEAT_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared")
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "spec", "upstream-vectors.json"))
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	raw := upstreamvectors.Read(t)
 	var recs []struct {
 		Case   string            `json:"case"`
 		Phase  string            `json:"phase"`

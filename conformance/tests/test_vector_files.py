@@ -3,7 +3,6 @@ schema, ids and descriptions are unique and plain, and seeded vectors agree with
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from jsonschema import Draft202012Validator
 from runner import schemas, values, vectors
 
 CONFORMANCE = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("REDBEAT_SHARED", CONFORMANCE.parent.parent / "shared"))
-UPSTREAM = SHARED / "spec" / "upstream-vectors.json"
+UPSTREAM = CONFORMANCE / "upstream" / "upstream-vectors.json"  # generate/upstream_dumps.py writes it
 
 FILES = [(kind, path) for kind in ("storage", "invalid", "next_runs")
          for path in sorted((CONFORMANCE / "vectors" / kind).glob("*.json"))]
@@ -57,8 +55,11 @@ def test_ids_and_descriptions_are_unique_and_plain(kind, path):
         assert not re.search(r"\b(should|test that|tests that)\b", text, re.I), text
 
 
-def _upstream():
-    return {r["case"]: r for r in json.loads(UPSTREAM.read_text())}
+@pytest.fixture(scope="module")
+def upstream() -> dict[str, dict]:
+    if not UPSTREAM.exists():
+        pytest.fail(f"upstream vectors missing: {UPSTREAM} (regenerate them: make upstream-dumps)")
+    return {r["case"]: r for r in json.loads(UPSTREAM.read_text(encoding="utf-8"))}
 
 
 def _replay(commands: list[list]) -> dict:
@@ -83,12 +84,11 @@ def _seeded():
     return out
 
 
-@pytest.mark.skipif(not UPSTREAM.exists() and os.environ.get("CI") != "true", reason="shared spec not checked out")
 @pytest.mark.parametrize("kind,stem,vector", _seeded(), ids=lambda x: x["id"] if isinstance(x, dict) else str(x))
-def test_seeded_vector_agrees_with_upstream(kind, stem, vector):
+def test_seeded_vector_agrees_with_upstream(kind, stem, vector, upstream):
     """The expected (or set-up) hash of a seeded vector is upstream's own dump, decoded; a vector whose
     only step is one save also expects upstream's score."""
-    record = _upstream()[vector["source"].split("#", 1)[1]]
+    record = upstream[vector["source"].split("#", 1)[1]]
     if record["case"] == "before_ticks_state":  # the saves of the tick sequence are upstream's entries
         before = record["redis_dump"]
         for step in vector["steps"]:

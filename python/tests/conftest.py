@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,9 +13,10 @@ from redbeat_sdk import RedBeatClient
 from redbeat_sdk.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("REDBEAT_SHARED") or ROOT.parent / "shared")
+# Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md says where they come from).
+UPSTREAM_VECTORS = ROOT / "conformance" / "upstream" / "upstream-vectors.json"
 UTC = ZoneInfo("UTC")
-T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)  # the frozen clock of the shared upstream vectors
+T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)  # the frozen clock of the upstream vectors
 
 
 class FrozenClock:
@@ -57,10 +57,9 @@ def client(r, clock):
 
 @pytest.fixture(scope="session")
 def upstream_vectors() -> dict[str, dict]:
-    path = SHARED / "spec" / "upstream-vectors.json"
-    if not path.exists():
-        pytest.fail(f"shared vectors missing: {path} (set REDBEAT_SHARED)")
-    return {record["case"]: record for record in json.loads(path.read_text())}
+    if not UPSTREAM_VECTORS.exists():
+        pytest.fail(f"upstream vectors missing: {UPSTREAM_VECTORS} (regenerate them: make upstream-dumps)")
+    return {record["case"]: record for record in json.loads(UPSTREAM_VECTORS.read_text(encoding="utf-8"))}
 
 
 def dump(r: redis.Redis) -> dict:

@@ -1,4 +1,4 @@
-"""Golden tests: the SDK writes the bytes upstream writes (shared dumps from celery-redbeat 2.4.2)."""
+"""Golden tests: the SDK writes the bytes upstream writes (the raw dumps of celery-redbeat 2.4.2 in conformance/upstream/)."""
 from __future__ import annotations
 
 import json

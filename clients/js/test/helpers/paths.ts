@@ -1,7 +1,6 @@
-/** Where the shared contract files live, seen from the compiled tests (dist/test/). */
+/** Where the repository's contract files live, seen from the compiled tests (dist/test/). */
 import { fileURLToPath } from "node:url";
 import { dirname, join, resolve } from "node:path";
-import { existsSync } from "node:fs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** clients/js */
@@ -10,10 +9,7 @@ export const repoRoot = resolve(packageRoot, "..", "..");
 export const schemaDir = join(repoRoot, "schema");
 export const vectorsDir = join(repoRoot, "conformance", "vectors");
 
-/** /work/shared (or $REDBEAT_SHARED): upstream's golden vectors. */
-export function sharedDir(): string {
-  const candidates = [process.env.REDBEAT_SHARED, join(repoRoot, "..", "shared"), "/work/shared"].filter(Boolean) as string[];
-  return candidates.find((c) => existsSync(join(c, "spec", "upstream-vectors.json"))) ?? candidates[0];
-}
+/** Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md). */
+export const upstreamVectorsFile = join(repoRoot, "conformance", "upstream", "upstream-vectors.json");
 
 export const isCI = process.env.CI === "true";

@@ -1,7 +1,6 @@
-/** Upstream's golden vectors (/work/shared/spec/upstream-vectors.json), by case name. */
+/** Upstream's golden vectors (conformance/upstream/upstream-vectors.json), by case name. */
 import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
-import { isCI, sharedDir } from "./paths.js";
+import { upstreamVectorsFile } from "./paths.js";
 
 export interface UpstreamRecord {
   case: string;
@@ -15,17 +14,11 @@ export interface UpstreamRecord {
   [k: string]: unknown;
 }
 
-export function upstreamVectorsPath(): string {
-  return join(sharedDir(), "spec", "upstream-vectors.json");
-}
-
-/** The records by case, or null (a skip reason locally; under CI=true a missing file fails). */
-export function loadUpstreamVectors(): Map<string, UpstreamRecord> | null {
-  const path = upstreamVectorsPath();
-  if (!existsSync(path)) {
-    if (isCI) throw new Error(`${path} is missing (set REDBEAT_SHARED)`);
-    return null;
+/** The records by case. The file is part of the repository: a missing one fails the test file, never skips it. */
+export function loadUpstreamVectors(): Map<string, UpstreamRecord> {
+  if (!existsSync(upstreamVectorsFile)) {
+    throw new Error(`${upstreamVectorsFile} is missing (regenerate it: make upstream-dumps)`);
   }
-  const records = JSON.parse(readFileSync(path, "utf8")) as UpstreamRecord[];
+  const records = JSON.parse(readFileSync(upstreamVectorsFile, "utf8")) as UpstreamRecord[];
   return new Map(records.map((r) => [r.case, r]));
 }
