@@ -40,7 +40,6 @@ export function urlScheme(url: unknown): UrlScheme {
     } catch {
       throw new InvalidUrlError(shown, `malformed URL ${pyRepr(shown)}: ${ACCEPTED}`);
     }
-    if (!parsed.hostname) throw new InvalidUrlError(shown, `malformed URL ${pyRepr(shown)} (no host): ${ACCEPTED}`);
     const db = parsed.pathname.slice(1);
     if (db !== "" && !/^\d+$/.test(db)) throw new InvalidUrlError(shown, `malformed URL ${pyRepr(shown)} (the path must be a database number, not ${pyRepr(db)}): ${ACCEPTED}`);
   }

@@ -154,7 +154,7 @@ describe("fromUrl", () => {
   });
 
   test("a malformed URL is the same error, saying so, with the password masked", async () => {
-    const malformed = ["localhost:6379", "redis://:s3cret@[::1", "redis:///0", "redis://h/not-a-db", "", "unix://"];
+    const malformed = ["localhost:6379", "redis://:s3cret@[::1", "redis://:s3cret@h:notaport", "redis://h/not-a-db", "", "unix://"];
     for (const url of malformed) {
       await assert.rejects(RedBeatClient.fromUrl(url), (e: unknown) => e instanceof InvalidUrlError && /malformed URL|must be a Redis URL/.test(e.message) && !e.message.includes("s3cret"), url);
     }
