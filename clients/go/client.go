@@ -2,6 +2,7 @@ package redbeat
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,9 +40,19 @@ func WithClock(now func() time.Time) Option { return func(c *Client) { c.clock =
 // *redis.ClusterClient when the key prefix is hash-tagged (entry key and
 // schedule key are written in one atomic step, so they must share a slot).
 func New(rc redis.UniversalClient, opts ...Option) (*Client, error) {
+	if isNil(rc) {
+		return nil, &ValidationError{Path: "redis", Reason: "must be a go-redis client, not nil (NewFromURL connects by URL)"}
+	}
 	c := &Client{rdb: rdb.New(rc), keys: keys.Keys{Prefix: keys.DefaultPrefix}, tz: time.UTC, clock: time.Now}
 	for _, o := range opts {
+		if o == nil {
+			return nil, &ValidationError{Path: "options", Reason: "must not hold a nil Option"}
+		}
 		o(c)
+	}
+	// An empty prefix puts entries among every other key of the database, as bare names.
+	if c.keys.Prefix == "" {
+		return nil, &ValidationError{Path: "key_prefix", Reason: "must not be empty (the default is 'redbeat:')"}
 	}
 	if c.tz == nil {
 		return nil, &ValidationError{Path: "timezone", Reason: "must not be nil"}
@@ -59,10 +70,13 @@ func New(rc redis.UniversalClient, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// NewFromURL connects to a single Redis server given as a redis:// or
-// rediss:// URL; Close closes that connection.
+// NewFromURL connects to a single Redis server given as a URL:
+// redis://[user:password@]host[:port][/db], rediss:// (TLS) or
+// unix:///path/to/socket; Close closes that connection. A malformed URL or
+// another scheme is a *URLError (errors.Is(err, ErrInvalidURL)). For Cluster or
+// Sentinel, make the go-redis client and pass it to New.
 func NewFromURL(url string, opts ...Option) (*Client, error) {
-	o, err := redis.ParseURL(url)
+	o, err := parseURL(url)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +88,34 @@ func NewFromURL(url string, opts ...Option) (*Client, error) {
 	}
 	c.owned = true
 	return c, nil
+}
+
+// isNil reports a nil interface or a typed nil go-redis client in it.
+func isNil(rc redis.UniversalClient) bool {
+	switch v := rc.(type) {
+	case nil:
+		return true
+	case *redis.Client:
+		return v == nil
+	case *redis.ClusterClient:
+		return v == nil
+	case *redis.Ring:
+		return v == nil
+	}
+	return false
+}
+
+// entryKey is the key of the entry named name, for every call that takes a
+// name: an empty or reserved name is refused before Redis is asked (Delete of
+// ":schedule" would otherwise delete the schedule itself).
+func (c *Client) entryKey(name string) (string, error) {
+	if err := checkName(name); err != nil {
+		return "", err
+	}
+	if keys.Reserved(name) {
+		return "", &ValidationError{Path: "name", Reason: "the key " + strconv.Quote(c.keys.Entry(name)) + " is the schedule's own"}
+	}
+	return c.keys.Entry(name), nil
 }
 
 // Close closes the Redis connection if NewFromURL opened it.

@@ -29,11 +29,8 @@ func encodeDefinition(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
 
 // encodeChecked is encodeDefinition for a schedule already checked.
 func encodeChecked(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
-	if e.Name == "" {
-		return nil, &ValidationError{Path: "name", Reason: "must not be empty"}
-	}
-	if !utf8.ValidString(e.Name) {
-		return nil, &ValidationError{Path: "name", Reason: "must be valid UTF-8"}
+	if err := checkName(e.Name); err != nil {
+		return nil, err
 	}
 	if e.Task == "" {
 		return nil, &ValidationError{Path: "task", Reason: "must not be empty"}
@@ -70,6 +67,17 @@ func encodeChecked(dst []byte, e *Entry, sched Schedule) ([]byte, error) {
 		dst = append(dst, `, "enabled": true}`...)
 	}
 	return dst, nil
+}
+
+// checkName refuses an entry name upstream could not store or find.
+func checkName(name string) error {
+	if name == "" {
+		return &ValidationError{Path: "name", Reason: "must not be empty"}
+	}
+	if !utf8.ValidString(name) {
+		return &ValidationError{Path: "name", Reason: "must be valid UTF-8"}
+	}
+	return nil
 }
 
 func appendObject(dst []byte, m map[string]any) ([]byte, error) {

@@ -12,7 +12,11 @@ import (
 // It reports whether the entry existed. The name stays in the statics set if
 // it came from beat_schedule, as with upstream's delete.
 func (c *Client) Delete(ctx context.Context, name string) (bool, error) {
-	return c.rdb.Delete(ctx, c.keys.Entry(name), c.keys.Schedule())
+	key, err := c.entryKey(name)
+	if err != nil {
+		return false, err
+	}
+	return c.rdb.Delete(ctx, key, c.keys.Schedule())
 }
 
 // Disable sets the entry's "enabled" to false and changes nothing else: beat
@@ -60,7 +64,10 @@ func (c *Client) RunNow(ctx context.Context, name string) error {
 // update from the stored entry, which is written only if neither field changed
 // in between (otherwise it is recomputed from the new values).
 func (c *Client) modify(ctx context.Context, name string, change func(e *Entry, def []byte, m meta, u *rdb.Update) error) error {
-	key := c.keys.Entry(name)
+	key, err := c.entryKey(name)
+	if err != nil {
+		return err
+	}
 	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
 	if err != nil {
 		return err

@@ -13,7 +13,10 @@ const listBatch = 100
 // *NotFoundError (errors.Is(err, ErrNotFound)) when there is no entry, and a
 // *CorruptEntryError (ErrCorrupt) when upstream could not load it either.
 func (c *Client) Get(ctx context.Context, name string) (*Entry, error) {
-	key := c.keys.Entry(name)
+	key, err := c.entryKey(name)
+	if err != nil {
+		return nil, err
+	}
 	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync"
 
-	"redbeat-sdk.dev/redbeat/internal/keys"
 	"redbeat-sdk.dev/redbeat/internal/rdb"
 )
 
@@ -18,13 +17,20 @@ const maxAttempts = 8
 // stored meta, as upstream's HSETNX does, and scores the entry from the stored
 // last run, so editing an entry never delays a run that is due.
 func (c *Client) Save(ctx context.Context, e *Entry) error {
-	return c.SaveMany(ctx, []*Entry{e})
+	return c.save(ctx, []*Entry{e}, false)
 }
 
 // SaveMany saves several entries with the meaning of Save, in as few round
 // trips as possible (one for entries that are new). Every entry is checked
-// before anything is written; each entry is written atomically on its own.
+// before anything is written, so one invalid entry writes none of them; its
+// *ValidationError's path starts with its index ("[3].schedule.hour"). Each
+// entry is written atomically on its own.
 func (c *Client) SaveMany(ctx context.Context, entries []*Entry) error {
+	return c.save(ctx, entries, true)
+}
+
+// save is Save and SaveMany; indexed puts an entry's index in its error's path.
+func (c *Client) save(ctx context.Context, entries []*Entry, indexed bool) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -43,7 +49,7 @@ func (c *Client) SaveMany(ctx context.Context, entries []*Entry) error {
 	})
 	for i, err := range errs {
 		if err != nil {
-			if len(entries) > 1 {
+			if indexed {
 				return prefixed(err, "["+strconv.Itoa(i)+"]")
 			}
 			return err
@@ -119,8 +125,9 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 	if e == nil {
 		return nil, &ValidationError{Reason: "nil entry"}
 	}
-	if keys.Reserved(e.Name) {
-		return nil, &ValidationError{Path: "name", Reason: "the key " + strconv.Quote(c.keys.Entry(e.Name)) + " is the schedule's own"}
+	key, err := c.entryKey(e.Name)
+	if err != nil {
+		return nil, err
 	}
 	sched := e.Schedule
 	// An rrule without dtstart starts now, as upstream's constructor does.
@@ -140,7 +147,7 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 	if err != nil {
 		return nil, err
 	}
-	return &pendingSave{entry: e, key: c.keys.Entry(e.Name), sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
+	return &pendingSave{entry: e, key: key, sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
 }
 
 func (p *pendingSave) update(c *Client) rdb.Update {

@@ -1,7 +1,6 @@
 package redbeat
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -39,20 +38,21 @@ func (c *Client) NextRuns(sched Schedule, after time.Time, n int) ([]time.Time, 
 	return NextRuns(sched, after, n, c.tz)
 }
 
-// NextRuns is Client.NextRuns with an explicit beat timezone. A zero rrule
-// Dtstart counts as after (as a freshly saved rule would have it).
+// NextRuns is Client.NextRuns with an explicit beat timezone (nil: UTC). A zero
+// rrule Dtstart counts as after (as a freshly saved rule would have it). n 0
+// gives no runs; a negative n is a *ValidationError at "n" ("must be >= 0").
 func NextRuns(sched Schedule, after time.Time, n int, tz *time.Location) ([]time.Time, error) {
 	if sched == nil {
 		return nil, &ValidationError{Path: "schedule", Reason: "required"}
+	}
+	if n < 0 {
+		return nil, &ValidationError{Path: "n", Reason: "must be >= 0"}
 	}
 	if tz == nil {
 		tz = time.UTC
 	}
 	if err := sched.check(); err != nil {
 		return nil, prefixed(err, "schedule")
-	}
-	if n < 0 {
-		return nil, &ValidationError{Path: "n", Reason: fmt.Sprintf("must not be negative, got %d", n)}
 	}
 	env := evalEnv{tz: tz, now: after}
 	out := make([]time.Time, 0, n)

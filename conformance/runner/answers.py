@@ -25,4 +25,6 @@ def judge(expect: dict | None, answer: Answer, impl: Implementation) -> str | No
         return f"expected a {want['type']} error, got {answer.summary}"
     if impl.error_paths and "path" in want and answer.body.get("path") != want["path"]:
         return f"expected the error at path {want['path']!r}, got {answer.body.get('path')!r} ({answer.body.get('reason')})"
+    if impl.error_paths and "reason" in want and answer.body.get("reason") != want["reason"]:
+        return f"expected the reason {want['reason']!r}, got {answer.body.get('reason')!r}"
     return None

@@ -4,13 +4,15 @@
  */
 import { createClient } from "redis";
 import { decodeEntry, decodeMeta, encodeDefinition, encodeMeta, type ZonedInstant } from "./codec.js";
-import { ConcurrentModification, CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError } from "./errors.js";
+import { optionalDate, optionalFunction, optionsObject, positiveInteger, runCount } from "./arguments.js";
+import { ConcurrentModification, CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, UnsupportedScheduleError, ValidationError } from "./errors.js";
 import { setTopLevelMember } from "./jsontext.js";
 import { DEFAULT_PREFIX, KeyLayout } from "./keys.js";
 import { nextRunAfter, nextRuns as previewRuns, type NextRunsOptions } from "./schedules.js";
 import { expectRaw, isCluster, Store, type RedisLike } from "./store.js";
 import type { Entry, EntryInput, Schedule } from "./types.js";
-import { checkZone } from "./zones.js";
+import { redacted, refusedUrl, urlScheme } from "./url.js";
+import { checkZoneName } from "./zones.js";
 import { ZonedDate } from "./zoned-date.js";
 
 export interface ClientOptions {
@@ -26,23 +28,36 @@ export interface ClientOptions {
   tlsCa?: string | Buffer;
 }
 
-/** The URL without its password, for error messages. */
-function redacted(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url.replace(/:[^:@/]*@/, ":***@");
-  }
-}
-
 /** Why connecting failed, in words that point at the fix. */
 function connectProblem(e: Error): string {
   const text = `${e.message} ${(e as { code?: string }).code ?? ""}`;
   if (/WRONGPASS|NOAUTH/.test(text)) return "Redis refused the login (check the user and password in the URL)";
   if (/CERT|certificate|self[- ]signed/i.test(text)) return "Redis's TLS certificate is not trusted (check tlsCa)";
   return "Redis is unreachable";
+}
+
+const CLIENT_OPTIONS = ["keyPrefix", "timezone", "clock", "batchSize", "tlsCa"] as const;
+
+/** The client's settings from its options, every one checked (before fromUrl connects). */
+function settings(options: ClientOptions | undefined) {
+  const o = optionsObject(options, "options", CLIENT_OPTIONS);
+  const tlsCa = o.tlsCa;
+  if (tlsCa !== undefined && typeof tlsCa !== "string" && !Buffer.isBuffer(tlsCa)) throw new ValidationError("tlsCa", "must be a PEM string or Buffer");
+  return {
+    keys: new KeyLayout(o.keyPrefix ?? DEFAULT_PREFIX),
+    timezone: checkZoneName(o.timezone ?? "UTC", "timezone"),
+    clock: optionalFunction(o.clock, "clock") ?? (() => new Date()),
+    batchSize: positiveInteger(o.batchSize ?? 500, "batchSize"),
+    tlsCa,
+  };
+}
+
+/** What node-redis's commands need: a client whose methods are not there is not one. */
+function checkRedis(redis: unknown): void {
+  const r = redis as Record<string, unknown> | null;
+  if (r === null || typeof r !== "object" || typeof r.evalSha !== "function" || typeof r.zRangeWithScores !== "function") {
+    throw new ValidationError("redis", "must be a node-redis client (createClient, createCluster or createSentinel); use RedBeatClient.fromUrl(url) to connect by URL");
+  }
 }
 
 export interface ListOptions {
@@ -126,27 +141,41 @@ export class RedBeatClient {
     readonly redis: RedisLike,
     options: ClientOptions = {},
   ) {
-    this.keys = new KeyLayout(options.keyPrefix ?? DEFAULT_PREFIX);
-    this.timezone = checkZone(options.timezone ?? "UTC") as string;
-    this.clock = options.clock ?? (() => new Date());
-    this.batchSize = options.batchSize ?? 500;
+    checkRedis(redis);
+    const s = settings(options);
+    this.keys = s.keys;
+    this.timezone = s.timezone;
+    this.clock = s.clock;
+    this.batchSize = s.batchSize;
     if (isCluster(redis)) this.keys.requireClusterSafe();
     this.store = new Store(redis);
   }
 
-  /** Connects to `url` (redis://, rediss://, unix://) and returns a client that owns the connection. */
+  /**
+   * Connects to `url` (redis://, rediss:// or unix://) and returns a client that owns the
+   * connection. A malformed URL or another scheme throws InvalidUrlError before connecting.
+   */
   static async fromUrl(url: string, options: ClientOptions = {}): Promise<RedBeatClient> {
+    const scheme = urlScheme(url);
+    const { tlsCa } = settings(options); // bad options fail before a connection is opened
+    if (tlsCa !== undefined && scheme !== "rediss") throw new ValidationError("tlsCa", `needs a rediss:// URL, not ${scheme}://`);
     let connected = false;
-    const redis = createClient({
-      url,
-      // Fail fast: the first connect gives up at once, later drops reconnect with back-off, and a
-      // command sent while disconnected fails (RedBeatConnectionError) instead of waiting.
-      disableOfflineQueue: true,
-      socket: {
-        ...(options.tlsCa ? { tls: true as const, ca: options.tlsCa } : {}),
-        reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause),
-      },
-    });
+    let redis: ReturnType<typeof createClient>;
+    try {
+      redis = createClient({
+        url,
+        // Fail fast: the first connect gives up at once, later drops reconnect with back-off, and a
+        // command sent while disconnected fails (RedBeatConnectionError) instead of waiting.
+        disableOfflineQueue: true,
+        socket: {
+          ...(tlsCa ? { tls: true as const, ca: tlsCa } : {}),
+          reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause),
+        },
+      });
+    } catch (e) {
+      if (e instanceof TypeError) throw refusedUrl(url, e); // node-redis parses the URL here
+      throw e;
+    }
     redis.on("error", () => undefined); // failures surface as RedBeatConnectionError on the calls
     try {
       await redis.connect();
@@ -155,9 +184,14 @@ export class RedBeatClient {
       await redis.close().catch(() => undefined);
       throw new RedBeatConnectionError(`${connectProblem(e as Error)}: cannot connect to ${redacted(url)}: ${(e as Error).message}`, { cause: e });
     }
-    const client = new RedBeatClient(redis as unknown as RedisLike, options);
-    client.owned = true;
-    return client;
+    try {
+      const client = new RedBeatClient(redis as unknown as RedisLike, options);
+      client.owned = true;
+      return client;
+    } catch (e) {
+      await redis.close().catch(() => undefined); // do not leave the connection behind
+      throw e;
+    }
   }
 
   /** Closes the connection if this client opened it (fromUrl); a client passed in is left open. */
@@ -165,13 +199,16 @@ export class RedBeatClient {
     if (this.owned) await (this.redis as unknown as { close(): Promise<void> }).close();
   }
 
+  /** This client's clock; a clock that returns anything but a valid Date is a ValidationError at `clock`. */
   now(): Date {
-    return this.clock();
+    const d = this.clock();
+    if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new ValidationError("clock", "must return a valid Date");
+    return d;
   }
 
   /** Now in epoch ms; a ZonedDate clock also gives its microseconds (as the fraction). */
   private nowMs(): number {
-    const d = this.clock();
+    const d = this.now();
     return d instanceof ZonedDate ? d.preciseTime : d.getTime();
   }
 
@@ -183,7 +220,8 @@ export class RedBeatClient {
   }
 
   private pending(entry: EntryInput, nowMs: number, newMeta: string): Pending {
-    const key = this.keys.entry(entry?.name);
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new ValidationError("", "an entry must be an object");
+    const key = this.keys.entry(entry.name);
     return new Pending(entry, key, encodeDefinition(entry), newMeta, this, nowMs);
   }
 
@@ -192,17 +230,33 @@ export class RedBeatClient {
    * the score from it; a re-save keeps the stored meta and scores from the stored last run.
    */
   async save(entry: EntryInput): Promise<Entry> {
-    return (await this.saveMany([entry]))[0];
+    const nowMs = this.nowMs();
+    return (await this.write([this.pending(entry, nowMs, encodeMeta(nowMs))]))[0];
   }
 
   /**
    * Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
-   * encoded before anything is sent, so one bad entry writes nothing.
+   * encoded before anything is sent, so one bad entry writes nothing; its error's path starts with
+   * its index in `entries` (`[3].schedule.hour`).
    */
   async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
+    if (entries === null || typeof entries !== "object" || typeof (entries as Iterable<EntryInput>)[Symbol.iterator] !== "function") {
+      throw new ValidationError("entries", "must be an array (or other iterable) of entries");
+    }
     const nowMs = this.nowMs();
     const newMeta = encodeMeta(nowMs); // every first save records the same now
-    const pending = [...entries].map((e) => this.pending(e, nowMs, newMeta));
+    const pending = [...entries].map((e, i) => {
+      try {
+        return this.pending(e, nowMs, newMeta);
+      } catch (err) {
+        if (err instanceof ValidationError || err instanceof UnsupportedScheduleError) throw err.at(`[${i}]`);
+        throw err;
+      }
+    });
+    return this.write(pending);
+  }
+
+  private async write(pending: Pending[]): Promise<Entry[]> {
     for (let start = 0; start < pending.length; start += this.batchSize) {
       await this.saveBatch(pending.slice(start, start + this.batchSize));
     }
@@ -248,7 +302,7 @@ export class RedBeatClient {
    * or missing hash is passed to `onError` and skipped, never thrown mid-iteration.
    */
   async *list(options: ListOptions = {}): AsyncGenerator<Entry> {
-    const report = options.onError ?? ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
+    const report = optionalFunction(optionsObject(options, "options", ["onError"]).onError, "onError") ?? ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
     const seen = new Set<string>();
     for (let start = 0; ; start += this.batchSize) {
       const members = await this.store.schedulePage(this.keys.schedule, start, start + this.batchSize - 1);
@@ -343,6 +397,8 @@ export class RedBeatClient {
    * else an entry's last run, else now (this client's clock).
    */
   nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
-    return previewRuns(entryOrSchedule, count, { ...options, now: options.now ?? this.now(), tz: options.tz ?? this.timezone });
+    const o = optionsObject(options, "options", ["after", "tz", "now"]);
+    runCount(count);
+    return previewRuns(entryOrSchedule, count, { ...o, now: optionalDate(o.now, "now") ?? this.now(), tz: o.tz ?? this.timezone });
   }
 }

@@ -76,7 +76,7 @@ function isTyped(v: unknown, type: string): v is Record<string, unknown> {
 export function argsToWire(v: unknown, path: string): unknown {
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new ValidationError(path, "invalid Date");
-    if (v instanceof ZonedDate) return encodeDatetime(v.preciseTime, v.timezone);
+    if (v instanceof ZonedDate) return encodeDatetime(v.preciseTime, checkZone(v.timezone, path ? `${path}.timezone` : "timezone"));
     return encodeDatetime(v.getTime());
   }
   if (Array.isArray(v)) return v.map((x, i) => argsToWire(x, `${path}[${i}]`));
@@ -204,6 +204,16 @@ export function checkSchedule(s: Schedule): void {
       throw new ValidationError("schedule", `python-dateutil would refuse this rule: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * Checks a schedule on its own, as a save would (write profile, then checkSchedule): for previews
+ * of schedules built by hand, which no save has checked. Paths start with `schedule`.
+ */
+export function validateSchedule(s: Schedule): void {
+  if (s === null || typeof s !== "object") throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
+  validate("write", "Definition", plain({ name: "x", task: "x", args: null, kwargs: {}, options: {}, schedule: scheduleToWire(s), enabled: true }));
+  checkSchedule(s);
 }
 
 /** The `definition` JSON text upstream would write for this entry; throws ValidationError first. */

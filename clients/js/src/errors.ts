@@ -22,9 +22,36 @@ export class ValidationError extends RedBeatError {
 
   /** The same error with `prefix` put in front of its path. */
   at(prefix: string): ValidationError {
-    const path = !this.path ? prefix : this.path.startsWith("[") ? `${prefix}${this.path}` : `${prefix}.${this.path}`;
-    return new ValidationError(path, this.reason);
+    return new ValidationError(joinPath(prefix, this.path), this.reason);
   }
+}
+
+/** `prefix` + `path` as one field path: "[3]" + "schedule.hour" = "[3].schedule.hour", "args" + "[0]" = "args[0]". */
+function joinPath(prefix: string, path: string): string {
+  return !path ? prefix : path.startsWith("[") ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/**
+ * `fromUrl` was given a URL it cannot connect with: malformed, or a scheme this client does not speak.
+ * The message names the problem and the accepted schemes; `url` has its password masked.
+ */
+export class InvalidUrlError extends ValidationError {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super("url", reason);
+  }
+}
+
+/**
+ * A string as Python's repr() writes it (single quotes unless the text holds one and no double
+ * quote), so the Python, TypeScript and Go clients give the same reasons for the same bad input.
+ */
+export function pyRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text.replace(/[\\\n\r\t]/g, (c) => ({ "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!);
+  return quote + (quote === "'" ? escaped.replace(/'/g, "\\'") : escaped) + quote;
 }
 
 /** No entry hash (with a definition) exists under that name. */
@@ -63,6 +90,11 @@ export class UnsupportedScheduleError extends RedBeatError {
     readonly reason: string,
   ) {
     super(`${path}: ${reason}`);
+  }
+
+  /** The same error with `prefix` put in front of its path. */
+  at(prefix: string): UnsupportedScheduleError {
+    return new UnsupportedScheduleError(joinPath(prefix, this.path), this.reason);
   }
 }
 

@@ -21,6 +21,7 @@ export type { Entry, EntryInput, Schedule, Interval, Crontab, RRule, Weekday } f
 export {
   RedBeatError,
   ValidationError,
+  InvalidUrlError,
   EntryNotFound,
   CorruptEntry,
   RedBeatConnectionError,

@@ -19,6 +19,8 @@ export class KeyLayout {
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (typeof prefix !== "string") throw new ValidationError("keyPrefix", "must be a string");
+    // An empty prefix puts entries among every other key of the database, as bare names.
+    if (prefix === "") throw new ValidationError("keyPrefix", "must not be empty (the default is 'redbeat:')");
     this.schedule = prefix + SUFFIXES.schedule;
     this.statics = prefix + SUFFIXES.statics;
     this.lock = prefix + SUFFIXES.lock;

@@ -4,19 +4,21 @@
  */
 import { ValidationError } from "./errors.js";
 import type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.js";
-import { checkSchedule, type ZonedInstant } from "./codec.js";
+import { checkSchedule, validateSchedule, type ZonedInstant } from "./codec.js";
 import { crontabNextRun, expandCrontab, type CronField } from "./crontab.js";
 import { intervalNextRun } from "./interval.js";
 import { rruleNextRun, rruleNextRuns } from "./rrule.js";
 import type { Entry, EntryInput, Schedule } from "./types.js";
 import { ZonedDate } from "./zoned-date.js";
-import { checkZone, offsetAt, type Zone } from "./zones.js";
+import { checkZoneName, offsetAt, type Zone } from "./zones.js";
+import { optionalDate, optionsObject, runCount } from "./arguments.js";
 
 /** Run every `every` seconds after the last run; `relative` rounds the due time to the period's resolution. */
 export function interval(every: number, options: { relative?: boolean } = {}): Interval {
-  const s: Interval = { __type__: "interval", every, relative: options.relative ?? false };
+  const relative = optionsObject(options, "options", ["relative"]).relative ?? false;
   if (typeof every !== "number" || !Number.isFinite(every) || every <= 0) throw new ValidationError("every", "must be a positive number of seconds");
-  return s;
+  if (typeof relative !== "boolean") throw new ValidationError("relative", "must be true or false");
+  return { __type__: "interval", every, relative };
 }
 
 export interface CrontabOptions {
@@ -33,6 +35,7 @@ export interface CrontabOptions {
  * both day_of_month and day_of_week. Throws ValidationError for values Celery 5.7 refuses.
  */
 export function crontab(options: CrontabOptions = {}): Crontab {
+  options = optionsObject(options, "options", ["minute", "hour", "dayOfWeek", "dayOfMonth", "monthOfYear"]);
   const c: Crontab = {
     __type__: "crontab",
     minute: (options.minute ?? "*") as Crontab["minute"],
@@ -85,10 +88,14 @@ function weekdayToWire(w: RRuleWeekday, path: string): number | Weekday {
 }
 
 /** A RedBeat rrule (python-dateutil semantics). */
+const RRULE_OPTIONS = ["freq", "dtstart", "until", "tz", "interval", "wkst", "count", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond"] as const;
+
 export function rrule(options: RRuleOptions): RRule {
+  if (options === undefined) throw new ValidationError("freq", "is required (an options object with at least freq)");
+  options = optionsObject(options, "options", RRULE_OPTIONS);
   const freq = typeof options.freq === "string" ? Frequency[options.freq.toUpperCase() as FrequencyName] : options.freq;
   if (freq === undefined || !Number.isInteger(freq) || freq < 0 || freq > 6) throw new ValidationError("freq", "must be YEARLY..SECONDLY or 0..6");
-  const zone: Zone = checkZone(options.tz ?? "UTC", "tz");
+  const zone: Zone = checkZoneName(options.tz ?? "UTC", "tz");
   const dtstart = options.dtstart ?? new Date();
   if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime())) throw new ValidationError("dtstart", "must be a valid Date");
   const offsetMinutes = (d: Date) => offsetAt(zone, d.getTime()) / 60;
@@ -148,6 +155,7 @@ export function nextRunAfter(schedule: Schedule, last: ZonedInstant, beatZone: Z
  * in), each later one from the previous run, which beat stores in its own timezone `beatZone`.
  */
 export function nextRunsFrom(schedule: Schedule, last: ZonedInstant, count: number, beatZone: Zone): number[] {
+  runCount(count);
   // An rrule ignores zones: one walk of its occurrences gives all of them.
   if (schedule.__type__ === "rrule") return rruleNextRuns(schedule, last.ms, count);
   const out: number[] = [];
@@ -181,10 +189,15 @@ function zoned(d: Date, zone: Zone): ZonedInstant {
  * runs out.
  */
 export function nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+  if (entryOrSchedule === null || typeof entryOrSchedule !== "object") {
+    throw new ValidationError("schedule", "must be a schedule (interval(), crontab() or rrule()) or an entry");
+  }
   const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
-  checkSchedule(schedule);
-  const zone = checkZone(options.tz ?? "UTC", "tz");
+  runCount(count);
+  const o = optionsObject(options, "options", ["after", "tz", "now"]);
+  validateSchedule(schedule);
+  const zone = checkZoneName(o.tz ?? "UTC", "tz");
   const stored = "lastRunAt" in entryOrSchedule ? entryOrSchedule.lastRunAt : null;
-  const after = options.after ?? stored ?? options.now ?? new Date();
+  const after = optionalDate(o.after, "after") ?? stored ?? optionalDate(o.now, "now") ?? new Date();
   return nextRunsFrom(schedule, zoned(after, zone), count, zone).map((ms) => new ZonedDate(ms, zone));
 }

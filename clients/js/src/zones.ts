@@ -4,7 +4,7 @@
  * the transition). Celery's schedules are defined in those terms, so no date library's own choice
  * is used here; the offsets come from the platform's tz database through Intl.
  */
-import { ValidationError } from "./errors.js";
+import { pyRepr, ValidationError } from "./errors.js";
 
 /** An IANA zone name, or a fixed UTC offset in seconds (east positive). */
 export type Zone = string | number;
@@ -41,17 +41,27 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Checks an IANA zone name; returns its canonical spelling as given. */
+/**
+ * Checks a zone of stored or written data: an IANA zone name, or an offset in seconds (upstream's
+ * numeric timezone). Returns it as given.
+ */
 export function checkZone(zone: Zone, path = "timezone"): Zone {
   if (typeof zone === "number") {
     if (!Number.isFinite(zone) || Math.abs(zone) >= 86400) throw new ValidationError(path, `offset ${zone} s is not within one day`);
     return zone;
   }
-  if (typeof zone !== "string" || zone === "") throw new ValidationError(path, "must be an IANA zone name such as \"Europe/Berlin\"");
+  return checkZoneName(zone, path);
+}
+
+/** Checks an IANA zone name given as an option (a beat timezone, an rrule's tz); offsets are not names. */
+export function checkZoneName(zone: unknown, path: string): string {
+  if (typeof zone !== "string" || zone === "") throw new ValidationError(path, "must be an IANA zone name such as 'Europe/Berlin'");
+  // Intl also takes offsets ("+01:00") and its own aliases; Python's ZoneInfo, which upstream uses, does not.
+  if (!/^[A-Za-z]/.test(zone)) throw new ValidationError(path, `unknown IANA time zone ${pyRepr(zone)}`);
   try {
     formatter(zone);
   } catch {
-    throw new ValidationError(path, `unknown time zone ${JSON.stringify(zone)}`);
+    throw new ValidationError(path, `unknown IANA time zone ${pyRepr(zone)}`);
   }
   return zone;
 }

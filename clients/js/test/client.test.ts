@@ -171,8 +171,13 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     for (const [entry, path] of cases) {
       await assert.rejects(
         client.saveMany([{ name: "ok", task: "t", schedule: interval(5) }, entry as never]),
+        (e: unknown) => e instanceof ValidationError && e.path === `[1].${path}`,
+        `expected a ValidationError at [1].${path} for ${JSON.stringify(entry)}`,
+      );
+      await assert.rejects(
+        client.save(entry as never),
         (e: unknown) => e instanceof ValidationError && e.path === path,
-        `expected a ValidationError at ${path} for ${JSON.stringify(entry)}`,
+        `save: expected a ValidationError at ${path} for ${JSON.stringify(entry)}`,
       );
     }
     assert.deepEqual(await redis.keys("*"), []);

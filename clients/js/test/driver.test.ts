@@ -37,7 +37,7 @@ test("conformance driver round trip", { skip: redisMissing() }, async () => {
     assert.deepEqual(answers[1], { seq: 1, result: {} });
     assert.deepEqual(answers[2].result.entry.args, entry.args.map((a) => ({ ...a, timezone: -18000 })));
     assert.equal(answers[2].result.entry.score, 1736942405);
-    assert.deepEqual(answers[3].error, { type: "validation", path: "kwargs.w.timezone", reason: 'unknown time zone "Nope/Zone"' });
+    assert.deepEqual(answers[3].error, { type: "validation", path: "kwargs.w.timezone", reason: "unknown IANA time zone 'Nope/Zone'" });
     assert.equal(answers[4].error.type, "not_found");
     assert.deepEqual(answers[5].result.cases[0].next_runs, ["2025-01-15T07:15:00.000000-05:00", "2025-01-15T07:30:00.000000-05:00"]);
     assert.ok(answers[6].unsupported);

@@ -164,7 +164,7 @@ func (d *driver) configure(req request) error {
 	if req.KeyPrefix != nil {
 		d.prefix = *req.KeyPrefix
 	}
-	tz, err := time.LoadLocation(req.Timezone)
+	tz, err := redbeat.LoadTimezone(req.Timezone)
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ func preview(c previewCase) map[string]any {
 	if err != nil {
 		return fail(underSchedule(err))
 	}
-	tz, err := time.LoadLocation(c.Timezone)
+	tz, err := redbeat.LoadTimezone(c.Timezone)
 	if err != nil {
 		return fail(err)
 	}

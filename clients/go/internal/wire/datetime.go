@@ -3,12 +3,14 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 	_ "time/tzdata" // zone names must resolve on hosts without a zoneinfo database
 
+	"redbeat-sdk.dev/redbeat/internal/pyrepr"
 	"redbeat-sdk.dev/redbeat/internal/walltime"
 )
 
@@ -77,28 +79,33 @@ func ianaName(t time.Time) (string, bool) {
 	return name, true
 }
 
-// LoadZone resolves a datetime "timezone" string as Python's ZoneInfo does.
+// LoadZone resolves a datetime "timezone" string as Python's ZoneInfo does. Its
+// error's text is the reason all three clients give: unknown IANA time zone 'X'.
 func LoadZone(name string) (*time.Location, error) {
 	if name == "UTC" {
 		return time.UTC, nil
 	}
 	// Go maps these to the process zone and UTC; ZoneInfo knows no such keys.
 	if name == "" || name == "Local" {
-		return nil, fmt.Errorf("unknown time zone %q", name)
+		return nil, unknownZone(name)
 	}
 	if v, ok := ianaNames.Load(name); ok {
 		if l, _ := v.(*time.Location); l != nil {
 			return l, nil
 		}
-		return nil, fmt.Errorf("unknown time zone %q", name)
+		return nil, unknownZone(name)
 	}
 	l, err := time.LoadLocation(name)
 	if err != nil {
 		ianaNames.Store(name, (*time.Location)(nil))
-		return nil, fmt.Errorf("unknown time zone %q", name)
+		return nil, unknownZone(name)
 	}
 	ianaNames.Store(name, l)
 	return l, nil
+}
+
+func unknownZone(name string) error {
+	return errors.New("unknown IANA time zone " + pyrepr.Quote(name))
 }
 
 var datetimeKeys = map[string]bool{
