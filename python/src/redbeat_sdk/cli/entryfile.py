@@ -16,6 +16,7 @@ import yaml
 from .. import codec
 from ..entry import Entry
 from ..errors import ValidationError
+from ..schedules import FREQ_NAMES
 from .failures import BadValue
 from .transfer import definition_of
 
@@ -113,6 +114,18 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
     return items
 
 
+def file_form(entry: Entry) -> dict:
+    """The definition as a person writes it in an entry file: the stored wire form, but an rrule's freq
+    by name and its unset (null) fields left out. `add --file` reads it back to the same entry."""
+    definition = definition_of(entry)
+    schedule = definition["schedule"]
+    if isinstance(schedule, dict) and schedule.get("__type__") == "rrule":
+        schedule = {key: value for key, value in schedule.items() if value is not None}
+        if isinstance(schedule.get("freq"), int):
+            schedule["freq"] = FREQ_NAMES[schedule["freq"]]
+        definition["schedule"] = schedule
+    return definition
+
+
 def dump_yaml(entry: Entry) -> str:
-    """The entry as `add --file` takes it back."""
-    return yaml.safe_dump(definition_of(entry), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return yaml.safe_dump(file_form(entry), sort_keys=False, allow_unicode=True, default_flow_style=False)

@@ -12,7 +12,6 @@ from ..errors import CorruptEntry
 from . import describe, entryfile, output
 from .failures import blame
 from .session import client_of, session_of
-from .transfer import definition_of
 
 JSON_HELP = "Print JSON (shape: python/README.md, 'JSON output')."
 
@@ -58,7 +57,7 @@ def show(ctx, name, as_json) -> None:
     entry = client.get(name)
     row = describe.row(entry, client.keys.entry(name))
     if as_json:
-        output.echo_json({**row, "definition": definition_of(entry)})
+        output.echo_json({**row, "definition": entryfile.file_form(entry)})
         return
     tz = client.timezone
     click.echo(f"# {row['key']}: {row['schedule']}")
