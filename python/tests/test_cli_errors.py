@@ -6,14 +6,21 @@ import pytest
 
 from clirun import run, refused
 from redbeat_sdk import Crontab, Entry, RedBeatClient
-from redbeat_sdk.cli.app import cli
 from redbeat_sdk.redis_server import free_port
 
 ZONE = "unknown IANA time zone 'Nope/Zone'"
 
 
+def _commands() -> list[str]:
+    """The commands `redbeat --help` lists."""
+    listing = run(None, "--help").stdout.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[0] for line in listing.splitlines() if line.startswith("  ") and not line.startswith("   ")]
+
+
 def test_help_works_for_every_command_without_redis():
-    for args in [[], *([name] for name in sorted(cli.commands))]:
+    commands = _commands()
+    assert {"add", "edit", "show", "next", "list", "lock", "doctor", "import", "export"} <= set(commands)
+    for args in [[], *([name] for name in commands)]:
         result = run(None, *args, "--help")
         assert result.returncode == 0 and "Usage: redbeat" in result.stdout, (args, result.stderr)
     for broken in (["--url", "http://x"], ["--app", "nosuch:app"], ["--timezone", "Nope/Zone"]):
