@@ -3,22 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+import yaml
 
+from clirun import run
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
-
-REDBEAT = Path(sys.executable).with_name("redbeat")
-
-
-def run(url, *args, input=None, prefix=None):
-    env = {**os.environ, "REDBEAT_REDIS_URL": url, "REDBEAT_TIMEZONE": "UTC", "COLUMNS": "240"}
-    env.pop("REDBEAT_KEY_PREFIX", None)
-    cmd = [str(REDBEAT), *(["--prefix", prefix] if prefix else []), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, input=input, env=env, timeout=120)
 
 
 @pytest.fixture
@@ -40,7 +30,7 @@ def test_add_list_show_next_and_json(url, r):
     runs = run(url, "next", "report", "-n", "3", "--tz", "America/New_York").stdout.split()
     assert len(runs) == 3 and all(x.endswith("T09:00:00-05:00") for x in runs)
     shown = run(url, "show", "report")
-    assert '"kwargs": {"fmt": "pdf"}' in shown.stdout and "redbeat:report" in shown.stdout
+    assert yaml.safe_load(shown.stdout)["kwargs"] == {"fmt": "pdf"} and "# redbeat:report" in shown.stdout
 
 
 def test_enable_disable_run_now_edit_delete(url, r):
@@ -61,7 +51,7 @@ def test_enable_disable_run_now_edit_delete(url, r):
 
 def test_bad_input_is_refused_with_the_field_and_nothing_written(url, r):
     result = run(url, "add", "job", "--task", "t", "--cron", "0 9 * * 7")
-    assert result.returncode == 1 and "day_of_week" in result.stderr
+    assert result.returncode == 2 and "--cron: day_of_week" in result.stderr
     assert r.dbsize() == 0
     assert run(url, "show", "nope").returncode == 1
 
@@ -76,7 +66,7 @@ def test_add_from_json_and_yaml_files(url, r, tmp_path):
     assert sorted(r.zrange("redbeat::schedule", 0, -1)) == ["redbeat:a", "redbeat:b", "redbeat:c"]
     (tmp_path / "bad.yaml").write_text("- {name: d, task: t, schedule: {__type__: crontab, hour: 25}}\n")
     bad = run(url, "add", "--file", str(tmp_path / "bad.yaml"))
-    assert bad.returncode == 1 and "hour" in bad.stderr and not r.exists("redbeat:d")
+    assert bad.returncode == 2 and "bad.yaml:1: entry 1: schedule.hour" in bad.stderr and not r.exists("redbeat:d")
 
 
 def test_import_validates_every_line_first(url, r, tmp_path):
@@ -90,8 +80,11 @@ def test_import_validates_every_line_first(url, r, tmp_path):
     path = tmp_path / "entries.jsonl"
     path.write_text("\n".join(broken) + "\n")
     result = run(url, "import", str(path))
-    assert result.returncode == 1
-    assert [line.split(":")[0] for line in result.stderr.splitlines()[:3]] == ["line 11", "line 501", "line 10000"]
+    assert result.returncode == 2
+    assert [line.split(": ")[0] for line in result.stderr.splitlines()] == [f"{path}:11", f"{path}:501", f"{path}:10000",
+                                                                             "error"]
+    assert "schedule.day_of_week" in result.stderr and "unknown __type__ 'solar'" in result.stderr
+    assert "3 bad line(s); nothing written" in result.stderr
     assert r.dbsize() == 0
     path.write_text("\n".join(lines) + "\n")
     assert "10000 entries valid" in run(url, "import", str(path), "--dry-run").stdout and r.dbsize() == 0

@@ -5,6 +5,7 @@ from .errors import (
     ClusterConfigError,
     CorruptEntry,
     EntryNotFound,
+    InvalidUrlError,
     RedBeatConnectionError,
     RedBeatError,
     ValidationError,
@@ -15,7 +16,7 @@ from .schedules import FR, MO, SA, SU, TH, TU, WE, Crontab, Interval, RRule, Sch
 __all__ = [
     "RedBeatClient", "Entry", "Interval", "Crontab", "RRule", "Weekday", "Schedule",
     "MO", "TU", "WE", "TH", "FR", "SA", "SU",
-    "RedBeatError", "ValidationError", "EntryNotFound", "CorruptEntry", "RedBeatConnectionError", "ClusterConfigError",
+    "RedBeatError", "ValidationError", "EntryNotFound", "InvalidUrlError", "CorruptEntry", "RedBeatConnectionError", "ClusterConfigError",
     "KeyLayout", "DEFAULT_PREFIX",
 ]
 __version__ = "0.1.0"

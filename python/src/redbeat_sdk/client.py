@@ -11,17 +11,17 @@ from typing import Any, Callable, Iterable, Iterator
 import redis
 import redis.exceptions
 
-from . import codec, scripts
+from . import arguments, codec, scripts, urls
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .entry import Entry
 from .errors import CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import score_for
+from .validation import check_json_value
 
 log = logging.getLogger("redbeat_sdk")
 
 Clock = Callable[[], datetime]
-CLUSTER_SCHEMES = ("redis-cluster", "rediss-cluster")
 _MAX_SAVE_ROUNDS = 10
 
 
@@ -87,6 +87,8 @@ class _Pending:
         try:  # entries were validated when built; only task data mutated since then can fail here
             self.definition = codec.encode_definition(wire)
         except (TypeError, ValueError) as exc:
+            for name in ("args", "kwargs", "options"):  # name the value that changed
+                check_json_value(getattr(entry, name), name)
             raise ValidationError("definition", str(exc)) from None
         self.entry = entry
         self.key = client.keys.entry(entry.name)
@@ -120,11 +122,13 @@ class RedBeatClient:
 
     def __init__(self, redis_client: Any, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
                  clock: Clock | None = None, lock_key: str | None = None, batch_size: int = 500):
+        if not isinstance(key_prefix, str):
+            raise ValidationError("key_prefix", f"must be a string, not {key_prefix!r}")
         self.redis = redis_client
-        self.keys = KeyLayout(key_prefix, lock_key)
-        self.timezone = as_tzinfo(timezone)
-        self.clock = clock or _system_clock
-        self.batch_size = batch_size
+        self.keys = KeyLayout(key_prefix, arguments.optional_str(lock_key, "lock_key"))
+        self.timezone = as_tzinfo(timezone, "timezone")
+        self.clock = arguments.optional_callable(clock, "clock") or _system_clock
+        self.batch_size = arguments.positive_int(batch_size, "batch_size")
         if _is_cluster(redis_client):
             self.keys.require_single_slot()
         self._save_sha = scripts.sha1(scripts.SAVE)
@@ -136,16 +140,20 @@ class RedBeatClient:
 
         `redis-cluster://host:port` (or `rediss-cluster://` for TLS) names one node of a Redis Cluster;
         the key prefix must then carry a hash tag, such as `{redbeat}:`. For Sentinel, pass
-        `Sentinel(...).master_for(name)` to the constructor."""
+        `Sentinel(...).master_for(name)` to the constructor. Any other URL is an InvalidUrlError
+        (a ValidationError with path `url`) naming the scheme and the accepted ones."""
         redis_options.setdefault("decode_responses", True)
-        scheme, _, rest = url.partition("://")
-        if scheme.lower() in CLUSTER_SCHEMES:
-            from redis.cluster import RedisCluster
+        scheme = urls.scheme_of(url)
+        try:
+            if scheme in urls.CLUSTER_SCHEMES:
+                from redis.cluster import RedisCluster
 
-            base = "rediss" if scheme.lower().startswith("rediss") else "redis"
-            client = RedisCluster.from_url(f"{base}://{rest}", **redis_options)
-        else:
-            client = redis.Redis.from_url(url, **redis_options)
+                base = "rediss" if scheme.startswith("rediss") else "redis"
+                client = RedisCluster.from_url(f"{base}://{url.partition('://')[2]}", **redis_options)
+            else:
+                client = redis.Redis.from_url(url, **redis_options)
+        except ValueError as exc:  # redis-py's refusal of a port, database or query option
+            raise urls.refused(url, exc) from None
         try:
             return cls(client, key_prefix=key_prefix, timezone=timezone, clock=clock, lock_key=lock_key)
         except RedBeatError:  # an untagged prefix on a cluster: do not leave its connections behind
@@ -159,6 +167,8 @@ class RedBeatClient:
 
     def save(self, entry: Entry) -> Entry:
         """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
+        if not isinstance(entry, Entry):
+            raise ValidationError("entry", f"must be an Entry, not {type(entry).__name__}")
         call = _SaveCall(self)
         now = call.now
         p = _Pending(call, entry)
@@ -180,10 +190,20 @@ class RedBeatClient:
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
-        encoded before anything is sent, so one bad entry writes nothing."""
+        encoded before anything is sent, so one bad entry writes nothing; its ValidationError path starts
+        with its index in `entries` (`[3].name`)."""
+        if isinstance(entries, (str, bytes, dict)) or not hasattr(entries, "__iter__"):
+            raise ValidationError("entries", f"must be an iterable of Entry, not {type(entries).__name__}")
         call = _SaveCall(self)
         now = call.now
-        pending = [_Pending(call, entry) for entry in entries]
+        pending = []
+        for index, entry in enumerate(entries):
+            try:
+                if not isinstance(entry, Entry):
+                    raise ValidationError("", f"must be an Entry, not {type(entry).__name__}")
+                pending.append(_Pending(call, entry))
+            except ValidationError as exc:
+                raise exc.at(f"[{index}]") from None
         with _redis_errors():
             for start in range(0, len(pending), self.batch_size):
                 self._save_batch(pending[start:start + self.batch_size], now)

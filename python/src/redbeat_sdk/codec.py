@@ -5,12 +5,14 @@ import json
 from datetime import datetime, tzinfo
 from typing import Any
 
+import pydantic
+
 from ._models import read as read_model
 from ._models import write as write_model
 from .datetimes import UTC, decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
-from .schedules import schedule_from_wire
+from .schedules import Schedule, schedule_from_wire
 from .validation import check_model
 
 # json.dumps' defaults are upstream's bytes: ", " and ": " separators, \uXXXX escapes, insertion order.
@@ -55,14 +57,17 @@ def _parse(key: str, field: str, raw: str) -> Any:
         raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
 
 
-def _typed(value: Any) -> Any:
+def _typed(value: Any, path: str) -> Any:
     """Datetimes inside task data come back as datetimes, as upstream's decoder returns them."""
     if isinstance(value, dict):
         if value.get("__type__") == "datetime":
-            return decode_datetime(value)
-        return {k: _typed(v) for k, v in value.items()}
+            try:
+                return decode_datetime(value)
+            except ValidationError as exc:
+                raise exc.at(path) from None
+        return {k: _typed(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_typed(v) for v in value]
+        return [_typed(v, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
 
 
@@ -82,20 +87,37 @@ def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
         raise CorruptEntry(key, str(exc.at("meta.last_run_at"))) from None
 
 
-def entry_from_wire(definition: Any, name: str | None = None) -> Entry:
+def entry_from_wire(definition: Any, name: str | None = None, path: str = "definition") -> Entry:
     """An Entry from a definition in wire form (anything the read profile accepts), e.g. a JSON line of
-    an export or a conformance vector. `name` defaults to the definition's own. ValidationError otherwise."""
-    check_model(read_model.Definition, definition, "definition")
+    an export or a conformance vector. `name` defaults to the definition's own. ValidationError otherwise,
+    its path starting with `path` ("" for paths relative to the definition itself, as in an entry file)."""
+    check_model(read_model.Definition, definition, path)
     name = name if name is not None else definition.get("name")
     try:
         return Entry(
             name=name, task=definition["task"], schedule=schedule_from_wire(definition["schedule"]),
-            args=_typed(definition.get("args")), kwargs=_typed(definition.get("kwargs") or {}),
-            options=_typed(definition.get("options") or {}),
+            args=_typed(definition.get("args"), "args"), kwargs=_typed(definition.get("kwargs") or {}, "kwargs"),
+            options=_typed(definition.get("options") or {}, "options"),
             enabled=bool(definition.get("enabled", True)),  # null counts as disabled upstream
         )
     except ValidationError as exc:
-        raise exc.at("definition") from None
+        raise (exc.at(path) if path else exc) from None
+
+
+# the read profile's schedule union on its own, under the field name its error paths start with
+_ScheduleField = pydantic.create_model(
+    "ScheduleField", schedule=(read_model.Definition.model_fields["schedule"].annotation, ...))
+
+
+def schedule_from_data(value: Any) -> Schedule:
+    """A typed schedule from its wire form as a user gives it (`{"__type__": "rrule", "freq": "DAILY"}`,
+    or a number of seconds), checked against the read profile: ValidationError with a path starting
+    `schedule` (`schedule.byhour[0]`)."""
+    check_model(_ScheduleField, {"schedule": value})
+    try:
+        return schedule_from_wire(value)
+    except ValidationError as exc:
+        raise exc.at("schedule") from None
 
 
 def decode_entry(key: str, name: str, definition: str | None, meta: str | None, score: float | None = None) -> Entry:

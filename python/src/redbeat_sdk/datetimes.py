@@ -20,11 +20,18 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationError("", f"unknown IANA time zone {name!r}") from exc
 
 
-def as_tzinfo(tz: str | tzinfo | None) -> tzinfo:
+def as_tzinfo(tz: str | tzinfo | None, path: str) -> tzinfo:
+    """A time zone argument (an IANA name or a tzinfo; None is UTC); `path` names the argument in the
+    ValidationError, such as `timezone` for a client's beat zone or `tz` for a preview's."""
     if tz is None:
         return UTC
     if isinstance(tz, str):
-        return zone(tz)
+        try:
+            return zone(tz)
+        except ValidationError as exc:
+            raise exc.at(path) from None
+    if not isinstance(tz, tzinfo):
+        raise ValidationError(path, f"must be an IANA time zone name or a tzinfo, not {tz!r}")
     return tz
 
 

@@ -21,7 +21,21 @@ class ValidationError(RedBeatError, ValueError):
     def at(self, prefix: str) -> "ValidationError":
         """The same error with `prefix` put in front of its path."""
         path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
-        return type(self)(path, self.reason)
+        # the same class with the same attributes (InvalidUrlError keeps its url), only the path moved
+        moved = type(self).__new__(type(self))
+        moved.__dict__.update(self.__dict__, path=path)
+        moved.args = (f"{path}: {self.reason}" if path else self.reason,)
+        return moved
+
+
+class InvalidUrlError(ValidationError):
+    """`RedBeatClient.from_url` was given a URL it cannot connect with: malformed, or a scheme it does not
+    speak. The path is `url`; the reason names the problem and the accepted schemes, and `url` is the URL
+    with its password masked."""
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        super().__init__("url", reason)
 
 
 class EntryNotFound(RedBeatError, KeyError):

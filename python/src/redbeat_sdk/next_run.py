@@ -35,6 +35,7 @@ from dateutil import rrule as du
 from dateutil.tz import datetime_exists, resolve_imaginary
 
 from .crontab import FIELDS as CRONTAB_FIELDS
+from .arguments import run_count
 from .crontab import CronSets, expand_crontab
 from .errors import ValidationError
 
@@ -73,6 +74,7 @@ def next_runs(schedule: Mapping[str, Any], count: int, last_run_at: datetime, no
     Emulates a beat ticking exactly at each run: after firing at t, Celery stamps last_run_at = t (its
     `app.now()`, in `tz`) and computes the following run from there.
     """
+    count = run_count(count)
     if schedule.get("__type__") == "rrule":
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
         runs = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar, Union
 
+from . import arguments
 from . import next_run as _next
 from ._models import write as wire_model
 from .crontab import expand_crontab
@@ -26,9 +27,10 @@ class _Previewable:
                   now: datetime | None = None) -> list[datetime]:
         """The next `count` runs strictly after `after` (the last run; default now), evaluated in `tz`
         (the beat's Celery timezone, default UTC) as Celery 5.7 / RedBeat compute them."""
-        zone = as_tzinfo(tz)
-        now = aware(now) if now is not None else datetime.now(UTC)
-        after = aware(after) if after is not None else now
+        count = arguments.run_count(count)
+        zone = as_tzinfo(tz, "tz")
+        now = aware(now) if arguments.optional_datetime(now, "now") is not None else datetime.now(UTC)
+        after = aware(after) if arguments.optional_datetime(after, "after") is not None else now
         return _next.next_runs(self.to_wire(now, zone), count, after, max(now, after), zone)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -34,11 +35,20 @@ def format_path(parts: list | tuple) -> str:
     return path
 
 
+_KINDS = {"model_attributes": "object", "model": "object", "dict": "object", "float": "number"}
+# a generated pattern such as ^([Dd][Aa][Ii][Ll][Yy]|...)$: a choice of words in any case
+_CHOICE = re.compile(r"\^\(((?:\[\w\w\])+(?:\|(?:\[\w\w\])+)*)\)\$")
+
+
+def _word_choices(pattern: str) -> list[str]:
+    match = _CHOICE.fullmatch(pattern)
+    return [re.sub(r"\[(\w)\w\]", r"\1", word) for word in match.group(1).split("|")] if match else []
+
+
 def _describe(errors: list[dict]) -> str:
     wrong_type = [e for e in errors if e["type"].endswith("_type") or e["type"] == "model_attributes_type"]
     if len(wrong_type) == len(errors) and len(errors) > 1:
-        kinds = sorted({e["type"].removesuffix("_type").replace("model_attributes", "object").replace("dict", "object")
-                        for e in errors})
+        kinds = sorted({_KINDS.get(e["type"].removesuffix("_type"), e["type"].removesuffix("_type")) for e in errors})
         return "must be one of: " + ", ".join(kinds)
     best = next((e for e in errors if e not in wrong_type), errors[0])
     msg = best["msg"]
@@ -47,6 +57,10 @@ def _describe(errors: list[dict]) -> str:
         return f"unknown __type__ {tag!r}; expected one of {best.get('ctx', {}).get('expected_tags')}"
     if best["type"] == "extra_forbidden":
         return "unknown field (upstream beat crashes on it)"
+    if best["type"] == "string_pattern_mismatch":
+        words = _word_choices(best.get("ctx", {}).get("pattern", ""))
+        if words:
+            return f"must be one of {', '.join(words)} (any case), not {best.get('input')!r}"
     return msg[0].lower() + msg[1:] if msg else best["type"]
 
 
@@ -62,8 +76,20 @@ def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> Validation
         by_path.setdefault(path, []).append(err)
     # the deepest path is the most specific complaint
     path = max(by_path, key=lambda p: (p.count(".") + p.count("["), -list(by_path).index(p)))
+    reason = _describe(by_path[path])
+    tags = _refused_tags(errors, path)
+    if tags and all(e["type"].endswith("_type") for e in by_path[path]):
+        # every tagged branch refused the tag (and no untagged one fits): the tag is what is wrong
+        path = f"{path}.__type__" if path else "__type__"
+        reason = f"unknown __type__ {tags[0]['input']!r}; expected one of {', '.join(t['ctx']['expected'] for t in tags)}"
     full = ".".join(p for p in (prefix, path) if p) if not path.startswith("[") else prefix + path
-    return ValidationError(full, _describe(by_path[path]))
+    return ValidationError(full, reason)
+
+
+def _refused_tags(errors: list[dict], path: str) -> list[dict]:
+    """The `__type__` literal errors of the union branches at `path`."""
+    return [e for e in errors if e["loc"][-1:] == ("__type__",) and e["type"] == "literal_error"
+            and format_path(_clean_loc(e["loc"][:-2])) == path and "ctx" in e]
 
 
 def check_model(model: type[pydantic.BaseModel], data: Any, prefix: str = "") -> pydantic.BaseModel:

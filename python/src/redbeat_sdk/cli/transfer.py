@@ -1,21 +1,30 @@
-"""Export and import entries as JSON lines: one definition in wire form per line."""
+"""Entries as JSON lines (export/import): one definition in wire form per line, as the entry file takes."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import IO, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from .. import codec
 from ..entry import Entry
 from ..errors import ValidationError
+from ..keys import KeyLayout
+
+
+def definition_json(entry: Entry) -> str:
+    # the schedule is written as stored; `now` only fills an rrule's missing dtstart
+    return codec.encode_definition(codec.definition_wire(entry, entry.last_run_at or datetime.now(timezone.utc),
+                                                         entry.timezone or timezone.utc))
+
+
+def definition_of(entry: Entry) -> dict:
+    """The definition as plain JSON values (datetimes in task data in their wire form)."""
+    return json.loads(definition_json(entry))
 
 
 def export_lines(entries: Iterable[Entry]) -> Iterator[str]:
-    for entry in entries:
-        # the schedule is written as stored; `now` only fills an rrule's missing dtstart
-        yield codec.encode_definition(codec.definition_wire(entry, entry.last_run_at or datetime.now(timezone.utc),
-                                                            entry.timezone or timezone.utc))
+    return (definition_json(entry) for entry in entries)
 
 
 @dataclass(frozen=True)
@@ -24,15 +33,20 @@ class BadLine:
     reason: str
 
 
-def parse_lines(stream: IO[str]) -> tuple[list[Entry], list[BadLine]]:
-    """Every line validated before anything is written; blank lines are skipped."""
+def parse_lines(text: str, keys: KeyLayout) -> tuple[list[Entry], list[BadLine]]:
+    """Every line validated before anything is written (its name too: one the schedule's own keys
+    would collide with fails here, not half-way through the writes); blank lines are skipped."""
     entries: list[Entry] = []
     bad: list[BadLine] = []
-    for number, line in enumerate(stream, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            entries.append(codec.entry_from_wire(json.loads(line)))
-        except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
-            bad.append(BadLine(number, str(exc) if isinstance(exc, ValidationError) else f"invalid JSON: {exc}"))
+            entry = codec.entry_from_wire(json.loads(line), path="")
+            keys.check_name(entry.name)
+            entries.append(entry)
+        except json.JSONDecodeError as exc:
+            bad.append(BadLine(number, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+        except ValidationError as exc:
+            bad.append(BadLine(number, str(exc)))
     return entries, bad

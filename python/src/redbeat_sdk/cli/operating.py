@@ -1,0 +1,93 @@
+"""Operating commands: lock, doctor, export, import."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from rich.progress import Progress
+from rich.table import Table
+
+from ..errors import CorruptEntry
+from . import doctor as diagnosis
+from . import entryfile, output, transfer
+from .failures import FAILED, BadValue
+from .reading import JSON_HELP
+from .session import client_of
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def lock(ctx, as_json) -> None:
+    """Who holds the beat lock, and for how long."""
+    client = client_of(ctx)
+    key = client.keys.lock
+    token, ttl_ms = client.redis.get(key), client.redis.pttl(key)
+    expires = token is not None and ttl_ms > 0
+    if as_json:
+        output.echo_json({"key": key, "held": token is not None, "holder": token, "ttl_ms": ttl_ms if expires else None})
+    elif token is None:
+        click.echo(f"{key}: free (no beat holds the lock)")
+    elif expires:
+        click.echo(f"{key}: held by {token}, expires in {timedelta(milliseconds=ttl_ms)} (a beat is alive)")
+    else:
+        click.echo(f"{key}: held by {token}, no expiry set: a beat may have died holding it")
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def doctor_(ctx, as_json) -> int:
+    """Find problems: eviction, missing or orphan hashes, corrupt entries, late scores, cluster slots.
+    Exit status 1 when there is a problem."""
+    findings = diagnosis.diagnose(client_of(ctx))
+    problems = [f for f in findings if f.problem]
+    if as_json:
+        output.echo_json({"problems": len(problems), "findings": [
+            {"check": f.check, "key": f.key, "detail": f.detail, "problem": f.problem} for f in findings]})
+    else:
+        if findings:
+            table = Table("check", "key", "finding")
+            for f in findings:
+                table.add_row(f.check if f.problem else f"{f.check} (note)", f.key, f.detail)
+            output.out.print(table)
+        click.echo(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    ctx.exit(FAILED if problems else 0)
+
+
+@click.command("export")
+@click.option("-o", "--output", "target", type=click.File("w", encoding="utf-8", lazy=False), default="-",
+              help="File (default stdout).")
+@click.pass_context
+def export_(ctx, target) -> None:
+    """Every entry as JSON lines: one definition per line, the entry file format."""
+    client = client_of(ctx)
+    problems: list[CorruptEntry] = []
+    for line in transfer.export_lines(client.list(on_error=problems.append)):
+        target.write(line + "\n")
+    for problem in problems:
+        output.warn("skipped", f"{problem.key}: {problem.reason}")
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.pass_context
+def import_(ctx, source, dry_run) -> None:
+    """Entries from JSON lines: every line is validated first; any bad line means nothing is written."""
+    client = client_of(ctx)
+    entries, bad = transfer.parse_lines(entryfile.read_text(source), client.keys)
+    for line in bad:
+        click.echo(f"{source}:{line.number}: {line.reason}", err=True)
+    if bad:
+        raise BadValue(f"{source}: {len(bad)} bad line(s); nothing written")
+    if dry_run:
+        click.echo(f"{len(entries)} entries valid; dry run, nothing written")
+        return
+    with Progress(console=output.err_console(), transient=True, disable=len(entries) < 1000) as progress:
+        task = progress.add_task("importing", total=len(entries))
+        for start in range(0, len(entries), client.batch_size):
+            batch = entries[start:start + client.batch_size]
+            client.save_many(batch)
+            progress.advance(task, len(batch))
+    click.echo(f"imported {len(entries)} entries")
