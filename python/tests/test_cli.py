@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 
 import pytest
 import yaml
@@ -98,7 +99,15 @@ def test_lock_shows_the_holder(url, r):
     assert "free" in run(url, "lock").stdout
     r.set("redbeat::lock", "token-1", px=60_000)
     shown = run(url, "lock").stdout
-    assert "token-1" in shown and "alive" in shown
+    assert "token-1" in shown and "unknown holder" in shown and "expires in 0:00:59" in shown
+    r.set("redbeat::lock", "redbeat-scheduler:box-3:4242:ab12", px=60_000)
+    shown = run(url, "lock").stdout
+    assert "a redbeat-scheduler beat on box-3, pid 4242" in shown
+    as_json = json.loads(run(url, "lock", "--json").stdout)
+    assert (as_json["holder_kind"], as_json["host"], as_json["pid"]) == ("redbeat-scheduler", "box-3", 4242)
+    r.set("redbeat::lock", uuid.uuid1().hex)
+    shown = run(url, "lock").stdout
+    assert "upstream celery-redbeat" in shown and "no expiry" in shown
 
 
 def test_doctor_is_quiet_on_a_clean_keyspace_and_names_each_planted_problem(url, r):

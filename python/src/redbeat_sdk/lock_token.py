@@ -47,8 +47,8 @@ class LockHolder:
         if self.kind == OURS:
             return f"a redbeat-scheduler beat on {self.host}, pid {self.pid}"
         if self.kind == "celery-redbeat":
-            since = f", token made {self.made_at:%Y-%m-%d %H:%M:%S} UTC" if self.made_at else ""
-            return f"an upstream celery-redbeat beat (redis-py lock{since})"
+            since = f" whose token was made {self.made_at:%Y-%m-%d %H:%M:%S} UTC" if self.made_at else ""
+            return f"an upstream celery-redbeat beat{since}"
         return "an unknown holder (not a redbeat-scheduler beat)"
 
 

@@ -8,6 +8,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ..errors import CorruptEntry
+from ..lock_token import parse_token
 from . import doctor as diagnosis
 from . import entryfile, output, transfer
 from .failures import FAILED, BadValue
@@ -24,14 +25,19 @@ def lock(ctx, as_json) -> None:
     key = client.keys.lock
     token, ttl_ms = client.redis.get(key), client.redis.pttl(key)
     expires = token is not None and ttl_ms > 0
+    holder = None if token is None else parse_token(token)
     if as_json:
-        output.echo_json({"key": key, "held": token is not None, "holder": token, "ttl_ms": ttl_ms if expires else None})
-    elif token is None:
+        output.echo_json({"key": key, "held": token is not None, "holder": token, "ttl_ms": ttl_ms if expires else None,
+                          "holder_kind": holder and holder.kind, "host": holder and holder.host,
+                          "pid": holder and holder.pid})
+    elif holder is None:
         click.echo(f"{key}: free (no beat holds the lock)")
     elif expires:
-        click.echo(f"{key}: held by {token}, expires in {timedelta(milliseconds=ttl_ms)} (a beat is alive)")
+        # a beat killed with SIGKILL leaves its lock until it expires: a TTL says nothing of being alive
+        click.echo(f"{key}: held by {holder.describe()} (token {token}), expires in "
+                   f"{timedelta(milliseconds=ttl_ms)} unless its beat extends it")
     else:
-        click.echo(f"{key}: held by {token}, no expiry set: a beat may have died holding it")
+        click.echo(f"{key}: held by {holder.describe()} (token {token}), no expiry set: it stays until deleted")
 
 
 @click.command("doctor")
