@@ -17,9 +17,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat"
-	"redbeat-sdk.dev/redbeat/internal/redistest"
-	"redbeat-sdk.dev/redbeat/internal/schemafiles"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/schemafiles"
 )
 
 type dumpValue struct {

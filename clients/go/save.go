@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"sync"
 
-	"redbeat-sdk.dev/redbeat/internal/keys"
-	"redbeat-sdk.dev/redbeat/internal/rdb"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/keys"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
 // maxAttempts bounds the compare-and-set retries of one write.
