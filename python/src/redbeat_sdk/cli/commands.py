@@ -51,6 +51,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="redbeat-sdk", prog_name="redbeat")  # the installed distribution's version
 @click.option("--url", envvar="REDBEAT_REDIS_URL", help="Redis URL (default: $REDBEAT_REDIS_URL).")
 @click.option("--prefix", default=None, help="Key prefix (default: $REDBEAT_KEY_PREFIX or 'redbeat:').")
 @click.option("--timezone", "timezone", default=None, help="The beat's Celery timezone (default: $REDBEAT_TIMEZONE or UTC).")
