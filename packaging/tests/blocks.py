@@ -1,20 +1,8 @@
 """The fenced code blocks of every README.md, and what their info string says about running them.
 
-The rules (documented in the root README, "Code blocks in the READMEs"):
-
-    ```python run=redis    a complete program, run with the installed wheels against the test Redis
-    ```ts run=redis        a complete ES module, compiled with tsc in a new npm project, run with node
-    ```go run=redis        a complete `package main`, built in a new Go module (replace -> dist/ zip), run
-    ```sh run=shell        bash -euo pipefail in a new empty directory: `dist/` is the checkout's dist/,
-                           a new venv is first on PATH
-    ```sh run=beat         the same, with `proj.py` (a Celery app on the test Redis) beside it; the block
-                           ends in a beat: it passes once the broker holds a task that beat sent
-    ```<lang> norun        shown only (make targets, excerpts, configuration)
-    ```text                output or a transcript: never run
-
-In every block that runs, each `redis://127.0.0.1:6379` becomes the test server's `redis://127.0.0.1:<port>`;
-a `run=redis` block must name it (so that no block talks to a Redis of its own choosing). A block with no
-marker, an unknown one, or an indented code block is an error.
+The markers (`python run=redis`, `ts run=redis`, `go run=redis`, `sh run=shell`, `sh run=beat`, `<lang> norun`,
+`text`) and the Redis URL rule are documented once, in the root README ("Development: code blocks in the
+READMEs"); this module enforces them, and test_readmes.py runs the blocks.
 """
 from __future__ import annotations
 

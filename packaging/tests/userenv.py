@@ -9,7 +9,6 @@ import shlex
 import subprocess
 import sys
 import tomllib
-import venv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +42,15 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def run(cmd: list[str] | str, cwd: Path, env: dict[str, str], timeout: float = 600, check: bool = True,
-        ) -> subprocess.CompletedProcess:
+def run(cmd: list, cwd: Path, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
     """Run a command; a failure is an AssertionError with the command and everything it printed."""
-    shown = cmd if isinstance(cmd, str) else shlex.join(map(str, cmd))
+    shown = shlex.join(map(str, cmd))
     try:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, text=True, shell=isinstance(cmd, str),
+        proc = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"`{shown}` (in {cwd}) still running after {timeout} s:\n{exc.output or ''}") from None
-    if check and proc.returncode != 0:
+    if proc.returncode != 0:
         raise AssertionError(f"`{shown}` (in {cwd}) exited {proc.returncode}:\n{proc.stdout}")
     return proc
 
