@@ -1,4 +1,4 @@
-# The front door. `make demo` runs the main job, `make test` runs every test.
+# The front door. `make demo` runs the main job, `make test` runs every test, `make dist` builds every artifact.
 # Each component owns a Makefile of its own; this one installs prerequisites and delegates.
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -6,12 +6,16 @@ VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 export REDBEAT_VENV := $(VENV)
+# make dist writes every artifact here (packaging/ installs them from it)
+export REDBEAT_DIST := $(ROOT)/dist
 
 # Components in dependency order; a component joins by having a Makefile.
-COMPONENTS := python scheduler conformance clients/js clients/go
+# packaging/ comes last: it builds dist/ and uses every artifact as a user would (packaging/README.md).
+COMPONENTS := python scheduler conformance clients/js clients/go packaging
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
+having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
-.PHONY: all demo test test-slow bench bench-full generate check-generated vectors check-vectors conformance redis venv clean
+.PHONY: all demo test test-slow dist bench bench-full generate check-generated vectors check-vectors conformance redis venv clean
 all: test
 
 redis: ## Debian's redis-server, installed when missing
@@ -25,11 +29,19 @@ $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/require
 	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
 	touch $@
 
+# Every component, even after one fails; each one's wall time and a summary table; exit 1 if any failed.
 test: redis venv
-	@set -e; for c in $(PRESENT); do echo "=== test $$c"; $(MAKE) -C $$c test; done
+	@MAKE="$(MAKE)" tools/each-component test $(PRESENT)
 
 test-slow: redis venv ## the long cases (30 s outages) of components that have them
-	@set -e; for c in $(PRESENT); do if grep -q '^test-slow:' $$c/Makefile; then $(MAKE) -C $$c test-slow; fi; done
+	@MAKE="$(MAKE)" tools/each-component test-slow $(call having,test-slow)
+
+# The wheels and sdists of python/ and scheduler/, the npm tarball of clients/js, the Go module zip of
+# clients/go, all in dist/ (rebuilt from scratch: nothing stale is left beside them).
+dist: venv
+	rm -rf $(REDBEAT_DIST)
+	@set -e; for c in $(call having,dist); do echo "=== dist $$c"; $(MAKE) -C $$c dist DIST=$(REDBEAT_DIST); done
+	@ls -l $(REDBEAT_DIST)
 
 demo: redis venv
 	timeout 120 $(PY) demo/demo.py
@@ -63,4 +75,4 @@ check-upstream-dumps: redis venv ## fail when those dumps drift from what their 
 	$(MAKE) -C conformance check-upstream-dumps
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(REDBEAT_DIST)

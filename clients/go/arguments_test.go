@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
 )
 
 // The conventions every client follows for bad arguments: the same paths and

@@ -7,8 +7,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat/internal/keys"
-	"redbeat-sdk.dev/redbeat/internal/rdb"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/keys"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
 // Client manages the entries of one RedBeat schedule. It is safe for

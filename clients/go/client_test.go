@@ -11,8 +11,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat"
-	"redbeat-sdk.dev/redbeat/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
 const metaT0 = `{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12, "minute": 0, "second": 0, "microsecond": 0, "timezone": "UTC"}}`

@@ -8,7 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // The codec turns an Entry into the two hash fields upstream writes and back.

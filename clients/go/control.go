@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 
-	"redbeat-sdk.dev/redbeat/internal/rdb"
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // Delete removes the entry from the schedule and deletes its hash, together.

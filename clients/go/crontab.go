@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // Crontab is Celery's crontab, evaluated in the beat's Celery timezone.

@@ -5,7 +5,7 @@ import (
 	"math/bits"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/walltime"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/walltime"
 )
 
 // This file reimplements Celery 5.7's crontab.remaining_delta from its observed

@@ -17,8 +17,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat"
-	"redbeat-sdk.dev/redbeat/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
 func TestSentinelFailoverIsFollowed(t *testing.T) {

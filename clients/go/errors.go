@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"redbeat-sdk.dev/redbeat/internal/rdb"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
 // Sentinel errors, for errors.Is.

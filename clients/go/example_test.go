@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"redbeat-sdk.dev/redbeat"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
 )
 
 // redisURL is where the examples find Redis: the server the tests started.

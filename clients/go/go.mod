@@ -1,4 +1,4 @@
-module redbeat-sdk.dev/redbeat
+module github.com/redbeat-sdk/redbeat-sdk/clients/go
 
 go 1.26.0
 

@@ -16,10 +16,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat"
-	"redbeat-sdk.dev/redbeat/internal/redistest"
-	"redbeat-sdk.dev/redbeat/internal/schemafiles"
-	"redbeat-sdk.dev/redbeat/internal/upstreamvectors"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/schemafiles"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/upstreamvectors"
 )
 
 type dumpValue struct {

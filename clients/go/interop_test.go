@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"redbeat-sdk.dev/redbeat"
-	"redbeat-sdk.dev/redbeat/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
 // upstream runs interop/upstream_driver.py with the venv's Python.

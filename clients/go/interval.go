@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/walltime"
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/walltime"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // Interval is Celery's schedule(run_every): due Every after the last run. With

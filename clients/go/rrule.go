@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // Frequency is an rrule frequency, numbered as dateutil numbers them.

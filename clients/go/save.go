@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"redbeat-sdk.dev/redbeat/internal/rdb"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
 // maxAttempts bounds the compare-and-set retries of one write.

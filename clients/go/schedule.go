@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // Schedule says when an entry runs: an Interval, a Crontab or an RRule. It is the

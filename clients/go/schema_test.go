@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/keys"
-	"redbeat-sdk.dev/redbeat/internal/schemafiles"
-	"redbeat-sdk.dev/redbeat/internal/upstreamvectors"
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/keys"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/schemafiles"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/upstreamvectors"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 var schemaT0 = time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)

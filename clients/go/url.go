@@ -8,7 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"redbeat-sdk.dev/redbeat/internal/pyrepr"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/pyrepr"
 )
 
 // ErrInvalidURL: NewFromURL was given a malformed URL, or one whose scheme it

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 func readJSON(t *testing.T, rel string, v any) {

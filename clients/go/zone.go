@@ -3,7 +3,7 @@ package redbeat
 import (
 	"time"
 
-	"redbeat-sdk.dev/redbeat/internal/wire"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // LoadTimezone is the location of an IANA zone name, such as the value of

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"redbeat-sdk.dev/redbeat/internal/redistest"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
 var srv *redistest.Server

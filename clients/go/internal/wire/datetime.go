@@ -10,8 +10,8 @@ import (
 	"time"
 	_ "time/tzdata" // zone names must resolve on hosts without a zoneinfo database
 
-	"redbeat-sdk.dev/redbeat/internal/pyrepr"
-	"redbeat-sdk.dev/redbeat/internal/walltime"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/pyrepr"
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/walltime"
 )
 
 // AppendDatetime writes t as upstream's tagged datetime: all nine keys, wall-clock
