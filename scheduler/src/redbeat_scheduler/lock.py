@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from redbeat_sdk.lock_token import new_token
+from redbeat_sdk.lock_token import new_token, parse_token
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +71,30 @@ class FencedLock:
 
 def _text(value) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+class HolderWatch:
+    """Warns, once per holder, when the beat a standby waits for is not one of ours or holds the lock
+    longer than our lease: the standby would otherwise wait that long in silence (upstream's default
+    lock lives 25 minutes after its beat died). Two healthy beats of ours stay quiet."""
+
+    def __init__(self, lock: FencedLock):
+        self.lock = lock
+        self.warned: str | None = None  # the last holder warned about
+
+    def check(self, state: LockState) -> None:
+        token = state.holder
+        if token is None or token == self.warned:
+            return
+        holder = parse_token(token)
+        lease = self.lock.timeout
+        if holder.ours and 0 <= state.ttl <= lease + 0.001:
+            return
+        self.warned = token
+        if state.ttl < 0:
+            expiry = "with no expiry: it stays until deleted (redbeat lock shows it; DEL the key if its beat is gone)"
+        else:
+            expiry = f"for another {state.ttl:.0f}s if it is not extended"
+        logger.warning("beat: standing by: the lock %s is held by %s (token %s), %s; this beat's lease is %ss, "
+                       "and it takes over only once that lock is released or expires", self.lock.key,
+                       holder.describe(), token, expiry, f"{lease:g}")

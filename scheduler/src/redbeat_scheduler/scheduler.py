@@ -23,28 +23,26 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import datetime
-from typing import NamedTuple
 
 from celery.beat import ScheduleEntry, Scheduler
 from redis.exceptions import RedisError
 
-from redbeat_sdk import codec
 from redbeat_sdk.keys import KeyLayout
-from redbeat_sdk.lock_token import parse_token
 
-from . import decision as decisions
+from .batch import Decider
 from .coexist import guard_upstream_receiver
 from .connection import make_client
-from .lock import FencedLock
+from .dispatch import Dispatcher
+from .lock import FencedLock, HolderWatch
 from .metrics import metrics_for
-from .reading import Reader
 from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
-from .store import DELETED, HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Run, Store
+from .store import DELETED, HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Store
+from .tickstate import Pass, Stats, Tick
 from .waiting import Waiting
 
 logger = logging.getLogger(__name__)
@@ -58,85 +56,6 @@ INF = math.inf
 # being read again, up to this many entries: frequent schedules are the ones re-read most.
 KEEP_AHEAD = 2.0
 KEEP_MAX = 20_000
-
-whole_seconds = decisions.whole_seconds
-Fire, Wait, Disabled, Exhausted, SkipLate = (decisions.Fire, decisions.Wait, decisions.Disabled,
-                                             decisions.Exhausted, decisions.SkipLate)
-
-
-@dataclass
-class Stats:
-    """Counters since start; `scheduler.stats`."""
-    ticks: int = 0
-    sent: int = 0
-    publish_errors: int = 0
-    skipped_late: int = 0        # runs later than the starting deadline, not sent
-    corrupt: int = 0             # unreadable entries found (each distinct stored value once)
-    vanished: int = 0            # schedule members whose hash was gone
-    healed: int = 0              # vanished static entries re-created from beat_schedule
-    stale_decisions: int = 0     # runs not recorded because the entry changed under the decision
-    lock_acquired: int = 0
-    lock_lost: int = 0
-    failovers: int = 0           # lock taken after standing by for another beat
-    redis_errors: int = 0
-
-
-class Sending(NamedTuple):
-    """A run handed to Celery's `Scheduler.apply_async` (which reads task, args, kwargs and options):
-    the fields of a Celery `ScheduleEntry` that a run has, without building one per send."""
-    name: str
-    task: str
-    args: list | None
-    kwargs: dict
-    options: dict
-    last_run_at: datetime
-    total_run_count: int
-    schedule: None = None
-
-
-@dataclass
-class _Pass:
-    """Reading the due members batch by batch, over as many ticks as it takes.
-
-    `counted` holds the members already read that stay where they are (kept in `waiting`): the next
-    batch starts after them. Every other member read was moved out of the due range by the batch's
-    own writes. A write that moves a member *within* the range (or finds a member changed) shuffles
-    the order, and the pass starts over (members kept in memory are skipped cheaply).
-    """
-    size: int
-    counted: set = field(default_factory=set)
-    restart: bool = False
-
-
-class _Tick:
-    """What one tick shares between its batches: the clock reading, the run stamp, the encoded metas."""
-
-    __slots__ = ("now", "now_f", "now_ts", "started", "_stamp", "_metas")
-
-    def __init__(self, now: datetime):
-        self.now = now
-        self.now_f = now.timestamp()
-        self.now_ts = whole_seconds(now)
-        self.started = time.perf_counter()
-        self._stamp = None
-        self._metas: dict[int, str] = {}
-
-    def meta(self, total: int) -> str:
-        """The meta of a run at this tick: the same bytes for every entry with the same run count."""
-        encoded = self._metas.get(total)
-        if encoded is None:
-            if self._stamp is None:
-                self._stamp = decisions.run_stamp(self.now)
-            encoded = self._metas[total] = codec.encode_meta(self._stamp, total)
-        return encoded
-
-    def elapsed(self) -> float:
-        """Real seconds since the tick started."""
-        return time.perf_counter() - self.started
-
-    def sent_at(self) -> float:
-        """Epoch seconds of a send now: the tick's clock plus the real time spent since it started."""
-        return self.now_f + self.elapsed()
 
 
 class RedBeatScheduler(Scheduler):
@@ -173,17 +92,16 @@ class RedBeatScheduler(Scheduler):
         self._client = None
         self._store: Store | None = None
         self._lock: FencedLock | None = None
-        self._quarantine: dict[str, tuple] = {}
-        self._reader = Reader()
         self._waiting = Waiting()
-        self._pass: _Pass | None = None
+        self._decider = Decider(self.layout, self._waiting, self.stats, self.max_interval)
+        self._dispatcher = Dispatcher(self)
+        self._pass: Pass | None = None
         self._pass_second: int | None = None   # the clock's second when the last pass started
         self._next_pass_at = -INF              # epoch seconds: read the schedule again from then on
         self._written_wake = INF               # earliest due time written since the pass started
         self.due_backlog = 0
         self._redis_down = False
         self._extended_at = 0.0
-        self._warned_holder: str | None = None  # the last holder a standby warned about
         self.metrics = metrics_for(self, self.settings.metrics_port, self.settings.metrics_addr)
 
 
@@ -223,6 +141,7 @@ class RedBeatScheduler(Scheduler):
             layout = self.layout
             self._lock = FencedLock(scripts, self.settings.lock_key, self.settings.lock_timeout,
                                     placeholder_key=layout.schedule)
+            self._holders = HolderWatch(self._lock)
             self._store = Store(self.client, layout, self._lock, Retrying(self.settings.retry_period), scripts)
             self._store.count_backlog = self.metrics.enabled
 
@@ -266,7 +185,7 @@ class RedBeatScheduler(Scheduler):
             self.metrics.observe_tick(time.perf_counter() - started)
 
     def _tick(self) -> float:
-        tick = _Tick(self.app.now())
+        tick = Tick(self.app.now())
         try:
             prefetched = None
             if self.leading and not self._resync and not self._waiting.due_by(tick.now_f):
@@ -283,7 +202,7 @@ class RedBeatScheduler(Scheduler):
                 elif not self._standing_by:
                     logger.info("beat: another beat holds the lock %s; standing by", self.lock.key)
                 self._standing_by = True
-                self._check_holder(state)
+                self._holders.check(state)
                 return self._standby_sleep(state.ttl)
             if not self.leading:
                 self.leading = True
@@ -309,26 +228,6 @@ class RedBeatScheduler(Scheduler):
             self._redis_down = False
             logger.info("beat: Redis is reachable again")
         return sleep
-
-    def _check_holder(self, state) -> None:
-        """Warn, once per holder, when the beat this one waits for is not one of ours or holds the lock
-        longer than our lease: a standby would otherwise wait that long in silence (upstream's default
-        lock lives 25 minutes after its beat died). Two healthy beats of ours stay quiet."""
-        token = state.holder
-        if token is None or token == self._warned_holder:
-            return
-        holder = parse_token(token)
-        lease = self.lock.timeout
-        if holder.ours and 0 <= state.ttl <= lease + 0.001:
-            return
-        self._warned_holder = token
-        if state.ttl < 0:
-            expiry = "with no expiry: it stays until deleted (redbeat lock shows it; DEL the key if its beat is gone)"
-        else:
-            expiry = f"for another {state.ttl:.0f}s if it is not extended"
-        logger.warning("beat: standing by: the lock %s is held by %s (token %s), %s; this beat's lease is %ss, "
-                       "and it takes over only once that lock is released or expires", self.lock.key,
-                       holder.describe(), token, expiry, _fmt(lease))
 
     def _standby_sleep(self, ttl: float) -> float:
         if ttl < 0:  # a lock without expiry never frees itself
@@ -381,7 +280,7 @@ class RedBeatScheduler(Scheduler):
             return max(1, min(self.first_batch_size, self.batch_size)), 0
         return self._pass.size, len(self._pass.counted)
 
-    def _run(self, tick: _Tick, prefetched=None) -> float:
+    def _run(self, tick: Tick, prefetched=None) -> float:
         waiters = self._waiting.pop_due(tick.now_f)
         if waiters:
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
@@ -403,11 +302,11 @@ class RedBeatScheduler(Scheduler):
         end = self.app.now().timestamp() if tick.elapsed() > 0.001 else tick.now_f
         return max(0.0, wake - end)
 
-    def _read_batch(self, tick: _Tick, prefetched=None) -> None:
+    def _read_batch(self, tick: Tick, prefetched=None) -> None:
         size, offset = self._next_read()
         batch = self._pass
         if batch is None:
-            batch = self._pass = _Pass(size=size)
+            batch = self._pass = Pass(size=size)
             self._pass_second = tick.now_ts
             self._written_wake = INF
         waiting = self._waiting
@@ -425,7 +324,7 @@ class RedBeatScheduler(Scheduler):
         left = self._dispatch([(raw, score) for raw, (_, score) in zip(raws, fresh)], tick)
         self.due_backlog = max(0, candidates.backlog - left)
         if batch.restart:
-            self._pass = _Pass(size=batch.size)
+            self._pass = Pass(size=batch.size)
         elif candidates.more_due:
             batch.size = min(batch.size * 4, self.batch_size)
         else:
@@ -433,73 +332,19 @@ class RedBeatScheduler(Scheduler):
             upcoming = INF if candidates.next_score is None else candidates.next_score
             self._next_pass_at = min(upcoming, self._written_wake, tick.now_f + self.max_interval)
 
-    def _dispatch(self, items: list[tuple[RawEntry, float]], tick: _Tick) -> int:
+    def _dispatch(self, items: list[tuple[RawEntry, float]], tick: Tick) -> int:
         """Decide each loaded entry, record every decision in one fenced script, then publish the runs
         recorded. Returns how many of the members left the due range."""
-        now, now_ts = tick.now, tick.now_ts
-        later = now_ts + math.ceil(self.max_interval)
-        runs: list[Run] = []
-        scores: list[float] = []  # the score each run's member was read with
-        fired: list[tuple] = []   # (index in runs, entry, verdict, new score)
-        vanished: list[str] = []
-        stay: list[str] = []      # members that keep their place in the due range
-        tz, deadline = self.app.timezone, self.settings.starting_deadline
-        reader, quarantine, name_of = self._reader, self._quarantine, self.layout.name_of
-        decide = decisions.decide
-
-        for raw, score in items:
-            key = raw.key
-            if not raw.exists:
-                vanished.append(key)
-                continue
-            if quarantine and quarantine.get(key) == raw.fingerprint:
-                runs.append(Run("R", raw, later))
-                scores.append(score)
-                continue
-            try:
-                entry = reader.read(key, name_of(key), raw.definition, raw.meta)
-                verdict = decide(entry, now, tz, deadline=deadline, next_run=entry.plan.next_run)
-            except Exception as exc:  # bad data of any kind must not stop the other entries
-                self._quarantine_entry(raw, exc)
-                runs.append(Run("R", raw, later))
-                scores.append(score)
-                continue
-            if quarantine and quarantine.pop(key, None) is not None:
-                logger.info("beat: entry %s is readable again", key)
-            kind = type(verdict)
-            if kind is Fire:
-                new_score = verdict.score
-                fired.append((len(runs), entry, verdict, new_score))
-                runs.append(Run("F", raw, new_score, tick.meta(entry.total_run_count + 1)))
-            elif kind is Wait:
-                due = verdict.due.timestamp()
-                due_score = whole_seconds(verdict.due)
-                if due_score > score:  # an early score (upstream #307, a hand-written 0): correct it
-                    runs.append(Run("R", raw, due_score))
-                    self._will_wake(due)
-                else:  # due later in this very second: keep it in memory until then
-                    self._waiting.add(key, score, due, raw)
-                    stay.append(key)
-                    continue
-            elif kind is Disabled:
-                runs.append(Run("R", raw, later))  # looked at again within max_interval, not every tick
-            elif kind is Exhausted:
-                runs.append(Run("R", raw, -1))
-            else:
-                assert kind is SkipLate, verdict
-                self.stats.skipped_late += 1
-                logger.warning("beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
-                               entry.name, verdict.missed.isoformat(), _fmt(self.settings.starting_deadline))
-                runs.append(Run("R", raw, -1 if verdict.next_due is None else whole_seconds(verdict.next_due)))
-                if verdict.next_due is not None:
-                    self._will_wake(verdict.next_due.timestamp())
-            scores.append(score)
-
-        results = self.store.record(runs)
+        batch = self._decider.decide(items, tick, self.app.timezone, self.settings.starting_deadline)
+        for due in batch.wakes:
+            self._will_wake(due)
+        results = self.store.record(batch.runs)
         if results is None:
             raise LockLost()
-        left = len(vanished)
-        for run, score in zip(runs, scores):
+        now_ts = tick.now_ts
+        stay = batch.stay
+        left = len(batch.vanished)
+        for run, score in zip(batch.runs, batch.scores):
             if run.kind != "R":
                 continue
             if 0 <= run.score <= now_ts:
@@ -509,31 +354,26 @@ class RedBeatScheduler(Scheduler):
                     self._restart_pass()      # moved within the due range: the order changed
             else:
                 left += 1
-        sent, gone = self._publish(fired, runs, results, tick)
+        sending, sent, gone = self._settle(batch, results, tick)
         left += len(sent)
-        for key in vanished + gone:
-            self._vanished(key, now)
-            if name_of(key) in self._static_config.entries:
+        self._dispatcher.send(sending, tick)
+        for key in batch.vanished + gone:
+            self._vanished(key, tick.now)
+            if self.layout.name_of(key) in self._static_config.entries:
                 self._restart_pass()  # re-created from beat_schedule: it may be due
-        batch = self._pass
-        if batch is not None:
-            batch.counted.update(stay)
-            batch.counted.difference_update(sent)
+        if self._pass is not None:
+            self._pass.counted.update(stay)
+            self._pass.counted.difference_update(sent)
         return left
 
-    def _publish(self, fired: list, runs: list[Run], results: list[int], tick: _Tick) -> tuple[list, list]:
-        """Send the runs the batch recorded, in schedule order; returns the keys sent and the keys whose
-        hash was gone. A recorded run is sent even if the lock is found lost meanwhile: it was recorded
-        under the lock, and no other beat will send it."""
+    def _settle(self, batch, results: list[int], tick: Tick) -> tuple[list, list, list]:
+        """What the record script did with each run: ([(entry, verdict)] to send in schedule order, the
+        keys recorded, the keys whose hash was gone). Runs recorded whose next run is close stay in memory."""
+        sending: list[tuple] = []
         sent: list[str] = []
         gone: list[str] = []
-        lost = False
-        stopping: BaseException | None = None  # SIGTERM/SIGINT arrived while this batch was being sent
-        lock_enabled, keep_every = self.lock.enabled, self.lock.timeout / 3
-        observe = self.metrics.observe_lateness if self.metrics.enabled else None
-        producer, now_ts = self.producer, tick.now_ts
-        waiting = self._waiting
-        for index, entry, verdict, new_score in fired:
+        waiting, runs, now_ts = self._waiting, batch.runs, tick.now_ts
+        for index, entry, verdict, new_score in batch.fired:
             result = results[index]
             key = runs[index].raw.key
             if result == HASH_GONE:
@@ -550,6 +390,7 @@ class RedBeatScheduler(Scheduler):
                 continue
             assert result == WRITTEN, result
             sent.append(key)
+            sending.append((entry, verdict))
             if verdict.next_due is not None:
                 due = verdict.next_due.timestamp()
                 if due - tick.now_f <= KEEP_AHEAD and len(waiting) < KEEP_MAX:
@@ -561,37 +402,7 @@ class RedBeatScheduler(Scheduler):
                     self._will_wake(due)
                 if new_score <= now_ts:
                     self._restart_pass()  # due again within this second (a sub-second interval)
-            if stopping is not None:
-                # Send the rest of what was recorded (else those runs are lost) unless the broker fails.
-                errors = self.stats.publish_errors
-                self._send(entry, tick, producer)
-                if self.stats.publish_errors > errors:
-                    break
-                continue
-            if lock_enabled and not lost and time.monotonic() - self._extended_at > keep_every:
-                try:
-                    self._keep_lock()
-                except LockLost:
-                    lost = True
-            try:
-                self._send(entry, tick, producer)
-            except (SystemExit, KeyboardInterrupt) as exc:
-                # Celery's SIGTERM handler: it has closed this scheduler (the lock is released) and stops
-                # beat. This run may have gone out: it is not sent again.
-                stopping = exc
-                logger.info("beat: stopping; sending the other runs this batch recorded first")
-                continue
-            if observe is not None and verdict.due is not None:
-                observe(max(0.0, tick.sent_at() - verdict.due.timestamp()))
-        if stopping is not None:
-            raise stopping
-        if lost:
-            raise LockLost()
-        return sent, gone
-
-    def _send(self, entry, tick: _Tick, producer) -> None:
-        self.apply_entry(Sending(entry.name, entry.task, entry.args, entry.kwargs, entry.options, tick.now,
-                                 entry.total_run_count + 1), producer=producer)
+        return sending, sent, gone
 
     def _keep_lock(self) -> None:
         """Extend the lock again during a long tick (many due entries, a slow broker, a large static
@@ -616,16 +427,9 @@ class RedBeatScheduler(Scheduler):
 
     # bad data
 
-    def _quarantine_entry(self, raw: RawEntry, exc: Exception) -> None:
-        self._quarantine[raw.key] = raw.fingerprint
-        self.stats.corrupt += 1
-        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-        logger.error("beat: skipping unreadable entry %s: %s (left in Redis; looked at again in %ss)",
-                     raw.key, reason, _fmt(self.max_interval))
-
     def _vanished(self, key: str, now: datetime) -> None:
         self.stats.vanished += 1
-        self._quarantine.pop(key, None)
+        self._decider.forget(key)
         name = self.layout.name_of(key)
         if name in self._static_config.entries:
             logger.error("beat: the hash of static entry %s is gone (evicted or deleted?); re-creating it from "
@@ -673,7 +477,7 @@ class RedBeatScheduler(Scheduler):
     @property
     def quarantined(self) -> int:
         """How many unreadable entries are currently skipped."""
-        return len(self._quarantine)
+        return len(self._decider.quarantine)
 
     def stats_dict(self) -> dict:
         return asdict(self.stats)
