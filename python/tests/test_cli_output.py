@@ -32,7 +32,8 @@ def test_every_read_command_has_json_with_the_documented_shape(url, r):
     assert json.loads(run(url, "next", "report", "-n", "0", "--json").stdout)["runs"] == []
 
     assert json.loads(run(url, "lock", "--json").stdout) == {"key": "redbeat::lock", "held": False, "holder": None,
-                                                             "ttl_ms": None}
+                                                             "ttl_ms": None, "holder_kind": None, "host": None,
+                                                             "pid": None}
     r.set("redbeat::lock", "token-1", px=60_000)
     held = json.loads(run(url, "lock", "--json").stdout)
     assert held["held"] and held["holder"] == "token-1" and 0 < held["ttl_ms"] <= 60_000
