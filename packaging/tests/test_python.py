@@ -33,7 +33,7 @@ def test_import_save_and_get(python_env, workdir, redis_server, r):
 
 def test_redbeat_command(python_env, workdir, redis_server, r):
     env = venv_env(python_env, REDBEAT_REDIS_URL=redis_server.url)
-    assert run(["redbeat", "--version"], workdir, env).stdout.strip() == "redbeat, version 0.1.0"
+    assert run(["redbeat", "--version"], workdir, env).stdout.strip() == "redbeat 0.1.0"
     run(["redbeat", "add", "nightly", "--task", "tasks.nightly", "--cron", "0 3 * * *"], workdir, env)
     listed = [json.loads(line) for line in run(["redbeat", "export"], workdir, env).stdout.splitlines()]
     assert [e["name"] for e in listed] == ["nightly"]
