@@ -5,6 +5,7 @@ entries with the SDK, reads them back, shows their next runs and the raw Redis d
 reference beat (`redbeat_scheduler`) and a Celery worker on that Redis for a bounded time, with tasks
 visibly firing (scheduler/demo_job.py), then everything exits.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,10 +25,18 @@ TIMEZONE = os.environ.get("REDBEAT_TIMEZONE", "Europe/London")
 def sample_entries(now: datetime) -> list[Entry]:
     return [
         Entry("heartbeat", "demo.tasks.ping", Interval(10), kwargs={"source": "demo"}),
-        Entry("business-hours report", "demo.tasks.report", Crontab(minute="*/15", hour="9-17", day_of_week="mon-fri"),
-              options={"queue": "reports"}),
+        Entry(
+            "business-hours report",
+            "demo.tasks.report",
+            Crontab(minute="*/15", hour="9-17", day_of_week="mon-fri"),
+            options={"queue": "reports"},
+        ),
         Entry("nightly: backup ✓", "demo.tasks.backup", Crontab(minute=30, hour=2)),
-        Entry("first monday", "demo.tasks.invoice", Crontab(minute=0, hour=9, day_of_month="1-7", day_of_week="mon")),
+        Entry(
+            "first monday",
+            "demo.tasks.invoice",
+            Crontab(minute=0, hour=9, day_of_month="1-7", day_of_week="mon"),
+        ),
         Entry("three times", "demo.tasks.once", RRule("MINUTELY", interval=5, dtstart=now, count=3)),
         Entry("paused", "demo.tasks.never", Interval(timedelta(hours=1)), enabled=False),
     ]
@@ -58,7 +67,9 @@ def run(url: str) -> None:
         client.disable("nightly: backup ✓")
         print("\nafter run_now('heartbeat') and disable('nightly: backup ✓'):")
         for entry in client.list():
-            print(f"  {entry.name:<24} enabled={entry.enabled!s:<5} score={entry.score} last_run_at={entry.last_run_at}")
+            print(
+                f"  {entry.name:<24} enabled={entry.enabled!s:<5} score={entry.score} last_run_at={entry.last_run_at}"
+            )
     finally:
         for entry in sample_entries(client.now()):
             client.delete(entry.name)
@@ -69,7 +80,9 @@ def fire(url: str) -> int:
     seconds = os.environ.get("REDBEAT_DEMO_SECONDS", "15")
     print(f"\n--- part 2: redbeat_scheduler beat + a Celery worker for {seconds} s ---", flush=True)
     job = Path(__file__).resolve().parents[1] / "scheduler" / "demo_job.py"
-    return subprocess.call([sys.executable, str(job), "--redis-url", url, "--seconds", seconds], cwd=job.parent)
+    return subprocess.call(
+        [sys.executable, str(job), "--redis-url", url, "--seconds", seconds], cwd=job.parent
+    )
 
 
 def main() -> int:

@@ -21,6 +21,7 @@ Entries are a mix of 10 schedules (intervals, crontabs, rrules), each with its o
 Prints a table (ratios: how many times better ours is) and writes the numbers as JSON to
 `build/bench.json` (or `--json PATH`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,10 +48,24 @@ UTC = timezone.utc
 PREFIX = "redbeat:"
 SCHEDULE_KEY = PREFIX + ":schedule"
 
-QUICK = dict(tick_sizes=(1_000, 10_000, 100_000), tick_rounds=15, dispatch=5_000, first_send=100_000,
-             lateness_seconds=10, startup_rounds=3, memory=10_000)
-FULL = dict(tick_sizes=(1_000, 10_000, 100_000, 1_000_000), tick_rounds=40, dispatch=30_000, first_send=100_000,
-            lateness_seconds=20, startup_rounds=5, memory=50_000)
+QUICK = dict(
+    tick_sizes=(1_000, 10_000, 100_000),
+    tick_rounds=15,
+    dispatch=5_000,
+    first_send=100_000,
+    lateness_seconds=10,
+    startup_rounds=3,
+    memory=10_000,
+)
+FULL = dict(
+    tick_sizes=(1_000, 10_000, 100_000, 1_000_000),
+    tick_rounds=40,
+    dispatch=30_000,
+    first_send=100_000,
+    lateness_seconds=20,
+    startup_rounds=5,
+    memory=50_000,
+)
 
 
 class FirstSend(BaseException):
@@ -81,18 +96,44 @@ def mix(now: datetime, idle: bool) -> list:
     rrules start in the past, since upstream never fires a never-run rrule before its dtstart)."""
     if idle:
         hour = (now.hour + 8) % 24
-        return [Interval(3600 * 6), Interval(86400), Crontab(minute=0, hour=hour), Interval(3600 * 12),
-                Crontab(minute=30, hour=hour, day_of_week="mon-fri"), RRule("DAILY", dtstart=now - timedelta(hours=16)),
-                Interval(3600 * 8), Crontab(minute=15, hour=(hour + 2) % 24), Interval(86400 * 7),
-                RRule("WEEKLY", dtstart=now - timedelta(days=6, hours=15))]
+        return [
+            Interval(3600 * 6),
+            Interval(86400),
+            Crontab(minute=0, hour=hour),
+            Interval(3600 * 12),
+            Crontab(minute=30, hour=hour, day_of_week="mon-fri"),
+            RRule("DAILY", dtstart=now - timedelta(hours=16)),
+            Interval(3600 * 8),
+            Crontab(minute=15, hour=(hour + 2) % 24),
+            Interval(86400 * 7),
+            RRule("WEEKLY", dtstart=now - timedelta(days=6, hours=15)),
+        ]
     start = now - timedelta(days=3)
-    return [Interval(60), Interval(300), Crontab(minute="*/5"), Crontab(minute=0, hour="*/2"), Interval(3600),
-            Crontab(minute=30, hour=2), RRule("HOURLY", dtstart=start), Interval(600),
-            Crontab(minute="*/15", day_of_week="mon-fri"), RRule("DAILY", dtstart=start, byhour=[3])]
+    return [
+        Interval(60),
+        Interval(300),
+        Crontab(minute="*/5"),
+        Crontab(minute=0, hour="*/2"),
+        Interval(3600),
+        Crontab(minute=30, hour=2),
+        RRule("HOURLY", dtstart=start),
+        Interval(600),
+        Crontab(minute="*/15", day_of_week="mon-fri"),
+        RRule("DAILY", dtstart=start, byhour=[3]),
+    ]
 
 
-def store_entries(client: redis.Redis, first: int, count: int, schedules: list, last_run_at, score_of,
-                  now: datetime, name: str = "bench", prefix: str = PREFIX) -> None:
+def store_entries(
+    client: redis.Redis,
+    first: int,
+    count: int,
+    schedules: list,
+    last_run_at,
+    score_of,
+    now: datetime,
+    name: str = "bench",
+    prefix: str = PREFIX,
+) -> None:
     """Write entries as the SDK writes them (its codec, the same bytes), pipelined for speed.
     `last_run_at(i)` and `score_of(i)` give each entry's stored run state and score."""
     templates = [codec.definition_wire(Entry("t", "bench.task", s), now, UTC) for s in schedules]
@@ -100,8 +141,13 @@ def store_entries(client: redis.Redis, first: int, count: int, schedules: list, 
     for i in range(first, first + count):
         wire = dict(templates[i % len(templates)], name=f"{name}-{i}", args=[i], kwargs={"i": i})
         key = f"{prefix}{name}-{i}"
-        pipe.hset(key, mapping={"definition": codec.encode_definition(wire),
-                                "meta": codec.encode_meta(last_run_at(i), 1)})
+        pipe.hset(
+            key,
+            mapping={
+                "definition": codec.encode_definition(wire),
+                "meta": codec.encode_meta(last_run_at(i), 1),
+            },
+        )
         pipe.zadd(prefix + ":schedule", {key: score_of(i)})
         if len(pipe) >= 2000:
             pipe.execute()
@@ -114,8 +160,14 @@ def store_entries(client: redis.Redis, first: int, count: int, schedules: list, 
 
 def make_app(url: str, recorder: Recorder, **conf) -> Celery:
     app = Celery("bench", set_as_current=False)
-    app.conf.update(redbeat_redis_url=url, broker_url="memory://", result_expires=None, timezone="UTC",
-                    beat_max_loop_interval=300, **conf)
+    app.conf.update(
+        redbeat_redis_url=url,
+        broker_url="memory://",
+        result_expires=None,
+        timezone="UTC",
+        beat_max_loop_interval=300,
+        **conf,
+    )
     app.send_task = recorder
     app.finalize(auto=True)  # Celery's one-time setup, not the scheduler's: done before any timing
     return app
@@ -168,18 +220,28 @@ def tick_costs(url: str, client: redis.Redis, sizes, rounds: int, startup_rounds
     costs: dict = {}
     for n in sizes:
         for prefix in prefixes.values():
-            store_entries(client, stored, n - stored, schedules, lambda i: now,
-                          lambda i: epoch_seconds(now) + 6 * 3600, now, prefix=prefix)
+            store_entries(
+                client,
+                stored,
+                n - stored,
+                schedules,
+                lambda i: now,
+                lambda i: epoch_seconds(now) + 6 * 3600,
+                now,
+                prefix=prefix,
+            )
         stored = n
         recorders = {who: Recorder() for who in MAKERS}
-        schedulers = {who: make(url, recorders[who], redbeat_key_prefix=prefixes[who]) for who, make in MAKERS.items()}
+        schedulers = {
+            who: make(url, recorders[who], redbeat_key_prefix=prefixes[who]) for who, make in MAKERS.items()
+        }
         for scheduler in schedulers.values():
             scheduler.tick()  # takes the lock, loads the scripts
         gc.collect()
         gc.freeze()  # what exists now is never collected: no full collection inside a timed tick
         times: dict = {who: [] for who in MAKERS}
         for r in range(rounds):
-            for who in (("ours", "upstream") if r % 2 else ("upstream", "ours")):
+            for who in ("ours", "upstream") if r % 2 else ("upstream", "ours"):
                 for i in random.sample(range(n), 10):
                     sdks[who].run_now(f"bench-{i}")
                 started = time.perf_counter()
@@ -190,8 +252,11 @@ def tick_costs(url: str, client: redis.Redis, sizes, rounds: int, startup_rounds
             scheduler.close()
             assert len(recorders[who].times) == 10 * rounds, (who, len(recorders[who].times))
         costs[n] = {who: statistics.median(t) * 1000 for who, t in times.items()}
-        print(f"  tick with 10 due among {n:>9,}: ours {costs[n]['ours']:.2f} ms, "
-              f"upstream {costs[n]['upstream']:.2f} ms", file=sys.stderr)
+        print(
+            f"  tick with 10 due among {n:>9,}: ours {costs[n]['ours']:.2f} ms, "
+            f"upstream {costs[n]['upstream']:.2f} ms",
+            file=sys.stderr,
+        )
     startup = startup_costs(url, client, prefixes, startup_rounds)
     return costs, startup
 
@@ -222,8 +287,15 @@ def dispatch(url: str, client: redis.Redis, n: int) -> dict:
     for who, make in MAKERS.items():
         client.flushall()
         now = datetime.now(UTC)
-        store_entries(client, 0, n, mix(now, idle=False), lambda i: now - timedelta(days=2),
-                      lambda i: epoch_seconds(now) - 86400, now)
+        store_entries(
+            client,
+            0,
+            n,
+            mix(now, idle=False),
+            lambda i: now - timedelta(days=2),
+            lambda i: epoch_seconds(now) - 86400,
+            now,
+        )
         recorder = Recorder()
         scheduler = make(url, recorder)
         gc.collect()
@@ -235,8 +307,13 @@ def dispatch(url: str, client: redis.Redis, n: int) -> dict:
         gc.unfreeze()
         scheduler.close()
         sent = len(recorder.times)
-        out[who] = {"sent": sent, "seconds": wall, "per_second": sent / wall,
-                    "cpu_us_per_entry": cpu / sent * 1e6, "redis_cpu_us_per_entry": redis_used / sent * 1e6}
+        out[who] = {
+            "sent": sent,
+            "seconds": wall,
+            "per_second": sent / wall,
+            "cpu_us_per_entry": cpu / sent * 1e6,
+            "redis_cpu_us_per_entry": redis_used / sent * 1e6,
+        }
         print(f"  dispatch {who}: {sent:,} in {wall:.2f} s", file=sys.stderr)
     return out
 
@@ -246,8 +323,15 @@ def first_send(url: str, client: redis.Redis, n: int) -> dict:
     for who, make in MAKERS.items():
         client.flushall()
         now = datetime.now(UTC)
-        store_entries(client, 0, n, mix(now, idle=False), lambda i: now - timedelta(days=2),
-                      lambda i: epoch_seconds(now) - 86400, now)
+        store_entries(
+            client,
+            0,
+            n,
+            mix(now, idle=False),
+            lambda i: now - timedelta(days=2),
+            lambda i: epoch_seconds(now) - 86400,
+            now,
+        )
         recorder = Recorder()
         recorder.stop_at_first = True
         scheduler = make(url, recorder)
@@ -271,8 +355,16 @@ def lateness(url: str, client: redis.Redis, seconds: float, count: int = 1000) -
         scheduler = make(url, recorder)
         start = datetime.now(UTC) + timedelta(seconds=1.5)
         first_due = {i: start + timedelta(seconds=i / count) for i in range(count)}
-        store_entries(client, 0, count, [Interval(1)], lambda i: first_due[i] - timedelta(seconds=1),
-                      lambda i: epoch_seconds(first_due[i]), start, name="every-second")
+        store_entries(
+            client,
+            0,
+            count,
+            [Interval(1)],
+            lambda i: first_due[i] - timedelta(seconds=1),
+            lambda i: epoch_seconds(first_due[i]),
+            start,
+            name="every-second",
+        )
         wall0 = time.time() - time.perf_counter()  # perf_counter -> epoch seconds
         end = time.monotonic() + 1.5 + seconds
         while time.monotonic() < end:
@@ -288,10 +380,17 @@ def lateness(url: str, client: redis.Redis, seconds: float, count: int = 1000) -
             late.append(sent - due)
             previous[i] = sent
         late.sort()
-        out[who] = {"runs": len(late), "runs_per_second": len(late) / seconds,
-                    "p50_ms": _quantile(late, 0.50) * 1000, "p99_ms": _quantile(late, 0.99) * 1000}
-        print(f"  lateness {who}: {len(late):,} runs, p50 {out[who]['p50_ms']:.1f} ms, "
-              f"p99 {out[who]['p99_ms']:.1f} ms", file=sys.stderr)
+        out[who] = {
+            "runs": len(late),
+            "runs_per_second": len(late) / seconds,
+            "p50_ms": _quantile(late, 0.50) * 1000,
+            "p99_ms": _quantile(late, 0.99) * 1000,
+        }
+        print(
+            f"  lateness {who}: {len(late):,} runs, p50 {out[who]['p50_ms']:.1f} ms, "
+            f"p99 {out[who]['p99_ms']:.1f} ms",
+            file=sys.stderr,
+        )
     return out
 
 
@@ -303,16 +402,25 @@ def memory(url: str, client: redis.Redis, n: int) -> dict:
     client.flushall()
     base = client.info("memory")["used_memory"]
     now = datetime.now(UTC)
-    store_entries(client, 0, n, mix(now, idle=False)[:6], lambda i: now, lambda i: epoch_seconds(now) + 60, now)
+    store_entries(
+        client, 0, n, mix(now, idle=False)[:6], lambda i: now, lambda i: epoch_seconds(now) + 60, now
+    )
     out["ours"] = (client.info("memory")["used_memory"] - base) / n
     client.flushall()
     base = client.info("memory")["used_memory"]
     app = make_app(url, Recorder())
-    kinds = [schedule(60), schedule(300), crontab(minute="*/5"), crontab(minute=0, hour="*/2"), schedule(3600),
-             crontab(minute=30, hour=2)]
+    kinds = [
+        schedule(60),
+        schedule(300),
+        crontab(minute="*/5"),
+        crontab(minute=0, hour="*/2"),
+        schedule(3600),
+        crontab(minute=30, hour=2),
+    ]
     for i in range(n):
-        RedBeatSchedulerEntry(f"bench-{i}", "bench.task", kinds[i % len(kinds)], args=[i], kwargs={"i": i},
-                              app=app).save()
+        RedBeatSchedulerEntry(
+            f"bench-{i}", "bench.task", kinds[i % len(kinds)], args=[i], kwargs={"i": i}, app=app
+        ).save()
     out["upstream"] = (client.info("memory")["used_memory"] - base) / n
     return out
 
@@ -333,8 +441,9 @@ def run(config: dict, only: set | None = None) -> dict:
         client = redis.Redis(port=server.port, decode_responses=True)
         if wanted("tick"):
             print("tick cost and startup", file=sys.stderr)
-            results["tick_ms"], results["startup_ms"] = tick_costs(url, client, config["tick_sizes"],
-                                                                   config["tick_rounds"], config["startup_rounds"])
+            results["tick_ms"], results["startup_ms"] = tick_costs(
+                url, client, config["tick_sizes"], config["tick_rounds"], config["startup_rounds"]
+            )
         if wanted("dispatch"):
             print("dispatch", file=sys.stderr)
             results["dispatch"] = dispatch(url, client, config["dispatch"])
@@ -359,24 +468,56 @@ def table(results: dict) -> str:
         rows.append((what, f"{ours:,.2f} {unit}", f"{theirs:,.2f} {unit}", f"{ratio:,.1f}x", target))
 
     for n, cost in results["tick_ms"].items():
-        row(f"tick, 10 due among {int(n):,}", cost["ours"], cost["upstream"], "ms", "lower", ">= 6x, flat in N")
+        row(
+            f"tick, 10 due among {int(n):,}",
+            cost["ours"],
+            cost["upstream"],
+            "ms",
+            "lower",
+            ">= 6x, flat in N",
+        )
     d = results["dispatch"]
-    row(f"dispatch, {d['ours']['sent']:,} all due", d["ours"]["per_second"], d["upstream"]["per_second"],
-        "/s", "higher", ">= 10x")
+    row(
+        f"dispatch, {d['ours']['sent']:,} all due",
+        d["ours"]["per_second"],
+        d["upstream"]["per_second"],
+        "/s",
+        "higher",
+        ">= 10x",
+    )
     cpu = {who: d[who]["cpu_us_per_entry"] + d[who]["redis_cpu_us_per_entry"] for who in d}
     row("CPU per dispatched entry (beat + Redis)", cpu["ours"], cpu["upstream"], "us", "lower", "~80 us")
     f = results["first_send_ms"]
-    row(f"first send, {results['config']['first_send']:,} due", f["ours"], f["upstream"], "ms", "lower", "<= 50 ms")
+    row(
+        f"first send, {results['config']['first_send']:,} due",
+        f["ours"],
+        f["upstream"],
+        "ms",
+        "lower",
+        "<= 50 ms",
+    )
     late = results["lateness"]
     row("lateness p50, 1,000 runs/s", late["ours"]["p50_ms"], late["upstream"]["p50_ms"], "ms", "lower")
-    row("lateness p99, 1,000 runs/s", late["ours"]["p99_ms"], late["upstream"]["p99_ms"], "ms", "lower", "<= 10 ms")
+    row(
+        "lateness p99, 1,000 runs/s",
+        late["ours"]["p99_ms"],
+        late["upstream"]["p99_ms"],
+        "ms",
+        "lower",
+        "<= 10 ms",
+    )
     s = results["startup_ms"]
     row(f"startup, {s['entries']:,} stored", s["ours"], s["upstream"], "ms", "lower", "no slower")
     m = results["memory_bytes_per_entry"]
     row("Redis memory per entry", m["ours"], m["upstream"], "B", "lower", "")
     widths = [max(len(str(r[i])) for r in rows + [HEADER]) for i in range(5)]
-    lines = ["  ".join(str(cell).ljust(w) if i == 0 or i == 4 else str(cell).rjust(w)
-                       for i, (cell, w) in enumerate(zip(r, widths))) for r in [HEADER] + rows]
+    lines = [
+        "  ".join(
+            str(cell).ljust(w) if i == 0 or i == 4 else str(cell).rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths))
+        )
+        for r in [HEADER] + rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ what its standby waits at most; waiting it out would take half an hour, so it is
 
 Prints a table and writes `build/bench-failover.json` (or `--json PATH`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,14 @@ def sends_by(broker: BrokerView, pid: int) -> int:
 
 
 def beat(scheduler: str, server: RedisServer, name: str) -> Beat:
-    return Beat(scheduler, server.url, server.url.rsplit("/", 1)[0] + "/1", lock_timeout=None, max_interval=None,
-                name=name)
+    return Beat(
+        scheduler,
+        server.url,
+        server.url.rsplit("/", 1)[0] + "/1",
+        lock_timeout=None,
+        max_interval=None,
+        name=name,
+    )
 
 
 def ours(server: RedisServer, broker: BrokerView, client: redis.Redis, kills: int) -> dict:
@@ -70,13 +77,21 @@ def ours(server: RedisServer, broker: BrokerView, client: redis.Redis, kills: in
         standby.wait_for_log("standing by", 60)
         stopped_at = time.time()
         leader.stop()
-        graceful = wait_until(lambda: first_send_after(broker, standby.pid, stopped_at), 60, standby.log) - stopped_at
+        graceful = (
+            wait_until(lambda: first_send_after(broker, standby.pid, stopped_at), 60, standby.log)
+            - stopped_at
+        )
     finally:
         for b in started:
             b.stop()
-    return {"kills": kills, "takeover_s": [round(t, 3) for t in takeovers],
-            "takeover_median_s": round(statistics.median(takeovers), 3), "takeover_max_s": round(max(takeovers), 3),
-            "graceful_stop_takeover_s": round(graceful, 3), "lock_ttl_seen_s": max(lease_ttls)}
+    return {
+        "kills": kills,
+        "takeover_s": [round(t, 3) for t in takeovers],
+        "takeover_median_s": round(statistics.median(takeovers), 3),
+        "takeover_max_s": round(max(takeovers), 3),
+        "graceful_stop_takeover_s": round(graceful, 3),
+        "lock_ttl_seen_s": max(lease_ttls),
+    }
 
 
 def upstream(server: RedisServer, broker: BrokerView, client: redis.Redis) -> dict:
@@ -108,12 +123,22 @@ def main() -> None:
     o, u = results["ours"], results["upstream"]
     rows = [
         ("lock TTL while leading", f"{o['lock_ttl_seen_s']:.1f} s", f"{u['lock_ttl_seen_s']:.1f} s"),
-        ("takeover after SIGKILL, median", f"{o['takeover_median_s']:.2f} s", f"≤ {u['takeover_bound_s']:.0f} s"),
+        (
+            "takeover after SIGKILL, median",
+            f"{o['takeover_median_s']:.2f} s",
+            f"≤ {u['takeover_bound_s']:.0f} s",
+        ),
         ("takeover after SIGKILL, max", f"{o['takeover_max_s']:.2f} s", f"≤ {u['takeover_bound_s']:.0f} s"),
-        ("takeover after a clean stop", f"{o['graceful_stop_takeover_s']:.2f} s", f"≤ {UPSTREAM_MAX_INTERVAL:.0f} s"),
+        (
+            "takeover after a clean stop",
+            f"{o['graceful_stop_takeover_s']:.2f} s",
+            f"≤ {UPSTREAM_MAX_INTERVAL:.0f} s",
+        ),
     ]
     results["ratio_kill_median"] = round(u["takeover_bound_s"] / o["takeover_median_s"], 1)
-    print(f"failover with default settings ({o['kills']} kills; upstream's figures are its bound, not awaited)")
+    print(
+        f"failover with default settings ({o['kills']} kills; upstream's figures are its bound, not awaited)"
+    )
     print(f"{'':34} {'ours':>12} {'upstream 2.4.2':>16}")
     for label, mine, theirs in rows:
         print(f"{label:34} {mine:>12} {theirs:>16}")

@@ -9,6 +9,7 @@ no task ran.
 
 This module is also the Celery project the beat and the worker load (`celery -A demo_job`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,13 +55,15 @@ def save_samples(redis_url: str) -> None:
     from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
 
     client = RedBeatClient.from_url(redis_url, key_prefix="demo:", timezone="UTC")
-    client.save_many([
-        Entry("every-2s", "demo.report", Interval(2), args=["every-2s"]),
-        Entry("every-3s", "demo.report", Interval(3), args=["every-3s", "with", "args"]),
-        Entry("rrule-every-5s", "demo.report", RRule("SECONDLY", interval=5), args=["rrule-every-5s"]),
-        Entry("each-minute", "demo.report", Crontab(minute="*"), args=["each-minute"]),
-        Entry("switched-off", "demo.report", Interval(1), args=["switched-off"], enabled=False),
-    ])
+    client.save_many(
+        [
+            Entry("every-2s", "demo.report", Interval(2), args=["every-2s"]),
+            Entry("every-3s", "demo.report", Interval(3), args=["every-3s", "with", "args"]),
+            Entry("rrule-every-5s", "demo.report", RRule("SECONDLY", interval=5), args=["rrule-every-5s"]),
+            Entry("each-minute", "demo.report", Crontab(minute="*"), args=["each-minute"]),
+            Entry("switched-off", "demo.report", Interval(1), args=["switched-off"], enabled=False),
+        ]
+    )
     client.run_now("each-minute")  # fire once at start instead of waiting for the minute
     for entry in client.list():
         state = "disabled" if not entry.enabled else f"next run {entry.score}"
@@ -74,18 +77,42 @@ def next_db(url: str) -> str:
 
 
 def run(redis_url: str, seconds: float) -> int:
-    env = dict(os.environ, DEMO_REDIS_URL=redis_url, DEMO_BROKER_URL=next_db(redis_url),
-               PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        DEMO_REDIS_URL=redis_url,
+        DEMO_BROKER_URL=next_db(redis_url),
+        PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    )
     save_samples(redis_url)
     celery = [sys.executable, "-m", "celery", "-A", "demo_job"]
-    worker = subprocess.Popen(celery + ["worker", "-P", "solo", "-l", "warning", "--without-gossip",
-                                        "--without-mingle", "--without-heartbeat"],
-                              cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
-    beat = subprocess.Popen(celery + ["beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info",
-                                      "-s", os.devnull],
-                            cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    worker = subprocess.Popen(
+        celery
+        + [
+            "worker",
+            "-P",
+            "solo",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=HERE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    beat = subprocess.Popen(
+        celery + ["beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
+        cwd=HERE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     ran: list[str] = []
     sent = [0]
 
@@ -106,8 +133,10 @@ def run(redis_url: str, seconds: float) -> int:
         if any(word in line for word in ("took the lock", "synced", "ERROR", "WARNING", "Traceback")):
             print("  beat:", line.split("] ", 1)[-1].removeprefix("beat: "), flush=True)
 
-    threads = [threading.Thread(target=pump, args=(worker, "worker", worker_line), daemon=True),
-               threading.Thread(target=pump, args=(beat, "beat", beat_line), daemon=True)]
+    threads = [
+        threading.Thread(target=pump, args=(worker, "worker", worker_line), daemon=True),
+        threading.Thread(target=pump, args=(beat, "beat", beat_line), daemon=True),
+    ]
     for t in threads:
         t.start()
     print(f"running beat and worker for {seconds:g} s ...", flush=True)
@@ -138,8 +167,11 @@ def run(redis_url: str, seconds: float) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--redis-url", default=os.environ.get("REDBEAT_DEMO_REDIS_URL"),
-                        help="Redis for the schedule (db N) and the broker (db N+1); default: a private server")
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("REDBEAT_DEMO_REDIS_URL"),
+        help="Redis for the schedule (db N) and the broker (db N+1); default: a private server",
+    )
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args(argv)
     if args.redis_url:

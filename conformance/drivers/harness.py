@@ -1,5 +1,6 @@
 """The protocol loop the Python drivers share (PROTOCOL.md): one JSON request per stdin line, one
 JSON answer per stdout line. A driver only maps requests onto its implementation's API."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,9 @@ def format_instant(value: datetime) -> str:
     return value.isoformat()
 
 
-def serve(handlers: dict[str, Callable[[dict], Any]], classify: Callable[[BaseException], Failure | None]) -> None:
+def serve(
+    handlers: dict[str, Callable[[dict], Any]], classify: Callable[[BaseException], Failure | None]
+) -> None:
     """Answer requests until `stop` or end of input. `classify` turns an implementation's exception
     into a Failure (None: an internal error)."""
     out = sys.stdout

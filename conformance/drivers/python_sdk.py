@@ -3,13 +3,21 @@
 Wire input becomes SDK objects the way a user builds them (Entry, Interval/Crontab/RRule, aware
 datetimes); entries read back become wire objects through the SDK's own codec.
 """
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
 import redbeat_sdk
-from redbeat_sdk import CorruptEntry, Entry, EntryNotFound, RedBeatClient, RedBeatConnectionError, ValidationError
+from redbeat_sdk import (
+    CorruptEntry,
+    Entry,
+    EntryNotFound,
+    RedBeatClient,
+    RedBeatConnectionError,
+    ValidationError,
+)
 from redbeat_sdk import codec
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
@@ -40,9 +48,15 @@ def to_entry(wire: dict) -> Entry:
         raise exc.at("schedule") from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValidationError("schedule", f"not a schedule: {exc!r}") from None
-    return Entry(name=wire.get("name"), task=wire.get("task"), schedule=schedule,
-                 args=typed(wire.get("args"), "args"), kwargs=typed(wire.get("kwargs"), "kwargs"),
-                 options=typed(wire.get("options"), "options"), enabled=wire.get("enabled", True))
+    return Entry(
+        name=wire.get("name"),
+        task=wire.get("task"),
+        schedule=schedule,
+        args=typed(wire.get("args"), "args"),
+        kwargs=typed(wire.get("kwargs"), "kwargs"),
+        options=typed(wire.get("options"), "options"),
+        enabled=wire.get("enabled", True),
+    )
 
 
 def to_wire(entry: Entry, client: RedBeatClient) -> dict:
@@ -60,18 +74,34 @@ class PythonSDK:
         self.redis_url = ""
 
     def handlers(self) -> dict:
-        return {"start": self.start, "configure": self.configure, "save": self.save, "get": self.get,
-                "list": self.list, "delete": self.delete, "enable": self.enable, "disable": self.disable,
-                "run_now": self.run_now, "next_runs": self.next_runs, "stop": lambda request: {}}
+        return {
+            "start": self.start,
+            "configure": self.configure,
+            "save": self.save,
+            "get": self.get,
+            "list": self.list,
+            "delete": self.delete,
+            "enable": self.enable,
+            "disable": self.disable,
+            "run_now": self.run_now,
+            "next_runs": self.next_runs,
+            "stop": lambda request: {},
+        }
 
     def start(self, request: dict) -> dict:
         self.configure(request)
-        return {"implementation": {"name": "python", "language": "python", "version": redbeat_sdk.__version__}}
+        return {
+            "implementation": {"name": "python", "language": "python", "version": redbeat_sdk.__version__}
+        }
 
     def configure(self, request: dict) -> dict:
         self.redis_url = request.get("redis_url", self.redis_url)
-        self.client = RedBeatClient.from_url(self.redis_url, key_prefix=request["key_prefix"],
-                                             timezone=request["timezone"], clock=lambda: CLOCK["now"])
+        self.client = RedBeatClient.from_url(
+            self.redis_url,
+            key_prefix=request["key_prefix"],
+            timezone=request["timezone"],
+            clock=lambda: CLOCK["now"],
+        )
         return {}
 
     def save(self, request: dict) -> dict:
@@ -83,7 +113,9 @@ class PythonSDK:
 
     def list(self, request: dict) -> dict:
         errors: list[dict] = []
-        report = lambda problem: errors.append({"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}})
+        report = lambda problem: errors.append(
+            {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
+        )
         entries = [to_wire(e, self.client) for e in self.client.list(on_error=report)]
         return {"entries": entries, "errors": errors}
 
@@ -109,7 +141,9 @@ class PythonSDK:
         try:
             schedule = schedule_from_wire(case["schedule"])
             after = None if case["last_run_at"] is None else decode_datetime(case["last_run_at"])
-            runs = schedule.next_runs(case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"]))
+            runs = schedule.next_runs(
+                case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"])
+            )
             return {"id": case["id"], "next_runs": [run.isoformat() for run in runs]}
         except Exception as exc:  # one case's failure must not hide the others' results
             failure = classify(exc) or Failure("internal", f"{type(exc).__name__}: {exc}")
@@ -135,6 +169,7 @@ def main() -> None:
         def run(request):
             CLOCK["now"] = parse_instant(request["now"])
             return handler(request)
+
         return run
 
     serve({op: timed(h) for op, h in driver.handlers().items()}, classify)

@@ -5,6 +5,7 @@ fires what the writers stored.
 `send_task` replaced by a recorder of what would be published. No lock (`redbeat_lock_key=None`) and
 no default entries (`result_expires=None`), so the scheduler touches only the vector's keys.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,19 +38,33 @@ class SchedulerBeat:
 
     def start(self, request: dict) -> dict:
         self.configure(request)
-        return {"implementation": {
-            "name": "scheduler", "language": "python", "version": version("redbeat-scheduler"),
-            "dependencies": {"redbeat-sdk": version("redbeat-sdk"), "celery": version("celery"),
-                             "redis": version("redis")}}}
+        return {
+            "implementation": {
+                "name": "scheduler",
+                "language": "python",
+                "version": version("redbeat-scheduler"),
+                "dependencies": {
+                    "redbeat-sdk": version("redbeat-sdk"),
+                    "celery": version("celery"),
+                    "redis": version("redis"),
+                },
+            }
+        }
 
     def configure(self, request: dict) -> dict:
         self.redis_url = request.get("redis_url", self.redis_url)
         if self.scheduler is not None:
             self.scheduler.close()
         app = Celery("conformance-scheduler", set_as_current=False)
-        app.conf.update(broker_url="memory://", redbeat_redis_url=self.redis_url,
-                        redbeat_key_prefix=request["key_prefix"], timezone=request["timezone"],
-                        redbeat_lock_key=None, result_expires=None, beat_schedule={})
+        app.conf.update(
+            broker_url="memory://",
+            redbeat_redis_url=self.redis_url,
+            redbeat_key_prefix=request["key_prefix"],
+            timezone=request["timezone"],
+            redbeat_lock_key=None,
+            result_expires=None,
+            beat_schedule={},
+        )
         app.send_task = self.record
         self.scheduler = RedBeatScheduler(app=app)
         return {}
@@ -77,10 +92,13 @@ def main() -> None:
         def run(request):
             CLOCK["now"] = parse_instant(request["now"])
             return handler(request)
+
         return run
 
-    serve({op: timed(h) for op, h in driver.handlers().items()},
-          lambda exc: Failure("internal", f"beat raised {type(exc).__name__}: {exc}"))
+    serve(
+        {op: timed(h) for op, h in driver.handlers().items()},
+        lambda exc: Failure("internal", f"beat raised {type(exc).__name__}: {exc}"),
+    )
 
 
 if __name__ == "__main__":

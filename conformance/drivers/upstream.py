@@ -5,6 +5,7 @@ encoder, so the driver adds no format logic. Writes use the entry API the way up
 `save()` (keeping the stored last run, as upstream's own `update_from_dict` does), and
 `from_key()` + change + `save()` for enable/disable. Upstream has no run_now or preview.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,23 +28,43 @@ class Upstream:
         self.redis_url = ""
 
     def handlers(self) -> dict:
-        return {"start": self.start, "configure": self.configure, "save": self.save, "get": self.get,
-                "list": self.list, "delete": self.delete, "enable": self.enable, "disable": self.disable,
-                "run_now": self.run_now, "next_runs": self.next_runs, "stop": lambda request: {}}
+        return {
+            "start": self.start,
+            "configure": self.configure,
+            "save": self.save,
+            "get": self.get,
+            "list": self.list,
+            "delete": self.delete,
+            "enable": self.enable,
+            "disable": self.disable,
+            "run_now": self.run_now,
+            "next_runs": self.next_runs,
+            "stop": lambda request: {},
+        }
 
     def start(self, request: dict) -> dict:
         self.configure(request)
-        return {"implementation": {
-            "name": "upstream", "language": "python", "version": version("celery-redbeat"),
-            "dependencies": {"celery": version("celery"), "redis": version("redis")}}}
+        return {
+            "implementation": {
+                "name": "upstream",
+                "language": "python",
+                "version": version("celery-redbeat"),
+                "dependencies": {"celery": version("celery"), "redis": version("redis")},
+            }
+        }
 
     def configure(self, request: dict) -> dict:
         self.redis_url = request.get("redis_url", self.redis_url)
         # A fresh app per configuration: redbeat caches its config and client on the app.
         self.app = Celery("conformance", set_as_current=True)
-        self.app.conf.update(broker_url="memory://", **upstream_connection(self.redis_url),
-                             redbeat_key_prefix=request["key_prefix"], timezone=request["timezone"],
-                             redbeat_lock_key=None, result_expires=None)
+        self.app.conf.update(
+            broker_url="memory://",
+            **upstream_connection(self.redis_url),
+            redbeat_key_prefix=request["key_prefix"],
+            timezone=request["timezone"],
+            redbeat_lock_key=None,
+            result_expires=None,
+        )
         ensure_conf(self.app)  # from_key/generate_key need app.redbeat_conf before any entry exists
         return {}
 
@@ -87,9 +108,13 @@ class Upstream:
                 entries.append(read_entry(RedBeatSchedulerEntry.from_key(key, app=self.app)))
             except KeyError as exc:
                 if exc.args != (key,):
-                    errors.append({"key": key, "error": {"type": "corrupt", "path": None, "reason": repr(exc)}})
+                    errors.append(
+                        {"key": key, "error": {"type": "corrupt", "path": None, "reason": repr(exc)}}
+                    )
                     continue
-                errors.append({"key": key, "error": {"type": "not_found", "path": None, "reason": "no definition"}})
+                errors.append(
+                    {"key": key, "error": {"type": "not_found", "path": None, "reason": "no definition"}}
+                )
             except Exception as exc:
                 errors.append({"key": key, "error": {"type": "corrupt", "path": None, "reason": str(exc)}})
         return {"entries": entries, "errors": errors}
@@ -118,9 +143,17 @@ class Upstream:
 
 
 def read_entry(entry: RedBeatSchedulerEntry) -> dict:
-    body = {"name": entry.name, "task": entry.task, "args": entry.args, "kwargs": entry.kwargs,
-            "options": entry.options, "schedule": entry.schedule, "enabled": bool(entry.enabled),
-            "last_run_at": entry.last_run_at, "total_run_count": entry.total_run_count}
+    body = {
+        "name": entry.name,
+        "task": entry.task,
+        "args": entry.args,
+        "kwargs": entry.kwargs,
+        "options": entry.options,
+        "schedule": entry.schedule,
+        "enabled": bool(entry.enabled),
+        "last_run_at": entry.last_run_at,
+        "total_run_count": entry.total_run_count,
+    }
     return json.loads(json.dumps(body, cls=RedBeatJSONEncoder))
 
 
@@ -138,6 +171,7 @@ def main() -> None:
         def run(request):
             CLOCK["now"] = parse_instant(request["now"])
             return handler(request)
+
         return run
 
     serve({op: timed(h) for op, h in handlers.items()}, classify)

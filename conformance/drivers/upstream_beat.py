@@ -5,6 +5,7 @@ celery 5.7.0), as the beat that fires what the writers stored.
 `send_task` stubbed to record what would be published. No lock (`redbeat_lock_key=None`) and no
 default entries (`result_expires=None`), so the scheduler touches only the vector's keys.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,21 +28,36 @@ class UpstreamBeat:
         self.sent: list[dict] = []
 
     def handlers(self) -> dict:
-        return {"start": self.start, "configure": self.configure, "tick": self.tick,
-                "stop": lambda request: {}}
+        return {
+            "start": self.start,
+            "configure": self.configure,
+            "tick": self.tick,
+            "stop": lambda request: {},
+        }
 
     def start(self, request: dict) -> dict:
         self.configure(request)
-        return {"implementation": {
-            "name": "upstream-beat", "language": "python", "version": version("celery-redbeat"),
-            "dependencies": {"celery": version("celery"), "redis": version("redis")}}}
+        return {
+            "implementation": {
+                "name": "upstream-beat",
+                "language": "python",
+                "version": version("celery-redbeat"),
+                "dependencies": {"celery": version("celery"), "redis": version("redis")},
+            }
+        }
 
     def configure(self, request: dict) -> dict:
         self.redis_url = request.get("redis_url", self.redis_url)
         app = Celery("conformance-beat", set_as_current=True)
-        app.conf.update(broker_url="memory://", **upstream_connection(self.redis_url),
-                        redbeat_key_prefix=request["key_prefix"], timezone=request["timezone"],
-                        redbeat_lock_key=None, result_expires=None, beat_schedule={})
+        app.conf.update(
+            broker_url="memory://",
+            **upstream_connection(self.redis_url),
+            redbeat_key_prefix=request["key_prefix"],
+            timezone=request["timezone"],
+            redbeat_lock_key=None,
+            result_expires=None,
+            beat_schedule={},
+        )
         app.send_task = self.record
         self.scheduler = RedBeatScheduler(app=app)
         return {}
@@ -64,9 +80,13 @@ def main() -> None:
         def run(request):
             CLOCK["now"] = parse_instant(request["now"])
             return handler(request)
+
         return run
 
-    serve({op: timed(h) for op, h in driver.handlers().items()}, lambda exc: Failure("internal", f"beat raised {type(exc).__name__}: {exc}"))
+    serve(
+        {op: timed(h) for op, h in driver.handlers().items()},
+        lambda exc: Failure("internal", f"beat raised {type(exc).__name__}: {exc}"),
+    )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Generators *run* Celery and celery-redbeat to observe what they do; nothing here is imported by the SDKs.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ Everything the generator records about Redis goes through `Lab`: the commands ot
 a MONITOR connection, framed by `ECHO` markers the generator sends itself) and the state they leave (read on
 the generator's own RESP2 connections, which MONITOR output leaves out).
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,8 +65,14 @@ class Lab:
     def inspector(self, db: int) -> redis.Redis:
         """A RESP2 connection to `db` whose ZSCORE answers the raw bulk string Redis sends."""
         if db not in self.inspectors:
-            client = redis.Redis(host=HOST, port=self.server.port, db=db, protocol=2, decode_responses=True,
-                                 single_connection_client=True)
+            client = redis.Redis(
+                host=HOST,
+                port=self.server.port,
+                db=db,
+                protocol=2,
+                decode_responses=True,
+                single_connection_client=True,
+            )
             client.set_response_callback("ZSCORE", lambda response, **_: response)
             self.own.add(client.client_info()["addr"])
             self.inspectors[db] = client
@@ -144,8 +151,10 @@ class Lab:
         return out
 
     def entries(self, db: int, keys: list[str], zset: str) -> dict[str, dict[str, Any]]:
-        return {key: {"redis_hash_fields": self.hash(db, key), "zset_score": self.zscore(db, zset, key)}
-                for key in keys}
+        return {
+            key: {"redis_hash_fields": self.hash(db, key), "zset_score": self.zscore(db, zset, key)}
+            for key in keys
+        }
 
 
 def rounded_ttl(pttl_ms: int) -> int:

@@ -11,6 +11,7 @@ Run with the repository venv: `.venv/bin/python conformance/generate/crontab_fie
 nothing, exit 1 when the committed file differs). Deterministic:
 the cases are a fixed list, the output is written with stable formatting.
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,7 +27,13 @@ from celery.schedules import crontab  # noqa: E402
 OUT = REPO / "schema" / "examples" / "crontab-fields.json"
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
 # The inclusive bounds Celery checks each field against.
-BOUNDS = {"minute": (0, 59), "hour": (0, 23), "day_of_week": (0, 6), "day_of_month": (1, 31), "month_of_year": (1, 12)}
+BOUNDS = {
+    "minute": (0, 59),
+    "hour": (0, 23),
+    "day_of_week": (0, 6),
+    "day_of_month": (1, 31),
+    "month_of_year": (1, 12),
+}
 # Starting points for the "does it evaluate" check: a leap day, a month end, a plain weekday.
 PROBES = (
     datetime(2024, 2, 29, 23, 59, tzinfo=timezone.utc),
@@ -75,7 +82,9 @@ def per_field_cases() -> Iterator[dict[str, Any]]:
             ("wrapping range (end below start)", f"{hi}-{lo + 1}"),
             ("wrapping range over most of the field", f"{mid}-{mid - 1}"),
             ("range ending above the highest value", f"{lo}-{hi + 1}"),
-            ("range starting below the lowest value", f"{lo - 1}-{mid}") if lo > 0 else ("range from a negative start", f"-1-{mid}"),
+            ("range starting below the lowest value", f"{lo - 1}-{mid}")
+            if lo > 0
+            else ("range from a negative start", f"-1-{mid}"),
             ("range with trailing text after a space (ignored)", f"{lo}-{mid} junk"),
             ("range with a second dash (the rest is ignored)", f"{lo}-{lo + 1}-{mid}"),
             ("range with letters glued to the end", f"{lo}-{mid}x"),
@@ -196,16 +205,37 @@ def combination_cases() -> Iterator[dict[str, Any]]:
         yield case(f"day_of_month + month_of_year: {label}", day_of_month=dom, month_of_year=moy)
 
     full = [
-        ("every 15 minutes during office hours on weekdays", {"minute": "*/15", "hour": "9-17", "day_of_week": "mon-fri"}),
-        ("first Monday of the month (Celery ANDs day fields)", {"minute": 0, "hour": 9, "day_of_week": "mon", "day_of_month": "1-7"}),
+        (
+            "every 15 minutes during office hours on weekdays",
+            {"minute": "*/15", "hour": "9-17", "day_of_week": "mon-fri"},
+        ),
+        (
+            "first Monday of the month (Celery ANDs day fields)",
+            {"minute": 0, "hour": 9, "day_of_week": "mon", "day_of_month": "1-7"},
+        ),
         ("Friday the 13th", {"minute": 0, "hour": 0, "day_of_week": 5, "day_of_month": 13}),
         ("quarterly at midnight", {"minute": 0, "hour": 0, "day_of_month": 1, "month_of_year": "*/3"}),
         ("Celery's backend_cleanup default", {"minute": "0", "hour": "4"}),
-        ("leap day at noon on a Tuesday", {"minute": 0, "hour": 12, "day_of_week": "tue", "day_of_month": 29, "month_of_year": 2}),
+        (
+            "leap day at noon on a Tuesday",
+            {"minute": 0, "hour": 12, "day_of_week": "tue", "day_of_month": 29, "month_of_year": 2},
+        ),
         ("minutes as a list of ints, hours as names", {"minute": [0, 30], "hour": "mar-may"}),
         ("weekends at wrapping hours", {"minute": 5, "hour": "22-2", "day_of_week": "sat-sun"}),
-        ("every field a wrapping range with a step", {"minute": "50-10/5", "hour": "20-4/3", "day_of_week": "fri-tue/2", "day_of_month": "25-5/4", "month_of_year": "nov-mar/2"}),
-        ("every field an integer array", {"minute": [1], "hour": [2], "day_of_week": [3], "day_of_month": [4], "month_of_year": [5]}),
+        (
+            "every field a wrapping range with a step",
+            {
+                "minute": "50-10/5",
+                "hour": "20-4/3",
+                "day_of_week": "fri-tue/2",
+                "day_of_month": "25-5/4",
+                "month_of_year": "nov-mar/2",
+            },
+        ),
+        (
+            "every field an integer array",
+            {"minute": [1], "hour": [2], "day_of_week": [3], "day_of_month": [4], "month_of_year": [5]},
+        ),
         ("day 7 among valid weekdays", {"day_of_week": "1,3,7"}),
         ("day_of_week 7 as an integer array item", {"day_of_week": [0, 7]}),
     ]

@@ -20,6 +20,7 @@ Run with the repository venv: `.venv/bin/python conformance/generate/next_runs.p
 seeds, the tzdata package's zone database (see _celery_env), stable formatting; a second run rewrites
 the files byte for byte.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,20 @@ BEAT_ZONES = {
 # Other zones a stored last_run_at may carry (a beat elsewhere, or a client writing meta).
 OTHER_ZONES = ("Europe/Berlin", "Asia/Tokyo", "America/Los_Angeles", "Australia/Adelaide", "Asia/Kathmandu")
 # Fixed offsets (seconds) a stored datetime may carry: upstream writes these for non-ZoneInfo tzinfos.
-FIXED_OFFSETS = (0.0, 3600.0, -18000.0, -14400.0, 19800.0, 34200.0, 37800.0, 39600.0, -10800.0, -7200.0, 20700.0, -12600.0)
+FIXED_OFFSETS = (
+    0.0,
+    3600.0,
+    -18000.0,
+    -14400.0,
+    19800.0,
+    34200.0,
+    37800.0,
+    39600.0,
+    -10800.0,
+    -7200.0,
+    20700.0,
+    -12600.0,
+)
 UTC = timezone.utc
 ONE_US = timedelta(microseconds=1)
 
@@ -110,7 +124,11 @@ def pick_last_run(rnd: random.Random, zone: str, spread: timedelta) -> tuple[dat
         before = rnd.random() < 0.85
         base = anchor - spread * rnd.random() if before else anchor + spread * rnd.random() / 4
         tz = ZoneInfo(zone)
-        change = "forward" if anchor.astimezone(tz).utcoffset() > (anchor - ONE_US).astimezone(tz).utcoffset() else "back"
+        change = (
+            "forward"
+            if anchor.astimezone(tz).utcoffset() > (anchor - ONE_US).astimezone(tz).utcoffset()
+            else "back"
+        )
         where = f"last run {'before' if before else 'after'} clocks go {change} at {anchor:%Y-%m-%d %H:%M}Z"
     else:
         start = datetime(first, 1, 1, tzinfo=UTC)
@@ -224,10 +242,14 @@ def fire(case: Case, rnd: random.Random) -> dict[str, Any]:
     try:
         first = due_after(last, last)
         if first is None:
-            now = last.astimezone(UTC) + timedelta(seconds=rnd.randrange(0, 86400), microseconds=rnd.randrange(1_000_000))
+            now = last.astimezone(UTC) + timedelta(
+                seconds=rnd.randrange(0, 86400), microseconds=rnd.randrange(1_000_000)
+            )
         else:
             fraction = case.now_fraction if case.now_fraction is not None else rnd.random()
-            now = last.astimezone(UTC) + (first - last) * fraction  # in UTC: aware datetimes in one zone add by wall clock
+            now = (
+                last.astimezone(UTC) + (first - last) * fraction
+            )  # in UTC: aware datetimes in one zone add by wall clock
             assert due_after(last, now) == first, case.description  # the run does not depend on `now`
         runs = []
         previous_now, previous_last = now, last
@@ -257,37 +279,179 @@ def fire(case: Case, rnd: random.Random) -> dict[str, Any]:
 
 CRON_POOLS: dict[str, list[Any]] = {
     "minute": [
-        "*", "*", "0", "0", "30", "15", "*/15", "*/5", "*/7", "*/20", "*/30", "0,30", "15,45", "5-10",
-        "50-10", "55-5/2", "1-30/7", "0-59/13", 0, 0, 45, 59, [0, 30], [59], [10, 20, 40], "mar", "FRI",
-        " 5", "1, 31", "*/1", "10-20,40-50/5", "57-3", "45-15/10",
+        "*",
+        "*",
+        "0",
+        "0",
+        "30",
+        "15",
+        "*/15",
+        "*/5",
+        "*/7",
+        "*/20",
+        "*/30",
+        "0,30",
+        "15,45",
+        "5-10",
+        "50-10",
+        "55-5/2",
+        "1-30/7",
+        "0-59/13",
+        0,
+        0,
+        45,
+        59,
+        [0, 30],
+        [59],
+        [10, 20, 40],
+        "mar",
+        "FRI",
+        " 5",
+        "1, 31",
+        "*/1",
+        "10-20,40-50/5",
+        "57-3",
+        "45-15/10",
     ],
     "hour": [
-        "*", "*", "*", "0", "1", "2", "3", "0", "9", "9-17", "23-1", "22-2/2", "*/2", "*/3", "*/5", "0,12",
-        "mon", "sat", "jan", [1, 2], [0, 23], 2, 1, 23, 0, "2-3", "1-3", " 2", "mar-may", "20-4/3", "0-3",
-        "12", "*/1",
+        "*",
+        "*",
+        "*",
+        "0",
+        "1",
+        "2",
+        "3",
+        "0",
+        "9",
+        "9-17",
+        "23-1",
+        "22-2/2",
+        "*/2",
+        "*/3",
+        "*/5",
+        "0,12",
+        "mon",
+        "sat",
+        "jan",
+        [1, 2],
+        [0, 23],
+        2,
+        1,
+        23,
+        0,
+        "2-3",
+        "1-3",
+        " 2",
+        "mar-may",
+        "20-4/3",
+        "0-3",
+        "12",
+        "*/1",
     ],
     "day_of_week": [
-        "*", "*", "*", "*", "mon-fri", "fri-mon", "sat,sun", "sun", "0", "6", "1-5", "*/2", "jan",
-        "monday", "Monkey", "mon#1", "MON", "sun-tue/2", [0, 6], 3, "thu-tue", "tue", "wed,fri", "5-1/2",
+        "*",
+        "*",
+        "*",
+        "*",
+        "mon-fri",
+        "fri-mon",
+        "sat,sun",
+        "sun",
+        "0",
+        "6",
+        "1-5",
+        "*/2",
+        "jan",
+        "monday",
+        "Monkey",
+        "mon#1",
+        "MON",
+        "sun-tue/2",
+        [0, 6],
+        3,
+        "thu-tue",
+        "tue",
+        "wed,fri",
+        "5-1/2",
     ],
     "day_of_month": [
-        "*", "*", "*", "*", "*", "*", "1", "15", "31", "29", "30", "1-7", "1,15", "*/2", "*/1", "28-3",
-        "25-5/4", "13", [1, 15], 31, list(range(1, 32)), "10-20", " 1", "8-14", "*/10", [28, 29, 30, 31],
+        "*",
+        "*",
+        "*",
+        "*",
+        "*",
+        "*",
+        "1",
+        "15",
+        "31",
+        "29",
+        "30",
+        "1-7",
+        "1,15",
+        "*/2",
+        "*/1",
+        "28-3",
+        "25-5/4",
+        "13",
+        [1, 15],
+        31,
+        list(range(1, 32)),
+        "10-20",
+        " 1",
+        "8-14",
+        "*/10",
+        [28, 29, 30, 31],
     ],
     "month_of_year": [
-        "*", "*", "*", "*", "*", "*", "*", "1", "2", "feb", "mon", "*/3", "nov-feb", "3,10", "2-11/3",
-        list(range(1, 13)), "*/1", [6], 12, "dec", "jan-dec", [3, 4, 10, 11], "mar-apr,oct-nov", "10-3",
+        "*",
+        "*",
+        "*",
+        "*",
+        "*",
+        "*",
+        "*",
+        "1",
+        "2",
+        "feb",
+        "mon",
+        "*/3",
+        "nov-feb",
+        "3,10",
+        "2-11/3",
+        list(range(1, 13)),
+        "*/1",
+        [6],
+        12,
+        "dec",
+        "jan-dec",
+        [3, 4, 10, 11],
+        "mar-apr,oct-nov",
+        "10-3",
     ],
 }
 # Schedules that land on or next to DST transitions in the beat zones (hours 0-3 local).
 CRON_DST_THEMES = [
-    {"minute": "*/15"}, {"minute": "*"}, {"minute": "0"}, {"minute": "30"}, {"minute": "*/10", "hour": "0-3"},
-    {"minute": "30", "hour": "2"}, {"minute": "30", "hour": "1"}, {"minute": "0", "hour": "2"},
-    {"minute": "15", "hour": "2"}, {"minute": "45", "hour": "1"}, {"minute": "0", "hour": "0"},
-    {"minute": "30", "hour": "0"}, {"minute": "30", "hour": "23"}, {"minute": "0", "hour": "1-3"},
-    {"minute": "*/30", "hour": "1-3"}, {"minute": "0", "hour": "*/2"}, {"minute": "5", "hour": "*"},
-    {"minute": "0,30", "hour": "0-2", "day_of_month": "*/1"}, {"minute": "59", "hour": "1"},
-    {"minute": "0", "hour": "3", "day_of_week": "sun"}, {"minute": "30", "hour": "2", "month_of_year": "3,10,11"},
+    {"minute": "*/15"},
+    {"minute": "*"},
+    {"minute": "0"},
+    {"minute": "30"},
+    {"minute": "*/10", "hour": "0-3"},
+    {"minute": "30", "hour": "2"},
+    {"minute": "30", "hour": "1"},
+    {"minute": "0", "hour": "2"},
+    {"minute": "15", "hour": "2"},
+    {"minute": "45", "hour": "1"},
+    {"minute": "0", "hour": "0"},
+    {"minute": "30", "hour": "0"},
+    {"minute": "30", "hour": "23"},
+    {"minute": "0", "hour": "1-3"},
+    {"minute": "*/30", "hour": "1-3"},
+    {"minute": "0", "hour": "*/2"},
+    {"minute": "5", "hour": "*"},
+    {"minute": "0,30", "hour": "0-2", "day_of_month": "*/1"},
+    {"minute": "59", "hour": "1"},
+    {"minute": "0", "hour": "3", "day_of_week": "sun"},
+    {"minute": "30", "hour": "2", "month_of_year": "3,10,11"},
     {"minute": "*/20", "hour": "0-3", "month_of_year": list(range(1, 13))},
 ]
 
@@ -296,13 +460,19 @@ def cron_named() -> Iterator[Case]:
     """Hand-picked crontab cases: the semantics traps and the DST transitions named in the issue."""
     jan1 = datetime(2026, 1, 1, tzinfo=UTC)
     traps = [
-        ("day_of_month AND day_of_week: the 1st when it is a Monday", dict(minute=0, hour=0, day_of_month=1, day_of_week="mon")),
+        (
+            "day_of_month AND day_of_week: the 1st when it is a Monday",
+            dict(minute=0, hour=0, day_of_month=1, day_of_week="mon"),
+        ),
         ("day_of_month AND day_of_week with integers", dict(minute=0, hour=0, day_of_month=1, day_of_week=1)),
         ("wrapping day range fri-mon", dict(minute=0, hour=0, day_of_week="fri-mon")),
         ("wrapping hour range 23-1", dict(minute=0, hour="23-1")),
         ("month name as a minute (mar = 3)", dict(minute="mar")),
         ("month name as a weekday (jan = 1 = Monday)", dict(minute=0, hour=0, day_of_week="jan")),
-        ("day name as a month (mon = 1 = January)", dict(minute=0, hour=0, day_of_month=1, month_of_year="mon")),
+        (
+            "day name as a month (mon = 1 = January)",
+            dict(minute=0, hour=0, day_of_month=1, month_of_year="mon"),
+        ),
         ("full day name", dict(minute=0, hour=0, day_of_week="monday")),
         ("29 February: leap years only", dict(minute=0, hour=0, day_of_month=29, month_of_year=2)),
         ("*/2 weekdays are Sun, Tue, Thu, Sat", dict(minute=0, hour=0, day_of_week="*/2")),
@@ -310,31 +480,96 @@ def cron_named() -> Iterator[Case]:
         ("mon#1 means every Monday", dict(minute=0, hour=0, day_of_week="mon#1")),
         ("31st: months without one are skipped", dict(minute=0, hour=0, day_of_month=31)),
         ("every minute", dict()),
-        ("*/1 day_of_month is not the literal star (another code path)", dict(minute=0, hour=0, day_of_month="*/1")),
+        (
+            "*/1 day_of_month is not the literal star (another code path)",
+            dict(minute=0, hour=0, day_of_month="*/1"),
+        ),
         ("Friday the 13th", dict(minute=0, hour=0, day_of_month=13, day_of_week=5)),
         ("Celery's backend_cleanup default", dict(minute="0", hour="4")),
     ]
     for label, fields in traps:
-        yield Case(f"crontab: {label}", crontab(**fields), "UTC", jan1, encode(jan1.astimezone(ZoneInfo("UTC"))), 0.0)
+        yield Case(
+            f"crontab: {label}", crontab(**fields), "UTC", jan1, encode(jan1.astimezone(ZoneInfo("UTC"))), 0.0
+        )
 
     def local(zone: str, *args: int, fold: int = 0) -> datetime:
         return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC)
 
     ny, ldn, lh, sp = "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Sao_Paulo"
     dst = [
-        ("02:30 daily on New York's spring-forward day runs at 03:30 EDT", ny, dict(minute=30, hour=2), local(ny, 2026, 3, 7, 2, 30)),
-        ("01:30 daily on New York's fall-back day runs once", ny, dict(minute=30, hour=1), local(ny, 2026, 10, 31, 1, 30)),
-        ("every 15 minutes through New York's repeated hour", ny, dict(minute="*/15"), local(ny, 2026, 11, 1, 0, 50)),
+        (
+            "02:30 daily on New York's spring-forward day runs at 03:30 EDT",
+            ny,
+            dict(minute=30, hour=2),
+            local(ny, 2026, 3, 7, 2, 30),
+        ),
+        (
+            "01:30 daily on New York's fall-back day runs once",
+            ny,
+            dict(minute=30, hour=1),
+            local(ny, 2026, 10, 31, 1, 30),
+        ),
+        (
+            "every 15 minutes through New York's repeated hour",
+            ny,
+            dict(minute="*/15"),
+            local(ny, 2026, 11, 1, 0, 50),
+        ),
         ("hourly through New York's skipped hour", ny, dict(minute=0), local(ny, 2026, 3, 8, 0, 30)),
-        ("01:30 daily on London's spring-forward day", ldn, dict(minute=30, hour=1), local(ldn, 2026, 3, 28, 1, 30)),
-        ("every 20 minutes through London's repeated hour", ldn, dict(minute="*/20"), local(ldn, 2026, 10, 25, 0, 30)),
-        ("02:15 daily on Lord Howe's 30-minute spring-forward day", lh, dict(minute=15, hour=2), local(lh, 2026, 10, 3, 2, 15)),
-        ("01:45 daily on Lord Howe's 30-minute fall-back day", lh, dict(minute=45, hour=1), local(lh, 2026, 4, 4, 1, 45)),
-        ("every 10 minutes through Lord Howe's repeated half hour", lh, dict(minute="*/10"), local(lh, 2026, 4, 5, 1, 0)),
-        ("midnight daily on Sao Paulo's 2018 spring-forward day (midnight does not exist)", sp, dict(minute=0, hour=0), local(sp, 2018, 11, 3, 0, 0)),
-        ("23:30 daily on Sao Paulo's 2019 fall-back day (23:xx repeats)", sp, dict(minute=30, hour=23), local(sp, 2019, 2, 15, 23, 30)),
-        ("every 30 minutes across Sao Paulo's last DST end, February 2019", sp, dict(minute="*/30"), local(sp, 2019, 2, 16, 22, 40)),
-        ("09:00 daily in Kolkata (+05:30, no DST)", "Asia/Kolkata", dict(minute=0, hour=9), local("Asia/Kolkata", 2026, 6, 1, 9, 0)),
+        (
+            "01:30 daily on London's spring-forward day",
+            ldn,
+            dict(minute=30, hour=1),
+            local(ldn, 2026, 3, 28, 1, 30),
+        ),
+        (
+            "every 20 minutes through London's repeated hour",
+            ldn,
+            dict(minute="*/20"),
+            local(ldn, 2026, 10, 25, 0, 30),
+        ),
+        (
+            "02:15 daily on Lord Howe's 30-minute spring-forward day",
+            lh,
+            dict(minute=15, hour=2),
+            local(lh, 2026, 10, 3, 2, 15),
+        ),
+        (
+            "01:45 daily on Lord Howe's 30-minute fall-back day",
+            lh,
+            dict(minute=45, hour=1),
+            local(lh, 2026, 4, 4, 1, 45),
+        ),
+        (
+            "every 10 minutes through Lord Howe's repeated half hour",
+            lh,
+            dict(minute="*/10"),
+            local(lh, 2026, 4, 5, 1, 0),
+        ),
+        (
+            "midnight daily on Sao Paulo's 2018 spring-forward day (midnight does not exist)",
+            sp,
+            dict(minute=0, hour=0),
+            local(sp, 2018, 11, 3, 0, 0),
+        ),
+        (
+            "23:30 daily on Sao Paulo's 2019 fall-back day (23:xx repeats)",
+            sp,
+            dict(minute=30, hour=23),
+            local(sp, 2019, 2, 15, 23, 30),
+        ),
+        (
+            "every 30 minutes across Sao Paulo's last DST end, February 2019",
+            sp,
+            dict(minute="*/30"),
+            local(sp, 2019, 2, 16, 22, 40),
+        ),
+        (
+            "09:00 daily in Kolkata (+05:30, no DST)",
+            "Asia/Kolkata",
+            dict(minute=0, hour=9),
+            local("Asia/Kolkata", 2026, 6, 1, 9, 0),
+        ),
     ]
     for label, zone, fields, last in dst:
         yield Case(f"crontab: {label}", crontab(**fields), zone, last, None, 0.0)
@@ -361,8 +596,36 @@ def cron_random(rnd: random.Random) -> Iterator[Case]:
 # Interval
 
 
-EVERY = [1.0, 2.5, 5.0, 10.0, 30.0, 45.5, 59.0, 60.0, 90.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0,
-         3600.0, 5400.0, 7200.0, 10800.0, 21600.0, 43200.0, 86400.0, 90000.0, 129600.0, 172800.0, 604800.0, 0.5]
+EVERY = [
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    45.5,
+    59.0,
+    60.0,
+    90.0,
+    120.0,
+    300.0,
+    600.0,
+    900.0,
+    1200.0,
+    1800.0,
+    2700.0,
+    3600.0,
+    5400.0,
+    7200.0,
+    10800.0,
+    21600.0,
+    43200.0,
+    86400.0,
+    90000.0,
+    129600.0,
+    172800.0,
+    604800.0,
+    0.5,
+]
 
 
 def interval_named() -> Iterator[Case]:
@@ -371,22 +634,64 @@ def interval_named() -> Iterator[Case]:
 
     ny = "America/New_York"
     named = [
-        ("hourly, relative: last run 07:20 rounds to 08:00", 3600.0, True, "UTC", at("UTC", 2026, 1, 15, 7, 20)),
+        (
+            "hourly, relative: last run 07:20 rounds to 08:00",
+            3600.0,
+            True,
+            "UTC",
+            at("UTC", 2026, 1, 15, 7, 20),
+        ),
         ("hourly, not relative", 3600.0, False, "UTC", at("UTC", 2026, 1, 15, 7, 20)),
         ("every 5 s", 5.0, False, "UTC", at("UTC", 2025, 1, 15, 12, 0)),
         ("every 2.5 s keeps the half seconds", 2.5, False, "UTC", at("UTC", 2025, 1, 15, 12, 0, 0, 250000)),
         ("every 10 minutes through New York's repeated hour", 600.0, False, ny, at(ny, 2026, 11, 1, 0, 45)),
-        ("every 10 minutes, relative, through New York's repeated hour", 600.0, True, ny, at(ny, 2026, 11, 1, 0, 45)),
+        (
+            "every 10 minutes, relative, through New York's repeated hour",
+            600.0,
+            True,
+            ny,
+            at(ny, 2026, 11, 1, 0, 45),
+        ),
         ("hourly, relative, through New York's skipped hour", 3600.0, True, ny, at(ny, 2026, 3, 8, 0, 30)),
-        ("daily, relative, across New York's spring-forward (calendar days)", 86400.0, True, ny, at(ny, 2026, 3, 6, 15, 0)),
-        ("daily, not relative, across New York's spring-forward (elapsed time)", 86400.0, False, ny, at(ny, 2026, 3, 6, 15, 0)),
-        ("daily, relative, across Lord Howe's 30-minute fall-back", 86400.0, True, "Australia/Lord_Howe", at("Australia/Lord_Howe", 2026, 4, 3, 12, 0)),
-        ("hourly, relative, in Kolkata rounds to Kolkata's whole hours", 3600.0, True, "Asia/Kolkata", at("Asia/Kolkata", 2026, 6, 1, 9, 20)),
+        (
+            "daily, relative, across New York's spring-forward (calendar days)",
+            86400.0,
+            True,
+            ny,
+            at(ny, 2026, 3, 6, 15, 0),
+        ),
+        (
+            "daily, not relative, across New York's spring-forward (elapsed time)",
+            86400.0,
+            False,
+            ny,
+            at(ny, 2026, 3, 6, 15, 0),
+        ),
+        (
+            "daily, relative, across Lord Howe's 30-minute fall-back",
+            86400.0,
+            True,
+            "Australia/Lord_Howe",
+            at("Australia/Lord_Howe", 2026, 4, 3, 12, 0),
+        ),
+        (
+            "hourly, relative, in Kolkata rounds to Kolkata's whole hours",
+            3600.0,
+            True,
+            "Asia/Kolkata",
+            at("Asia/Kolkata", 2026, 6, 1, 9, 20),
+        ),
         ("90 minutes, relative, rounds to the hour", 5400.0, True, "UTC", at("UTC", 2026, 6, 1, 9, 20, 30)),
     ]
     for label, every, relative, zone, last in named:
-        yield Case(f"interval: {label}", interval(timedelta(seconds=every), relative=relative), zone,
-                   last.astimezone(UTC), encode(last), 0.0)
+        yield Case(
+            f"interval: {label}",
+            interval(timedelta(seconds=every), relative=relative),
+            zone,
+            last.astimezone(UTC),
+            encode(last),
+            0.0,
+        )
 
 
 def interval_random(rnd: random.Random) -> Iterator[Case]:
@@ -400,25 +705,49 @@ def interval_random(rnd: random.Random) -> Iterator[Case]:
         spread = timedelta(seconds=every * rnd.choice((1, 2, 4)) + rnd.choice((0, 60, 3600)))
         last, where = pick_last_run(rnd, zone, spread)
         kind = "relative interval" if relative else "interval"
-        yield Case(f"{kind} of {every:g} s, beat in {zone}, {where}",
-                   interval(timedelta(seconds=every), relative=relative), zone, last)
+        yield Case(
+            f"{kind} of {every:g} s, beat in {zone}, {where}",
+            interval(timedelta(seconds=every), relative=relative),
+            zone,
+            last,
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # RRule
 
 
-DTSTART_ZONES = ("UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata",
-                 "America/Sao_Paulo", "Asia/Kathmandu", "America/Los_Angeles")
+DTSTART_ZONES = (
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "America/Sao_Paulo",
+    "Asia/Kathmandu",
+    "America/Los_Angeles",
+)
 WEEKDAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
 # How far before the last run dtstart may lie: dateutil walks from dtstart, so fine rules start close.
-DTSTART_REACH = {du.SECONDLY: timedelta(minutes=30), du.MINUTELY: timedelta(days=2), du.HOURLY: timedelta(days=40),
-                 du.DAILY: timedelta(days=300), du.WEEKLY: timedelta(days=1000), du.MONTHLY: timedelta(days=1500),
-                 du.YEARLY: timedelta(days=5000)}
+DTSTART_REACH = {
+    du.SECONDLY: timedelta(minutes=30),
+    du.MINUTELY: timedelta(days=2),
+    du.HOURLY: timedelta(days=40),
+    du.DAILY: timedelta(days=300),
+    du.WEEKLY: timedelta(days=1000),
+    du.MONTHLY: timedelta(days=1500),
+    du.YEARLY: timedelta(days=5000),
+}
 # Roughly how far apart a rule's occurrences lie, per interval unit (by* fields only thin them out).
-PERIOD = {du.SECONDLY: timedelta(seconds=1), du.MINUTELY: timedelta(minutes=1), du.HOURLY: timedelta(hours=1),
-          du.DAILY: timedelta(days=1), du.WEEKLY: timedelta(days=7), du.MONTHLY: timedelta(days=30),
-          du.YEARLY: timedelta(days=365)}
+PERIOD = {
+    du.SECONDLY: timedelta(seconds=1),
+    du.MINUTELY: timedelta(minutes=1),
+    du.HOURLY: timedelta(hours=1),
+    du.DAILY: timedelta(days=1),
+    du.WEEKLY: timedelta(days=7),
+    du.MONTHLY: timedelta(days=30),
+    du.YEARLY: timedelta(days=365),
+}
 
 
 def some(rnd: random.Random, pool: range | tuple, most: int) -> list[int]:
@@ -529,33 +858,72 @@ def rrule_fields(rnd: random.Random, freq: int) -> dict[str, Any]:
 def rrule_named() -> Iterator[Case]:
     ny = ZoneInfo("America/New_York")
     named = [
-        ("daily 09:00 New York, dtstart in winter: the fixed -05:00 offset runs at 10:00 EDT in summer",
-         dict(freq=du.DAILY, dtstart=datetime(2026, 1, 10, 9, 0, tzinfo=ny), byhour=[9], byminute=[0]),
-         "America/New_York", datetime(2026, 3, 6, 9, 0, tzinfo=ny)),
-        ("minutely, count 3: exhausted after three runs",
-         dict(freq=du.MINUTELY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC), count=3),
-         "UTC", datetime(2025, 1, 15, 12, 0, tzinfo=UTC)),
-        ("count 2, already exhausted: no run",
-         dict(freq=du.HOURLY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC), count=2),
-         "UTC", datetime(2025, 1, 15, 14, 0, tzinfo=UTC)),
-        ("until cuts the list",
-         dict(freq=du.DAILY, dtstart=datetime(2025, 1, 15, 8, 0, tzinfo=UTC), until=datetime(2025, 1, 18, 8, 0, tzinfo=UTC)),
-         "UTC", datetime(2025, 1, 15, 8, 0, tzinfo=UTC)),
-        ("an occurrence equal to last_run_at is skipped (strictly after)",
-         dict(freq=du.HOURLY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC)),
-         "UTC", datetime(2025, 1, 15, 13, 0, tzinfo=UTC)),
-        ("Easter Sunday at 10:00",
-         dict(freq=du.YEARLY, dtstart=datetime(2020, 1, 1, 10, 0, tzinfo=UTC), byeaster=0),
-         "Europe/London", datetime(2024, 1, 1, tzinfo=UTC)),
-        ("last Friday of the month (bysetpos -1)",
-         dict(freq=du.MONTHLY, dtstart=datetime(2025, 1, 1, 17, 0, tzinfo=UTC), byweekday=du.FR, bysetpos=-1),
-         "UTC", datetime(2026, 1, 1, tzinfo=UTC)),
-        ("US Thanksgiving (4th Thursday of November)",
-         dict(freq=du.YEARLY, dtstart=datetime(2020, 1, 1, 12, 0, tzinfo=UTC), bymonth=11, byweekday=du.TH, bysetpos=4),
-         "America/New_York", datetime(2025, 1, 1, tzinfo=UTC)),
-        ("Lord Howe dtstart (+11:00 in summer)",
-         dict(freq=du.DAILY, dtstart=datetime(2026, 1, 5, 2, 15, tzinfo=ZoneInfo("Australia/Lord_Howe"))),
-         "Australia/Lord_Howe", datetime(2026, 4, 3, 12, 0, tzinfo=UTC)),
+        (
+            "daily 09:00 New York, dtstart in winter: the fixed -05:00 offset runs at 10:00 EDT in summer",
+            dict(freq=du.DAILY, dtstart=datetime(2026, 1, 10, 9, 0, tzinfo=ny), byhour=[9], byminute=[0]),
+            "America/New_York",
+            datetime(2026, 3, 6, 9, 0, tzinfo=ny),
+        ),
+        (
+            "minutely, count 3: exhausted after three runs",
+            dict(freq=du.MINUTELY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC), count=3),
+            "UTC",
+            datetime(2025, 1, 15, 12, 0, tzinfo=UTC),
+        ),
+        (
+            "count 2, already exhausted: no run",
+            dict(freq=du.HOURLY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC), count=2),
+            "UTC",
+            datetime(2025, 1, 15, 14, 0, tzinfo=UTC),
+        ),
+        (
+            "until cuts the list",
+            dict(
+                freq=du.DAILY,
+                dtstart=datetime(2025, 1, 15, 8, 0, tzinfo=UTC),
+                until=datetime(2025, 1, 18, 8, 0, tzinfo=UTC),
+            ),
+            "UTC",
+            datetime(2025, 1, 15, 8, 0, tzinfo=UTC),
+        ),
+        (
+            "an occurrence equal to last_run_at is skipped (strictly after)",
+            dict(freq=du.HOURLY, dtstart=datetime(2025, 1, 15, 12, 0, tzinfo=UTC)),
+            "UTC",
+            datetime(2025, 1, 15, 13, 0, tzinfo=UTC),
+        ),
+        (
+            "Easter Sunday at 10:00",
+            dict(freq=du.YEARLY, dtstart=datetime(2020, 1, 1, 10, 0, tzinfo=UTC), byeaster=0),
+            "Europe/London",
+            datetime(2024, 1, 1, tzinfo=UTC),
+        ),
+        (
+            "last Friday of the month (bysetpos -1)",
+            dict(
+                freq=du.MONTHLY, dtstart=datetime(2025, 1, 1, 17, 0, tzinfo=UTC), byweekday=du.FR, bysetpos=-1
+            ),
+            "UTC",
+            datetime(2026, 1, 1, tzinfo=UTC),
+        ),
+        (
+            "US Thanksgiving (4th Thursday of November)",
+            dict(
+                freq=du.YEARLY,
+                dtstart=datetime(2020, 1, 1, 12, 0, tzinfo=UTC),
+                bymonth=11,
+                byweekday=du.TH,
+                bysetpos=4,
+            ),
+            "America/New_York",
+            datetime(2025, 1, 1, tzinfo=UTC),
+        ),
+        (
+            "Lord Howe dtstart (+11:00 in summer)",
+            dict(freq=du.DAILY, dtstart=datetime(2026, 1, 5, 2, 15, tzinfo=ZoneInfo("Australia/Lord_Howe"))),
+            "Australia/Lord_Howe",
+            datetime(2026, 4, 3, 12, 0, tzinfo=UTC),
+        ),
     ]
     for label, kwargs, zone, last in named:
         yield Case(f"rrule: {label}", rrule(**kwargs), zone, last.astimezone(UTC), encode(last), 0.0)
@@ -564,7 +932,9 @@ def rrule_named() -> Iterator[Case]:
 def rrule_random(rnd: random.Random) -> Iterator[Case]:
     while True:
         zone = weighted(rnd, BEAT_ZONES)
-        freq = rnd.choice((du.YEARLY, du.MONTHLY, du.WEEKLY, du.DAILY, du.DAILY, du.HOURLY, du.MINUTELY, du.SECONDLY))
+        freq = rnd.choice(
+            (du.YEARLY, du.MONTHLY, du.WEEKLY, du.DAILY, du.DAILY, du.HOURLY, du.MINUTELY, du.SECONDLY)
+        )
         fields = rrule_fields(rnd, freq)
         span = DTSTART_REACH[freq]
         spread = min(span / 4, timedelta(days=60)) if freq > du.DAILY else timedelta(days=rnd.choice((2, 30)))
@@ -590,8 +960,12 @@ def rrule_random(rnd: random.Random) -> Iterator[Case]:
             continue
         used = ", ".join(k for k in fields if k != "interval")
         name = du.FREQNAMES[freq]
-        yield Case(f"rrule {name}{' with ' + used if used else ''}, dtstart in {dtstart_zone}, beat in {zone}, {where}",
-                   schedule, zone, last)
+        yield Case(
+            f"rrule {name}{' with ' + used if used else ''}, dtstart in {dtstart_zone}, beat in {zone}, {where}",
+            schedule,
+            zone,
+            last,
+        )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -627,7 +1001,9 @@ def generate(kind: str) -> int:
         except Overdue:
             overdue += 1
     if overdue:
-        print(f"{kind}: {overdue} drawn cases left out: a run came out at or before the last run (see Overdue)")
+        print(
+            f"{kind}: {overdue} drawn cases left out: a run came out at or before the last run (see Overdue)"
+        )
     for index, case in enumerate(cases):
         case_id = {"id": f"{kind}-{index:05d}"}
         cases[index] = {**case_id, **case}

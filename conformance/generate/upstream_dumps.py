@@ -22,6 +22,7 @@ The cases themselves (constructor calls, hand-written hashes) are in upstream_ca
 Run with the repository venv: `make upstream-dumps` (or `.venv/bin/python conformance/generate/upstream_dumps.py`);
 `--check` (`make check-upstream-dumps`) writes nothing and exits 1 when the committed file differs.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,19 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _celery_env import CHECK, DRIFT, REPO, finish  # noqa: E402  (pins the tzdata package's zone database)
 from _redis_watch import HOST, Lab, Observation  # noqa: E402
-from upstream_cases import (BEAT_DB, EXTERNAL, EXTERNAL_DB, NY, SAVES_DB0, SAVES_DB1, STATICS, T0, TICKS,  # noqa: E402
-                            UTC, SaveCase)
+from upstream_cases import (
+    BEAT_DB,
+    EXTERNAL,
+    EXTERNAL_DB,
+    NY,
+    SAVES_DB0,
+    SAVES_DB1,
+    STATICS,
+    T0,
+    TICKS,  # noqa: E402
+    UTC,
+    SaveCase,
+)
 
 from celery import Celery  # noqa: E402
 from celery.schedules import crontab, schedule  # noqa: E402
@@ -84,8 +96,12 @@ class Outbox:
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
 
-    def send_task(self, name: str, args: Any = None, kwargs: Any = None, producer: Any = None, **options: Any):
-        self.sent.append({"task": name, "args": list(args or []), "kwargs": dict(kwargs or {}), "options": options})
+    def send_task(
+        self, name: str, args: Any = None, kwargs: Any = None, producer: Any = None, **options: Any
+    ):
+        self.sent.append(
+            {"task": name, "args": list(args or []), "kwargs": dict(kwargs or {}), "options": options}
+        )
         return SimpleNamespace(id=f"fake-id-{len(self.sent)}")
 
     def take(self) -> list[dict[str, Any]]:
@@ -119,18 +135,38 @@ def app_record(app: Celery, db: int) -> dict[str, Any]:
     return {"redbeat_key_prefix": app.redbeat_conf.key_prefix, "timezone": str(app.conf.timezone), "db": db}
 
 
-def saved(lab: Lab, app: Celery, db: int, case: str, description: str, built: Entry, seen: Observation,
-          notes: str | None = None) -> dict[str, Any]:
+def saved(
+    lab: Lab,
+    app: Celery,
+    db: int,
+    case: str,
+    description: str,
+    built: Entry,
+    seen: Observation,
+    notes: str | None = None,
+) -> dict[str, Any]:
     """The after_save record of `built`, whose save() was observed in `seen`."""
     zset = app.redbeat_conf.schedule_key
-    record = {"case": case, "phase": "after_save", "python_constructor_description": description,
-              "app": app_record(app, db), **frozen(), "redis_commands": seen.commands, "logs": seen.logs}
+    record = {
+        "case": case,
+        "phase": "after_save",
+        "python_constructor_description": description,
+        "app": app_record(app, db),
+        **frozen(),
+        "redis_commands": seen.commands,
+        "logs": seen.logs,
+    }
     if seen.error:
         record.update(error=seen.error, redis_hash_fields=None, zset_score=None)
     else:
-        record.update(redis_key=built.key, redis_hash_fields=lab.hash(db, built.key), zset_key=zset,
-                      zset_score=lab.zscore(db, zset, built.key), python_score_property=built.score,
-                      python_due_at=iso(built.due_at))
+        record.update(
+            redis_key=built.key,
+            redis_hash_fields=lab.hash(db, built.key),
+            zset_key=zset,
+            zset_score=lab.zscore(db, zset, built.key),
+            python_score_property=built.score,
+            python_due_at=iso(built.due_at),
+        )
     if notes:
         record["notes"] = notes
     return record
@@ -151,9 +187,16 @@ def resave_case(lab: Lab, app: Celery) -> dict[str, Any]:
     CLOCK.after(5)
     again = Entry("resave", "tasks.t2", schedule(run_every=120), app=app)
     seen = lab.observe(again.save)
-    return saved(lab, app, 0, "resave_existing_meta_kept",
-                 "entry saved, next() once, then RedBeatSchedulerEntry('resave', 'tasks.t2', schedule(run_every=120), app=app).save() 5s later",
-                 again, seen, "HSETNX: meta from the first save/next is NOT replaced; definition is replaced")
+    return saved(
+        lab,
+        app,
+        0,
+        "resave_existing_meta_kept",
+        "entry saved, next() once, then RedBeatSchedulerEntry('resave', 'tasks.t2', schedule(run_every=120), app=app).save() 5s later",
+        again,
+        seen,
+        "HSETNX: meta from the first save/next is NOT replaced; definition is replaced",
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -167,61 +210,108 @@ def api_cases(lab: Lab, app: Celery) -> list[dict[str, Any]]:
     CLOCK.at(T0)
     seen = lab.observe(lambda: Entry.from_key("redbeat:interval-5s", app=app))
     loaded = seen.result
-    records.append({
-        "case": "from_key_commands", "phase": "api",
-        "python_constructor_description": "RedBeatSchedulerEntry.from_key('redbeat:interval-5s', app=app)",
-        "redis_commands": seen.commands,
-        "result": {"name": loaded.name, "task": loaded.task, "args": loaded.args, "kwargs": loaded.kwargs,
-                   "options": loaded.options, "enabled": loaded.enabled, "last_run_at": iso(loaded.last_run_at),
-                   "total_run_count": loaded.total_run_count},
-        "redis_hash_fields": None, "zset_score": None})
+    records.append(
+        {
+            "case": "from_key_commands",
+            "phase": "api",
+            "python_constructor_description": "RedBeatSchedulerEntry.from_key('redbeat:interval-5s', app=app)",
+            "redis_commands": seen.commands,
+            "result": {
+                "name": loaded.name,
+                "task": loaded.task,
+                "args": loaded.args,
+                "kwargs": loaded.kwargs,
+                "options": loaded.options,
+                "enabled": loaded.enabled,
+                "last_run_at": iso(loaded.last_run_at),
+                "total_run_count": loaded.total_run_count,
+            },
+            "redis_hash_fields": None,
+            "zset_score": None,
+        }
+    )
 
     doomed = Entry("to-delete", "tasks.t", schedule(run_every=60), app=app).save()
     seen = lab.observe(doomed.delete)
-    records.append({"case": "delete_commands", "phase": "api", "python_constructor_description": "entry.delete()",
-                    "redis_commands": seen.commands, "redis_hash_fields": None, "zset_score": None})
+    records.append(
+        {
+            "case": "delete_commands",
+            "phase": "api",
+            "python_constructor_description": "entry.delete()",
+            "redis_commands": seen.commands,
+            "redis_hash_fields": None,
+            "zset_score": None,
+        }
+    )
 
     CLOCK.after(42)
     ten = Entry.from_key("redbeat:interval-10m", app=app)
     seen = lab.observe(ten.reschedule)
-    records.append({
-        "case": "reschedule_commands", "phase": "api",
-        "python_constructor_description": "from_key('redbeat:interval-10m').reschedule() at T0+42s",
-        "frozen_now": iso(CLOCK.now), "redis_commands": seen.commands, "redis_key": ten.key,
-        "redis_hash_fields": lab.hash(0, ten.key), "zset_key": zset, "zset_score": lab.zscore(0, zset, ten.key),
-        "notes": "reschedule() overwrites meta with ONLY last_run_at (total_run_count is dropped)"})
+    records.append(
+        {
+            "case": "reschedule_commands",
+            "phase": "api",
+            "python_constructor_description": "from_key('redbeat:interval-10m').reschedule() at T0+42s",
+            "frozen_now": iso(CLOCK.now),
+            "redis_commands": seen.commands,
+            "redis_key": ten.key,
+            "redis_hash_fields": lab.hash(0, ten.key),
+            "zset_key": zset,
+            "zset_score": lab.zscore(0, zset, ten.key),
+            "notes": "reschedule() overwrites meta with ONLY last_run_at (total_run_count is dropped)",
+        }
+    )
 
     CLOCK.after(60)
     number = Entry.from_key("redbeat:interval-number", app=app)
     seen = lab.observe(lambda: next(number))
-    records.append({
-        "case": "next_commands", "phase": "api",
-        "python_constructor_description": "from_key('redbeat:interval-number').next() at T0+60s",
-        "frozen_now": iso(CLOCK.now), "redis_commands": seen.commands, "redis_key": number.key,
-        "redis_hash_fields": lab.hash(0, number.key), "zset_key": zset, "zset_score": lab.zscore(0, zset, number.key),
-        "python_next_total_run_count": seen.result.total_run_count})
+    records.append(
+        {
+            "case": "next_commands",
+            "phase": "api",
+            "python_constructor_description": "from_key('redbeat:interval-number').next() at T0+60s",
+            "frozen_now": iso(CLOCK.now),
+            "redis_commands": seen.commands,
+            "redis_key": number.key,
+            "redis_hash_fields": lab.hash(0, number.key),
+            "zset_key": zset,
+            "zset_score": lab.zscore(0, zset, number.key),
+            "python_next_total_run_count": seen.result.total_run_count,
+        }
+    )
 
     CLOCK.at(T0)
     daily = rrule("DAILY", dtstart=datetime(2025, 1, 10, 9, 0, tzinfo=NY), app=app)
     dst = Entry("rrule-dst", "tasks.rr", daily, app=app).save()
     summer = CLOCK.at(datetime(2025, 7, 1, 12, 0, tzinfo=UTC))
     reloaded = Entry.from_key(dst.key, app=app)
-    records.append({
-        "case": "rrule_dst_roundtrip", "phase": "api",
-        "python_constructor_description": "rrule('DAILY', dtstart=datetime(2025,1,10,9,0,tzinfo=ZoneInfo('America/New_York'))) "
-                                          "saved, then loaded with from_key with now=2025-07-01T12:00Z",
-        "redis_hash_fields": lab.hash(0, dst.key), "zset_score": lab.zscore(0, zset, dst.key),
-        "next_occurrence_in_memory": iso(daily.rrule.after(summer)),
-        "next_occurrence_after_redis_roundtrip": iso(reloaded.schedule.rrule.after(summer)),
-        "notes": "dtstart_tz is a fixed offset (-300 min), so after a round trip occurrences stay at 14:00Z all year "
-                 "(10:00 EDT in summer) while the original ZoneInfo rrule gives 13:00Z"})
+    records.append(
+        {
+            "case": "rrule_dst_roundtrip",
+            "phase": "api",
+            "python_constructor_description": "rrule('DAILY', dtstart=datetime(2025,1,10,9,0,tzinfo=ZoneInfo('America/New_York'))) "
+            "saved, then loaded with from_key with now=2025-07-01T12:00Z",
+            "redis_hash_fields": lab.hash(0, dst.key),
+            "zset_score": lab.zscore(0, zset, dst.key),
+            "next_occurrence_in_memory": iso(daily.rrule.after(summer)),
+            "next_occurrence_after_redis_roundtrip": iso(reloaded.schedule.rrule.after(summer)),
+            "notes": "dtstart_tz is a fixed offset (-300 min), so after a round trip occurrences stay at 14:00Z all year "
+            "(10:00 EDT in summer) while the original ZoneInfo rrule gives 13:00Z",
+        }
+    )
     CLOCK.at(T0)
     return records
 
 
 def dump_record(lab: Lab, db: int, case: str) -> dict[str, Any]:
-    return {"case": case, "phase": "dump", "python_constructor_description": "full db dump",
-            "redis_dump": lab.dump(db), "redis_hash_fields": None, "zset_score": None}
+    return {
+        "case": case,
+        "phase": "dump",
+        "python_constructor_description": "full db dump",
+        "redis_dump": lab.dump(db),
+        "redis_hash_fields": None,
+        "zset_score": None,
+    }
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -230,8 +320,12 @@ def dump_record(lab: Lab, db: int, case: str) -> dict[str, Any]:
 
 def derived_keys(app: Celery) -> dict[str, Any]:
     conf = ensure_conf(app)
-    return {"key_prefix": conf.key_prefix, "schedule_key": conf.schedule_key, "statics_key": conf.statics_key,
-            "lock_key": conf.lock_key}
+    return {
+        "key_prefix": conf.key_prefix,
+        "schedule_key": conf.schedule_key,
+        "statics_key": conf.statics_key,
+        "lock_key": conf.lock_key,
+    }
 
 
 def config_cases(lab: Lab, appb: Celery) -> list[dict[str, Any]]:
@@ -239,18 +333,31 @@ def config_cases(lab: Lab, appb: Celery) -> list[dict[str, Any]]:
     custom["entry_key_for_name_x"] = Entry.generate_key(appb, "x")
     plain = make_app("config-defaults", lab.url(0))
     defaults = derived_keys(plain)
-    defaults["lock_key_when_None"] = derived_keys(make_app("config-no-lock", lab.url(0), redbeat_lock_key=None))["lock_key"]
+    defaults["lock_key_when_None"] = derived_keys(
+        make_app("config-no-lock", lab.url(0), redbeat_lock_key=None)
+    )["lock_key"]
     defaults["lock_key_when_already_prefixed"] = derived_keys(
-        make_app("config-prefixed-lock", lab.url(0), redbeat_lock_key="redbeat:explicit"))["lock_key"]
+        make_app("config-prefixed-lock", lab.url(0), redbeat_lock_key="redbeat:explicit")
+    )["lock_key"]
     defaults["lock_timeout_conf"] = plain.redbeat_conf.lock_timeout
     return [
-        {"case": "_config_custom_prefix", "phase": "config",
-         "python_constructor_description": "redbeat_key_prefix='custom', redbeat_lock_key='mylock', timezone='America/New_York'",
-         "derived": custom, "redis_hash_fields": None, "zset_score": None},
-        {"case": "_config_defaults", "phase": "config",
-         "python_constructor_description": 'no redbeat_* keys (besides redbeat_redis_url); then redbeat_lock_key=None; '
-                                           'then redbeat_lock_key="redbeat:explicit"',
-         "derived": defaults, "redis_hash_fields": None, "zset_score": None},
+        {
+            "case": "_config_custom_prefix",
+            "phase": "config",
+            "python_constructor_description": "redbeat_key_prefix='custom', redbeat_lock_key='mylock', timezone='America/New_York'",
+            "derived": custom,
+            "redis_hash_fields": None,
+            "zset_score": None,
+        },
+        {
+            "case": "_config_defaults",
+            "phase": "config",
+            "python_constructor_description": "no redbeat_* keys (besides redbeat_redis_url); then redbeat_lock_key=None; "
+            'then redbeat_lock_key="redbeat:explicit"',
+            "derived": defaults,
+            "redis_hash_fields": None,
+            "zset_score": None,
+        },
     ]
 
 
@@ -266,9 +373,17 @@ def entry_keys(dump: dict[str, dict[str, Any]], zset: str) -> list[str]:
 
 
 def startup_record(lab: Lab, case: str, description: str, seen: Observation) -> dict[str, Any]:
-    return {"case": case, "phase": "startup", "python_constructor_description": description,
-            "frozen_now": iso(CLOCK.now), "redis_commands": seen.commands, "logs": seen.logs,
-            "redis_dump": lab.dump(BEAT_DB), "redis_hash_fields": None, "zset_score": None}
+    return {
+        "case": case,
+        "phase": "startup",
+        "python_constructor_description": description,
+        "frozen_now": iso(CLOCK.now),
+        "redis_commands": seen.commands,
+        "logs": seen.logs,
+        "redis_dump": lab.dump(BEAT_DB),
+        "redis_hash_fields": None,
+        "zset_score": None,
+    }
 
 
 def beat_cases(lab: Lab) -> list[dict[str, Any]]:
@@ -280,32 +395,64 @@ def beat_cases(lab: Lab) -> list[dict[str, Any]]:
     CLOCK.at(T0)
     seen = lab.observe(lambda: RedBeatScheduler(app=app))
     beat = seen.result
-    record = startup_record(lab, "startup_setup_schedule_first",
-                            "RedBeatScheduler(app) with beat_schedule of 3 static entries "
-                            "(setup_schedule runs in Scheduler.__init__)", seen)
-    record["scheduler"] = {"max_interval": beat.max_interval, "lock_key": beat.lock_key,
-                           "lock_timeout": beat.lock_timeout, "info": beat.info}
+    record = startup_record(
+        lab,
+        "startup_setup_schedule_first",
+        "RedBeatScheduler(app) with beat_schedule of 3 static entries "
+        "(setup_schedule runs in Scheduler.__init__)",
+        seen,
+    )
+    record["scheduler"] = {
+        "max_interval": beat.max_interval,
+        "lock_key": beat.lock_key,
+        "lock_timeout": beat.lock_timeout,
+        "info": beat.info,
+    }
     records.append(record)
 
     seen = lab.observe(lambda: acquire_distributed_beat_lock(sender=SimpleNamespace(scheduler=beat)))
-    records.append({"case": "lock_acquire", "phase": "lock",
-                    "python_constructor_description": "acquire_distributed_beat_lock(sender) (beat_init handler)",
-                    "redis_commands": seen.commands, "logs": seen.logs,
-                    "lock": {"key": beat.lock_key, "value": inspect.get(beat.lock_key), "pttl_ms": lab.ttl(BEAT_DB, beat.lock_key)},
-                    "redis_hash_fields": None, "zset_score": None})
+    records.append(
+        {
+            "case": "lock_acquire",
+            "phase": "lock",
+            "python_constructor_description": "acquire_distributed_beat_lock(sender) (beat_init handler)",
+            "redis_commands": seen.commands,
+            "logs": seen.logs,
+            "lock": {
+                "key": beat.lock_key,
+                "value": inspect.get(beat.lock_key),
+                "pttl_ms": lab.ttl(BEAT_DB, beat.lock_key),
+            },
+            "redis_hash_fields": None,
+            "zset_score": None,
+        }
+    )
 
     for name, task, sched, kw in [
         ("dyn-every-5", "tasks.dyn", schedule(run_every=5), {"kwargs": {"x": 1}}),
         ("dyn-disabled", "tasks.off", schedule(run_every=5), {"enabled": False}),
-        ("dyn-once", "tasks.once", rrule("SECONDLY", dtstart=T0 + timedelta(seconds=3), count=1, app=app), {}),
+        (
+            "dyn-once",
+            "tasks.once",
+            rrule("SECONDLY", dtstart=T0 + timedelta(seconds=3), count=1, app=app),
+            {},
+        ),
         ("dyn-cron-minute", "tasks.cron", crontab(), {}),
     ]:
         Entry(name, task, sched, app=app, **kw).save()
     before = lab.dump(BEAT_DB)
-    records.append({"case": "before_ticks_state", "phase": "tick",
-                    "python_constructor_description": "4 dynamic entries saved at T0: dyn-every-5 (interval 5), dyn-disabled "
-                    "(interval 5, enabled=False), dyn-once (rrule SECONDLY count=1 dtstart=T0+3s), dyn-cron-minute (crontab())",
-                    "frozen_now": iso(CLOCK.now), "redis_dump": before, "redis_hash_fields": None, "zset_score": None})
+    records.append(
+        {
+            "case": "before_ticks_state",
+            "phase": "tick",
+            "python_constructor_description": "4 dynamic entries saved at T0: dyn-every-5 (interval 5), dyn-disabled "
+            "(interval 5, enabled=False), dyn-once (rrule SECONDLY count=1 dtstart=T0+3s), dyn-cron-minute (crontab())",
+            "frozen_now": iso(CLOCK.now),
+            "redis_dump": before,
+            "redis_hash_fields": None,
+            "zset_score": None,
+        }
+    )
 
     keys = entry_keys(before, conf.schedule_key)
     inspect.pexpire(beat.lock_key, 5000)  # shows that the tick's extend sets the TTL rather than adding to it
@@ -313,13 +460,20 @@ def beat_cases(lab: Lab) -> list[dict[str, Any]]:
         CLOCK.after(seconds)
         OUTBOX.take()
         seen = lab.observe(beat.tick)
-        record = {"case": f"tick_{n}_at_T0+{seconds}s", "phase": "tick",
-                  "python_constructor_description": "scheduler.tick() with frozen now", **frozen(),
-                  "tick_return_sleep_seconds": seen.result, "tasks_sent": OUTBOX.take(),
-                  "redis_commands": seen.commands, "logs": seen.logs,
-                  "entries_after": lab.entries(BEAT_DB, keys, conf.schedule_key),
-                  "redis_hash_fields": None, "zset_score": None,
-                  "lock_pttl_ms_after": lab.ttl(BEAT_DB, beat.lock_key)}
+        record = {
+            "case": f"tick_{n}_at_T0+{seconds}s",
+            "phase": "tick",
+            "python_constructor_description": "scheduler.tick() with frozen now",
+            **frozen(),
+            "tick_return_sleep_seconds": seen.result,
+            "tasks_sent": OUTBOX.take(),
+            "redis_commands": seen.commands,
+            "logs": seen.logs,
+            "entries_after": lab.entries(BEAT_DB, keys, conf.schedule_key),
+            "redis_hash_fields": None,
+            "zset_score": None,
+            "lock_pttl_ms_after": lab.ttl(BEAT_DB, beat.lock_key),
+        }
         if notes:
             record["notes"] = notes
         records.append(record)
@@ -328,12 +482,21 @@ def beat_cases(lab: Lab) -> list[dict[str, Any]]:
     records.extend(lost_lock_cases(lab, app))
 
     CLOCK.after(400)
-    restarted = make_app("beat-restarted", lab.url(BEAT_DB),
-                         beat_schedule={name: STATICS[name] for name in ("static-every-10s", "static-cron-5min")})
+    restarted = make_app(
+        "beat-restarted",
+        lab.url(BEAT_DB),
+        beat_schedule={name: STATICS[name] for name in ("static-every-10s", "static-cron-5min")},
+    )
     seen = lab.observe(lambda: RedBeatScheduler(app=restarted))
-    records.append(startup_record(lab, "startup_static_entry_removed",
-                                  "restart with 'static-to-remove' dropped from beat_schedule and 'static-every-10s' "
-                                  "unchanged (its last_run_at is preserved)", seen))
+    records.append(
+        startup_record(
+            lab,
+            "startup_static_entry_removed",
+            "restart with 'static-to-remove' dropped from beat_schedule and 'static-every-10s' "
+            "unchanged (its last_run_at is preserved)",
+            seen,
+        )
+    )
     return records
 
 
@@ -349,10 +512,14 @@ def contention_case(lab: Lab, app: Celery, holder: RedBeatScheduler) -> dict[str
         pool.release(connection)
     lab.mark()
     lab.logbook.lines.clear()
-    waiter = threading.Thread(target=acquire_distributed_beat_lock, kwargs={"sender": SimpleNamespace(scheduler=standby)})
+    waiter = threading.Thread(
+        target=acquire_distributed_beat_lock, kwargs={"sender": SimpleNamespace(scheduler=standby)}
+    )
     waiter.start()
     # Wait for the standby's first refused SET NX: from then on it sleeps max_interval (1 s) before retrying.
-    lab.lines_until(lambda client, command: command.startswith(f'"SET" "{lock_key}"') and '"PX" "5000"' in command)
+    lab.lines_until(
+        lambda client, command: command.startswith(f'"SET" "{lock_key}"') and '"PX" "5000"' in command
+    )
     timeline: list[list[Any]] = [["second_still_blocked", waiter.is_alive() and standby.lock is None]]
     lab.mark()
     holder.close()
@@ -362,13 +529,21 @@ def contention_case(lab: Lab, app: Celery, holder: RedBeatScheduler) -> dict[str
     assert standby.lock is not None, "the standby did not take the lock"
     timeline.append(["second_acquired"])
     lab.mark()
-    record = {"case": "lock_release_on_close_and_contention", "phase": "lock",
-              "python_constructor_description": "second scheduler (max_interval=1) blocks in beat_init lock acquire while "
-                                                "the first holds the lock; first.close() releases it",
-              "redis_commands_of_close": closing, "timeline": timeline, "logs": list(lab.logbook.lines),
-              "lock_after": {"value": lab.inspector(BEAT_DB).get(lock_key), "pttl_ms": lab.ttl(BEAT_DB, lock_key)},
-              "redis_hash_fields": None, "zset_score": None}
-    lab.inspector(BEAT_DB).delete(lock_key)  # the standby's token lives in its thread: free the lock for what follows
+    record = {
+        "case": "lock_release_on_close_and_contention",
+        "phase": "lock",
+        "python_constructor_description": "second scheduler (max_interval=1) blocks in beat_init lock acquire while "
+        "the first holds the lock; first.close() releases it",
+        "redis_commands_of_close": closing,
+        "timeline": timeline,
+        "logs": list(lab.logbook.lines),
+        "lock_after": {"value": lab.inspector(BEAT_DB).get(lock_key), "pttl_ms": lab.ttl(BEAT_DB, lock_key)},
+        "redis_hash_fields": None,
+        "zset_score": None,
+    }
+    lab.inspector(BEAT_DB).delete(
+        lock_key
+    )  # the standby's token lives in its thread: free the lock for what follows
     return record
 
 
@@ -379,21 +554,45 @@ def lost_lock_cases(lab: Lab, app: Celery) -> list[dict[str, Any]]:
     acquire_distributed_beat_lock(sender=SimpleNamespace(scheduler=beat))
     records = []
     for case, description, meddle in [
-        ("tick_after_lock_deleted", "lock key deleted externally, then tick()", lambda: inspect.delete(beat.lock_key)),
-        ("tick_after_lock_overwritten", "lock key overwritten by another token externally, then tick()",
-         lambda: inspect.set(beat.lock_key, "a-token-of-another-beat", px=60000)),
+        (
+            "tick_after_lock_deleted",
+            "lock key deleted externally, then tick()",
+            lambda: inspect.delete(beat.lock_key),
+        ),
+        (
+            "tick_after_lock_overwritten",
+            "lock key overwritten by another token externally, then tick()",
+            lambda: inspect.set(beat.lock_key, "a-token-of-another-beat", px=60000),
+        ),
     ]:
         meddle()
         seen = lab.observe(beat.tick, fails=True)
-        records.append({"case": case, "phase": "lock", "python_constructor_description": description,
-                        "redis_commands": seen.commands, "error": seen.error, "logs": seen.logs,
-                        "redis_hash_fields": None, "zset_score": None})
+        records.append(
+            {
+                "case": case,
+                "phase": "lock",
+                "python_constructor_description": description,
+                "redis_commands": seen.commands,
+                "error": seen.error,
+                "logs": seen.logs,
+                "redis_hash_fields": None,
+                "zset_score": None,
+            }
+        )
     inspect.delete(beat.lock_key)
 
     seen = lab.observe(lambda: RedBeatScheduler(app=app).tick(), fails=True)
-    records.append({"case": "tick_without_acquired_lock", "phase": "lock",
-                    "python_constructor_description": "lock_key set but beat_init never acquired (scheduler.lock is None), then tick()",
-                    "error": seen.error, "logs": seen.logs, "redis_hash_fields": None, "zset_score": None})
+    records.append(
+        {
+            "case": "tick_without_acquired_lock",
+            "phase": "lock",
+            "python_constructor_description": "lock_key set but beat_init never acquired (scheduler.lock is None), then tick()",
+            "error": seen.error,
+            "logs": seen.logs,
+            "redis_hash_fields": None,
+            "zset_score": None,
+        }
+    )
     return records
 
 
@@ -417,10 +616,17 @@ def external_cases(lab: Lab) -> list[dict[str, Any]]:
         beat = RedBeatScheduler(app=app, lazy=True)
         OUTBOX.take()
         seen = lab.observe(beat.tick, fails=spec.fails)
-        record = {"case": spec.case, "phase": "external_writer", "python_constructor_description": spec.description,
-                  **frozen(), "tick_return_sleep_seconds": seen.result, "tasks_sent": OUTBOX.take(),
-                  "redis_commands": seen.commands, "logs": seen.logs,
-                  "entries_after": lab.entries(EXTERNAL_DB, entry_keys(before, zset), zset)}
+        record = {
+            "case": spec.case,
+            "phase": "external_writer",
+            "python_constructor_description": spec.description,
+            **frozen(),
+            "tick_return_sleep_seconds": seen.result,
+            "tasks_sent": OUTBOX.take(),
+            "redis_commands": seen.commands,
+            "logs": seen.logs,
+            "entries_after": lab.entries(EXTERNAL_DB, entry_keys(before, zset), zset),
+        }
         if seen.error:
             record["error"] = seen.error
         record.update(redis_hash_fields=None, zset_score=None)
@@ -437,8 +643,14 @@ def external_cases(lab: Lab) -> list[dict[str, Any]]:
 
 
 def environment(lab: Lab) -> dict[str, Any]:
-    names = {"celery-redbeat": "celery-redbeat", "celery": "celery", "kombu": "kombu", "redis-py": "redis",
-             "python-dateutil": "python-dateutil", "tzdata": "tzdata"}
+    names = {
+        "celery-redbeat": "celery-redbeat",
+        "celery": "celery",
+        "kombu": "kombu",
+        "redis-py": "redis",
+        "python-dateutil": "python-dateutil",
+        "tzdata": "tzdata",
+    }
     found = {label: metadata.version(dist) for label, dist in names.items()}
     found["python"] = "{}.{}".format(*sys.version_info[:2])
     found["redis-server"] = lab.control.info("server")["redis_version"]
@@ -472,8 +684,13 @@ def generate(lab: Lab) -> list[dict[str, Any]]:
     records += api_cases(lab, app)
     records.append(dump_record(lab, 0, "_dump_db0_after_saves"))
 
-    appb = make_app("saves-custom", lab.url(1), zone="America/New_York",
-                    redbeat_key_prefix="custom", redbeat_lock_key="mylock")
+    appb = make_app(
+        "saves-custom",
+        lab.url(1),
+        zone="America/New_York",
+        redbeat_key_prefix="custom",
+        redbeat_lock_key="mylock",
+    )
     records += config_cases(lab, appb)
     records += [save_case(lab, appb, 1, spec) for spec in SAVES_DB1]
     records.append(dump_record(lab, 1, "_dump_db1_custom_prefix"))
@@ -495,7 +712,9 @@ def render(records: list[dict[str, Any]], lab: Lab) -> str:
 
 
 def main() -> None:
-    fallback = FrozenCelery("upstream-dumps-default", set_as_current=True)  # schedules built without an app read it
+    fallback = FrozenCelery(
+        "upstream-dumps-default", set_as_current=True
+    )  # schedules built without an app read it
     fallback.conf.update(broker_url="memory://", timezone="UTC", enable_utc=True)
     fallback.set_default()
     with RedisServer() as server:

@@ -2,6 +2,7 @@
 
 Exit status 0 only when no cell failed; skips never count as passes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,13 +23,19 @@ SUITES = {"storage": storage.run, "invalid": invalid.run, "next_runs": next_runs
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__)
     parser.add_argument("--impl", action="append", help="only these implementations (repeatable)")
-    parser.add_argument("--kind", action="append", choices=sorted(SUITES), help="only these vector kinds (repeatable)")
+    parser.add_argument(
+        "--kind", action="append", choices=sorted(SUITES), help="only these vector kinds (repeatable)"
+    )
     parser.add_argument("--vectors", type=Path, default=CONFORMANCE / "vectors", help="vector root folder")
     parser.add_argument("--implementations", type=Path, default=CONFORMANCE / "implementations.json")
     parser.add_argument("--report", type=Path, default=CONFORMANCE / "report.json")
     parser.add_argument("--redis-server", default="redis-server")
-    parser.add_argument("--topology", choices=["single", "cluster"], default="single",
-                        help="one redis-server, or a 3-master Redis Cluster with hash-tagged prefixes (runner/topology.py)")
+    parser.add_argument(
+        "--topology",
+        choices=["single", "cluster"],
+        default="single",
+        help="one redis-server, or a 3-master Redis Cluster with hash-tagged prefixes (runner/topology.py)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,7 +50,9 @@ def start_drivers(ctx: Context, results: list[Result], prefix: str = DEFAULT_CON
             try:
                 driver.start(prefix, DEFAULT_CONFIG["timezone"], now)
             except (DriverError, OSError) as exc:
-                problem = f"{exc}; stderr: {driver.stderr_tail()}" if isinstance(exc, DriverError) else str(exc)
+                problem = (
+                    f"{exc}; stderr: {driver.stderr_tail()}" if isinstance(exc, DriverError) else str(exc)
+                )
                 driver.stop()
                 del ctx.drivers[impl.name]
         if problem:
@@ -84,8 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(where.client, where.url, implementations)
         try:
             # a cluster client refuses an untagged prefix from the start
-            start_drivers(ctx, results, topology.tagged(DEFAULT_CONFIG["key_prefix"]) if args.topology == "cluster"
-                          else DEFAULT_CONFIG["key_prefix"])
+            start_drivers(
+                ctx,
+                results,
+                topology.tagged(DEFAULT_CONFIG["key_prefix"])
+                if args.topology == "cluster"
+                else DEFAULT_CONFIG["key_prefix"],
+            )
             for kind in kinds:
                 results += SUITES[kind](ctx, files[kind])
         finally:
@@ -93,19 +107,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         where.stop()
 
-    declared = [{"name": d.impl.name, "roles": list(d.impl.roles), **(d.declared or {})} for d in ctx.drivers.values()]
+    declared = [
+        {"name": d.impl.name, "roles": list(d.impl.roles), **(d.declared or {})} for d in ctx.drivers.values()
+    ]
     write_report(args.report, declared, results, absent, args.topology)
     counts = {s: sum(r.status == s for r in results) for s in ("pass", "fail", "skip", "info")}
     print(matrix(results))
-    print("\ncells: passed/checked; +Ns: N skipped (unsupported, or not checked after a wrong write); "
-          "info: outcome of a reference that validates nothing; .: not applicable")
+    print(
+        "\ncells: passed/checked; +Ns: N skipped (unsupported, or not checked after a wrong write); "
+        "info: outcome of a reference that validates nothing; .: not applicable"
+    )
     if absent:
         print(f"not present (not run): {', '.join(absent)}")
     listed = failures(results)
     if listed:
         print(listed)
-    print(f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
-          f"{counts['info']} informational in {time.monotonic() - started:.1f}s; report: {args.report}")
+    print(
+        f"{counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped, "
+        f"{counts['info']} informational in {time.monotonic() - started:.1f}s; report: {args.report}"
+    )
     return 1 if counts["fail"] or not results else 0
 
 

@@ -1,4 +1,5 @@
 """Judging one driver answer against what a vector expects of it."""
+
 from __future__ import annotations
 
 from . import values

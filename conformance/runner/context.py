@@ -1,4 +1,5 @@
 """What a suite run needs: the Redis under test and one driver per implementation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Every request and every answer is checked against schema/protocol/*.json, so a d
 the protocol fails loudly instead of being misread. A driver that dies or hangs is restarted at
 its next request, with the configuration it had.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,14 @@ from typing import Any
 from .registry import Implementation
 from .schemas import protocol_validators
 
-RESULT_SCHEMAS = {"start": "StartResult", "get": "GetResult", "list": "ListResult", "delete": "DeleteResult",
-                  "next_runs": "NextRunsResult", "tick": "TickResult"}
+RESULT_SCHEMAS = {
+    "start": "StartResult",
+    "get": "GetResult",
+    "list": "ListResult",
+    "delete": "DeleteResult",
+    "next_runs": "NextRunsResult",
+    "tick": "TickResult",
+}
 
 
 SAMPLE = 20
@@ -28,7 +35,11 @@ def _sample(message: dict) -> dict:
     """The message with at most SAMPLE next-run cases: schema validation costs ~0.5 ms a case, and a
     bulk request or answer is uniform; the suite judges every case's own fields anyway."""
     for holder in (message, message.get("result")):
-        if isinstance(holder, dict) and isinstance(holder.get("cases"), list) and len(holder["cases"]) > SAMPLE:
+        if (
+            isinstance(holder, dict)
+            and isinstance(holder.get("cases"), list)
+            and len(holder["cases"]) > SAMPLE
+        ):
             message = dict(message)
             if holder is message.get("result"):
                 message["result"] = dict(holder, cases=holder["cases"][:SAMPLE])
@@ -70,9 +81,16 @@ class Driver:
 
     # -- process ---------------------------------------------------------------------------------
     def _spawn(self) -> None:
-        self.process = subprocess.Popen(self.impl.command, cwd=self.impl.cwd, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-                                        encoding="utf-8", bufsize=1)
+        self.process = subprocess.Popen(
+            self.impl.command,
+            cwd=self.impl.cwd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, args=(self.process.stdout, self.lines), daemon=True).start()
 
@@ -84,8 +102,11 @@ class Driver:
 
     def start(self, key_prefix: str, timezone: str, now: str) -> dict:
         self._spawn()
-        answer = self._send("start", now, {"protocol": 1, "redis_url": self.redis_url,
-                                            "key_prefix": key_prefix, "timezone": timezone})
+        answer = self._send(
+            "start",
+            now,
+            {"protocol": 1, "redis_url": self.redis_url, "key_prefix": key_prefix, "timezone": timezone},
+        )
         if answer.kind != "result":
             raise DriverError(f"start failed: {answer.summary}")
         declared = answer.body["implementation"]

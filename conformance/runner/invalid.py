@@ -1,6 +1,7 @@
 """The invalid suite: each implementation must refuse the request with the expected error and leave
 Redis byte-for-byte as it was. A reference implementation that does not validate input
 (`validates_input: false`, i.e. upstream) is run too, but its outcome is informational."""
+
 from __future__ import annotations
 
 from . import state
@@ -33,8 +34,17 @@ def run(ctx: Context, files: list[VectorFile]) -> list[Result]:
             role = "reader" if request["op"] in READ_OPS else "writer"
             for impl in ctx.with_role(role):
                 if "unsafe" in vector and not impl.validates_input:
-                    results.append(Result(impl.name, impl.name, "reject", vf.group, vector["id"], None,
-                                          f"not sent: {vector['unsafe']}"))
+                    results.append(
+                        Result(
+                            impl.name,
+                            impl.name,
+                            "reject",
+                            vf.group,
+                            vector["id"],
+                            None,
+                            f"not sent: {vector['unsafe']}",
+                        )
+                    )
                     continue
                 results.append(run_one(ctx, vf.group, vector, config, impl))
     return results

@@ -1,5 +1,6 @@
 """The next-run suite: every implementation's preview equals each case's runs exactly, instant for
 instant (the vector format compares instants, not strings or offsets), many cases per request."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -27,7 +28,7 @@ def runs_difference(want: list[str], got: list[str]) -> str | None:
         if wd != gd:
             return f"run {number}: expected {w}, got {g}"
     if len(want) != len(got):
-        return f"expected {len(want)} runs, got {len(got)}: {got[len(want):][:2] or 'fewer'}"
+        return f"expected {len(want)} runs, got {len(got)}: {got[len(want) :][:2] or 'fewer'}"
     return None
 
 
@@ -49,11 +50,22 @@ def run_impl(ctx: Context, group: str, cases: list[dict], count: int, impl) -> l
 
     out = []
     for start in range(0, len(cases), BATCH):
-        batch = cases[start:start + BATCH]
-        payload = [{"id": c["id"], "schedule": c["schedule"], "timezone": c["timezone"],
-                    "last_run_at": c["last_run_at"], "now": c["now"], "count": count} for c in batch]
+        batch = cases[start : start + BATCH]
+        payload = [
+            {
+                "id": c["id"],
+                "schedule": c["schedule"],
+                "timezone": c["timezone"],
+                "last_run_at": c["last_run_at"],
+                "now": c["now"],
+                "count": count,
+            }
+            for c in batch
+        ]
         try:
-            answer = ctx.driver(impl, DEFAULT_CONFIG, batch[0]["now"]).call("next_runs", batch[0]["now"], cases=payload)
+            answer = ctx.driver(impl, DEFAULT_CONFIG, batch[0]["now"]).call(
+                "next_runs", batch[0]["now"], cases=payload
+            )
         except DriverError as exc:
             out += [result(c["id"], False, f"driver: {exc}") for c in batch]
             continue
@@ -68,9 +80,21 @@ def run_impl(ctx: Context, group: str, cases: list[dict], count: int, impl) -> l
             if got is None:
                 out.append(result(case["id"], False, "no answer for this case"))
             elif "error" in got:
-                out.append(result(case["id"], False, f"error {got['error'].get('type')}: {got['error'].get('reason')}"))
-            elif not isinstance(got.get("next_runs"), list) or not all(isinstance(r, str) for r in got["next_runs"]):
-                out.append(result(case["id"], False, f"breaks the protocol: next_runs is {str(got.get('next_runs'))[:80]}"))
+                out.append(
+                    result(
+                        case["id"], False, f"error {got['error'].get('type')}: {got['error'].get('reason')}"
+                    )
+                )
+            elif not isinstance(got.get("next_runs"), list) or not all(
+                isinstance(r, str) for r in got["next_runs"]
+            ):
+                out.append(
+                    result(
+                        case["id"],
+                        False,
+                        f"breaks the protocol: next_runs is {str(got.get('next_runs'))[:80]}",
+                    )
+                )
             else:
                 problem = runs_difference(case["next_runs"], got["next_runs"])
                 out.append(result(case["id"], problem is None, problem or ""))

@@ -3,6 +3,7 @@
 An implementation takes part only when every path in its `requires` exists (its driver has landed);
 one that is absent is not listed at all, so it can never show up as passed.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,9 @@ def _expand(text: str) -> str:
 def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implementation], list[str]]:
     """The present implementations, and the names of the registered but absent ones."""
     data = json.loads(path.read_text())
-    error = next(iter(validator(schema_id("conformance/schema/implementations.schema.json")).iter_errors(data)), None)
+    error = next(
+        iter(validator(schema_id("conformance/schema/implementations.schema.json")).iter_errors(data)), None
+    )
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)
         raise ValueError(f"{path}: /{where}: {error.message}")
@@ -55,15 +58,23 @@ def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implem
         if not all((CONFORMANCE / p).exists() for p in item.get("requires", [])):
             absent.append(item["name"])
             continue
-        present.append(Implementation(
-            name=item["name"], language=item["language"], roles=tuple(item["roles"]),
-            command=[_expand(part) for part in item["command"]],
-            cwd=(CONFORMANCE / item.get("cwd", ".")).resolve(),
-            build=[_expand(part) for part in item["build"]] if item.get("build") else None,
-            scores=item.get("scores", "exact"), error_paths=item.get("error_paths", True),
-            validates_input=item.get("validates_input", True), now_zone=item.get("now_zone", "utc"),
-            disabled_scores=item.get("disabled_scores", "kept"), notes=item.get("notes", ""),
-            requires=item.get("requires", [])))
+        present.append(
+            Implementation(
+                name=item["name"],
+                language=item["language"],
+                roles=tuple(item["roles"]),
+                command=[_expand(part) for part in item["command"]],
+                cwd=(CONFORMANCE / item.get("cwd", ".")).resolve(),
+                build=[_expand(part) for part in item["build"]] if item.get("build") else None,
+                scores=item.get("scores", "exact"),
+                error_paths=item.get("error_paths", True),
+                validates_input=item.get("validates_input", True),
+                now_zone=item.get("now_zone", "utc"),
+                disabled_scores=item.get("disabled_scores", "kept"),
+                notes=item.get("notes", ""),
+                requires=item.get("requires", []),
+            )
+        )
     return present, absent
 
 
@@ -73,5 +84,7 @@ def build(impl: Implementation) -> str | None:
         return None
     done = subprocess.run(impl.build, cwd=impl.cwd, capture_output=True, text=True)
     if done.returncode != 0:
-        return f"build {' '.join(impl.build)!r} exited {done.returncode}: {(done.stderr or done.stdout)[-800:]}"
+        return (
+            f"build {' '.join(impl.build)!r} exited {done.returncode}: {(done.stderr or done.stdout)[-800:]}"
+        )
     return None

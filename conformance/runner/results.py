@@ -5,6 +5,7 @@ A result is one cell entry: `writer` and `reader` (equal for single-implementati
 null for a skip (unsupported, or not checked because an earlier check failed) or an informational
 outcome (how a reference implementation that does not validate input reacts to invalid input).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,14 +32,27 @@ class Result:
             self.status = "pass" if self.ok else ("fail" if self.ok is False else "skip")
 
 
-def write_report(path: Path, implementations: list[dict], results: list[Result], absent: list[str],
-                 topology: str = "single") -> None:
-    path.write_text(json.dumps({
-        "implementations": implementations,
-        "not_present": absent,
-        "topology": topology,
-        "results": [asdict(r) for r in results],
-    }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+def write_report(
+    path: Path,
+    implementations: list[dict],
+    results: list[Result],
+    absent: list[str],
+    topology: str = "single",
+) -> None:
+    path.write_text(
+        json.dumps(
+            {
+                "implementations": implementations,
+                "not_present": absent,
+                "topology": topology,
+                "results": [asdict(r) for r in results],
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def _row_label(writer: str, reader: str, check: str) -> str:
@@ -50,8 +64,12 @@ def _row_label(writer: str, reader: str, check: str) -> str:
 def matrix(results: list[Result]) -> str:
     """One table per vector kind. Rows: implementation pairs and checks; columns: the kind's vector
     groups (files); cells: passed/total, or FAIL, skip, info."""
-    kinds = sorted({r.group.split("/")[0] for r in results}, key=lambda k: ("start", "storage", "invalid", "next_runs").index(k)
-                   if k in ("start", "storage", "invalid", "next_runs") else 9)
+    kinds = sorted(
+        {r.group.split("/")[0] for r in results},
+        key=lambda k: ("start", "storage", "invalid", "next_runs").index(k)
+        if k in ("start", "storage", "invalid", "next_runs")
+        else 9,
+    )
     return "\n\n".join(_table(kind, [r for r in results if r.group.split("/")[0] == kind]) for kind in kinds)
 
 
@@ -91,7 +109,10 @@ def _cell(results: list[Result]) -> str:
 
 def failures(results: list[Result], limit: int = 40) -> str:
     failed = [r for r in results if r.status == "fail"]
-    lines = [f"FAIL {_row_label(r.writer, r.reader, r.check)} {r.group}#{r.vector}: {r.detail}" for r in failed[:limit]]
+    lines = [
+        f"FAIL {_row_label(r.writer, r.reader, r.check)} {r.group}#{r.vector}: {r.detail}"
+        for r in failed[:limit]
+    ]
     if len(failed) > limit:
         lines.append(f"... and {len(failed) - limit} more failures in report.json")
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """JSON Schemas the suite checks against: the wire contract (../schema), the vector formats
 (schema/*.schema.json) and the protocol (schema/protocol/*.json), all in one registry so that
 `$ref`s between them resolve by `$id`."""
+
 from __future__ import annotations
 
 import json
@@ -52,6 +53,8 @@ def write_profile_validators() -> dict[str, Draft202012Validator]:
 def protocol_validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
     request = schema_id("conformance/schema/protocol/request.schema.json")
     response = schema_id("conformance/schema/protocol/response.schema.json")
-    results = {name: validator(f"{response}#/$defs/{name}")
-               for name in ("StartResult", "GetResult", "ListResult", "DeleteResult", "NextRunsResult", "TickResult")}
+    results = {
+        name: validator(f"{response}#/$defs/{name}")
+        for name in ("StartResult", "GetResult", "ListResult", "DeleteResult", "NextRunsResult", "TickResult")
+    }
     return validator(request), {"response": validator(response), **results}

@@ -5,6 +5,7 @@ A dump maps every key to `{"<type>": value}` with the raw strings Redis holds:
 An expected state in a vector has the same shape, except that hash fields holding JSON are given
 decoded (compared with `values.diff`), and zset scores follow the score rule of the writer.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ def restore(client: redis.Redis, state: dict[str, dict]) -> None:
     client.flushdb()
     with client.pipeline(transaction=True) as pipe:
         for key, typed in state.items():
-            (kind, value), = typed.items()
+            ((kind, value),) = typed.items()
             if kind == "hash":
                 pipe.hset(key, mapping=value)
             elif kind == "zset":
@@ -72,6 +73,7 @@ class WriterRule:
     Entries in `exact_members` (those a beat has just run) are judged strictly; entries in `later_members`
     (disabled entries a `disabled_scores: later` beat looked at) may also carry any later score.
     """
+
     scores: str = "exact"
     now_ts: float = 0.0
     exact_members: set[str] = field(default_factory=set)
@@ -90,7 +92,9 @@ class WriterRule:
         high = max(expected, math.floor(self.now_ts))
         if low <= actual <= high:
             return None
-        return f"score {int(actual)} outside [{int(low)}, {int(high)}] (due {int(expected)}, rule {self.scores})"
+        return (
+            f"score {int(actual)} outside [{int(low)}, {int(high)}] (due {int(expected)}, rule {self.scores})"
+        )
 
     def meta_alternative(self, key: str, expected_meta: Any) -> Any:
         """The expected meta with its UTC last run shown in the beat zone, when this rule allows that."""
@@ -100,9 +104,17 @@ class WriterRule:
         if not values.is_datetime(last) or values.wire_zone(last) != "UTC" or self.beat_zone == "UTC":
             return None
         local = values.wire_instant(last).astimezone(ZoneInfo(self.beat_zone))
-        shown = {"__type__": "datetime", "year": local.year, "month": local.month, "day": local.day, "hour": local.hour,
-                 "minute": local.minute, "second": local.second, "microsecond": local.microsecond,
-                 "timezone": self.beat_zone}
+        shown = {
+            "__type__": "datetime",
+            "year": local.year,
+            "month": local.month,
+            "day": local.day,
+            "hour": local.hour,
+            "minute": local.minute,
+            "second": local.second,
+            "microsecond": local.microsecond,
+            "timezone": self.beat_zone,
+        }
         return {**expected_meta, "last_run_at": shown}
 
 
@@ -123,8 +135,8 @@ def compare(expected: dict, actual: dict, rule: WriterRule) -> str | None:
         if key not in expected:
             return f"key {key!r}: unexpected ({_short(actual[key])})"
     for key, typed in expected.items():
-        (kind, want), = typed.items()
-        (got_kind, got), = actual[key].items()
+        ((kind, want),) = typed.items()
+        ((got_kind, got),) = actual[key].items()
         if kind != got_kind:
             return f"key {key!r}: expected a {kind}, got a {got_kind}"
         found = _compare_value(kind, want, got, key, expected, rule)
@@ -133,7 +145,9 @@ def compare(expected: dict, actual: dict, rule: WriterRule) -> str | None:
     return None
 
 
-def _compare_value(kind: str, want: Any, got: Any, key: str, expected_state: dict, rule: WriterRule) -> str | None:
+def _compare_value(
+    kind: str, want: Any, got: Any, key: str, expected_state: dict, rule: WriterRule
+) -> str | None:
     if kind == "hash":
         for name in want:
             if name not in got:
@@ -188,7 +202,7 @@ def write_profile_errors(dumped: dict, kept: dict[tuple[str, str], str], validat
     """The first way a dump breaks the write profile, ignoring hash fields a vector's setup wrote
     that are still byte-identical (`kept`): a writer keeps a legacy meta, it does not write it."""
     for key, typed in dumped.items():
-        (kind, value), = typed.items()
+        ((kind, value),) = typed.items()
         if kind == "zset":
             for member, score in value.items():
                 if score != int(score):

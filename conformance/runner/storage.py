@@ -1,5 +1,6 @@
 """The storage suite: for each vector and each writer, write, check the raw state, then have every
 reader read it back and every beat fire it (the writer x reader matrix)."""
+
 from __future__ import annotations
 
 import json
@@ -59,15 +60,21 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
     except DriverError as exc:
         written = Written(problem=f"driver: {exc}")
     if written.skip:
-        return [result(writer.name, "write", None, written.skip)] + \
-               [result(name, check, None, "not checked: the writer skipped this vector") for name, check in followers]
-    problem = written.problem \
-        or state.write_profile_errors(written.dump, written.kept, write_profile_validators()) \
+        return [result(writer.name, "write", None, written.skip)] + [
+            result(name, check, None, "not checked: the writer skipped this vector")
+            for name, check in followers
+        ]
+    problem = (
+        written.problem
+        or state.write_profile_errors(written.dump, written.kept, write_profile_validators())
         or state.compare(vector["state"], written.dump, writer_rule(writer, config, written))
+    )
     out = [result(writer.name, "write", problem is None, problem or "")]
     if problem:
-        return out + [result(name, check, None, f"not checked: {writer.name} wrote a wrong state")
-                      for name, check in followers]
+        return out + [
+            result(name, check, None, f"not checked: {writer.name} wrote a wrong state")
+            for name, check in followers
+        ]
 
     for reader in ctx.with_role("reader"):
         try:
@@ -85,8 +92,12 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
     return out
 
 
-def writer_rule(writer: Implementation, config: dict, written: Written, exact_members: set[str] | None = None) -> state.WriterRule:
-    return state.WriterRule(writer.scores, epoch(written.now), exact_members or set(), writer.now_zone, config["timezone"])
+def writer_rule(
+    writer: Implementation, config: dict, written: Written, exact_members: set[str] | None = None
+) -> state.WriterRule:
+    return state.WriterRule(
+        writer.scores, epoch(written.now), exact_members or set(), writer.now_zone, config["timezone"]
+    )
 
 
 def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) -> Written:
@@ -95,8 +106,11 @@ def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) ->
     for number, step in enumerate(vector["steps"]):
         if step["op"] == "redis":
             state.run_commands(ctx.redis, step["commands"])
-            written.kept = {(key, name): raw for key, typed in state.dump(ctx.redis).items()
-                            for name, raw in typed.get("hash", {}).items()}
+            written.kept = {
+                (key, name): raw
+                for key, typed in state.dump(ctx.redis).items()
+                for name, raw in typed.get("hash", {}).items()
+            }
             continue
         driver = ctx.driver(writer, config, step["now"])
         fields = {k: step[k] for k in ("entry", "name") if k in step}
@@ -131,8 +145,11 @@ def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
             continue  # unreadable: only an override can say what a reader must answer
         if not isinstance(definition, dict) or not isinstance(meta, dict):
             continue
-        expected[key[len(prefix):]] = {
-            **{k: definition.get(k) for k in ("name", "task", "args", "kwargs", "options", "schedule", "enabled")},
+        expected[key[len(prefix) :]] = {
+            **{
+                k: definition.get(k)
+                for k in ("name", "task", "args", "kwargs", "options", "schedule", "enabled")
+            },
             "last_run_at": meta.get("last_run_at"),
             "total_run_count": meta.get("total_run_count", 0),
         }
@@ -140,7 +157,9 @@ def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
     return expected
 
 
-def check_reads(ctx: Context, reader: Implementation, vector: dict, config: dict, written: Written) -> tuple[bool | None, str]:
+def check_reads(
+    ctx: Context, reader: Implementation, vector: dict, config: dict, written: Written
+) -> tuple[bool | None, str]:
     prefix = config["key_prefix"]
     driver = ctx.driver(reader, config, written.now)
     expected = expected_reads(vector, config, written.dump)
@@ -181,7 +200,9 @@ def check_reads(ctx: Context, reader: Implementation, vector: dict, config: dict
         problem = entry_problem(entry["name"], listable[entry["name"]], entry)
         if problem:
             return False, f"list: {problem}"
-    want_errors = sorted({m for m in scores if m[len(prefix):] not in expected or "error" in expected[m[len(prefix):]]})
+    want_errors = sorted(
+        {m for m in scores if m[len(prefix) :] not in expected or "error" in expected[m[len(prefix) :]]}
+    )
     got_errors = sorted(e["key"] for e in answer.body["errors"])
     if want_errors != got_errors:
         return False, f"list: expected errors for {want_errors}, got {got_errors}"
@@ -192,8 +213,9 @@ def _sent_key(task: dict) -> str:
     return json.dumps([task["task"], task["args"], task["kwargs"]], sort_keys=True, ensure_ascii=False)
 
 
-def check_beat(ctx: Context, writer: Implementation, beat: Implementation, vector: dict, config: dict,
-               written: Written) -> tuple[bool | None, str]:
+def check_beat(
+    ctx: Context, writer: Implementation, beat: Implementation, vector: dict, config: dict, written: Written
+) -> tuple[bool | None, str]:
     plan = vector["beat"]
     state.restore(ctx.redis, written.dump)
     driver = ctx.driver(beat, config, plan["ticks"][0]["now"])
@@ -209,12 +231,19 @@ def check_beat(ctx: Context, writer: Implementation, beat: Implementation, vecto
         if problem:
             return False, f"tick {number} at {tick['now']}: {problem}"
     # Entries the beat ran carry its exact scores; the others keep the writer's.
-    fired = {key for key, typed in plan["state"].items()
-             if "hash" in typed and typed["hash"].get("meta") != vector["state"].get(key, {}).get("hash", {}).get("meta")}
+    fired = {
+        key
+        for key, typed in plan["state"].items()
+        if "hash" in typed
+        and typed["hash"].get("meta") != vector["state"].get(key, {}).get("hash", {}).get("meta")
+    }
     rule = writer_rule(writer, config, written, exact_members=fired)
     if beat.disabled_scores == "later":
-        rule.later_members = {key for key, typed in plan["state"].items()
-                              if typed.get("hash", {}).get("definition", {}).get("enabled") is False}
+        rule.later_members = {
+            key
+            for key, typed in plan["state"].items()
+            if typed.get("hash", {}).get("definition", {}).get("enabled") is False
+        }
     problem = state.compare(plan["state"], state.dump(ctx.redis), rule)
     if problem:
         return False, f"after tick {len(plan['ticks']) - 1}: {problem}"

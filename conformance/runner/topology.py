@@ -7,6 +7,7 @@ slot: a prefix that has a hash tag stays as it is, any other gets `{rb}` in fron
 `{rb}redbeat:`), in the vector's config, its raw Redis commands, and the keys and schedule members of
 its expected states. Everything else about the vector - and every expectation - stays the same.
 """
+
 from __future__ import annotations
 
 import copy
@@ -67,12 +68,12 @@ def tag_vector(vector: dict) -> dict:
     out = copy.deepcopy(vector)
 
     def key(value: Any) -> Any:
-        return new + value[len(prefix):] if isinstance(value, str) and value.startswith(prefix) else value
+        return new + value[len(prefix) :] if isinstance(value, str) and value.startswith(prefix) else value
 
     def state(expected: dict) -> dict:
         result = {}
         for name, typed in expected.items():
-            (kind, value), = typed.items()
+            ((kind, value),) = typed.items()
             if kind == "zset":
                 value = {key(member): score for member, score in value.items()}
             result[key(name)] = {kind: value}

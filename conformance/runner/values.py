@@ -11,6 +11,7 @@ the contract does not ask them to. So values compare as data:
 
 `diff` returns a one-line description of the first difference, or None when the values are equal.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ def wire_instant(value: dict) -> datetime:
     """The instant a wire datetime stands for, as an aware UTC datetime."""
     zone = wire_zone(value)
     tz = timezone(timedelta(seconds=zone)) if isinstance(zone, float) else _zone(zone)
-    local = datetime(value["year"], value["month"], value["day"],
-                     *(value.get(f, 0) for f in _TIME_FIELDS), tzinfo=tz)
+    local = datetime(
+        value["year"], value["month"], value["day"], *(value.get(f, 0) for f in _TIME_FIELDS), tzinfo=tz
+    )
     return local.astimezone(timezone.utc)
 
 

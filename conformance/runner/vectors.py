@@ -1,4 +1,5 @@
 """Loading the vector files, each checked against its kind's schema before anything runs."""
+
 from __future__ import annotations
 
 import json
@@ -39,14 +40,27 @@ def load(kind: str, root: Path = VECTORS) -> list[VectorFile]:
         data = json.loads(path.read_text(encoding="utf-8"))
         # Generated next-run files hold thousands of uniform cases: the runner checks the file and a
         # sample (tests/test_vector_files.py checks every case); storage and invalid files in full.
-        checked = dict(data, cases=data["cases"][:50]) if kind == "next_runs" and isinstance(data.get("cases"), list) else data
+        checked = (
+            dict(data, cases=data["cases"][:50])
+            if kind == "next_runs" and isinstance(data.get("cases"), list)
+            else data
+        )
         error = next(iter(check.iter_errors(checked)), None)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path)
             raise VectorError(f"{path.relative_to(root)}: /{where}: {error.message[:300]}")
         if kind == "next_runs":
-            missing = next((c for c in data["cases"] if not {"id", "schedule", "timezone", "last_run_at", "now", "next_runs"} <= set(c)), None)
+            missing = next(
+                (
+                    c
+                    for c in data["cases"]
+                    if not {"id", "schedule", "timezone", "last_run_at", "now", "next_runs"} <= set(c)
+                ),
+                None,
+            )
             if missing is not None:
-                raise VectorError(f"{path.relative_to(root)}: case {missing.get('id')!r} lacks a required key")
+                raise VectorError(
+                    f"{path.relative_to(root)}: case {missing.get('id')!r} lacks a required key"
+                )
         loaded.append(VectorFile(kind, path, data))
     return loaded

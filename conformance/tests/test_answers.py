@@ -1,15 +1,24 @@
 """Judging an error answer: type, then path, then (where a vector pins one) the exact reason."""
+
 from pathlib import Path
 
 from runner.answers import judge
 from runner.driver import Answer
 from runner.registry import Implementation
 
-WANT = {"error": {"type": "validation", "path": "options.eta.timezone", "reason": "unknown IANA time zone 'Nope/Zone'"}}
+WANT = {
+    "error": {
+        "type": "validation",
+        "path": "options.eta.timezone",
+        "reason": "unknown IANA time zone 'Nope/Zone'",
+    }
+}
 
 
 def impl(error_paths: bool = True) -> Implementation:
-    return Implementation(name="x", language="x", roles=("writer",), command=["x"], cwd=Path("."), error_paths=error_paths)
+    return Implementation(
+        name="x", language="x", roles=("writer",), command=["x"], cwd=Path("."), error_paths=error_paths
+    )
 
 
 def error(path: str, reason: str) -> Answer:
@@ -22,7 +31,10 @@ def test_the_pinned_reason_passes():
 
 def test_another_reason_fails_and_names_both():
     problem = judge(WANT, error("options.eta.timezone", 'unknown time zone "Nope/Zone"'), impl())
-    assert problem == "expected the reason \"unknown IANA time zone 'Nope/Zone'\", got 'unknown time zone \"Nope/Zone\"'"
+    assert (
+        problem
+        == "expected the reason \"unknown IANA time zone 'Nope/Zone'\", got 'unknown time zone \"Nope/Zone\"'"
+    )
 
 
 def test_the_path_is_judged_first():

@@ -1,5 +1,6 @@
 """The vectors police themselves (the JSON-Schema-Test-Suite habit): every file matches its kind's
 schema, ids and descriptions are unique and plain, and seeded vectors agree with upstream's dumps."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,11 @@ from runner import schemas, values, vectors
 CONFORMANCE = Path(__file__).resolve().parent.parent
 UPSTREAM = CONFORMANCE / "upstream" / "upstream-vectors.json"  # generate/upstream_dumps.py writes it
 
-FILES = [(kind, path) for kind in ("storage", "invalid", "next_runs")
-         for path in sorted((CONFORMANCE / "vectors" / kind).glob("*.json"))]
+FILES = [
+    (kind, path)
+    for kind in ("storage", "invalid", "next_runs")
+    for path in sorted((CONFORMANCE / "vectors" / kind).glob("*.json"))
+]
 
 
 def test_every_kind_has_vectors():
@@ -23,8 +27,11 @@ def test_every_kind_has_vectors():
     assert {"storage", "invalid"} <= kinds
 
 
-@pytest.mark.parametrize("path", sorted((CONFORMANCE / "schema").rglob("*.json")) + [CONFORMANCE / "implementations.json"],
-                         ids=lambda p: str(p.relative_to(CONFORMANCE)))
+@pytest.mark.parametrize(
+    "path",
+    sorted((CONFORMANCE / "schema").rglob("*.json")) + [CONFORMANCE / "implementations.json"],
+    ids=lambda p: str(p.relative_to(CONFORMANCE)),
+)
 def test_schemas_are_valid_json_schema(path):
     data = json.loads(path.read_text())
     if path.name == "implementations.json":
@@ -44,7 +51,9 @@ def _cases(kind, data):
     return data["cases"] if kind == "next_runs" else data["vectors"]
 
 
-@pytest.mark.parametrize("kind,path", [f for f in FILES if f[0] != "next_runs"], ids=lambda x: x if isinstance(x, str) else x.name)
+@pytest.mark.parametrize(
+    "kind,path", [f for f in FILES if f[0] != "next_runs"], ids=lambda x: x if isinstance(x, str) else x.name
+)
 def test_ids_and_descriptions_are_unique_and_plain(kind, path):
     data = json.loads(path.read_text())
     ids = [v["id"] for v in _cases(kind, data)]
@@ -84,7 +93,9 @@ def _seeded():
     return out
 
 
-@pytest.mark.parametrize("kind,stem,vector", _seeded(), ids=lambda x: x["id"] if isinstance(x, dict) else str(x))
+@pytest.mark.parametrize(
+    "kind,stem,vector", _seeded(), ids=lambda x: x["id"] if isinstance(x, dict) else str(x)
+)
 def test_seeded_vector_agrees_with_upstream(kind, stem, vector, upstream):
     """The expected (or set-up) hash of a seeded vector is upstream's own dump, decoded; a vector whose
     only step is one save also expects upstream's score."""
@@ -92,11 +103,15 @@ def test_seeded_vector_agrees_with_upstream(kind, stem, vector, upstream):
     if record["case"] == "before_ticks_state":  # the saves of the tick sequence are upstream's entries
         before = record["redis_dump"]
         for step in vector["steps"]:
-            assert step["entry"] == json.loads(before["redbeat:" + step["entry"]["name"]]["value"]["definition"])
+            assert step["entry"] == json.loads(
+                before["redbeat:" + step["entry"]["name"]]["value"]["definition"]
+            )
         return
     if record.get("redis_before"):  # external-writer records: the setup recreates upstream's before state
-        replayed = _replay([c for s in vector.get("steps", []) if s["op"] == "redis" for c in s["commands"]]
-                           + vector.get("setup", []))
+        replayed = _replay(
+            [c for s in vector.get("steps", []) if s["op"] == "redis" for c in s["commands"]]
+            + vector.get("setup", [])
+        )
         for key, item in record["redis_before"].items():
             if item["type"] == "hash":
                 assert replayed.get(key) == item["value"], key
@@ -110,7 +125,9 @@ def test_seeded_vector_agrees_with_upstream(kind, stem, vector, upstream):
     upstream_meta = json.loads(fields["meta"])
     if record["app"]["timezone"] != "UTC" and len(vector["steps"]) == 1:
         # upstream stamps a first save in the beat zone; the contract (schema/README.md) in UTC
-        assert values.wire_instant(expected["meta"]["last_run_at"]) == values.wire_instant(upstream_meta["last_run_at"])
+        assert values.wire_instant(expected["meta"]["last_run_at"]) == values.wire_instant(
+            upstream_meta["last_run_at"]
+        )
         assert expected["meta"]["last_run_at"]["timezone"] == "UTC"
     else:
         assert expected["meta"] == upstream_meta

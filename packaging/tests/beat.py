@@ -1,5 +1,6 @@
 """A real `celery beat -S redbeat_scheduler.RedBeatScheduler` with a Redis broker: the Celery project it
 runs in, and the wait for the tasks it sends."""
+
 from __future__ import annotations
 
 import json
@@ -42,22 +43,35 @@ def sent_tasks(r: redis.Redis) -> list[str]:
     return [json.loads(m)["headers"]["task"] for m in r.lrange(QUEUE, 0, -1)]
 
 
-def run_until_sent(cmd: list[str], cwd: Path, env: dict[str, str], r: redis.Redis, count: int,
-                   deadline: float = 240, while_running=None) -> list[str]:
+def run_until_sent(
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    r: redis.Redis,
+    count: int,
+    deadline: float = 240,
+    while_running=None,
+) -> list[str]:
     """Start `cmd` (a beat, or a shell block that ends in one) and wait until the broker holds `count` task
     messages; then stop its whole process group. `while_running(r)` runs before the stop (the lock is
     released on a clean shutdown). An exit or the deadline (it covers a pip install first) fails it."""
     log = cwd / "beat.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         end = time.monotonic() + deadline
         while r.llen(QUEUE) < count:
             if proc.poll() is not None:
-                raise AssertionError(f"`{' '.join(cmd)}` exited {proc.returncode} before sending {count} tasks:\n"
-                                     f"{log.read_text()}")
+                raise AssertionError(
+                    f"`{' '.join(cmd)}` exited {proc.returncode} before sending {count} tasks:\n"
+                    f"{log.read_text()}"
+                )
             if time.monotonic() > end:
-                raise AssertionError(f"no {count} tasks from `{' '.join(cmd)}` within {deadline} s:\n{log.read_text()}")
+                raise AssertionError(
+                    f"no {count} tasks from `{' '.join(cmd)}` within {deadline} s:\n{log.read_text()}"
+                )
             time.sleep(0.2)
         if while_running:
             while_running(r)

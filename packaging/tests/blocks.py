@@ -4,6 +4,7 @@ The markers (`python run=redis`, `ts run=redis`, `go run=redis`, `sh run=shell`,
 `text`) and the Redis URL rule are documented once, in the root README ("Development: code blocks in the
 READMEs"); this module enforces them, and test_readmes.py runs the blocks.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -19,10 +20,10 @@ OUTPUT_LANGS = {"text"}
 
 @dataclass(frozen=True)
 class Block:
-    path: str          # relative to the repository root
-    line: int          # 1-based line of the opening fence
+    path: str  # relative to the repository root
+    line: int  # 1-based line of the opening fence
     lang: str
-    run: str | None    # what it needs, None when it is not run
+    run: str | None  # what it needs, None when it is not run
     code: str
     problem: str | None = None
 
@@ -42,9 +43,23 @@ class Block:
 
 def readmes(root: Path) -> list[str]:
     """Every README.md git keeps (tracked, or new and not ignored: never node_modules or a venv)."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "--",
-                          ":(glob)README.md", ":(glob)**/README.md"],
-                         cwd=root, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            "git",
+            "ls-files",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "-z",
+            "--",
+            ":(glob)README.md",
+            ":(glob)**/README.md",
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return sorted({p for p in out.split("\0") if p and (root / p).exists()})
 
 
@@ -53,8 +68,16 @@ def parse(path: str, text: str) -> list[Block]:
     for token in MarkdownIt("commonmark").parse(text):
         line = token.map[0] + 1 if token.map else 0
         if token.type == "code_block":
-            blocks.append(Block(path, line, "", None, token.content,
-                                "an indented code block cannot carry a marker: fence it (```lang norun)"))
+            blocks.append(
+                Block(
+                    path,
+                    line,
+                    "",
+                    None,
+                    token.content,
+                    "an indented code block cannot carry a marker: fence it (```lang norun)",
+                )
+            )
         elif token.type == "fence":
             blocks.append(_classify(path, line, token.info, token.content))
     return blocks
@@ -74,7 +97,9 @@ def _classify(path: str, line: int, info: str, code: str) -> Block:
     elif runs and runs[0] == "redis" and REDIS_URL not in code:
         problem = f"`{info}`: a run=redis block must connect to {REDIS_URL} (the test server replaces it)"
     elif not runs and not norun and lang not in OUTPUT_LANGS:
-        problem = (f"`{info}`" if info else "a bare fence") + ": no marker: add run=... or norun, or make it a text block"
+        problem = (
+            f"`{info}`" if info else "a bare fence"
+        ) + ": no marker: add run=... or norun, or make it a text block"
     return Block(path, line, lang, runs[0] if runs and not problem else None, code, problem)
 
 

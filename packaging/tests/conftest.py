@@ -1,5 +1,6 @@
 """Fixtures: dist/ as `make dist` left it, a scratch directory under /tmp (outside the checkout), one test
 redis-server, and the three user projects built from dist/ (in parallel: each mostly waits on a registry)."""
+
 from __future__ import annotations
 
 import shutil
@@ -19,7 +20,9 @@ def artifacts() -> Artifacts:
     art = Artifacts.from_sources()
     missing = [p.name for p in art.all() if not p.exists()]
     if missing:
-        pytest.fail(f"{DIST} lacks {', '.join(missing)}: run `make dist` at the top (make -C packaging test does)")
+        pytest.fail(
+            f"{DIST} lacks {', '.join(missing)}: run `make dist` at the top (make -C packaging test does)"
+        )
     return art
 
 
@@ -49,9 +52,11 @@ def r(redis_server):
 def _projects(artifacts, workdir) -> dict[str, Future]:
     """All three start at the first test that needs any of them."""
     with ThreadPoolExecutor(3) as pool:
-        futures = {"python": pool.submit(build_python, workdir / "venv", artifacts),
-                   "js": pool.submit(build_js, workdir / "js", artifacts),
-                   "go": pool.submit(build_go, workdir / "go", artifacts)}
+        futures = {
+            "python": pool.submit(build_python, workdir / "venv", artifacts),
+            "js": pool.submit(build_js, workdir / "js", artifacts),
+            "go": pool.submit(build_go, workdir / "go", artifacts),
+        }
         yield futures
 
 

@@ -1,4 +1,5 @@
 """Build and run one Go program in the user module (its go.mod replaces the SDK by the unpacked zip)."""
+
 from __future__ import annotations
 
 from pathlib import Path

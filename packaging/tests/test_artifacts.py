@@ -1,4 +1,5 @@
 """What `make dist` wrote: every artifact, each with the LICENSE, complete metadata and nothing built."""
+
 from __future__ import annotations
 
 import email
@@ -40,8 +41,12 @@ def test_wheel_metadata_and_license(artifacts, kind):
     assert meta["License-Expression"] == "MIT"
     urls = dict(u.split(", ", 1) for u in meta.get_all("Project-URL"))
     sub = "python" if kind == "sdk" else "scheduler"
-    assert urls == {"Homepage": URL, "Repository": URL, "Issues": f"{URL}/issues",
-                    "Documentation": f"{URL}/blob/main/{sub}/README.md"}
+    assert urls == {
+        "Homepage": URL,
+        "Repository": URL,
+        "Issues": f"{URL}/issues",
+        "Documentation": f"{URL}/blob/main/{sub}/README.md",
+    }
     assert "Programming Language :: Python :: 3.10" in meta.get_all("Classifier")
     assert meta["Description-Content-Type"] == "text/markdown" and meta.get_payload().startswith("# redbeat")
     assert not [n for n in z.namelist() if n.startswith(("tests/", "bench"))]

@@ -1,4 +1,5 @@
 """The Go module zip, unpacked outside the checkout and required by a new module through a replace."""
+
 from __future__ import annotations
 
 import json

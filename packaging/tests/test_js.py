@@ -1,4 +1,5 @@
 """The npm tarball in a new npm project outside the checkout: a TypeScript program compiled with tsc."""
+
 from __future__ import annotations
 
 import json

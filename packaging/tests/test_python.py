@@ -1,5 +1,6 @@
 """The two wheels in a new venv outside the checkout: import, the `redbeat` command, a save and a get,
 and a real `celery beat` with our scheduler and a Redis broker."""
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,14 @@ print(json.dumps({"sdk": redbeat_sdk.__file__, "scheduler": redbeat_scheduler.__
 
 def test_import_save_and_get(python_env, workdir, redis_server, r):
     (workdir / "smoke.py").write_text(SMOKE)
-    out = run([python_env / "bin" / "python", "smoke.py", redis_server.url], workdir, venv_env(python_env)).stdout
+    out = run(
+        [python_env / "bin" / "python", "smoke.py", redis_server.url], workdir, venv_env(python_env)
+    ).stdout
     got = json.loads(out)
     site = str(python_env / "lib")
-    assert got["sdk"].startswith(site) and got["scheduler"].startswith(site), got  # not the checkout's sources
+    assert got["sdk"].startswith(site) and got["scheduler"].startswith(site), (
+        got
+    )  # not the checkout's sources
     assert (got["task"], got["kwargs"], got["runs"]) == ("tasks.ping", {"via": "wheel"}, 0)
     assert json.loads(r.hget("redbeat:from-wheel", "definition"))["task"] == "tasks.ping"
     assert r.zscore("redbeat::schedule", "redbeat:from-wheel") is not None
@@ -45,11 +50,24 @@ def test_celery_beat_with_a_redis_broker(python_env, workdir, redis_server, r):
     where.mkdir()
     write_project(where, redis_server.url)
     held = {}
-    sent = run_until_sent([str(python_env / "bin" / "celery"), "-A", "proj", "beat", "-S",
-                           "redbeat_scheduler.RedBeatScheduler", "--loglevel=INFO"],
-                          where, venv_env(python_env), r, count=3,
-                          while_running=lambda r: held.update(lock=r.get("redbeat::lock"),
-                                                              entry=r.hget("redbeat:heartbeat", "definition")))
+    sent = run_until_sent(
+        [
+            str(python_env / "bin" / "celery"),
+            "-A",
+            "proj",
+            "beat",
+            "-S",
+            "redbeat_scheduler.RedBeatScheduler",
+            "--loglevel=INFO",
+        ],
+        where,
+        venv_env(python_env),
+        r,
+        count=3,
+        while_running=lambda r: held.update(
+            lock=r.get("redbeat::lock"), entry=r.hget("redbeat:heartbeat", "definition")
+        ),
+    )
     assert set(sent) == {TASK}
     assert held["lock"], "the beat holds its lock while it runs"
     assert json.loads(held["entry"])["task"] == TASK, "the static entry is kept in Redis"

@@ -1,5 +1,6 @@
 """Every fenced code block of every README.md either runs and passes, or says it is not run (blocks.py has
 the rules). The programs run against the installed artifacts, never the checkout's sources."""
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,16 @@ def test_every_block_is_marked():
 def test_the_quick_starts_run():
     """The marker is not a way out for the blocks the READMEs lead with."""
     runs = {(b.path, b.lang) for b in RUNS}
-    for expected in [("README.md", "python"), ("README.md", "ts"), ("README.md", "go"), ("README.md", "sh"),
-                     ("python/README.md", "python"), ("clients/js/README.md", "ts"),
-                     ("clients/go/README.md", "go"), ("scheduler/README.md", "sh")]:
+    for expected in [
+        ("README.md", "python"),
+        ("README.md", "ts"),
+        ("README.md", "go"),
+        ("README.md", "sh"),
+        ("python/README.md", "python"),
+        ("clients/js/README.md", "ts"),
+        ("clients/go/README.md", "go"),
+        ("scheduler/README.md", "sh"),
+    ]:
         assert expected in runs, f"{expected[0]} has no {expected[1]} block that runs"
 
 

@@ -1,4 +1,5 @@
 """Running the installed `redbeat` command as a user does: a subprocess, its exit status and output."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Fixtures: one real redis-server per session (flushed per test) and a frozen clock."""
+
 from __future__ import annotations
 
 import json

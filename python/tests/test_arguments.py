@@ -1,5 +1,6 @@
 """Bad arguments to the client and the preview are typed errors whose path names the argument, with the
 reasons every client shares (schema/README.md, "Error paths of client arguments")."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,15 @@ import pytest
 
 from conftest import T0, dump
 from redbeat_sdk import (
-    Crontab, Entry, InvalidUrlError, Interval, RedBeatClient, RedBeatError, RRule, ValidationError, codec,
+    Crontab,
+    Entry,
+    InvalidUrlError,
+    Interval,
+    RedBeatClient,
+    RedBeatError,
+    RRule,
+    ValidationError,
+    codec,
 )
 from redbeat_sdk import next_run
 from redbeat_sdk.errors import CorruptEntry
@@ -28,8 +37,10 @@ def refused(call) -> ValidationError:
 
 
 def test_an_unknown_beat_timezone_is_refused_as_the_timezone_argument(r, redis_server):
-    for call in (lambda: RedBeatClient(r, timezone="Nope/Zone"),
-                 lambda: RedBeatClient.from_url(redis_server.url, timezone="Nope/Zone")):
+    for call in (
+        lambda: RedBeatClient(r, timezone="Nope/Zone"),
+        lambda: RedBeatClient.from_url(redis_server.url, timezone="Nope/Zone"),
+    ):
         err = refused(call)
         assert (err.path, err.reason) == ("timezone", UNKNOWN_ZONE)
         assert str(err) == f"timezone: {UNKNOWN_ZONE}"
@@ -38,18 +49,35 @@ def test_an_unknown_beat_timezone_is_refused_as_the_timezone_argument(r, redis_s
 
 def test_an_unknown_preview_zone_is_refused_as_the_tz_argument(client):
     entry = client.save(Entry("job", "t", Crontab(minute=0)))
-    for call in (lambda: entry.next_runs(3, tz="Nope/Zone"), lambda: Crontab(minute=0).next_runs(3, tz="Nope/Zone"),
-                 lambda: Interval(5).next_runs(3, tz="Nope/Zone")):
+    for call in (
+        lambda: entry.next_runs(3, tz="Nope/Zone"),
+        lambda: Crontab(minute=0).next_runs(3, tz="Nope/Zone"),
+        lambda: Interval(5).next_runs(3, tz="Nope/Zone"),
+    ):
         err = refused(call)
         assert (err.path, err.reason) == ("tz", UNKNOWN_ZONE)
     assert refused(lambda: Interval(5).next_runs(3, tz=[])).path == "tz"
 
 
 def test_a_zone_inside_data_keeps_its_data_path(client, r):
-    stamp = {"__type__": "datetime", "year": 2025, "month": 1, "day": 1, "hour": 0, "minute": 0, "second": 0,
-             "microsecond": 0, "timezone": "Nope/Zone"}
-    r.hset("redbeat:job", mapping={"definition": json.dumps({"name": "job", "task": "t", "schedule": 5}),
-                                   "meta": json.dumps({"last_run_at": stamp})})
+    stamp = {
+        "__type__": "datetime",
+        "year": 2025,
+        "month": 1,
+        "day": 1,
+        "hour": 0,
+        "minute": 0,
+        "second": 0,
+        "microsecond": 0,
+        "timezone": "Nope/Zone",
+    }
+    r.hset(
+        "redbeat:job",
+        mapping={
+            "definition": json.dumps({"name": "job", "task": "t", "schedule": 5}),
+            "meta": json.dumps({"last_run_at": stamp}),
+        },
+    )
     with pytest.raises(CorruptEntry) as err:
         client.get("job")
     assert err.value.reason == f"meta.last_run_at.timezone: {UNKNOWN_ZONE}"
@@ -66,7 +94,9 @@ def _good(i: int) -> Entry:
 
 
 def test_save_many_names_the_index_of_the_failing_entry_and_writes_nothing(client, r):
-    err = refused(lambda: client.save_many([_good(0), _good(1), _good(2), Entry(":schedule", "t", Interval(5))]))
+    err = refused(
+        lambda: client.save_many([_good(0), _good(1), _good(2), Entry(":schedule", "t", Interval(5))])
+    )
     assert err.path == "[3].name" and "collide" in err.reason
     assert dump(r) == {}
 
@@ -97,14 +127,17 @@ def test_save_names_the_entry_paths_without_an_index(client):
 # -- URLs --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url, words", [
-    ("http://x", ["unsupported scheme 'http'", "'http://x'"]),
-    ("HTTPS://user:secret@x:1/0", ["unsupported scheme 'https'", "user:***@"]),
-    ("redis+sentinel://h:26379/mymaster", ["unsupported scheme 'redis+sentinel'", "master_for"]),
-    ("localhost:6379", ["malformed URL 'localhost:6379' (no scheme://)"]),
-    ("redis://h:port/0", ["malformed URL 'redis://h:port/0'"]),
-    ("", ["must be a Redis URL string"]),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("http://x", ["unsupported scheme 'http'", "'http://x'"]),
+        ("HTTPS://user:secret@x:1/0", ["unsupported scheme 'https'", "user:***@"]),
+        ("redis+sentinel://h:26379/mymaster", ["unsupported scheme 'redis+sentinel'", "master_for"]),
+        ("localhost:6379", ["malformed URL 'localhost:6379' (no scheme://)"]),
+        ("redis://h:port/0", ["malformed URL 'redis://h:port/0'"]),
+        ("", ["must be a Redis URL string"]),
+    ],
+)
 def test_from_url_refuses_what_it_cannot_connect_with(url, words):
     err = refused(lambda: RedBeatClient.from_url(url))
     assert isinstance(err, InvalidUrlError) and err.path == "url"
@@ -124,9 +157,13 @@ def test_from_url_refuses_a_url_that_is_not_a_string():
 def _previews(client):
     entry = client.save(Entry("job", "t", Interval(60)))
     wire = Interval(60).to_wire()
-    return [entry.next_runs, Interval(60).next_runs, Crontab(minute=0).next_runs,
-            RRule("DAILY", dtstart=T0).next_runs,
-            lambda n: next_run.next_runs(wire, n, T0, T0, T0.tzinfo)]
+    return [
+        entry.next_runs,
+        Interval(60).next_runs,
+        Crontab(minute=0).next_runs,
+        RRule("DAILY", dtstart=T0).next_runs,
+        lambda n: next_run.next_runs(wire, n, T0, T0, T0.tzinfo),
+    ]
 
 
 def test_a_negative_run_count_is_refused_at_every_next_runs_entry_point(client):

@@ -1,4 +1,5 @@
 """The `redbeat` command, run as a subprocess against a real Redis."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,20 @@ def url(redis_server, r):
 
 def test_add_list_show_next_and_json(url, r):
     assert run(url, "add", "beat", "--task", "app.ping", "--every", "10").returncode == 0
-    assert run(url, "add", "report", "--task", "app.report", "--cron", "0 9 * * mon-fri",
-               "--kwargs", '{"fmt": "pdf"}').returncode == 0
+    assert (
+        run(
+            url,
+            "add",
+            "report",
+            "--task",
+            "app.report",
+            "--cron",
+            "0 9 * * mon-fri",
+            "--kwargs",
+            '{"fmt": "pdf"}',
+        ).returncode
+        == 0
+    )
     listed = run(url, "list")
     assert listed.returncode == 0
     assert "every 10s" in listed.stdout and "cron 0 9 * * mon-fri" in listed.stdout
@@ -58,32 +71,54 @@ def test_bad_input_is_refused_with_the_field_and_nothing_written(url, r):
 
 
 def test_add_from_json_and_yaml_files(url, r, tmp_path):
-    (tmp_path / "one.json").write_text(json.dumps(
-        {"name": "a", "task": "t", "schedule": {"__type__": "interval", "every": 5, "relative": False}}))
+    (tmp_path / "one.json").write_text(
+        json.dumps(
+            {"name": "a", "task": "t", "schedule": {"__type__": "interval", "every": 5, "relative": False}}
+        )
+    )
     (tmp_path / "many.yaml").write_text(
-        "- {name: b, task: t, schedule: {__type__: crontab, minute: '*/15'}}\n- {name: c, task: t, schedule: 30}\n")
+        "- {name: b, task: t, schedule: {__type__: crontab, minute: '*/15'}}\n- {name: c, task: t, schedule: 30}\n"
+    )
     assert run(url, "add", "--file", str(tmp_path / "one.json")).returncode == 0
     assert run(url, "add", "--file", str(tmp_path / "many.yaml")).returncode == 0
     assert sorted(r.zrange("redbeat::schedule", 0, -1)) == ["redbeat:a", "redbeat:b", "redbeat:c"]
     (tmp_path / "bad.yaml").write_text("- {name: d, task: t, schedule: {__type__: crontab, hour: 25}}\n")
     bad = run(url, "add", "--file", str(tmp_path / "bad.yaml"))
-    assert bad.returncode == 2 and "bad.yaml:1: entry 1: schedule.hour" in bad.stderr and not r.exists("redbeat:d")
+    assert (
+        bad.returncode == 2
+        and "bad.yaml:1: entry 1: schedule.hour" in bad.stderr
+        and not r.exists("redbeat:d")
+    )
 
 
 def test_import_validates_every_line_first(url, r, tmp_path):
-    lines = [json.dumps({"name": f"job-{i}", "task": "t", "schedule": {"__type__": "interval", "every": 60.0,
-                                                                         "relative": False}, "args": [i]})
-             for i in range(10_000)]
+    lines = [
+        json.dumps(
+            {
+                "name": f"job-{i}",
+                "task": "t",
+                "schedule": {"__type__": "interval", "every": 60.0, "relative": False},
+                "args": [i],
+            }
+        )
+        for i in range(10_000)
+    ]
     broken = list(lines)
     broken[10] = "{not json"
-    broken[500] = json.dumps({"name": "x", "task": "t", "schedule": {"__type__": "crontab", "day_of_week": 7}})
+    broken[500] = json.dumps(
+        {"name": "x", "task": "t", "schedule": {"__type__": "crontab", "day_of_week": 7}}
+    )
     broken[9999] = json.dumps({"name": "y", "task": "t", "schedule": {"__type__": "solar"}})
     path = tmp_path / "entries.jsonl"
     path.write_text("\n".join(broken) + "\n")
     result = run(url, "import", str(path))
     assert result.returncode == 2
-    assert [line.split(": ")[0] for line in result.stderr.splitlines()] == [f"{path}:11", f"{path}:501", f"{path}:10000",
-                                                                             "error"]
+    assert [line.split(": ")[0] for line in result.stderr.splitlines()] == [
+        f"{path}:11",
+        f"{path}:501",
+        f"{path}:10000",
+        "error",
+    ]
     assert "schedule.day_of_week" in result.stderr and "unknown __type__ 'solar'" in result.stderr
     assert "3 bad line(s); nothing written" in result.stderr
     assert r.dbsize() == 0
@@ -134,8 +169,14 @@ def test_doctor_is_quiet_on_a_clean_keyspace_and_names_each_planted_problem(url,
         r.config_set("maxmemory", "0")
         r.config_set("maxmemory-policy", "noeviction")
     assert found.returncode == 1
-    for check, key in [("missing-hash", "redbeat:gone"), ("orphan-hash", "redbeat:orphan"), ("corrupt", "redbeat:bad"),
-                       ("late-score", "redbeat:late"), ("dead-score", "redbeat:dead"), ("eviction", "allkeys-lru")]:
+    for check, key in [
+        ("missing-hash", "redbeat:gone"),
+        ("orphan-hash", "redbeat:orphan"),
+        ("corrupt", "redbeat:bad"),
+        ("late-score", "redbeat:late"),
+        ("dead-score", "redbeat:dead"),
+        ("eviction", "allkeys-lru"),
+    ]:
         assert any(check in line and key in line for line in found.stdout.splitlines()), (check, found.stdout)
     assert "redbeat:fine" not in found.stdout and "redbeat:never-run" not in found.stdout
 
@@ -145,7 +186,8 @@ def test_prefix_and_app_settings(url, r, tmp_path):
     assert r.zrange("{rb}::schedule", 0, -1) == ["{rb}:x"]
     (tmp_path / "beatapp.py").write_text(
         "from celery import Celery\napp = Celery('x')\n"
-        f"app.conf.update(redbeat_redis_url={url!r}, redbeat_key_prefix='{{rb}}:', timezone='Asia/Kolkata')\n")
+        f"app.conf.update(redbeat_redis_url={url!r}, redbeat_key_prefix='{{rb}}:', timezone='Asia/Kolkata')\n"
+    )
     env_path = os.environ.get("PYTHONPATH", "")
     os.environ["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{env_path}"
     try:

@@ -1,5 +1,6 @@
 """What `redbeat` prints: --json on every read command, disabled entries, durations, where settings come
 from."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,21 @@ def test_every_read_command_has_json_with_the_documented_shape(url, r):
     assert shown["definition"]["kwargs"] == {"fmt": "pdf"} and shown["definition"]["schedule"]["hour"] == 9
     runs = json.loads(run(url, "next", "report", "-n", "2", "--tz", "Asia/Tokyo", "--json").stdout)
     assert runs["name"] == "report" and runs["timezone"] == "Asia/Tokyo" and runs["enabled"] is True
-    assert [x[11:] for x in runs["runs"]] == ["09:00:00+09:00", "09:00:00+09:00"]  # --tz is where hour=9 matches
+    assert [x[11:] for x in runs["runs"]] == [
+        "09:00:00+09:00",
+        "09:00:00+09:00",
+    ]  # --tz is where hour=9 matches
     assert json.loads(run(url, "next", "report", "-n", "0", "--json").stdout)["runs"] == []
 
-    assert json.loads(run(url, "lock", "--json").stdout) == {"key": "redbeat::lock", "held": False, "holder": None,
-                                                             "ttl_ms": None, "holder_kind": None, "host": None,
-                                                             "pid": None}
+    assert json.loads(run(url, "lock", "--json").stdout) == {
+        "key": "redbeat::lock",
+        "held": False,
+        "holder": None,
+        "ttl_ms": None,
+        "holder_kind": None,
+        "host": None,
+        "pid": None,
+    }
     r.set("redbeat::lock", "token-1", px=60_000)
     held = json.loads(run(url, "lock", "--json").stdout)
     assert held["held"] and held["holder"] == "token-1" and 0 < held["ttl_ms"] <= 60_000
@@ -46,9 +56,17 @@ def test_every_read_command_has_json_with_the_documented_shape(url, r):
     r.zadd("redbeat::schedule", {"redbeat:gone": 1})
     found = run(url, "doctor", "--json")
     assert found.returncode == 1
-    assert json.loads(found.stdout) == {"problems": 1, "findings": [
-        {"check": "missing-hash", "key": "redbeat:gone", "detail": "schedule member without an entry hash "
-                                                                   "(evicted or deleted)", "problem": True}]}
+    assert json.loads(found.stdout) == {
+        "problems": 1,
+        "findings": [
+            {
+                "check": "missing-hash",
+                "key": "redbeat:gone",
+                "detail": "schedule member without an entry hash (evicted or deleted)",
+                "problem": True,
+            }
+        ],
+    }
 
 
 def test_a_disabled_entry_has_no_next_run_wherever_it_is_printed(url, r):
@@ -65,11 +83,19 @@ def test_a_disabled_entry_has_no_next_run_wherever_it_is_printed(url, r):
     assert json.loads(run(url, "list", "--json").stdout)[0]["next_run"] is not None
 
 
-@pytest.mark.parametrize("text, seconds, words", [
-    ("90", 90.0, "every 1m30s"), ("0.5", 0.5, "every 500ms"), ("90s", 90.0, "every 1m30s"), ("5m", 300.0, "every 5m"),
-    ("1h30m", 5400.0, "every 1h30m"), ("1d", 86400.0, "every 1d"), ("250ms", 0.25, "every 250ms"),
-    ("1.5h", 5400.0, "every 1h30m"),
-])
+@pytest.mark.parametrize(
+    "text, seconds, words",
+    [
+        ("90", 90.0, "every 1m30s"),
+        ("0.5", 0.5, "every 500ms"),
+        ("90s", 90.0, "every 1m30s"),
+        ("5m", 300.0, "every 5m"),
+        ("1h30m", 5400.0, "every 1h30m"),
+        ("1d", 86400.0, "every 1d"),
+        ("250ms", 0.25, "every 250ms"),
+        ("1.5h", 5400.0, "every 1h30m"),
+    ],
+)
 def test_every_takes_durations_and_list_prints_them_back(url, r, text, seconds, words):
     assert run(url, "add", "job", "--task", "t", "--every", text).returncode == 0
     assert json.loads(r.hget("redbeat:job", "definition"))["schedule"]["every"] == seconds
@@ -92,14 +118,19 @@ def test_flags_win_then_the_app_then_the_environment(url, r, tmp_path):
     RedBeatClient(r, key_prefix="{flag}:").save(Entry("y", "t", Interval(5)))
     (tmp_path / "beatapp.py").write_text(
         "from celery import Celery\napp = Celery('x')\n"
-        f"app.conf.update(redbeat_redis_url={url!r}, redbeat_key_prefix='{{app}}:', timezone='Asia/Kolkata')\n")
+        f"app.conf.update(redbeat_redis_url={url!r}, redbeat_key_prefix='{{app}}:', timezone='Asia/Kolkata')\n"
+    )
     dead = f"redis://127.0.0.1:{free_port()}/0"
     env = {"REDBEAT_KEY_PREFIX": "env:", "REDBEAT_TIMEZONE": "Nope/Zone"}
     # run from the project's folder without PYTHONPATH, as `celery -A beatapp` is run
     from_app = run(dead, "--app", "beatapp", "list", "--json", env=env, cwd=tmp_path)
     assert from_app.returncode == 0, from_app.stderr
     assert [row["key"] for row in json.loads(from_app.stdout)] == ["{app}:x"]
-    flagged = run(dead, "--app", "beatapp:app", "--prefix", "{flag}:", "list", "--json", env=env, cwd=tmp_path)
+    flagged = run(
+        dead, "--app", "beatapp:app", "--prefix", "{flag}:", "list", "--json", env=env, cwd=tmp_path
+    )
     assert [row["key"] for row in json.loads(flagged.stdout)] == ["{flag}:y"]
     zone = run(dead, "--app", "beatapp", "next", "x", "-n", "1", "--json", env=env, cwd=tmp_path)
-    assert json.loads(zone.stdout)["timezone"] == "Asia/Kolkata" and json.loads(zone.stdout)["runs"][0].endswith("+05:30")
+    assert json.loads(zone.stdout)["timezone"] == "Asia/Kolkata" and json.loads(zone.stdout)["runs"][
+        0
+    ].endswith("+05:30")

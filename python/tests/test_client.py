@@ -1,4 +1,5 @@
 """RedBeatClient against a real Redis, with a frozen clock: write semantics, reads, atomicity."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,17 @@ import pytest
 import redis
 
 from conftest import T0, dump
-from redbeat_sdk import (Crontab, CorruptEntry, Entry, EntryNotFound, Interval, RedBeatClient,
-                         RedBeatConnectionError, RRule, ValidationError)
+from redbeat_sdk import (
+    Crontab,
+    CorruptEntry,
+    Entry,
+    EntryNotFound,
+    Interval,
+    RedBeatClient,
+    RedBeatConnectionError,
+    RRule,
+    ValidationError,
+)
 from redbeat_sdk.datetimes import UTC, decode_datetime, epoch_seconds
 
 T0_TS = epoch_seconds(T0)
@@ -21,16 +31,39 @@ def meta_of(r, key="redbeat:job"):
 
 def test_first_save_writes_definition_meta_now_and_score(client, r):
     saved = client.save(Entry("job", "tasks.add", Interval(5), args=[1, 2]))
-    assert meta_of(r) == {"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12,
-                                          "minute": 0, "second": 0, "microsecond": 0, "timezone": "UTC"}}
+    assert meta_of(r) == {
+        "last_run_at": {
+            "__type__": "datetime",
+            "year": 2025,
+            "month": 1,
+            "day": 15,
+            "hour": 12,
+            "minute": 0,
+            "second": 0,
+            "microsecond": 0,
+            "timezone": "UTC",
+        }
+    }
     assert r.zscore("redbeat::schedule", "redbeat:job") == T0_TS + 5
     assert (saved.last_run_at, saved.total_run_count, saved.score) == (T0, 0, T0_TS + 5)
 
 
 def test_resave_keeps_meta_and_scores_from_the_stored_last_run(client, r, clock):
     client.save(Entry("job", "tasks.add", Interval(60)))
-    ran = {"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12, "minute": 0,
-                           "second": 30, "microsecond": 0, "timezone": "UTC"}, "total_run_count": 4}
+    ran = {
+        "last_run_at": {
+            "__type__": "datetime",
+            "year": 2025,
+            "month": 1,
+            "day": 15,
+            "hour": 12,
+            "minute": 0,
+            "second": 30,
+            "microsecond": 0,
+            "timezone": "UTC",
+        },
+        "total_run_count": 4,
+    }
     r.hset("redbeat:job", "meta", json.dumps(ran))
     clock.advance(45)  # an edit 15 s after the last run must not push the next run out to now + period
     saved = client.save(Entry("job", "tasks.other", Interval(120)))
@@ -113,8 +146,15 @@ def test_delete_removes_hash_and_member(client, r):
 
 
 def test_get_returns_fields_and_run_state(client, r):
-    entry = Entry("job", "t", Crontab(minute=[0, 30], hour=9), args=[1, "x"], kwargs={"when": datetime(2025, 1, 1, tzinfo=UTC)},
-                  options={"queue": "q"}, enabled=False)
+    entry = Entry(
+        "job",
+        "t",
+        Crontab(minute=[0, 30], hour=9),
+        args=[1, "x"],
+        kwargs={"when": datetime(2025, 1, 1, tzinfo=UTC)},
+        options={"queue": "q"},
+        enabled=False,
+    )
     client.save(entry)
     got = client.get("job")
     assert got == entry
@@ -130,7 +170,10 @@ def test_list_walks_the_schedule_in_score_order_and_reports_problems(client, r):
     r.zadd("redbeat::schedule", {"redbeat:gone": 1})  # member without a hash (evicted)
     r.hset("redbeat:bad", "definition", "{not json")
     r.zadd("redbeat::schedule", {"redbeat:bad": 2})
-    r.hset("redbeat:unknown", mapping={"definition": json.dumps({"task": "t", "schedule": 5, "description": "x"})})
+    r.hset(
+        "redbeat:unknown",
+        mapping={"definition": json.dumps({"task": "t", "schedule": 5, "description": "x"})},
+    )
     r.zadd("redbeat::schedule", {"redbeat:unknown": 3})
     problems = []
     names = [e.name for e in client.list(on_error=problems.append)]
@@ -141,8 +184,13 @@ def test_list_walks_the_schedule_in_score_order_and_reports_problems(client, r):
 
 
 def test_get_of_a_corrupt_entry_raises_corrupt_entry_naming_the_field(client, r):
-    r.hset("redbeat:job", mapping={"definition": json.dumps({"task": "t", "schedule": 5}),
-                                   "meta": json.dumps({"last_run_at": None, "paused": True})})
+    r.hset(
+        "redbeat:job",
+        mapping={
+            "definition": json.dumps({"task": "t", "schedule": 5}),
+            "meta": json.dumps({"last_run_at": None, "paused": True}),
+        },
+    )
     with pytest.raises(CorruptEntry, match="meta.paused"):
         client.get("job")
 
@@ -207,9 +255,17 @@ def test_from_url_and_timezone_string(redis_server, clock):
 
 def test_a_redis_outage_raises_a_connection_error(clock):
     from redbeat_sdk.redis_server import free_port
-    client = RedBeatClient.from_url(f"redis://127.0.0.1:{free_port()}/0", clock=clock, socket_connect_timeout=0.5)
-    for call in (lambda: client.save(Entry("job", "t", Interval(5))), lambda: client.get("job"),
-                 lambda: list(client.list()), lambda: client.delete("job"), lambda: client.disable("job")):
+
+    client = RedBeatClient.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", clock=clock, socket_connect_timeout=0.5
+    )
+    for call in (
+        lambda: client.save(Entry("job", "t", Interval(5))),
+        lambda: client.get("job"),
+        lambda: list(client.list()),
+        lambda: client.delete("job"),
+        lambda: client.disable("job"),
+    ):
         with pytest.raises(RedBeatConnectionError):
             call()
 

@@ -1,4 +1,5 @@
 """Crontab (the public class, schema checks included) accepts exactly what Celery 5.7's crontab() accepts."""
+
 from __future__ import annotations
 
 import json

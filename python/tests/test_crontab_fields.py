@@ -3,6 +3,7 @@
 Every case comes from schema/examples/crontab-fields.json, which conformance/generate/crontab_fields.py
 generates by running Celery 5.7.0.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """The SDK on the deployments users grow into: Redis Cluster, Sentinel with a forced failover, TLS with an
 ACL user, and a server that goes away and comes back (tools/topologies starts each on loopback)."""
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,15 @@ import pytest
 import redis
 from redis.sentinel import Sentinel
 
-from redbeat_sdk import (ClusterConfigError, Crontab, Entry, Interval, RedBeatClient, RedBeatConnectionError,
-                         RedBeatError)
+from redbeat_sdk import (
+    ClusterConfigError,
+    Crontab,
+    Entry,
+    Interval,
+    RedBeatClient,
+    RedBeatConnectionError,
+    RedBeatError,
+)
 
 from conftest import ROOT, dump
 
@@ -44,9 +52,13 @@ def every_operation(client: RedBeatClient, r) -> None:
     client.batch_size = 2  # several pipelined batches
     client.save(Entry("a", "tasks.a", Interval(60), args=[1]))
     client.save_many([Entry(f"m{i}", "tasks.m", Crontab(minute=str(i))) for i in range(5)])
-    r.hset(client.keys.entry("a"), "meta", '{"last_run_at": null, "total_run_count": 3}')  # beat ran it meanwhile
+    r.hset(
+        client.keys.entry("a"), "meta", '{"last_run_at": null, "total_run_count": 3}'
+    )  # beat ran it meanwhile
     client.save(Entry("a", "tasks.a", Interval(30), args=[2]))  # re-save: scored from the stored meta
-    client.save_many([Entry("m0", "tasks.m", Crontab(minute="7")), Entry("m1", "tasks.m", Crontab(minute="8"))])
+    client.save_many(
+        [Entry("m0", "tasks.m", Crontab(minute="7")), Entry("m1", "tasks.m", Crontab(minute="8"))]
+    )
     client.disable("m2")
     client.enable("m2")
     client.run_now("m3")
@@ -72,8 +84,12 @@ def test_cluster_refuses_a_prefix_without_hash_tag(cluster):
 def test_cluster_every_operation_in_one_slot_writes_what_a_single_server_holds(cluster, r, clock):
     rc = cluster.client()
     rc.flushall()
-    every_operation(RedBeatClient.from_url(f"redis-cluster://{cluster.info()['addrs'][2]}", key_prefix=TAGGED,
-                                           clock=clock), rc)
+    every_operation(
+        RedBeatClient.from_url(
+            f"redis-cluster://{cluster.info()['addrs'][2]}", key_prefix=TAGGED, clock=clock
+        ),
+        rc,
+    )
     holders = []
     for node in cluster.nodes.values():
         with node.client() as direct:
@@ -83,13 +99,17 @@ def test_cluster_every_operation_in_one_slot_writes_what_a_single_server_holds(c
                 assert {direct.cluster("KEYSLOT", key) for key in keys} == {rc.keyslot(TAGGED)}
                 on_cluster = dump(direct)
     assert len(holders) == 1
-    every_operation(RedBeatClient(r, key_prefix=TAGGED, clock=clock), r)  # the same calls, the same frozen time
+    every_operation(
+        RedBeatClient(r, key_prefix=TAGGED, clock=clock), r
+    )  # the same calls, the same frozen time
     assert on_cluster == dump(r)
     rc.close()
 
 
 def test_sentinel_client_follows_a_forced_failover(sentinel_group, clock):
-    sentinels = Sentinel([(s["host"], s["port"]) for s in sentinel_group.info()["sentinels"]], socket_timeout=5)
+    sentinels = Sentinel(
+        [(s["host"], s["port"]) for s in sentinel_group.info()["sentinels"]], socket_timeout=5
+    )
     master = sentinels.master_for(sentinel_group.service_name, decode_responses=True, socket_timeout=5)
     client = RedBeatClient(master, clock=clock)
     client.save_many([Entry("before", "tasks.b", Interval(60)), Entry("kept", "tasks.k", Interval(60))])
@@ -137,7 +157,9 @@ def _fails_fast(call, timeout: float = 20) -> BaseException:
 def test_tls_wrong_password_untrusted_certificate_and_missing_login_are_clear_errors(tls, clock):
     info = tls.info()
     ca = info["ca_file"]
-    wrong_password = RedBeatClient.from_url(tls.url_for(tls.user, "not-the-password"), ssl_ca_certs=ca, clock=clock)
+    wrong_password = RedBeatClient.from_url(
+        tls.url_for(tls.user, "not-the-password"), ssl_ca_certs=ca, clock=clock
+    )
     error = _fails_fast(lambda: wrong_password.get("a"))
     assert isinstance(error, RedBeatConnectionError) and "refused the login" in str(error)
     for untrusting in (dict(ssl_ca_certs=info["untrusted_ca_file"]), {}):  # another CA; the system's CAs
@@ -158,9 +180,14 @@ def test_outage_raises_connection_errors_and_the_same_client_works_after_it(cloc
         client = RedBeatClient.from_url(single.url, clock=clock)
         client.save(Entry("job", "tasks.j", Interval(60)))
         single.server.stop(save=True)  # a restart of a server with persistence: the data comes back
-        for call in (lambda: client.get("job"), lambda: client.save(Entry("job", "t", Interval(5))),
-                     lambda: client.save_many([Entry("x", "t", Interval(5))]), lambda: list(client.list()),
-                     lambda: client.run_now("job"), lambda: client.delete("job")):
+        for call in (
+            lambda: client.get("job"),
+            lambda: client.save(Entry("job", "t", Interval(5))),
+            lambda: client.save_many([Entry("x", "t", Interval(5))]),
+            lambda: list(client.list()),
+            lambda: client.run_now("job"),
+            lambda: client.delete("job"),
+        ):
             error = _fails_fast(call)
             assert isinstance(error, RedBeatConnectionError) and "unreachable" in str(error)
         single.server.start()

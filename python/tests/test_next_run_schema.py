@@ -1,4 +1,5 @@
 """The next-run vector files are well formed: valid against their schema, consistent, and as pinned."""
+
 from __future__ import annotations
 
 import json
@@ -90,13 +91,33 @@ def test_cases_are_consistent(kind):
 
 def test_every_beat_zone_named_by_the_issue_is_covered():
     zones = {case["timezone"] for kind in KINDS for case in vectors(kind)["cases"]}
-    assert {"America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "UTC", "America/Sao_Paulo"} <= zones
+    assert {
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "Asia/Kolkata",
+        "UTC",
+        "America/Sao_Paulo",
+    } <= zones
 
 
 def test_rrule_vectors_use_every_field():
     used = set()
     for case in vectors("rrule")["cases"]:
         used |= {key for key, value in case["schedule"].items() if value is not None}
-    assert {"wkst", "count", "until", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno",
-            "byweekday", "byhour", "byminute", "bysecond"} <= used
+    assert {
+        "wkst",
+        "count",
+        "until",
+        "bysetpos",
+        "bymonth",
+        "bymonthday",
+        "byyearday",
+        "byeaster",
+        "byweekno",
+        "byweekday",
+        "byhour",
+        "byminute",
+        "bysecond",
+    } <= used
     assert {case["schedule"]["freq"] for case in vectors("rrule")["cases"]} == set(range(7))

@@ -3,6 +3,7 @@
 The vectors (conformance/vectors/next_runs/*.json) come from running celery, celery-redbeat and dateutil;
 the SDK computes the same instants without importing any of them.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,12 @@ def mismatches(kind: str) -> list[str]:
         # Compare in UTC: Python's == between zones is False for a time in a repeated hour (PEP 495).
         if utc(got) != utc(expected) or utc([first] if first else []) != utc(expected[:1]):
             shown = [run.isoformat() for run in got]
-            wrong.append(f"{case['id']} ({case['description']}): got {shown}, first {first}; want {case['next_runs']}")
-        elif not all(run.tzinfo is not None and run.utcoffset() == run.astimezone(tz).utcoffset() for run in got):
+            wrong.append(
+                f"{case['id']} ({case['description']}): got {shown}, first {first}; want {case['next_runs']}"
+            )
+        elif not all(
+            run.tzinfo is not None and run.utcoffset() == run.astimezone(tz).utcoffset() for run in got
+        ):
             wrong.append(f"{case['id']}: runs are not expressed in the beat zone")
     return wrong
 
@@ -66,7 +71,9 @@ def mismatches(kind: str) -> list[str]:
 def test_every_vector_matches(kind):
     assert len(vectors(kind)["cases"]) > 2000
     wrong = mismatches(kind)
-    assert not wrong, f"{len(wrong)} of {len(vectors(kind)['cases'])} {kind} vectors differ:\n" + "\n".join(wrong[:20])
+    assert not wrong, f"{len(wrong)} of {len(vectors(kind)['cases'])} {kind} vectors differ:\n" + "\n".join(
+        wrong[:20]
+    )
 
 
 def test_the_sdk_previews_without_celery_installed():

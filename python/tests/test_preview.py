@@ -1,4 +1,5 @@
 """The preview API: entry.next_runs / schedule.next_runs (the maths is pinned by the next-run vectors)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ NY = ZoneInfo("America/New_York")
 
 def test_entry_read_by_a_client_previews_in_the_beat_zone_from_its_last_run(r, clock):
     from redbeat_sdk import RedBeatClient
+
     client = RedBeatClient(r, timezone="America/New_York", clock=clock)
     client.save(Entry("nine", "t", Crontab(minute=0, hour=9)))
     runs = client.get("nine").next_runs(3)

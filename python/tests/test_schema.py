@@ -1,4 +1,5 @@
 """The contract in schema/: well-formed, write ⊂ read on the examples, and true to upstream's dumps."""
+
 from __future__ import annotations
 
 import json
@@ -56,6 +57,7 @@ def test_invalid_examples_are_rejected_by_both_profiles(entry_hash):
 
 def test_layout_matches_the_key_builders():
     from redbeat_sdk.keys import DEFAULT_PREFIX, LOCK_SUFFIX, SCHEDULE_SUFFIX, STATICS_SUFFIX
+
     layout = json.loads((SCHEMA / "layout.json").read_text())
     assert layout["default_prefix"] == DEFAULT_PREFIX
     assert layout["suffixes"] == {"schedule": SCHEDULE_SUFFIX, "statics": STATICS_SUFFIX, "lock": LOCK_SUFFIX}
@@ -103,7 +105,11 @@ def test_hand_written_hashes_follow_upstreams_outcome(upstream_vectors):
         outcome = _upstream_outcome(record)
         for fields in hashes:
             entry_hash = _hash_of(fields)
-            accepted = entry_hash is not None and "definition" in entry_hash and read_validator.is_valid(entry_hash)
-            assert accepted == (outcome == "loaded"), f"{case}: upstream {outcome}, read profile accepted={accepted}"
+            accepted = (
+                entry_hash is not None and "definition" in entry_hash and read_validator.is_valid(entry_hash)
+            )
+            assert accepted == (outcome == "loaded"), (
+                f"{case}: upstream {outcome}, read profile accepted={accepted}"
+            )
         outcomes[case] = outcome
     assert {"loaded", "dropped", "crashed"} <= set(outcomes.values())

@@ -1,4 +1,5 @@
 """Compatibility with the real upstream package (celery-redbeat 2.4.2) on a real Redis, both ways."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -26,8 +27,12 @@ SCHEDULES = {
     "crontab-lists": Crontab(minute=[0, 30], hour=[9, 17], day_of_month="1-7", month_of_year="*/2"),
     "crontab-wrap": Crontab(minute=7, hour="23-1", day_of_week="fri-mon"),
     "rrule-minutely": RRule("MINUTELY", dtstart=T0, count=3),
-    "rrule-weekly": RRule("WEEKLY", dtstart=datetime(2025, 1, 6, 8, 30, tzinfo=UTC), byweekday=[MO, FR], byhour=[8, 18]),
-    "rrule-ny-until": RRule("DAILY", dtstart=datetime(2025, 1, 10, 9, 0, tzinfo=NY), until=datetime(2025, 2, 10, 9, 0, tzinfo=NY)),
+    "rrule-weekly": RRule(
+        "WEEKLY", dtstart=datetime(2025, 1, 6, 8, 30, tzinfo=UTC), byweekday=[MO, FR], byhour=[8, 18]
+    ),
+    "rrule-ny-until": RRule(
+        "DAILY", dtstart=datetime(2025, 1, 10, 9, 0, tzinfo=NY), until=datetime(2025, 2, 10, 9, 0, tzinfo=NY)
+    ),
 }
 NAMES = ["plain", "with space", "co:lon", "ünï/códe ✓"]
 SETUPS = [("redbeat:", "UTC"), ("custom", "America/New_York"), ("{rb}:", "Europe/London")]
@@ -35,8 +40,14 @@ SETUPS = [("redbeat:", "UTC"), ("custom", "America/New_York"), ("{rb}:", "Europe
 
 def _entries():
     for kind, schedule in SCHEDULES.items():
-        yield Entry(kind, "tasks.run", schedule, args=[1, "two", None], kwargs={"id": kind, "k": [1, 2], "when": T0},
-                    options={"queue": "beat", "priority": 5})
+        yield Entry(
+            kind,
+            "tasks.run",
+            schedule,
+            args=[1, "two", None],
+            kwargs={"id": kind, "k": [1, 2], "when": T0},
+            options={"queue": "beat", "priority": 5},
+        )
     for name in NAMES:
         yield Entry(name, "tasks.named", Interval(60), kwargs={"id": name}, enabled=name != "co:lon")
 
@@ -62,12 +73,26 @@ def _as_upstream(schedule, beat):
     if isinstance(schedule, Interval):
         return celery_schedule(timedelta(seconds=schedule.every), relative=schedule.relative, app=beat.app)
     if isinstance(schedule, Crontab):
-        return celery_crontab(schedule.minute, schedule.hour, schedule.day_of_week, schedule.day_of_month,
-                              schedule.month_of_year, app=beat.app)
+        return celery_crontab(
+            schedule.minute,
+            schedule.hour,
+            schedule.day_of_week,
+            schedule.day_of_month,
+            schedule.month_of_year,
+            app=beat.app,
+        )
     from dateutil import rrule as du
+
     wd = lambda v: [du.weekday(w.wkday) for w in v] if isinstance(v, list) else v  # noqa: E731
-    return upstream_rrule(schedule.freq, dtstart=schedule.dtstart, until=schedule.until, count=schedule.count,
-                          byweekday=wd(schedule.byweekday), byhour=schedule.byhour, app=beat.app)
+    return upstream_rrule(
+        schedule.freq,
+        dtstart=schedule.dtstart,
+        until=schedule.until,
+        count=schedule.count,
+        byweekday=wd(schedule.byweekday),
+        byhour=schedule.byhour,
+        app=beat.app,
+    )
 
 
 @pytest.mark.parametrize("prefix, tz", SETUPS)
@@ -99,7 +124,13 @@ def test_entries_saved_by_upstream_read_back_through_the_sdk(prefix, tz, r, redi
         "interval-relative": celery_schedule(timedelta(hours=1), relative=True, app=beat.app),
         "crontab": celery_crontab(minute="*/15", hour="9-17", day_of_week="mon-fri", app=beat.app),
         "crontab-ints": celery_crontab(minute=30, hour=[7, 19], day_of_week=3, app=beat.app),
-        "rrule": upstream_rrule("WEEKLY", dtstart=datetime(2025, 1, 6, 8, 30, tzinfo=NY), byweekday=(du.MO, du.FR(+1)), count=10, app=beat.app),
+        "rrule": upstream_rrule(
+            "WEEKLY",
+            dtstart=datetime(2025, 1, 6, 8, 30, tzinfo=NY),
+            byweekday=(du.MO, du.FR(+1)),
+            count=10,
+            app=beat.app,
+        ),
         "ünï: códe": celery_schedule(timedelta(minutes=1), app=beat.app),
     }
     for name, schedule in made.items():
@@ -119,7 +150,13 @@ def _compare(beat, client, made):
         ours = client.get(name)
         theirs = beat.load(client.keys.entry(name))
         assert (ours.name, ours.task, ours.args, ours.kwargs, ours.options, ours.enabled) == (
-            theirs.name, theirs.task, list(theirs.args), theirs.kwargs, theirs.options, theirs.enabled)
+            theirs.name,
+            theirs.task,
+            list(theirs.args),
+            theirs.kwargs,
+            theirs.options,
+            theirs.enabled,
+        )
         assert ours.last_run_at == theirs.last_run_at
         assert ours.total_run_count == (theirs.total_run_count or 0)
         wire = ours.schedule.to_wire(T0, client.timezone)

@@ -1,4 +1,5 @@
 """Every invalid value raises a typed ValidationError naming the field path and the reason."""
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,10 @@ def test_timedelta_and_numbers_become_intervals():
 
 
 def _examples(folder):
-    return [pytest.param(json.loads(path.read_text())["hash"], id=path.stem)
-            for path in sorted((ROOT / "schema" / "examples" / folder).glob("*.json"))]
+    return [
+        pytest.param(json.loads(path.read_text())["hash"], id=path.stem)
+        for path in sorted((ROOT / "schema" / "examples" / folder).glob("*.json"))
+    ]
 
 
 @pytest.mark.parametrize("entry_hash", _examples("invalid"))
@@ -88,15 +91,27 @@ def test_the_sdk_reads_every_valid_example(entry_hash):
     codec.check_write_profile(codec.definition_wire(entry, datetime(2025, 1, 15, 12, tzinfo=UTC), UTC))
 
 
-@pytest.mark.parametrize("schedule, path, reason", [
-    ({"__type__": "solar"}, "schedule.__type__", "unknown __type__ 'solar'; expected one of 'interval', 'crontab', 'rrule'"),
-    ({"__type__": "rrule", "freq": "DAYLY"}, "schedule.freq",
-     "must be one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY, SECONDLY (any case), not 'DAYLY'"),
-    ("hourly", "schedule", "must be one of: number, object"),
-])
+@pytest.mark.parametrize(
+    "schedule, path, reason",
+    [
+        (
+            {"__type__": "solar"},
+            "schedule.__type__",
+            "unknown __type__ 'solar'; expected one of 'interval', 'crontab', 'rrule'",
+        ),
+        (
+            {"__type__": "rrule", "freq": "DAYLY"},
+            "schedule.freq",
+            "must be one of YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY, SECONDLY (any case), not 'DAYLY'",
+        ),
+        ("hourly", "schedule", "must be one of: number, object"),
+    ],
+)
 def test_schedule_data_errors_say_what_would_be_accepted(schedule, path, reason):
-    for call in (lambda: codec.schedule_from_data(schedule),
-                 lambda: codec.entry_from_wire({"name": "x", "task": "t", "schedule": schedule}, path="")):
+    for call in (
+        lambda: codec.schedule_from_data(schedule),
+        lambda: codec.entry_from_wire({"name": "x", "task": "t", "schedule": schedule}, path=""),
+    ):
         with pytest.raises(ValidationError) as err:
             call()
         assert (err.value.path, err.value.reason) == (path, reason)

@@ -1,4 +1,5 @@
 """Drive upstream celery-redbeat 2.4.2 (test-only dependency) with a frozen Celery clock."""
+
 from __future__ import annotations
 
 import contextlib
@@ -16,13 +17,25 @@ from redbeat.schedulers import RedBeatSchedulerEntry
 class UpstreamBeat:
     """An upstream app + scheduler on one Redis; `now` is what Celery.now() returns."""
 
-    def __init__(self, url: str, prefix: str = "redbeat:", timezone: str = "UTC", now: datetime | None = None,
-                 lock: bool = False):
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "redbeat:",
+        timezone: str = "UTC",
+        now: datetime | None = None,
+        lock: bool = False,
+    ):
         self.now = now
         self.sent: list[SimpleNamespace] = []
         self.app = Celery("upstream-compat", broker="memory://", set_as_current=True)
-        self.app.conf.update(redbeat_redis_url=url, redbeat_key_prefix=prefix, timezone=timezone,
-                             result_expires=None, beat_max_loop_interval=300, enable_utc=True)
+        self.app.conf.update(
+            redbeat_redis_url=url,
+            redbeat_key_prefix=prefix,
+            timezone=timezone,
+            result_expires=None,
+            beat_max_loop_interval=300,
+            enable_utc=True,
+        )
         if not lock:
             self.app.conf.redbeat_lock_key = None
         self.app.send_task = self._send_task

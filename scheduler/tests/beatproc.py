@@ -1,4 +1,5 @@
 """`celery beat` as a real subprocess: start it, kill -9 it, stop it, read its log."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,19 @@ UPSTREAM = "redbeat.RedBeatScheduler"
 
 
 class Beat:
-    def __init__(self, scheduler: str, redis_url: str, broker_url: str, *, lock_timeout: float | None = 2,
-                 max_interval: float | None = 1, name: str = "beat", redis_options: dict | None = None,
-                 import_upstream: bool = False, args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        scheduler: str,
+        redis_url: str,
+        broker_url: str,
+        *,
+        lock_timeout: float | None = 2,
+        max_interval: float | None = 1,
+        name: str = "beat",
+        redis_options: dict | None = None,
+        import_upstream: bool = False,
+        args: tuple[str, ...] = (),
+    ):
         """`lock_timeout` / `max_interval` None: the setting is left out (Celery's and the scheduler's
         defaults); `import_upstream`: the app module imports upstream's package, as an app that manages
         entries with `redbeat.RedBeatSchedulerEntry` does; `args`: more `celery beat` options."""
@@ -27,8 +38,12 @@ class Beat:
         self.name = name
         self.workdir = tempfile.mkdtemp(prefix="redbeat-beat-")
         self.log_path = Path(self.workdir) / "beat.log"
-        env = dict(os.environ, BEAT_REDIS_URL=redis_url, BEAT_BROKER_URL=broker_url,
-                   PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
+        env = dict(
+            os.environ,
+            BEAT_REDIS_URL=redis_url,
+            BEAT_BROKER_URL=broker_url,
+            PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        )
         for var in ("BEAT_LOCK_TIMEOUT", "BEAT_MAX_INTERVAL", "BEAT_REDIS_OPTIONS", "BEAT_IMPORT_UPSTREAM"):
             env.pop(var, None)
         if lock_timeout is not None:
@@ -41,9 +56,27 @@ class Beat:
             env["BEAT_IMPORT_UPSTREAM"] = "1"
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "beatproj", "beat", "-S", scheduler, "-l", "info",
-             "-s", str(Path(self.workdir) / "celerybeat-schedule"), *args],
-            cwd=self.workdir, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "beatproj",
+                "beat",
+                "-S",
+                scheduler,
+                "-l",
+                "info",
+                "-s",
+                str(Path(self.workdir) / "celerybeat-schedule"),
+                *args,
+            ],
+            cwd=self.workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.pid = self.process.pid
 
     @property
@@ -76,8 +109,9 @@ class Beat:
         wait_until(lambda: text in self.log(), timeout, f"{self.name}: no {text!r} in its log:\n{self.log()}")
 
 
-def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str] = "",
-               poll: float = 0.05):
+def wait_until(
+    condition: Callable[[], object], timeout: float, message: str | Callable[[], str] = "", poll: float = 0.05
+):
     """Poll `condition` until it is truthy; the timeout is a guard against hangs, not a measurement."""
     deadline = time.monotonic() + timeout
     while True:

@@ -6,6 +6,7 @@ at its default when unset), BEAT_IMPORT_UPSTREAM (import upstream's package, as 
 with it does), and for the deployment tests BEAT_REDIS_OPTIONS (JSON: redbeat_redis_options, e.g.
 retry_period or sentinels).
 """
+
 import json
 import os
 

@@ -1,4 +1,5 @@
 """Reading what beat published, straight from the Redis broker's queues (kombu's Redis transport)."""
+
 from __future__ import annotations
 
 import base64
@@ -39,8 +40,11 @@ class BrokerView:
         self.client = redis.Redis.from_url(url, decode_responses=True)
 
     def queues(self) -> list[str]:
-        return [key for key in self.client.keys("*")
-                if not key.startswith(("_kombu", "unacked")) and self.client.type(key) == "list"]
+        return [
+            key
+            for key in self.client.keys("*")
+            if not key.startswith(("_kombu", "unacked")) and self.client.type(key) == "list"
+        ]
 
     def sent(self, queue: str | None = None) -> list[Sent]:
         """Messages waiting in `queue` (default: every queue), oldest first."""

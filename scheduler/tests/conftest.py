@@ -1,4 +1,5 @@
 """Fixtures: a real redis-server per session, Celery apps with a frozen clock, a view of the broker."""
+
 from __future__ import annotations
 
 import logging
@@ -72,9 +73,15 @@ def make_app(redis_url, broker_url, clock):
 
     def make(**conf) -> Celery:
         app = Celery("redbeat-scheduler-tests", set_as_current=False)
-        settings = dict(redbeat_redis_url=redis_url, broker_url=broker_url, beat_max_loop_interval=60,
-                        redbeat_lock_timeout=30, result_expires=None, timezone="UTC",
-                        broker_connection_retry_on_startup=False)
+        settings = dict(
+            redbeat_redis_url=redis_url,
+            broker_url=broker_url,
+            beat_max_loop_interval=60,
+            redbeat_lock_timeout=30,
+            result_expires=None,
+            timezone="UTC",
+            broker_connection_retry_on_startup=False,
+        )
         settings.update(conf)
         app.conf.update(settings)
         zone = ZoneInfo(app.conf.timezone or "UTC")
@@ -123,8 +130,11 @@ def broker(broker_url):
 def errors(caplog):
     """The error records logged by the scheduler."""
     caplog.set_level(logging.INFO, logger="redbeat_scheduler")
-    return lambda: [rec for rec in caplog.records
-                    if rec.levelno >= logging.ERROR and rec.name.startswith("redbeat_scheduler")]
+    return lambda: [
+        rec
+        for rec in caplog.records
+        if rec.levelno >= logging.ERROR and rec.name.startswith("redbeat_scheduler")
+    ]
 
 
 def snapshot(client: redis.Redis) -> dict:

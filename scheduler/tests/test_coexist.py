@@ -3,6 +3,7 @@
 Upstream's package connects a `beat_init` receiver for every beat of the process; for ours it must do
 nothing (coexist.py), while an upstream scheduler in the same interpreter keeps its behaviour.
 """
+
 from __future__ import annotations
 
 import logging
@@ -87,11 +88,15 @@ def test_the_guard_is_installed_once(make_app):
 
 # -- a standby says who it waits for ------------------------------------------------------------------
 
+
 @pytest.fixture
 def warnings(caplog):
     caplog.set_level(logging.INFO, logger="redbeat_scheduler")
-    return lambda: [rec.getMessage() for rec in caplog.records
-                    if rec.levelno == logging.WARNING and rec.name.startswith("redbeat_scheduler")]
+    return lambda: [
+        rec.getMessage()
+        for rec in caplog.records
+        if rec.levelno == logging.WARNING and rec.name.startswith("redbeat_scheduler")
+    ]
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The scheduler over TLS and through Sentinel on real servers; Redis going away does not kill beat."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,21 +24,74 @@ def tls_files():
     def openssl(*args):
         subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
 
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-            "-subj", "/CN=redbeat-test-ca", "-keyout", "ca.key", "-out", "ca.crt")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=redbeat-test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
     (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.crt",
+    )
     return folder
 
 
 def test_rediss_with_a_ca_certificate(tls_files, make_app, make_scheduler, clock, broker):
     tls_port = free_port()
-    with RedisServer(extra_args=["--tls-port", str(tls_port), "--tls-cert-file", str(tls_files / "server.crt"),
-                                 "--tls-key-file", str(tls_files / "server.key"),
-                                 "--tls-ca-cert-file", str(tls_files / "ca.crt"), "--tls-auth-clients", "no"]):
+    with RedisServer(
+        extra_args=[
+            "--tls-port",
+            str(tls_port),
+            "--tls-cert-file",
+            str(tls_files / "server.crt"),
+            "--tls-key-file",
+            str(tls_files / "server.key"),
+            "--tls-ca-cert-file",
+            str(tls_files / "ca.crt"),
+            "--tls-auth-clients",
+            "no",
+        ]
+    ):
         url = f"rediss://127.0.0.1:{tls_port}/0"
         ca = str(tls_files / "ca.crt")
         sdk = RedBeatClient(redis.Redis.from_url(url, ssl_ca_certs=ca), clock=clock)
@@ -57,10 +111,13 @@ def test_through_sentinel(make_app, make_scheduler, clock, broker):
         folder = Path(tempfile.mkdtemp(prefix="redbeat-sentinel-"))
         port = free_port()
         conf = folder / "sentinel.conf"
-        conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
-                        f"sentinel monitor themaster 127.0.0.1 {master.port} 1\n")
-        sentinel = subprocess.Popen(["redis-server", str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+        conf.write_text(
+            f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
+            f"sentinel monitor themaster 127.0.0.1 {master.port} 1\n"
+        )
+        sentinel = subprocess.Popen(
+            ["redis-server", str(conf), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             probe = redis.Redis(port=port, decode_responses=True)
 
@@ -74,8 +131,12 @@ def test_through_sentinel(make_app, make_scheduler, clock, broker):
             sdk = RedBeatClient.from_url(master.url, clock=clock)
             sdk.save(Entry("via-sentinel", "tasks.s", Interval(1)))
             clock.advance(1)
-            beat = make_scheduler(make_app(redbeat_redis_url="redis-sentinel://", redbeat_redis_options={
-                "sentinels": [("127.0.0.1", port)], "service_name": "themaster"}))
+            beat = make_scheduler(
+                make_app(
+                    redbeat_redis_url="redis-sentinel://",
+                    redbeat_redis_options={"sentinels": [("127.0.0.1", port)], "service_name": "themaster"},
+                )
+            )
             beat.tick()
             assert broker.tasks() == ["tasks.s"]
             beat.close()
@@ -132,6 +193,7 @@ def cluster_port(_taken: set = set()) -> int:
     """A free port whose cluster bus port (port + 10000) is free and valid too."""
     import random
     import socket
+
     for _ in range(200):
         port = random.randint(20000, 50000)
         if port in _taken:
@@ -150,14 +212,36 @@ def cluster_port(_taken: set = set()) -> int:
 @pytest.fixture(scope="module")
 def cluster():
     """Three masters on loopback, no replicas (the recipe of research/ecosystem.md §6)."""
-    nodes = [RedisServer(port=cluster_port(), extra_args=["--cluster-enabled", "yes", "--cluster-config-file",
-                                                          "nodes.conf", "--cluster-node-timeout", "2000"])
-             for _ in range(3)]
+    nodes = [
+        RedisServer(
+            port=cluster_port(),
+            extra_args=[
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "2000",
+            ],
+        )
+        for _ in range(3)
+    ]
     try:
         for node in nodes:
             node.start()
-        subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{n.port}" for n in nodes],
-                        "--cluster-replicas", "0", "--cluster-yes"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "redis-cli",
+                "--cluster",
+                "create",
+                *[f"127.0.0.1:{n.port}" for n in nodes],
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            check=True,
+            capture_output=True,
+        )
         probe = redis.Redis(port=nodes[0].port, decode_responses=True)
         wait_until(lambda: probe.cluster("INFO").get("cluster_state") == "ok", 20, "cluster not ok")
         probe.close()
@@ -169,13 +253,19 @@ def cluster():
 
 def test_on_redis_cluster_with_a_hash_tagged_prefix(cluster, make_app, make_scheduler, clock, broker):
     from redis.cluster import ClusterNode, RedisCluster
+
     nodes = [{"host": "127.0.0.1", "port": n.port} for n in cluster]
     client = RedisCluster(startup_nodes=[ClusterNode(**n) for n in nodes], decode_responses=True)
     sdk = RedBeatClient(client, key_prefix="{rb}:", clock=clock)
     sdk.save(Entry("clustered", "tasks.c", Interval(1)))
     clock.advance(1)
-    beat = make_scheduler(make_app(redbeat_redis_url="redis-cluster://", redbeat_key_prefix="{rb}:",
-                                   redbeat_redis_options={"startup_nodes": nodes}))
+    beat = make_scheduler(
+        make_app(
+            redbeat_redis_url="redis-cluster://",
+            redbeat_key_prefix="{rb}:",
+            redbeat_redis_options={"startup_nodes": nodes},
+        )
+    )
     beat.tick()
     assert broker.tasks() == ["tasks.c"] and beat.leading
     assert sdk.get("clustered").total_run_count == 1

@@ -1,5 +1,6 @@
 """Bad data beside good data: the bad entry is logged once, skipped, left in Redis and not re-read every
 tick; the good one keeps firing. Each case here crashes or silently drops the entry in upstream 2.4.2."""
+
 from __future__ import annotations
 
 import json
@@ -10,10 +11,28 @@ import pytest
 from redbeat_sdk import Entry, Interval
 from redbeat_sdk.datetimes import epoch_seconds
 
-GOOD_DEFINITION = {"name": "bad", "task": "tasks.bad", "args": [], "kwargs": {}, "options": {},
-                   "schedule": {"__type__": "interval", "every": 1.0, "relative": False}, "enabled": True}
-GOOD_META = {"last_run_at": {"__type__": "datetime", "year": 2026, "month": 1, "day": 5, "hour": 11, "minute": 0,
-                             "second": 0, "microsecond": 0, "timezone": "UTC"}}
+GOOD_DEFINITION = {
+    "name": "bad",
+    "task": "tasks.bad",
+    "args": [],
+    "kwargs": {},
+    "options": {},
+    "schedule": {"__type__": "interval", "every": 1.0, "relative": False},
+    "enabled": True,
+}
+GOOD_META = {
+    "last_run_at": {
+        "__type__": "datetime",
+        "year": 2026,
+        "month": 1,
+        "day": 5,
+        "hour": 11,
+        "minute": 0,
+        "second": 0,
+        "microsecond": 0,
+        "timezone": "UTC",
+    }
+}
 
 
 def definition(**changes):
@@ -46,36 +65,59 @@ _DROP = object()
 
 # (case id, hash fields); upstream's fate in the comment
 CASES = [
-    ("invalid-json", {"definition": '{"name": "bad", "task": ', "meta": meta()}),            # crash
-    ("definition-not-an-object", {"definition": "[1, 2]", "meta": meta()}),                   # crash
-    ("unknown-definition-field", {"definition": definition(priority=5), "meta": meta()}),     # crash
-    ("unknown-schedule-type", {"definition": definition(schedule={"__type__": "solar", "event": "sunset",
-                                                                  "lat": 0, "lon": 0}), "meta": meta()}),  # crash
-    ("schedule-null", {"definition": definition(schedule=None), "meta": meta()}),              # crash
-    ("interval-without-relative", {"definition": definition(schedule={"__type__": "interval", "every": 1.0}),
-                                   "meta": meta()}),                                         # dropped
-    ("interval-every-string", {"definition": definition(schedule={"__type__": "interval", "every": "5",
-                                                                  "relative": False}), "meta": meta()}),  # crash
-    ("crontab-weekday-7", {"definition": definition(schedule={"__type__": "crontab", "day_of_week": "7"}),
-                           "meta": meta()}),                                                 # crash (Celery refuses)
-    ("crontab-5/15", {"definition": definition(schedule={"__type__": "crontab", "minute": "5/15"}),
-                      "meta": meta()}),                                                      # crash (Celery refuses)
-    ("crontab-unknown-key", {"definition": definition(schedule={"__type__": "crontab", "second": "0"}),
-                             "meta": meta()}),                                               # crash
-    ("no-task", {"definition": definition(task=_DROP), "meta": meta()}),                     # crash
-    ("meta-invalid-json", {"definition": definition(), "meta": "{last_run_at"}),             # crash
-    ("meta-unknown-field", {"definition": definition(), "meta": meta(runs=3)}),              # crash
-    ("meta-without-last-run-at", {"definition": definition(), "meta": json.dumps({"total_run_count": 1})}),  # dropped
+    ("invalid-json", {"definition": '{"name": "bad", "task": ', "meta": meta()}),  # crash
+    ("definition-not-an-object", {"definition": "[1, 2]", "meta": meta()}),  # crash
+    ("unknown-definition-field", {"definition": definition(priority=5), "meta": meta()}),  # crash
+    (
+        "unknown-schedule-type",
+        {
+            "definition": definition(schedule={"__type__": "solar", "event": "sunset", "lat": 0, "lon": 0}),
+            "meta": meta(),
+        },
+    ),  # crash
+    ("schedule-null", {"definition": definition(schedule=None), "meta": meta()}),  # crash
+    (
+        "interval-without-relative",
+        {"definition": definition(schedule={"__type__": "interval", "every": 1.0}), "meta": meta()},
+    ),  # dropped
+    (
+        "interval-every-string",
+        {
+            "definition": definition(schedule={"__type__": "interval", "every": "5", "relative": False}),
+            "meta": meta(),
+        },
+    ),  # crash
+    (
+        "crontab-weekday-7",
+        {"definition": definition(schedule={"__type__": "crontab", "day_of_week": "7"}), "meta": meta()},
+    ),  # crash (Celery refuses)
+    (
+        "crontab-5/15",
+        {"definition": definition(schedule={"__type__": "crontab", "minute": "5/15"}), "meta": meta()},
+    ),  # crash (Celery refuses)
+    (
+        "crontab-unknown-key",
+        {"definition": definition(schedule={"__type__": "crontab", "second": "0"}), "meta": meta()},
+    ),  # crash
+    ("no-task", {"definition": definition(task=_DROP), "meta": meta()}),  # crash
+    ("meta-invalid-json", {"definition": definition(), "meta": "{last_run_at"}),  # crash
+    ("meta-unknown-field", {"definition": definition(), "meta": meta(runs=3)}),  # crash
+    (
+        "meta-without-last-run-at",
+        {"definition": definition(), "meta": json.dumps({"total_run_count": 1})},
+    ),  # dropped
     ("bad-timezone", {"definition": definition(), "meta": last_run_at(timezone="Mars/Olympus")}),  # crash
-    ("null-timezone", {"definition": definition(), "meta": last_run_at(timezone=None)}),     # crash
-    ("datetime-unknown-key", {"definition": definition(), "meta": last_run_at(fold=1)}),      # crash
-    ("datetime-month-13", {"definition": definition(), "meta": last_run_at(month=13)}),       # crash
-    ("no-definition-field", {"meta": meta()}),                                              # dropped
+    ("null-timezone", {"definition": definition(), "meta": last_run_at(timezone=None)}),  # crash
+    ("datetime-unknown-key", {"definition": definition(), "meta": last_run_at(fold=1)}),  # crash
+    ("datetime-month-13", {"definition": definition(), "meta": last_run_at(month=13)}),  # crash
+    ("no-definition-field", {"meta": meta()}),  # dropped
 ]
 
 
 @pytest.mark.parametrize("fields", [c[1] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_entry_is_skipped_logged_once_and_left_alone(fields, sdk, make_scheduler, clock, broker, r, errors):
+def test_bad_entry_is_skipped_logged_once_and_left_alone(
+    fields, sdk, make_scheduler, clock, broker, r, errors
+):
     sdk.save(Entry("good", "tasks.good", Interval(1)))
     r.hset("redbeat:bad", mapping=fields)
     r.zadd("redbeat::schedule", {"redbeat:bad": 0})

@@ -9,6 +9,7 @@
 - outages: a real beat survives a Redis restart and an outage with retries and back-off on every call,
   the lock included, and resumes without sending a run twice (3 s here; 30 s under `make test-slow`).
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,6 +38,7 @@ TAGGED = "{redbeat}:"
 
 # -- Redis Cluster ----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cluster():
     with Cluster() as topology:
@@ -58,7 +60,10 @@ def every_scheduler_operation(make_app, make_scheduler, clock, broker, raw, url:
     clock.set(T0)
     broker.clear()
     sdk = RedBeatClient(raw, TAGGED, clock=clock)
-    statics = {"static-1": {"task": "tasks.s1", "schedule": 1.0}, "static-2": {"task": "tasks.s2", "schedule": 60.0}}
+    statics = {
+        "static-1": {"task": "tasks.s1", "schedule": 1.0},
+        "static-2": {"task": "tasks.s2", "schedule": 60.0},
+    }
     app = dict(redbeat_redis_url=url, redbeat_key_prefix=TAGGED)
     sdk.save(Entry("due", "tasks.due", Interval(1)))
     sdk.save(Entry("off", "tasks.off", Interval(1), enabled=False))
@@ -88,7 +93,9 @@ def test_cluster_untagged_prefix_is_refused_before_any_write(cluster, make_app, 
     assert cluster_snapshot(cluster) == {}
 
 
-def test_cluster_every_operation_stays_in_one_slot(cluster, make_app, make_scheduler, clock, broker, r, redis_url):
+def test_cluster_every_operation_stays_in_one_slot(
+    cluster, make_app, make_scheduler, clock, broker, r, redis_url
+):
     rc = cluster.client()
     url = "redis-cluster://" + ",".join(cluster.info()["addrs"])  # the nodes in the URL, no startup_nodes
     sent_by_cluster = every_scheduler_operation(make_app, make_scheduler, clock, broker, rc, url)
@@ -104,12 +111,21 @@ def test_cluster_every_operation_stays_in_one_slot(cluster, make_app, make_sched
 
 # -- real beats: helpers -----------------------------------------------------------------------------
 
+
 def save_live_entries(sdk: RedBeatClient) -> None:
     """Entries on the real clock; `expires` makes Celery stamp each message with its publish time."""
     for name, every in (("every-1", 1), ("every-2", 2)):
         sdk.save(Entry(name, "tasks.ping", Interval(every), args=[name], options={"expires": 3600}))
     # fixed slots: a run whose record a failover lost would be sent twice for the same slot
-    sdk.save(Entry("rrule-2", "tasks.ping", RRule("SECONDLY", interval=2), args=["rrule-2"], options={"expires": 3600}))
+    sdk.save(
+        Entry(
+            "rrule-2",
+            "tasks.ping",
+            RRule("SECONDLY", interval=2),
+            args=["rrule-2"],
+            options={"expires": 3600},
+        )
+    )
 
 
 def sends(broker: BrokerView) -> dict[str, list[float]]:
@@ -147,6 +163,7 @@ def isolated_broker(broker_url):
 
 # -- Sentinel ---------------------------------------------------------------------------------------
 
+
 def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_url, isolated_broker):
     """A leader and a standby through two SENTINEL FAILOVERs; then the leader stops and the standby takes
     the lock on the new master. `wait_for_replicas: 1` is what makes "no run sent twice" hold for sure
@@ -157,13 +174,22 @@ def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_
         sentinels = Sentinel([(s["host"], s["port"]) for s in info["sentinels"]], socket_timeout=5)
         sdk = RedBeatClient(sentinels.master_for(group.service_name, decode_responses=True, socket_timeout=5))
         save_live_entries(sdk)
-        options = {"sentinels": [[s["host"], s["port"]] for s in info["sentinels"]], "service_name": group.service_name,
-                   "retry_period": 30, "wait_for_replicas": 1, "socket_timeout": 5}
-        leader = Beat(OURS, "redis-sentinel://", broker_url, lock_timeout=10, name="leader", redis_options=options)
+        options = {
+            "sentinels": [[s["host"], s["port"]] for s in info["sentinels"]],
+            "service_name": group.service_name,
+            "retry_period": 30,
+            "wait_for_replicas": 1,
+            "socket_timeout": 5,
+        }
+        leader = Beat(
+            OURS, "redis-sentinel://", broker_url, lock_timeout=10, name="leader", redis_options=options
+        )
         standby = None
         try:
             wait_until(lambda: sent_after(broker, 0) >= 3, 30, leader.log)
-            standby = Beat(OURS, "redis-sentinel://", broker_url, lock_timeout=10, name="standby", redis_options=options)
+            standby = Beat(
+                OURS, "redis-sentinel://", broker_url, lock_timeout=10, name="standby", redis_options=options
+            )
             standby.wait_for_log("standing by")
             for _ in range(2):
                 old = group.master.name
@@ -176,7 +202,9 @@ def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_
             standby.stop()
             assert_every_send_recorded(broker, sdk)
             assert "lost the lock" not in leader.log() and "took the lock" in standby.log()
-            assert not any(s.origin_pid == standby.pid for s in broker.sent() if s.sent_at.timestamp() - 3600 < stopped)
+            assert not any(
+                s.origin_pid == standby.pid for s in broker.sent() if s.sent_at.timestamp() - 3600 < stopped
+            )
         finally:
             leader.stop()
             if standby:
@@ -184,6 +212,7 @@ def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_
 
 
 # -- TLS and ACL users ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tls():
@@ -198,12 +227,19 @@ def test_tls_with_an_acl_user_runs_every_operation(tls, make_app, make_scheduler
     sdk = RedBeatClient.from_url(info["url"], ssl_ca_certs=info["ca_file"], clock=clock)
     sdk.save(Entry("secure", "tasks.tls", Interval(1)))
     clock.advance(1)
-    beat = make_scheduler(make_app(redbeat_redis_url=info["url"], redbeat_redis_use_ssl={"ssl_ca_certs": info["ca_file"]},
-                                   beat_schedule={"static": {"task": "tasks.static", "schedule": 1.0}}))
+    beat = make_scheduler(
+        make_app(
+            redbeat_redis_url=info["url"],
+            redbeat_redis_use_ssl={"ssl_ca_certs": info["ca_file"]},
+            beat_schedule={"static": {"task": "tasks.static", "schedule": 1.0}},
+        )
+    )
     beat.tick()
     clock.advance(1)
     beat.tick()
-    assert sorted(broker.tasks()) == ["tasks.static", "tasks.tls", "tasks.tls"] and beat.stats.redis_errors == 0
+    assert (
+        sorted(broker.tasks()) == ["tasks.static", "tasks.tls", "tasks.tls"] and beat.stats.redis_errors == 0
+    )
     beat.close()
     assert admin.exists("redbeat::lock") == 0  # released under the ACL user too
     admin.close()
@@ -219,8 +255,13 @@ def test_tls_misconfiguration_is_a_clear_error_at_once(problem, tls, make_app, m
         ssl_options = {"ssl_ca_certs": info["untrusted_ca_file"]}
     else:
         ssl_options = {}  # the system's CAs
-    beat = make_scheduler(make_app(redbeat_redis_url=url, redbeat_redis_use_ssl=ssl_options or True,
-                                   redbeat_redis_options={"retry_period": -1}))  # would retry a passing error forever
+    beat = make_scheduler(
+        make_app(
+            redbeat_redis_url=url,
+            redbeat_redis_use_ssl=ssl_options or True,
+            redbeat_redis_options={"retry_period": -1},
+        )
+    )  # would retry a passing error forever
     outcome: list = []
     ticking = threading.Thread(target=lambda: outcome.append(beat.tick()), daemon=True)
     ticking.start()
@@ -234,8 +275,10 @@ def test_tls_misconfiguration_is_a_clear_error_at_once(problem, tls, make_app, m
 
 # -- outages -----------------------------------------------------------------------------------------
 
-def ride_out_outages(broker_url: str, broker: BrokerView, outages: list[float], redis_options: dict,
-                     caplog_text=None) -> tuple[Beat, list]:
+
+def ride_out_outages(
+    broker_url: str, broker: BrokerView, outages: list[float], redis_options: dict, caplog_text=None
+) -> tuple[Beat, list]:
     """A real beat on a server that goes down for each of `outages` seconds (SHUTDOWN SAVE, then started
     again on its port with its data: a restart of a server with persistence)."""
     with Single() as single:

@@ -1,4 +1,5 @@
 """The lock is a fence: a leader that lost it mid-tick writes nothing and sends nothing, then stands by."""
+
 from __future__ import annotations
 
 import pytest
@@ -89,7 +90,9 @@ def test_a_decision_on_stale_meta_is_not_sent(sdk, make_scheduler, clock, broker
     assert broker.tasks() == ["tasks.e"]
 
 
-def test_without_a_lock_two_interleaved_beats_still_send_each_run_once(sdk, make_app, make_scheduler, clock, broker):
+def test_without_a_lock_two_interleaved_beats_still_send_each_run_once(
+    sdk, make_app, make_scheduler, clock, broker
+):
     sdk.save(Entry("e", "tasks.e", Interval(1)))
     a = make_scheduler(make_app(redbeat_lock_key=None))
     b = make_scheduler(make_app(redbeat_lock_key=None))
@@ -130,6 +133,7 @@ def test_standby_never_sleeps_longer_than_max_interval(make_app, make_scheduler,
 def test_a_long_tick_keeps_extending_the_lock(sdk, make_app, make_scheduler, clock, broker, r):
     """Publishing 5 entries takes longer than the whole lock timeout; the leader extends as it goes."""
     import time
+
     for i in range(5):
         sdk.save(Entry(f"slow-{i}", "tasks.slow", Interval(1)))
     beat = make_scheduler(make_app(redbeat_lock_timeout=0.3))
@@ -148,6 +152,7 @@ def test_a_long_tick_keeps_extending_the_lock(sdk, make_app, make_scheduler, clo
 def test_a_large_static_sync_keeps_extending_the_lock(make_app, make_scheduler, r):
     """Writing beat_schedule takes longer than the whole lease; the leader extends as it goes."""
     import time
+
     statics = {f"static-{i}": {"task": "tasks.s", "schedule": 60.0} for i in range(8)}
     beat = make_scheduler(make_app(redbeat_lock_lease=0.3, beat_schedule=statics))
     sync = beat.store.sync_static
@@ -162,8 +167,9 @@ def test_a_large_static_sync_keeps_extending_the_lock(make_app, make_scheduler, 
     assert r.scard("redbeat::statics") == 8
 
 
-def test_a_stop_signal_while_sending_still_sends_the_rest_of_the_recorded_batch(sdk, make_scheduler, clock,
-                                                                                 broker):
+def test_a_stop_signal_while_sending_still_sends_the_rest_of_the_recorded_batch(
+    sdk, make_scheduler, clock, broker
+):
     """Celery's SIGTERM handler raises SystemExit wherever beat is; runs recorded must not be lost."""
     for i in range(5):
         sdk.save(Entry(f"e-{i}", "tasks.e", Interval(1), args=[i]))
@@ -183,5 +189,6 @@ def test_a_stop_signal_while_sending_still_sends_the_rest_of_the_recorded_batch(
         beat.tick()
     assert len(calls) == 5 and len(broker.sent()) == 4
     assert sorted(s.args[0] for s in broker.sent()) == sorted(
-        int(name.split("-")[1]) for name in calls if name != calls[1])
+        int(name.split("-")[1]) for name in calls if name != calls[1]
+    )
     assert all(sdk.get(f"e-{i}").total_run_count == 1 for i in range(5))  # all five were recorded

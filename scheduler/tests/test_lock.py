@@ -1,4 +1,5 @@
 """The lock scripts on a real Redis: take, extend-to, contend, release; and upstream's lock on the same key."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Prometheus metrics, scraped over HTTP from a scheduler with a frozen clock."""
+
 from __future__ import annotations
 
 import urllib.request
@@ -18,8 +19,11 @@ def scrape(beat) -> dict:
     with urllib.request.urlopen(f"http://127.0.0.1:{beat.metrics.port}/metrics", timeout=5) as response:
         assert response.status == 200
         text = response.read().decode()
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(text) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def value(samples: dict, name: str, **labels) -> float:
@@ -51,8 +55,12 @@ def test_metrics_are_served_and_count_what_the_beat_did(sdk, make_app, make_sche
     assert value(samples, "redbeat_failovers_total") == 0
     assert value(samples, "redbeat_due_entries") == 0  # all three handled: sent, skipped, not due
 
-    r.hset("redbeat:broken", "definition", '{"name": "broken", "task": "tasks.b", "args": null, "kwargs": {}, '
-           '"options": {}, "schedule": {"__type__": "interval", "every": 5.0, "relative": false}, "enabled": true}')
+    r.hset(
+        "redbeat:broken",
+        "definition",
+        '{"name": "broken", "task": "tasks.b", "args": null, "kwargs": {}, '
+        '"options": {}, "schedule": {"__type__": "interval", "every": 5.0, "relative": false}, "enabled": true}',
+    )
     clock.advance(60)  # the corrupt entry is looked at again after max_interval; now readable
     beat.tick()
     samples = scrape(beat)

@@ -1,5 +1,6 @@
 """A plan remembers the SDK's next runs; it must answer exactly as the SDK does, for every instant asked,
 in the order a beat asks (ticks moving forward), across DST changes and to the end of an rrule."""
+
 from __future__ import annotations
 
 import random
@@ -18,14 +19,23 @@ UTC = timezone.utc
 START = datetime(2026, 3, 7, tzinfo=UTC)  # New York springs forward on the 8th; Berlin on the 29th
 
 SCHEDULES = [
-    Crontab(minute="*/15"), Crontab(minute=30, hour="1,2"), Crontab(minute=0, hour=2, day_of_week="sun"),
-    Crontab(minute="5", hour="*/3", day_of_month="1-10"), Crontab(),
+    Crontab(minute="*/15"),
+    Crontab(minute=30, hour="1,2"),
+    Crontab(minute=0, hour=2, day_of_week="sun"),
+    Crontab(minute="5", hour="*/3", day_of_month="1-10"),
+    Crontab(),
     RRule("HOURLY", dtstart=START - timedelta(days=2), interval=5),
     RRule("DAILY", dtstart=datetime(2026, 3, 1, 1, 30, tzinfo=ZoneInfo("America/New_York")), count=20),
     RRule("MINUTELY", dtstart=START, interval=7, until=START + timedelta(days=3)),
-    Interval(90), Interval(3600, relative=True),
+    Interval(90),
+    Interval(3600, relative=True),
 ]
-ZONES = [ZoneInfo("UTC"), ZoneInfo("America/New_York"), ZoneInfo("Europe/Berlin"), timezone(timedelta(hours=5, minutes=30))]
+ZONES = [
+    ZoneInfo("UTC"),
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Europe/Berlin"),
+    timezone(timedelta(hours=5, minutes=30)),
+]
 
 
 def instants(seed: int, count: int = 120) -> list[datetime]:

@@ -5,6 +5,7 @@ Nothing here asserts how long a takeover took: the figures are printed and writt
 `scheduler/build/failover.json` for the report. What is asserted is that every takeover happens, that
 no run is sent twice, and that every message was recorded as a run in the entry's meta.
 """
+
 from __future__ import annotations
 
 import json
@@ -97,13 +98,20 @@ def record(section: str, data) -> None:
 
 def test_entries_fire_and_a_corrupt_entry_does_not_stop_beat(beats, live_sdk, broker, r):
     save_entries(live_sdk)
-    live_sdk.save(Entry("rrule-2s", "tasks.ping", RRule("SECONDLY", interval=2), args=["rrule"],
-                        options={"expires": 3600}))
+    live_sdk.save(
+        Entry(
+            "rrule-2s", "tasks.ping", RRule("SECONDLY", interval=2), args=["rrule"], options={"expires": 3600}
+        )
+    )
     r.hset("redbeat:broken", mapping={"definition": "{not json", "meta": ""})
     r.zadd("redbeat::schedule", {"redbeat:broken": 0})
     beat = beats()
-    wait_until(lambda: {"every-1", "every-2", "rrule"} <= {s.args[0] for s in broker.sent()}
-               and sum(s.args[0] == "every-1" for s in broker.sent()) >= 3, 30, beat.log)
+    wait_until(
+        lambda: {"every-1", "every-2", "rrule"} <= {s.args[0] for s in broker.sent()}
+        and sum(s.args[0] == "every-1" for s in broker.sent()) >= 3,
+        30,
+        beat.log,
+    )
     assert beat.alive
     log = beat.log()
     assert log.count("skipping unreadable entry redbeat:broken") == 1
@@ -137,9 +145,18 @@ def test_kill_9_of_the_leader_hands_over_without_duplicates(beats, live_sdk, bro
     wait_until(lambda: sends_by(broker, standby.pid) >= 2, 10, standby.log)
     standby.stop()
     dups = duplicates(broker)
-    record("ours_kill9", {"kills": len(takeovers), "lock_timeout_s": LOCK_TIMEOUT, "max_interval_s": 1,
-                          "takeover_s": takeovers, "graceful_stop_takeover_s": graceful,
-                          "messages": len(broker.sent()), "duplicates": len(dups)})
+    record(
+        "ours_kill9",
+        {
+            "kills": len(takeovers),
+            "lock_timeout_s": LOCK_TIMEOUT,
+            "max_interval_s": 1,
+            "takeover_s": takeovers,
+            "graceful_stop_takeover_s": graceful,
+            "messages": len(broker.sent()),
+            "duplicates": len(dups),
+        },
+    )
     assert dups == []
     check_runs_recorded(broker, live_sdk)
 
@@ -165,9 +182,17 @@ def test_upstream_and_ours_take_over_from_each_other(beats, live_sdk, broker):
     upstream2.stop()
 
     dups = duplicates(broker)
-    record("swap_kill9", {"upstream_to_ours_s": upstream_to_ours, "ours_to_upstream_s": ours_to_upstream,
-                          "lock_timeout_s": LOCK_TIMEOUT, "max_interval_s": 1,
-                          "messages": len(broker.sent()), "duplicates": len(dups)})
+    record(
+        "swap_kill9",
+        {
+            "upstream_to_ours_s": upstream_to_ours,
+            "ours_to_upstream_s": ours_to_upstream,
+            "lock_timeout_s": LOCK_TIMEOUT,
+            "max_interval_s": 1,
+            "messages": len(broker.sent()),
+            "duplicates": len(dups),
+        },
+    )
     assert dups == []
     check_runs_recorded(broker, live_sdk)
     for beat in (upstream, ours, upstream2):
@@ -231,8 +256,9 @@ def test_ours_leads_with_upstream_imported_and_default_settings(default_beats, l
     check_runs_recorded(broker, live_sdk)
 
 
-def test_upstream_leads_ours_waits_and_warns_then_takes_over_on_a_graceful_stop(default_beats, live_sdk,
-                                                                                broker, r):
+def test_upstream_leads_ours_waits_and_warns_then_takes_over_on_a_graceful_stop(
+    default_beats, live_sdk, broker, r
+):
     save_entries(live_sdk)
     upstream = default_beats(UPSTREAM, name="upstream", args=("--max-interval", "1"))
     wait_until(lambda: sends_by(broker, upstream.pid) >= 2, 30, upstream.log)
@@ -287,7 +313,14 @@ def test_kill_9_with_default_settings_hands_over_within_the_lease(default_beats,
     standby.stop()
     assert "is held by" not in standby.log()  # a healthy pair of ours: no warning
     dups = duplicates(broker)
-    record("ours_kill9_default_settings", {"lease_s": DEFAULT_LEASE, "max_interval_s": 300,
-                                           "takeover_s": round(first - killed_at, 3), "duplicates": len(dups)})
+    record(
+        "ours_kill9_default_settings",
+        {
+            "lease_s": DEFAULT_LEASE,
+            "max_interval_s": 300,
+            "takeover_s": round(first - killed_at, 3),
+            "duplicates": len(dups),
+        },
+    )
     assert dups == []
     check_runs_recorded(broker, live_sdk, may_lose=1)

@@ -1,6 +1,7 @@
 """The scheduler's lean reader gives the SDK's answer on every entry: the same fields for what the SDK
 reads, an error for what it refuses. Checked on the schema's examples and on variants of a plain entry
 whose schedule the reader has already accepted (so that they take the lean path)."""
+
 from __future__ import annotations
 
 import json
@@ -23,17 +24,43 @@ def example_hashes() -> list:
     out = []
     for path in sorted(EXAMPLES.glob("valid/*/*.json")) + sorted(EXAMPLES.glob("invalid/*.json")):
         stored = json.loads(path.read_text())["hash"]
-        fields = {name: value if isinstance(value, str) or value is None else json.dumps(value)
-                  for name, value in stored.items()}
-        out.append(pytest.param(fields.get("definition"), fields.get("meta"), id=f"{path.parent.name}/{path.stem}"))
+        fields = {
+            name: value if isinstance(value, str) or value is None else json.dumps(value)
+            for name, value in stored.items()
+        }
+        out.append(
+            pytest.param(fields.get("definition"), fields.get("meta"), id=f"{path.parent.name}/{path.stem}")
+        )
     return out
 
 
-PLAIN = {"name": "x", "task": "tasks.x", "args": [1, "a"], "kwargs": {"k": [1.5, None]}, "options": {"queue": "q"},
-         "schedule": {"__type__": "crontab", "minute": "*/5", "hour": "*", "day_of_week": "*",
-                      "day_of_month": "*", "month_of_year": "*"}, "enabled": True}
-DATETIME = {"__type__": "datetime", "year": 2026, "month": 1, "day": 5, "hour": 11, "minute": 0, "second": 0,
-            "microsecond": 0, "timezone": "UTC"}
+PLAIN = {
+    "name": "x",
+    "task": "tasks.x",
+    "args": [1, "a"],
+    "kwargs": {"k": [1.5, None]},
+    "options": {"queue": "q"},
+    "schedule": {
+        "__type__": "crontab",
+        "minute": "*/5",
+        "hour": "*",
+        "day_of_week": "*",
+        "day_of_month": "*",
+        "month_of_year": "*",
+    },
+    "enabled": True,
+}
+DATETIME = {
+    "__type__": "datetime",
+    "year": 2026,
+    "month": 1,
+    "day": 5,
+    "hour": 11,
+    "minute": 0,
+    "second": 0,
+    "microsecond": 0,
+    "timezone": "UTC",
+}
 
 
 def variant(**changes) -> str:
@@ -79,8 +106,14 @@ VARIANTS = [
     ("empty", ""),
 ]
 
-METAS = [None, "", json.dumps({"last_run_at": None}), json.dumps({"last_run_at": DATETIME, "total_run_count": 3}),
-         json.dumps({"last_run_at": DATETIME, "fold": 1}), "{"]
+METAS = [
+    None,
+    "",
+    json.dumps({"last_run_at": None}),
+    json.dumps({"last_run_at": DATETIME, "total_run_count": 3}),
+    json.dumps({"last_run_at": DATETIME, "fold": 1}),
+    "{",
+]
 
 
 def sdk_view(key: str, name: str, definition, meta):
@@ -88,8 +121,17 @@ def sdk_view(key: str, name: str, definition, meta):
         entry = codec.decode_entry(key, name, definition, meta)
     except Exception as exc:  # noqa: BLE001 - the SDK's refusal, of whatever kind, is the answer
         return ("error", type(exc).__name__)
-    return ("ok", entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
-            entry.schedule.to_wire(NOW, UTC), entry.last_run_at, entry.total_run_count)
+    return (
+        "ok",
+        entry.task,
+        entry.args,
+        entry.kwargs,
+        entry.options,
+        entry.enabled,
+        entry.schedule.to_wire(NOW, UTC),
+        entry.last_run_at,
+        entry.total_run_count,
+    )
 
 
 def reader_view(reader: Reader, key: str, name: str, definition, meta):
@@ -97,8 +139,17 @@ def reader_view(reader: Reader, key: str, name: str, definition, meta):
         entry = reader.read(key, name, definition, meta)
     except Exception as exc:  # noqa: BLE001
         return ("error", type(exc).__name__)
-    return ("ok", entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
-            entry.plan.to_wire(NOW, UTC), entry.last_run_at, entry.total_run_count)
+    return (
+        "ok",
+        entry.task,
+        entry.args,
+        entry.kwargs,
+        entry.options,
+        entry.enabled,
+        entry.plan.to_wire(NOW, UTC),
+        entry.last_run_at,
+        entry.total_run_count,
+    )
 
 
 def warm_reader() -> Reader:
@@ -118,8 +169,9 @@ def test_schema_examples_read_as_the_sdk_reads_them(definition, meta):
     assert reader_view(Reader(), "redbeat:x", "x", definition, meta) == want
 
 
-@pytest.mark.parametrize("meta", METAS, ids=["no-meta", "empty-meta", "never-run", "ran", "meta-unknown-key",
-                                               "meta-invalid-json"])
+@pytest.mark.parametrize(
+    "meta", METAS, ids=["no-meta", "empty-meta", "never-run", "ran", "meta-unknown-key", "meta-invalid-json"]
+)
 @pytest.mark.parametrize("label, definition", VARIANTS, ids=[label for label, _ in VARIANTS])
 def test_variants_of_a_known_schedule_read_as_the_sdk_reads_them(label, definition, meta):
     want = sdk_view("redbeat:x", "x", definition, meta)
@@ -128,7 +180,9 @@ def test_variants_of_a_known_schedule_read_as_the_sdk_reads_them(label, definiti
 
 
 def test_an_empty_name_is_refused_even_with_a_known_schedule():
-    assert reader_view(warm_reader(), "redbeat:", "", variant(), None) == sdk_view("redbeat:", "", variant(), None)
+    assert reader_view(warm_reader(), "redbeat:", "", variant(), None) == sdk_view(
+        "redbeat:", "", variant(), None
+    )
     assert reader_view(warm_reader(), "redbeat:", "", variant(), None)[0] == "error"
 
 

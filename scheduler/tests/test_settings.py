@@ -1,4 +1,5 @@
 """Settings are read as upstream reads them; clients are built for every URL kind upstream accepts."""
+
 from __future__ import annotations
 
 import logging
@@ -41,13 +42,16 @@ def test_lowercase_wins_over_uppercase():
     assert settings(redbeat_key_prefix="low:", REDBEAT_KEY_PREFIX="up:").key_prefix == "low:"
 
 
-@pytest.mark.parametrize("prefix, configured, expected", [
-    ("custom", "mylock", "custommylock"),
-    ("redbeat:", ":custom", "redbeat::custom"),
-    ("redbeat:", "redbeat:explicit", "redbeat:explicit"),
-    ("custom", None, None),   # present and falsy: no lock
-    ("custom", "", None),
-])
+@pytest.mark.parametrize(
+    "prefix, configured, expected",
+    [
+        ("custom", "mylock", "custommylock"),
+        ("redbeat:", ":custom", "redbeat::custom"),
+        ("redbeat:", "redbeat:explicit", "redbeat:explicit"),
+        ("custom", None, None),  # present and falsy: no lock
+        ("custom", "", None),
+    ],
+)
 def test_lock_key_rules(prefix, configured, expected):
     assert settings(redbeat_key_prefix=prefix, redbeat_lock_key=configured).lock_key == expected
 
@@ -55,7 +59,9 @@ def test_lock_key_rules(prefix, configured, expected):
 def test_the_default_lease_does_not_follow_max_interval():
     assert settings(beat_max_loop_interval=2).lock_timeout == 10
     assert settings(beat_max_loop_interval=3000).lock_timeout == 10
-    assert RedBeatSettings.from_app(app_with(redbeat_redis_url="redis://x"), max_interval=3).lock_timeout == 10
+    assert (
+        RedBeatSettings.from_app(app_with(redbeat_redis_url="redis://x"), max_interval=3).lock_timeout == 10
+    )
 
 
 def test_an_explicit_lock_timeout_keeps_upstreams_meaning():
@@ -92,7 +98,9 @@ def test_no_url_at_all_is_a_named_error():
 
 
 def test_explicit_options_reach_redis_py_but_inherited_broker_options_do_not():
-    explicit = settings(redbeat_redis_options={"retry_period": 5, "socket_timeout": 3, "sentinels": [("h", 1)]})
+    explicit = settings(
+        redbeat_redis_options={"retry_period": 5, "socket_timeout": 3, "sentinels": [("h", 1)]}
+    )
     assert explicit.client_options == {"socket_timeout": 3}
     assert explicit.retry_period == 5
     inherited = settings(broker_transport_options={"visibility_timeout": 10, "retry_period": 2})
@@ -101,15 +109,18 @@ def test_explicit_options_reach_redis_py_but_inherited_broker_options_do_not():
     assert settings(redbeat_redis_options={"retry_period": -1}).retry_period == -1
 
 
-@pytest.mark.parametrize("conf, setting", [
-    ({"redbeat_lock_timeout": "soon"}, "redbeat_lock_timeout"),
-    ({"redbeat_lock_lease": 0}, "redbeat_lock_lease"),
-    ({"redbeat_lock_lease": -3}, "redbeat_lock_lease"),
-    ({"redbeat_lock_lease": "soon"}, "redbeat_lock_lease"),
-    ({"redbeat_redis_options": {"retry_period": "x"}}, "redbeat_redis_options.retry_period"),
-    ({"redbeat_starting_deadline": -5}, "redbeat_starting_deadline"),
-    ({"redbeat_redis_options": ["not", "a", "dict"]}, "redbeat_redis_options"),
-])
+@pytest.mark.parametrize(
+    "conf, setting",
+    [
+        ({"redbeat_lock_timeout": "soon"}, "redbeat_lock_timeout"),
+        ({"redbeat_lock_lease": 0}, "redbeat_lock_lease"),
+        ({"redbeat_lock_lease": -3}, "redbeat_lock_lease"),
+        ({"redbeat_lock_lease": "soon"}, "redbeat_lock_lease"),
+        ({"redbeat_redis_options": {"retry_period": "x"}}, "redbeat_redis_options.retry_period"),
+        ({"redbeat_starting_deadline": -5}, "redbeat_starting_deadline"),
+        ({"redbeat_redis_options": ["not", "a", "dict"]}, "redbeat_redis_options"),
+    ],
+)
 def test_bad_values_name_the_setting(conf, setting):
     with pytest.raises(SettingsError) as err:
         settings(**conf)
@@ -128,32 +139,56 @@ def test_password_is_redacted_in_banner_url():
 
 # clients (built lazily: no server is contacted)
 
+
 def test_plain_url_client():
-    client = make_client(settings(redbeat_redis_url="redis://127.0.0.1:6399/4",
-                                  redbeat_redis_options={"socket_timeout": 2}))
+    client = make_client(
+        settings(redbeat_redis_url="redis://127.0.0.1:6399/4", redbeat_redis_options={"socket_timeout": 2})
+    )
     kwargs = client.connection_pool.connection_kwargs
-    assert (kwargs["port"], kwargs["db"], kwargs["socket_timeout"], kwargs["decode_responses"]) == (6399, 4, 2, True)
+    assert (kwargs["port"], kwargs["db"], kwargs["socket_timeout"], kwargs["decode_responses"]) == (
+        6399,
+        4,
+        2,
+        True,
+    )
 
 
 def test_rediss_requires_certificates_and_takes_ssl_options():
-    client = make_client(settings(redbeat_redis_url="rediss://127.0.0.1:6380/0",
-                                  redbeat_redis_use_ssl={"ssl_ca_certs": "/tmp/ca.pem"}))
+    client = make_client(
+        settings(
+            redbeat_redis_url="rediss://127.0.0.1:6380/0",
+            redbeat_redis_use_ssl={"ssl_ca_certs": "/tmp/ca.pem"},
+        )
+    )
     pool = client.connection_pool
     assert pool.connection_class is redis.SSLConnection
     assert pool.connection_kwargs["ssl_cert_reqs"] == ssl.CERT_REQUIRED
     assert pool.connection_kwargs["ssl_ca_certs"] == "/tmp/ca.pem"
-    relaxed = make_client(settings(redbeat_redis_url="rediss://127.0.0.1:6380/0",
-                                   broker_use_ssl={"ssl_cert_reqs": ssl.CERT_NONE}))
+    relaxed = make_client(
+        settings(
+            redbeat_redis_url="rediss://127.0.0.1:6380/0", broker_use_ssl={"ssl_cert_reqs": ssl.CERT_NONE}
+        )
+    )
     assert relaxed.connection_pool.connection_kwargs["ssl_cert_reqs"] == ssl.CERT_NONE
 
 
 @pytest.mark.parametrize("url", ["redis-sentinel://:pw@ignored:1/2", "sentinel://:pw@ignored:1/2"])
 def test_sentinel_from_options(url):
-    client = make_client(settings(redbeat_redis_url=url, redbeat_redis_options={
-        "sentinels": [("127.0.0.1", 26390), ("127.0.0.1", 26391)], "service_name": "mymaster"}))
+    client = make_client(
+        settings(
+            redbeat_redis_url=url,
+            redbeat_redis_options={
+                "sentinels": [("127.0.0.1", 26390), ("127.0.0.1", 26391)],
+                "service_name": "mymaster",
+            },
+        )
+    )
     pool = client.connection_pool
     assert pool.service_name == "mymaster"
-    assert [c.connection_pool.connection_kwargs["port"] for c in pool.sentinel_manager.sentinels] == [26390, 26391]
+    assert [c.connection_pool.connection_kwargs["port"] for c in pool.sentinel_manager.sentinels] == [
+        26390,
+        26391,
+    ]
     assert pool.connection_kwargs["db"] == 2 and pool.connection_kwargs["password"] == "pw"
 
 
@@ -165,8 +200,13 @@ def test_sentinel_hosts_from_a_celery_style_url():
 
 
 def test_sentinel_with_tls_for_the_master():
-    client = make_client(settings(redbeat_redis_url="redis-sentinel://x", redbeat_redis_use_ssl={"ssl_ca_certs": "c"},
-                                  redbeat_redis_options={"sentinels": [("127.0.0.1", 26390)]}))
+    client = make_client(
+        settings(
+            redbeat_redis_url="redis-sentinel://x",
+            redbeat_redis_use_ssl={"ssl_ca_certs": "c"},
+            redbeat_redis_options={"sentinels": [("127.0.0.1", 26390)]},
+        )
+    )
     assert issubclass(client.connection_pool.connection_class, redis.SSLConnection)
     assert client.connection_pool.connection_kwargs["ssl_ca_certs"] == "c"
 
@@ -176,5 +216,10 @@ def test_cluster_needs_a_hash_tagged_prefix():
         make_client(settings(redbeat_redis_url="redis-cluster://x"))
     assert err.value.setting == "redbeat_key_prefix"
     with pytest.raises(SettingsError):  # an empty tag hashes the whole key
-        make_client(settings(redbeat_redis_url="redis://x", redbeat_redis_options={"cluster": True},
-                             redbeat_key_prefix="{}:"))
+        make_client(
+            settings(
+                redbeat_redis_url="redis://x",
+                redbeat_redis_options={"cluster": True},
+                redbeat_key_prefix="{}:",
+            )
+        )

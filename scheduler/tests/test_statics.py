@@ -1,4 +1,5 @@
 """beat_schedule entries: written only by the lock holder, run state kept across restarts, stale ones removed."""
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,23 @@ def test_the_leader_writes_static_entries_as_upstream_does(make_app, make_schedu
     make_scheduler(make_app(beat_schedule=BEAT_SCHEDULE)).tick()
     assert r.smembers("redbeat::statics") == set(BEAT_SCHEDULE)
     definition = json.loads(r.hget("redbeat:every-30", "definition"))
-    assert definition == {"name": "every-30", "task": "tasks.thirty", "args": [1, 2], "kwargs": {}, "options": {},
-                          "schedule": {"__type__": "interval", "every": 30.0, "relative": False}, "enabled": True}
+    assert definition == {
+        "name": "every-30",
+        "task": "tasks.thirty",
+        "args": [1, 2],
+        "kwargs": {},
+        "options": {},
+        "schedule": {"__type__": "interval", "every": 30.0, "relative": False},
+        "enabled": True,
+    }
     assert json.loads(r.hget("redbeat:cron", "definition"))["schedule"] == {
-        "__type__": "crontab", "minute": "*/5", "hour": "*", "day_of_week": "*", "day_of_month": "*",
-        "month_of_year": "*"}
+        "__type__": "crontab",
+        "minute": "*/5",
+        "hour": "*",
+        "day_of_week": "*",
+        "day_of_month": "*",
+        "month_of_year": "*",
+    }
     assert r.zscore("redbeat::schedule", "redbeat:every-30") == epoch_seconds(T0) + 30
     assert r.zscore("redbeat::schedule", "redbeat:td") == epoch_seconds(T0) + 120
 
@@ -60,6 +73,7 @@ def test_a_restart_keeps_run_state_and_does_not_rerun(make_app, make_scheduler, 
 
 def test_entries_that_left_the_configuration_are_deleted(make_app, make_scheduler, sdk, r):
     from redbeat_sdk import Entry, Interval
+
     sdk.save(Entry("dynamic", "tasks.d", Interval(5)))
     make_scheduler(make_app(beat_schedule=BEAT_SCHEDULE)).close()  # never ticked: wrote nothing
     first = make_scheduler(make_app(beat_schedule=BEAT_SCHEDULE))
@@ -109,7 +123,10 @@ def test_an_entry_that_cannot_be_stored_is_skipped_and_the_rest_written(make_app
 
 def test_upstreams_rrule_in_beat_schedule(make_app, make_scheduler, r):
     from redbeat.schedules import rrule
-    make_scheduler(make_app(beat_schedule={"r": {"task": "t", "schedule": rrule("MINUTELY", dtstart=T0)}})).tick()
+
+    make_scheduler(
+        make_app(beat_schedule={"r": {"task": "t", "schedule": rrule("MINUTELY", dtstart=T0)}})
+    ).tick()
     stored = json.loads(r.hget("redbeat:r", "definition"))["schedule"]
     assert stored["__type__"] == "rrule" and stored["freq"] == 5 and stored["dtstart"] == epoch_seconds(T0)
 

@@ -1,5 +1,6 @@
 """Streaming ticks: a backlog is read batch by batch across ticks and sent exactly once; entries due
 later in the current second are kept in memory and sent at their time; the sleep is exact."""
+
 from __future__ import annotations
 
 import time
@@ -36,8 +37,9 @@ def tick_until_asleep(beat, limit: int = 50) -> list[float]:
     raise AssertionError(f"still ticking at once after {limit} ticks: {sleeps}")
 
 
-def test_a_backlog_larger_than_a_batch_is_sent_exactly_once_across_ticks(sdk, make_app, make_scheduler, clock,
-                                                                          broker):
+def test_a_backlog_larger_than_a_batch_is_sent_exactly_once_across_ticks(
+    sdk, make_app, make_scheduler, clock, broker
+):
     sdk.save_many([Entry(f"b{i:02}", "tasks.b", Interval(60), args=[i]) for i in range(45)])
     beat = make_scheduler(make_app(redbeat_lock_key=None))
     beat.first_batch_size, beat.batch_size = 4, 10
@@ -55,7 +57,9 @@ def test_a_backlog_larger_than_a_batch_is_sent_exactly_once_across_ticks(sdk, ma
     assert all(sdk.get(f"b{i:02}").total_run_count == 1 for i in range(45))
 
 
-def test_a_backlog_survives_a_second_beat_draining_it_concurrently(sdk, make_app, make_scheduler, clock, broker):
+def test_a_backlog_survives_a_second_beat_draining_it_concurrently(
+    sdk, make_app, make_scheduler, clock, broker
+):
     """Two unlocked beats interleave batch by batch over one backlog: still every run once."""
     sdk.save_many([Entry(f"c{i:02}", "tasks.c", Interval(60), args=[i]) for i in range(30)])
     a = make_scheduler(make_app(redbeat_lock_key=None))
@@ -69,8 +73,9 @@ def test_a_backlog_survives_a_second_beat_draining_it_concurrently(sdk, make_app
     assert sorted(s.args[0] for s in broker.sent()) == list(range(30))
 
 
-def test_an_entry_due_later_in_the_second_is_kept_and_sent_on_time_without_reloading(sdk, make_app, make_scheduler,
-                                                                                   clock, broker, r):
+def test_an_entry_due_later_in_the_second_is_kept_and_sent_on_time_without_reloading(
+    sdk, make_app, make_scheduler, clock, broker, r
+):
     sdk.save(Entry("half", "tasks.h", Interval(10.5)))  # due at T0+10.5, scored T0+10 (whole seconds)
     beat = make_scheduler(make_app(redbeat_lock_key=None))
     loads = counting_loads(beat)
@@ -81,10 +86,14 @@ def test_an_entry_due_later_in_the_second_is_kept_and_sent_on_time_without_reloa
     beat.tick()
     assert broker.tasks() == ["tasks.h"] and len(loads) == 1  # sent from memory
     entry = sdk.get("half")
-    assert entry.last_run_at == clock.now and entry.score == int((clock.now + timedelta(seconds=10.5)).timestamp())
+    assert entry.last_run_at == clock.now and entry.score == int(
+        (clock.now + timedelta(seconds=10.5)).timestamp()
+    )
 
 
-def test_an_entry_changed_while_kept_is_not_sent_on_the_old_decision(sdk, make_app, make_scheduler, clock, broker):
+def test_an_entry_changed_while_kept_is_not_sent_on_the_old_decision(
+    sdk, make_app, make_scheduler, clock, broker
+):
     sdk.save(Entry("half", "tasks.h", Interval(10.5)))
     beat = make_scheduler(make_app(redbeat_lock_key=None))
     clock.advance(10.2)
@@ -97,8 +106,9 @@ def test_an_entry_changed_while_kept_is_not_sent_on_the_old_decision(sdk, make_a
     assert broker.sent() == []  # read again: disabled
 
 
-def test_more_entries_waiting_in_the_second_than_a_batch_do_not_stall_the_due_ones(sdk, make_app, make_scheduler,
-                                                                                  clock, broker):
+def test_more_entries_waiting_in_the_second_than_a_batch_do_not_stall_the_due_ones(
+    sdk, make_app, make_scheduler, clock, broker
+):
     # Same score T0+10 for all; members sort by name, so the 12 waiting ones come first.
     sdk.save_many([Entry(f"a-wait-{i:02}", "tasks.wait", Interval(10.5)) for i in range(12)])
     sdk.save_many([Entry(f"z-due-{i}", "tasks.due", Interval(10)) for i in range(3)])
@@ -113,7 +123,9 @@ def test_more_entries_waiting_in_the_second_than_a_batch_do_not_stall_the_due_on
     assert sorted(broker.tasks()) == ["tasks.due"] * 3 + ["tasks.wait"] * 12
 
 
-def test_runs_recorded_before_the_lock_is_lost_are_still_sent(sdk, make_app, make_scheduler, clock, broker, r):
+def test_runs_recorded_before_the_lock_is_lost_are_still_sent(
+    sdk, make_app, make_scheduler, clock, broker, r
+):
     """A batch is recorded under the lock in one step; if the lock is then lost while publishing, the
     recorded runs still go out (no other beat will send them), and the beat stands by afterwards."""
     for i in range(3):
@@ -163,8 +175,9 @@ def test_an_entry_deleted_while_kept_is_dropped_quietly(sdk, make_app, make_sche
     assert broker.sent() == [] and errors() == [] and beat.stats.vanished == 0
 
 
-def test_an_entry_whose_hash_vanished_while_kept_is_reported_and_unscheduled(sdk, make_app, make_scheduler, clock,
-                                                                            broker, errors, r):
+def test_an_entry_whose_hash_vanished_while_kept_is_reported_and_unscheduled(
+    sdk, make_app, make_scheduler, clock, broker, errors, r
+):
     sdk.save(Entry("half", "tasks.h", Interval(10.5)))
     beat = make_scheduler(make_app(redbeat_lock_key=None))
     clock.advance(10.2)
@@ -176,11 +189,15 @@ def test_an_entry_whose_hash_vanished_while_kept_is_reported_and_unscheduled(sdk
     assert r.zscore("redbeat::schedule", "redbeat:half") is None
 
 
-def test_with_wait_for_replicas_and_no_replica_nothing_is_sent(sdk, make_app, make_scheduler, clock, broker, r):
+def test_with_wait_for_replicas_and_no_replica_nothing_is_sent(
+    sdk, make_app, make_scheduler, clock, broker, r
+):
     """The tick's own connection WAITs after its scripts as the client would; unacknowledged, the tick
     fails as on a connection error and sends nothing."""
     sdk.save(Entry("e", "tasks.e", Interval(1)))
-    beat = make_scheduler(make_app(redbeat_redis_options={"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.05}))
+    beat = make_scheduler(
+        make_app(redbeat_redis_options={"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.05})
+    )
     clock.advance(1)
     assert beat.tick() == pytest.approx(5.0)  # Redis failed: try again in a few seconds
     assert broker.sent() == [] and beat.stats.redis_errors == 1

@@ -1,4 +1,5 @@
 """Tick by tick with a frozen app.now(): every schedule kind fires at the right tick, and only then."""
+
 from __future__ import annotations
 
 import json
@@ -122,7 +123,9 @@ def test_deadline_still_fires_when_a_run_falls_within_it(sdk, make_app, make_sch
     assert broker.tasks() == ["tasks.m"] and beat.stats.skipped_late == 0
 
 
-def test_disabled_entry_is_pushed_back_without_meta_write_or_short_wakeup(sdk, make_scheduler, clock, broker, r):
+def test_disabled_entry_is_pushed_back_without_meta_write_or_short_wakeup(
+    sdk, make_scheduler, clock, broker, r
+):
     sdk.save(Entry("off", "tasks.off", Interval(10), enabled=False))
     beat = make_scheduler()
     clock.advance(100)
@@ -176,7 +179,9 @@ def test_two_schedulers_one_lock_only_the_leader_sends(sdk, make_scheduler, cloc
     assert len(broker.sent()) == 2 and a.stats.sent == 2 and b.stats.sent == 0
 
 
-def test_a_run_in_a_repeated_dst_hour_is_not_repeated_every_tick(sdk, make_app, make_scheduler, clock, broker, r):
+def test_a_run_in_a_repeated_dst_hour_is_not_repeated_every_tick(
+    sdk, make_app, make_scheduler, clock, broker, r
+):
     """New York falls back on 2026-11-01: 01:00-02:00 runs twice. After a run at 01:30 EST (the second
     pass), Celery's crontab arithmetic answers 01:45 EDT, an hour in the past, and its beat would fire
     on every tick until 02:00. The next run is 01:45 EST."""

@@ -4,6 +4,7 @@ Each topology starts Debian's redis-server processes on free 127.0.0.1 ports und
 describes itself as JSON (`info()`), and stops everything on `stop()` (or at the end of a `with`).
 `python -m topologies` does the same from a shell or from another language's tests (README.md).
 """
+
 from .base import Topology, wait_for
 from .cluster import Cluster
 from .node import HOST, Node, TopologyError, free_port
@@ -13,5 +14,16 @@ from .tls import TlsServer
 
 KINDS = {"single": Single, "cluster": Cluster, "sentinel": SentinelGroup, "tls": TlsServer}
 
-__all__ = ["HOST", "KINDS", "Cluster", "Node", "SentinelGroup", "Single", "TlsServer", "Topology", "TopologyError",
-           "free_port", "wait_for"]
+__all__ = [
+    "HOST",
+    "KINDS",
+    "Cluster",
+    "Node",
+    "SentinelGroup",
+    "Single",
+    "TlsServer",
+    "Topology",
+    "TopologyError",
+    "free_port",
+    "wait_for",
+]

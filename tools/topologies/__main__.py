@@ -11,6 +11,7 @@ KIND is single, cluster, sentinel or tls. Commands of `up`: `info`; `failover` (
 `stop NODE`, `stop-save NODE` (SHUTDOWN SAVE: the next `start` loads the data), `start NODE`,
 `pause NODE`, `resume NODE` (SIGSTOP/SIGCONT: a black hole). Node names are in the JSON's "nodes".
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,13 @@ def _command(topology, line: str) -> dict:
         if not hasattr(topology, "failover"):
             raise TopologyError(f"{topology.kind} has no failover")
         return topology.failover()
-    actions = {"stop": lambda n: n.stop(), "stop-save": lambda n: n.stop(save=True), "start": lambda n: n.start(),
-               "pause": lambda n: n.pause(), "resume": lambda n: n.resume()}
+    actions = {
+        "stop": lambda n: n.stop(),
+        "stop-save": lambda n: n.stop(save=True),
+        "start": lambda n: n.start(),
+        "pause": lambda n: n.pause(),
+        "resume": lambda n: n.resume(),
+    }
     if verb in actions and len(args) == 1:
         actions[verb](topology.node(args[0]))
         return topology.info()
@@ -99,13 +105,16 @@ def stop(root: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m topologies", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m topologies", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="action", required=True)
     for name in ("up", "start"):
         p = sub.add_parser(name)
         p.add_argument("kind", choices=sorted(KINDS))
-        p.add_argument("--root", required=name == "start", help="scratch folder (default: a new temporary one)")
+        p.add_argument(
+            "--root", required=name == "start", help="scratch folder (default: a new temporary one)"
+        )
     sub.add_parser("stop").add_argument("--root", required=True)
     args = parser.parse_args(argv)
     if args.action == "up":

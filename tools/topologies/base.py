@@ -1,4 +1,5 @@
 """What every topology shares: a scratch folder, named nodes, start/stop, a JSON description."""
+
 from __future__ import annotations
 
 import shutil
@@ -28,7 +29,9 @@ class Topology:
         try:
             return self.nodes[name]
         except KeyError:
-            raise TopologyError(f"{self.kind} has no node {name!r} (it has {', '.join(self.nodes)})") from None
+            raise TopologyError(
+                f"{self.kind} has no node {name!r} (it has {', '.join(self.nodes)})"
+            ) from None
 
     def start(self) -> "Topology":
         raise NotImplementedError
@@ -66,5 +69,8 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: f
         except Exception as exc:  # noqa: BLE001 - a server still coming up answers with errors
             last = exc
         if time.monotonic() > deadline:
-            raise TopologyError(f"timed out after {timeout:g}s waiting for {what}" + (f" (last error: {last})" if last else ""))
+            raise TopologyError(
+                f"timed out after {timeout:g}s waiting for {what}"
+                + (f" (last error: {last})" if last else "")
+            )
         time.sleep(poll)

@@ -4,6 +4,7 @@ Slots are split evenly with CLUSTER ADDSLOTSRANGE and the nodes are introduced w
 redis-cli is not needed; the cluster is ready when every node reports `cluster_state:ok` and knows
 every other node.
 """
+
 from __future__ import annotations
 
 from .base import Topology, wait_for
@@ -21,8 +22,10 @@ class Cluster(Topology):
 
     def start(self) -> "Cluster":
         directives = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 2000"]
-        nodes = [self.add(Node(f"node{i}", self.root, directives, cluster_bus=True, detached=self.detached))
-                 for i in range(self.masters)]
+        nodes = [
+            self.add(Node(f"node{i}", self.root, directives, cluster_bus=True, detached=self.detached))
+            for i in range(self.masters)
+        ]
         for node in nodes:
             node.start()
         per = SLOTS // len(nodes)
@@ -41,7 +44,9 @@ class Cluster(Topology):
                 info = client.execute_command("CLUSTER", "INFO")
             info = info if isinstance(info, str) else info.decode()
             fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-            if fields.get("cluster_state") != "ok" or int(fields.get("cluster_known_nodes", 0)) != len(self.nodes):
+            if fields.get("cluster_state") != "ok" or int(fields.get("cluster_known_nodes", 0)) != len(
+                self.nodes
+            ):
                 return False
         return True
 
@@ -57,9 +62,16 @@ class Cluster(Topology):
     def client(self, **options):
         from redis.cluster import ClusterNode, RedisCluster
 
-        return RedisCluster(startup_nodes=[ClusterNode(n["host"], n["port"]) for n in self.startup_nodes],
-                            decode_responses=True, **options)
+        return RedisCluster(
+            startup_nodes=[ClusterNode(n["host"], n["port"]) for n in self.startup_nodes],
+            decode_responses=True,
+            **options,
+        )
 
     def info(self) -> dict:
-        return {**super().info(), "url": self.url, "startup_nodes": self.startup_nodes,
-                "addrs": [f"{n['host']}:{n['port']}" for n in self.startup_nodes]}
+        return {
+            **super().info(),
+            "url": self.url,
+            "startup_nodes": self.startup_nodes,
+            "addrs": [f"{n['host']}:{n['port']}" for n in self.startup_nodes],
+        }

@@ -3,6 +3,7 @@
 A node keeps its port and its directory for its whole life, so it can be stopped and started again
 on the same address (a restart, an outage) with the data it saved on the way down.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -67,9 +68,18 @@ class Node:
     outlive the process that started them (the CLI's `start`), the others die with it.
     """
 
-    def __init__(self, name: str, root: Path, directives: Sequence[str] = (), *, sentinel: bool = False,
-                 cluster_bus: bool = False, tls: ssl.SSLContext | None = None, detached: bool = False,
-                 client_options: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        root: Path,
+        directives: Sequence[str] = (),
+        *,
+        sentinel: bool = False,
+        cluster_bus: bool = False,
+        tls: ssl.SSLContext | None = None,
+        detached: bool = False,
+        client_options: dict | None = None,
+    ):
         self.name = name
         # how an administrator connects (TLS files, ACL user): for SHUTDOWN SAVE and the topology's probes
         self.client_options = dict(client_options or {})
@@ -97,8 +107,12 @@ class Node:
     def _write_config(self) -> Path:
         self.dir.mkdir(parents=True, exist_ok=True)
         port_directive = "tls-port" if self.tls else "port"
-        lines = [f"{port_directive} {self.port}", f"bind {HOST}", f'dir "{self.dir}"',
-                 f'logfile "{self.dir / "redis.log"}"']
+        lines = [
+            f"{port_directive} {self.port}",
+            f"bind {HOST}",
+            f'dir "{self.dir}"',
+            f'logfile "{self.dir / "redis.log"}"',
+        ]
         if self.tls:
             lines.append("port 0")
         if not self.sentinel:
@@ -120,14 +134,22 @@ class Node:
             config = self._write_config()
             command = [binary, str(config)] + (["--sentinel"] if self.sentinel else [])
             self.process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
                 start_new_session=self.detached,
-                preexec_fn=None if self.detached or not sys.platform.startswith("linux") else _die_with_parent)
+                preexec_fn=None
+                if self.detached or not sys.platform.startswith("linux")
+                else _die_with_parent,
+            )
             self.pid = self.process.pid
             if self._answers(timeout):
                 return self
             self.kill()
-        raise TopologyError(f"{self.name}: redis-server did not answer on {self.addr}; log:\n{self.log_tail()}")
+        raise TopologyError(
+            f"{self.name}: redis-server did not answer on {self.addr}; log:\n{self.log_tail()}"
+        )
 
     def _answers(self, timeout: float) -> bool:
         """Any RESP answer to PING counts: a server that requires AUTH is up too."""
@@ -149,8 +171,13 @@ class Node:
     def client(self, **options):
         import redis
 
-        return redis.Redis(host=HOST, port=self.port, decode_responses=True, socket_timeout=5,
-                           **{**self.client_options, **options})
+        return redis.Redis(
+            host=HOST,
+            port=self.port,
+            decode_responses=True,
+            socket_timeout=5,
+            **{**self.client_options, **options},
+        )
 
     def stop(self, *, save: bool = False) -> None:
         """SIGTERM and wait; with `save`, SHUTDOWN SAVE first, so that the next start loads the data
@@ -195,7 +222,9 @@ class Node:
 
     def log_tail(self, lines: int = 20) -> str:
         path = self.dir / "redis.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
+        )
 
 
 def stop_pids(pids: Sequence[int], timeout: float = 5) -> None:

@@ -3,6 +3,7 @@
 `failover()` forces a failover with SENTINEL FAILOVER and returns once every sentinel names the new
 master, the new master says so itself, and the old master replicates from it.
 """
+
 from __future__ import annotations
 
 from .base import Topology, wait_for
@@ -28,15 +29,24 @@ class SentinelGroup(Topology):
     def start(self) -> "SentinelGroup":
         data = ["repl-diskless-sync-delay 0"]  # a (re)joining replica syncs at once, not after 5 s
         first = self.add(Node("redis-a", self.root, data, detached=self.detached)).start()
-        second = self.add(Node("redis-b", self.root, [*data, f"replicaof {HOST} {first.port}"], detached=self.detached))
+        second = self.add(
+            Node("redis-b", self.root, [*data, f"replicaof {HOST} {first.port}"], detached=self.detached)
+        )
         second.start()
-        wait_for(lambda: _info(second, "replication").get("master_link_status") == "up", 10,
-                 "the replica to sync with the master")
-        directives = [f"sentinel monitor {SERVICE} {HOST} {first.port} {self.quorum}",
-                      f"sentinel down-after-milliseconds {SERVICE} 2000",
-                      f"sentinel failover-timeout {SERVICE} 10000"]
+        wait_for(
+            lambda: _info(second, "replication").get("master_link_status") == "up",
+            10,
+            "the replica to sync with the master",
+        )
+        directives = [
+            f"sentinel monitor {SERVICE} {HOST} {first.port} {self.quorum}",
+            f"sentinel down-after-milliseconds {SERVICE} 2000",
+            f"sentinel failover-timeout {SERVICE} 10000",
+        ]
         for i in range(self.sentinel_count):
-            sentinel = self.add(Node(f"sentinel{i}", self.root, directives, sentinel=True, detached=self.detached))
+            sentinel = self.add(
+                Node(f"sentinel{i}", self.root, directives, sentinel=True, detached=self.detached)
+            )
             sentinel.start()
             with sentinel.client() as client:
                 # Sentinel's timers, shortened (Redis 7's SENTINEL DEBUG): hellos every 0.5 s instead of 2 s,
@@ -61,7 +71,10 @@ class SentinelGroup(Topology):
     def _sentinels_agree(self) -> bool:
         for sentinel in self.sentinels:
             view = self._sentinel_view(sentinel)
-            if view["num-slaves"] != len(self.data_nodes) - 1 or view["num-other-sentinels"] != self.sentinel_count - 1:
+            if (
+                view["num-slaves"] != len(self.data_nodes) - 1
+                or view["num-other-sentinels"] != self.sentinel_count - 1
+            ):
                 return False
         return True
 
@@ -88,8 +101,10 @@ class SentinelGroup(Topology):
         for sentinel in self.sentinels:
             with sentinel.client() as client:
                 replicas = client.sentinel_slaves(SERVICE)
-            if not replicas or any(r.get("master-link-status") != "ok" or r.get("is_disconnected")
-                                   or r.get("is_sdown") for r in replicas):
+            if not replicas or any(
+                r.get("master-link-status") != "ok" or r.get("is_disconnected") or r.get("is_sdown")
+                for r in replicas
+            ):
                 return False
         return self._sentinels_agree()
 
@@ -105,14 +120,22 @@ class SentinelGroup(Topology):
         old = self.master
         with self.sentinels[0].client() as client:
             client.execute_command("SENTINEL", "FAILOVER", SERVICE)
-        new = wait_for(lambda: self._all_name_a_master_other_than(old), timeout, "the sentinels to name a new master")
-        wait_for(lambda: _info(new, "replication").get("role") == "master", timeout,
-                 f"the promoted replica {new.name} to be master")
+        new = wait_for(
+            lambda: self._all_name_a_master_other_than(old), timeout, "the sentinels to name a new master"
+        )
+        wait_for(
+            lambda: _info(new, "replication").get("role") == "master",
+            timeout,
+            f"the promoted replica {new.name} to be master",
+        )
 
         def old_follows() -> bool:
             replication = _info(old, "replication")
-            return (replication.get("role") == "slave" and replication.get("master_port") == new.port
-                    and replication.get("master_link_status") == "up")
+            return (
+                replication.get("role") == "slave"
+                and replication.get("master_port") == new.port
+                and replication.get("master_link_status") == "up"
+            )
 
         wait_for(old_follows, timeout, "the old master to replicate from the new one")
         return self.info()
@@ -126,8 +149,13 @@ class SentinelGroup(Topology):
 
     def info(self) -> dict:
         sentinels = [{"host": HOST, "port": s.port} for s in self.sentinels]
-        return {**super().info(), "service_name": SERVICE, "sentinels": sentinels,
-                "sentinel_addrs": [f"{HOST}:{s.port}" for s in self.sentinels],
-                "master": self.master.info(), "replica": self.replica.info(),
-                # upstream's scheme (the sentinels themselves go in redbeat_redis_options)
-                "url": "redis-sentinel://"}
+        return {
+            **super().info(),
+            "service_name": SERVICE,
+            "sentinels": sentinels,
+            "sentinel_addrs": [f"{HOST}:{s.port}" for s in self.sentinels],
+            "master": self.master.info(),
+            "replica": self.replica.info(),
+            # upstream's scheme (the sentinels themselves go in redbeat_redis_options)
+            "url": "redis-sentinel://",
+        }

@@ -1,4 +1,5 @@
 """One plain server: the topology of restart and outage tests (stop it, start it again on its port)."""
+
 from __future__ import annotations
 
 from .base import Topology

@@ -8,6 +8,7 @@ refuse the server). Users:
   writes, scripts, MULTI/EXEC - and nothing dangerous (no FLUSHALL, no CONFIG, no KEYS);
 - `admin`: everything, for the tests' own set-up and inspection.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -18,8 +19,10 @@ from .base import Topology
 from .node import HOST, Node
 
 # The smallest grant under which the SDKs and the scheduler work (documented in README.md).
-REDBEAT_ACL = ("~redbeat:* ~{redbeat}:* resetchannels -@all +@read +@write +@scripting +@transaction "
-               "+@connection -@dangerous")
+REDBEAT_ACL = (
+    "~redbeat:* ~{redbeat}:* resetchannels -@all +@read +@write +@scripting +@transaction "
+    "+@connection -@dangerous"
+)
 
 
 class TlsServer(Topology):
@@ -55,12 +58,24 @@ class TlsServer(Topology):
     def start(self) -> "TlsServer":
         self._certificates()
         context = ssl.create_default_context(cafile=str(self.ca_file))
-        directives = [f'tls-cert-file "{self.root / "server.pem"}"', f'tls-key-file "{self.root / "server.key"}"',
-                      f'tls-ca-cert-file "{self.ca_file}"', "tls-auth-clients no",
-                      "user default off", f"user admin on >{self.admin_password} ~* &* +@all",
-                      f"user {self.user} on >{self.password} {REDBEAT_ACL}"]
-        admin = {"ssl": True, "ssl_ca_certs": str(self.ca_file), "username": "admin", "password": self.admin_password}
-        self.add(Node("server", self.root, directives, tls=context, detached=self.detached, client_options=admin))
+        directives = [
+            f'tls-cert-file "{self.root / "server.pem"}"',
+            f'tls-key-file "{self.root / "server.key"}"',
+            f'tls-ca-cert-file "{self.ca_file}"',
+            "tls-auth-clients no",
+            "user default off",
+            f"user admin on >{self.admin_password} ~* &* +@all",
+            f"user {self.user} on >{self.password} {REDBEAT_ACL}",
+        ]
+        admin = {
+            "ssl": True,
+            "ssl_ca_certs": str(self.ca_file),
+            "username": "admin",
+            "password": self.admin_password,
+        }
+        self.add(
+            Node("server", self.root, directives, tls=context, detached=self.detached, client_options=admin)
+        )
         self.server.start()
         return self
 
@@ -80,6 +95,16 @@ class TlsServer(Topology):
         return self.url_for("admin", self.admin_password)
 
     def info(self) -> dict:
-        return {**super().info(), "host": HOST, "port": self.server.port, "url": self.url, "admin_url": self.admin_url,
-                "user": self.user, "password": self.password, "admin_password": self.admin_password,
-                "ca_file": str(self.ca_file), "untrusted_ca_file": str(self.untrusted_ca_file), "acl": REDBEAT_ACL}
+        return {
+            **super().info(),
+            "host": HOST,
+            "port": self.server.port,
+            "url": self.url,
+            "admin_url": self.admin_url,
+            "user": self.user,
+            "password": self.password,
+            "admin_password": self.admin_password,
+            "ca_file": str(self.ca_file),
+            "untrusted_ca_file": str(self.untrusted_ca_file),
+            "acl": REDBEAT_ACL,
+        }

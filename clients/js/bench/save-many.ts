@@ -32,7 +32,12 @@ async function main(): Promise<void> {
     async function rawPipeline(): Promise<void> {
       await Promise.all(
         raw.map((r) =>
-          redis.multi().hSet(r.key, "definition", r.definition).hSetNX(r.key, "meta", meta).zAdd(client.keys.schedule, { score: r.score, value: r.key }).exec(),
+          redis
+            .multi()
+            .hSet(r.key, "definition", r.definition)
+            .hSetNX(r.key, "meta", meta)
+            .zAdd(client.keys.schedule, { score: r.score, value: r.key })
+            .exec(),
         ),
       );
     }
@@ -58,7 +63,8 @@ async function main(): Promise<void> {
     }
     // Same result in Redis: the bench compares equal work.
     const check = await redis.hGet(raw[N - 1].key, "definition");
-    if (check !== raw[N - 1].definition) throw new Error("saveMany wrote something else than the raw pipeline");
+    if (check !== raw[N - 1].definition)
+      throw new Error("saveMany wrote something else than the raw pipeline");
 
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const rawMs = median(rawTimes);
@@ -66,9 +72,15 @@ async function main(): Promise<void> {
     const rate = (ms: number) => Math.round((N / ms) * 1000);
     const ratio = rawMs / sdkMs;
     console.log(`saveMany bench: ${N} entries x ${ROUNDS} rounds, medians`);
-    console.log(`  raw node-redis pipeline (MULTI per entry): ${rawMs.toFixed(1)} ms  ${rate(rawMs)} entries/s`);
-    console.log(`  RedBeatClient.saveMany:                    ${sdkMs.toFixed(1)} ms  ${rate(sdkMs)} entries/s`);
-    console.log(`  ratio saveMany / raw: ${(ratio * 100).toFixed(0)}% (target >= 80%) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`);
+    console.log(
+      `  raw node-redis pipeline (MULTI per entry): ${rawMs.toFixed(1)} ms  ${rate(rawMs)} entries/s`,
+    );
+    console.log(
+      `  RedBeatClient.saveMany:                    ${sdkMs.toFixed(1)} ms  ${rate(sdkMs)} entries/s`,
+    );
+    console.log(
+      `  ratio saveMany / raw: ${(ratio * 100).toFixed(0)}% (target >= 80%) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}`,
+    );
   } finally {
     await redis.close();
     await server.stop();

@@ -18,7 +18,14 @@ import {
   type EntryInput,
   type Schedule,
 } from "../src/index.js";
-import { argsToWire, checkSchedule, decodeDatetime, encodeDatetime, scheduleToWire, zonedDate } from "../src/codec.js";
+import {
+  argsToWire,
+  checkSchedule,
+  decodeDatetime,
+  encodeDatetime,
+  scheduleToWire,
+  zonedDate,
+} from "../src/codec.js";
 import { pyDumps } from "../src/pyjson.js";
 import { nextRunsFrom } from "../src/schedules.js";
 import { checkZone, isoInZone } from "../src/zones.js";
@@ -44,7 +51,11 @@ function classify(e: unknown): Failure {
   if (e instanceof CorruptEntry) return { type: "corrupt", path: null, reason: e.reason };
   if (e instanceof RedBeatConnectionError) return { type: "connection", path: null, reason: e.message };
   process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
-  return { type: "internal", path: null, reason: `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? e}` };
+  return {
+    type: "internal",
+    path: null,
+    reason: `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? e}`,
+  };
 }
 
 /** RFC 3339 -> epoch ms, keeping microseconds as the fraction. */
@@ -93,7 +104,8 @@ function readEntry(e: Entry): Json {
     options: wire(argsToWire(e.options, "options")),
     schedule: wire(scheduleToWire(e.schedule)),
     enabled: e.enabled,
-    last_run_at: e.lastRunAt === null ? null : wire(encodeDatetime(e.lastRunAt.preciseTime, e.lastRunAt.timezone)),
+    last_run_at:
+      e.lastRunAt === null ? null : wire(encodeDatetime(e.lastRunAt.preciseTime, e.lastRunAt.timezone)),
     total_run_count: e.totalRunCount,
     score: e.score,
   };
@@ -104,7 +116,9 @@ function readEntry(e: Entry): Json {
 function connectTo(url: string): ReturnType<typeof createClient> | ReturnType<typeof createCluster> {
   if (url.startsWith("redis-cluster://")) {
     const nodes = url.slice("redis-cluster://".length).split("/")[0].split(",");
-    return createCluster({ rootNodes: nodes.map((node) => ({ url: `redis://${node}`, disableOfflineQueue: true })) });
+    return createCluster({
+      rootNodes: nodes.map((node) => ({ url: `redis://${node}`, disableOfflineQueue: true })),
+    });
   }
   return createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
 }
@@ -122,8 +136,22 @@ class Driver {
   async start(r: Json): Promise<Json> {
     await this.configure(r);
     const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-    const dep = (name: string) => JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8")).version;
-    return { implementation: { name: "js", language: "typescript", version: pkg.version, dependencies: { node: process.versions.node, redis: dep("redis"), ajv: dep("ajv"), rrule: dep("rrule") } } };
+    const dep = (name: string) =>
+      JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), "utf8"))
+        .version;
+    return {
+      implementation: {
+        name: "js",
+        language: "typescript",
+        version: pkg.version,
+        dependencies: {
+          node: process.versions.node,
+          redis: dep("redis"),
+          ajv: dep("ajv"),
+          rrule: dep("rrule"),
+        },
+      },
+    };
   }
 
   async configure(r: Json): Promise<Json> {
@@ -151,7 +179,9 @@ class Driver {
   async list(): Promise<Json> {
     const errors: Json[] = [];
     const entries: Json[] = [];
-    for await (const e of this.c.list({ onError: (p) => errors.push({ key: p.key, error: { type: "corrupt", path: null, reason: p.reason } }) })) {
+    for await (const e of this.c.list({
+      onError: (p) => errors.push({ key: p.key, error: { type: "corrupt", path: null, reason: p.reason } }),
+    })) {
       entries.push(readEntry(e));
     }
     return { entries, errors };
@@ -203,7 +233,19 @@ function preview(c: Json): Json {
 
 async function main(): Promise<void> {
   const driver = new Driver() as unknown as Record<string, (r: Json) => Promise<Json>>;
-  const ops = new Set(["start", "configure", "save", "get", "list", "delete", "enable", "disable", "run_now", "next_runs", "stop"]);
+  const ops = new Set([
+    "start",
+    "configure",
+    "save",
+    "get",
+    "list",
+    "delete",
+    "enable",
+    "disable",
+    "run_now",
+    "next_runs",
+    "stop",
+  ]);
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;
@@ -211,7 +253,8 @@ async function main(): Promise<void> {
     const answer: Json = { seq: request.seq ?? 0 };
     try {
       if (typeof request.now === "string") now = parseInstant(request.now);
-      if (!ops.has(request.op)) throw new Unsupported(`op ${JSON.stringify(request.op)} is not implemented by this driver`);
+      if (!ops.has(request.op))
+        throw new Unsupported(`op ${JSON.stringify(request.op)} is not implemented by this driver`);
       answer.result = (await driver[request.op](request)) ?? {};
     } catch (e) {
       if (e instanceof Unsupported) answer.unsupported = { reason: e.message };

@@ -26,7 +26,9 @@ async function main() {
       style: { singleQuote: false, printWidth: 110 },
     });
     await writeFile(join(outDir, `${profile}-types.ts`), ts);
-    embedded.push(`export const ${profile}Schema: Record<string, unknown> = ${JSON.stringify(schema, null, 2)};\n`);
+    embedded.push(
+      `export const ${profile}Schema: Record<string, unknown> = ${JSON.stringify(schema, null, 2)};\n`,
+    );
   }
   // The schemas travel inside the package, so runtime validation needs no file next to dist/.
   await writeFile(

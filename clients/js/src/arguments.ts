@@ -10,7 +10,11 @@ import { pyRepr, ValidationError } from "./errors.js";
  * does not know (a misspelt option, or Python's `day_of_week` for `dayOfWeek`, would else be ignored
  * silently). An unknown key's path is the key itself.
  */
-export function optionsObject<T extends object>(value: T | undefined, path: string, known: readonly string[]): T {
+export function optionsObject<T extends object>(
+  value: T | undefined,
+  path: string,
+  known: readonly string[],
+): T {
   if (value === undefined) return {} as T;
   if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Date) {
     throw new ValidationError(path, `must be an object of options, not ${describe(value)}`);
@@ -23,19 +27,22 @@ export function optionsObject<T extends object>(value: T | undefined, path: stri
 
 /** An optional callback. */
 export function optionalFunction<T>(value: T | undefined, path: string): T | undefined {
-  if (value !== undefined && typeof value !== "function") throw new ValidationError(path, `must be a function, not ${describe(value)}`);
+  if (value !== undefined && typeof value !== "function")
+    throw new ValidationError(path, `must be a function, not ${describe(value)}`);
   return value;
 }
 
 /** A positive integer, such as a batch size (0 would never advance). */
 export function positiveInteger(value: unknown, path: string): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new ValidationError(path, `must be a positive integer, not ${describe(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+    throw new ValidationError(path, `must be a positive integer, not ${describe(value)}`);
   return value;
 }
 
 /** How many runs a preview returns: 0 or more (0 gives an empty list). */
 export function runCount(value: unknown, path = "n"): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) throw new ValidationError(path, `must be an integer, not ${describe(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value))
+    throw new ValidationError(path, `must be an integer, not ${describe(value)}`);
   if (value < 0) throw new ValidationError(path, "must be >= 0");
   return value;
 }
@@ -43,7 +50,8 @@ export function runCount(value: unknown, path = "n"): number {
 /** An optional Date that must hold a real instant. */
 export function optionalDate(value: unknown, path: string): Date | undefined {
   if (value === undefined) return undefined;
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new ValidationError(path, `must be a valid Date, not ${describe(value)}`);
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new ValidationError(path, `must be a valid Date, not ${describe(value)}`);
   return value;
 }
 

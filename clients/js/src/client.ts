@@ -5,7 +5,15 @@
 import { createClient } from "redis";
 import { decodeEntry, decodeMeta, encodeDefinition, encodeMeta, type ZonedInstant } from "./codec.js";
 import { optionalDate, optionalFunction, optionsObject, positiveInteger, runCount } from "./arguments.js";
-import { ConcurrentModification, CorruptEntry, EntryNotFound, RedBeatConnectionError, RedBeatError, UnsupportedScheduleError, ValidationError } from "./errors.js";
+import {
+  ConcurrentModification,
+  CorruptEntry,
+  EntryNotFound,
+  RedBeatConnectionError,
+  RedBeatError,
+  UnsupportedScheduleError,
+  ValidationError,
+} from "./errors.js";
 import { setTopLevelMember } from "./jsontext.js";
 import { DEFAULT_PREFIX, KeyLayout } from "./keys.js";
 import { nextRunAfter, nextRuns as previewRuns, type NextRunsOptions } from "./schedules.js";
@@ -31,8 +39,10 @@ export interface ClientOptions {
 /** Why connecting failed, in words that point at the fix. */
 function connectProblem(e: Error): string {
   const text = `${e.message} ${(e as { code?: string }).code ?? ""}`;
-  if (/WRONGPASS|NOAUTH/.test(text)) return "Redis refused the login (check the user and password in the URL)";
-  if (/CERT|certificate|self[- ]signed/i.test(text)) return "Redis's TLS certificate is not trusted (check tlsCa)";
+  if (/WRONGPASS|NOAUTH/.test(text))
+    return "Redis refused the login (check the user and password in the URL)";
+  if (/CERT|certificate|self[- ]signed/i.test(text))
+    return "Redis's TLS certificate is not trusted (check tlsCa)";
   return "Redis is unreachable";
 }
 
@@ -42,7 +52,8 @@ const CLIENT_OPTIONS = ["keyPrefix", "timezone", "clock", "batchSize", "tlsCa"] 
 function settings(options: ClientOptions | undefined) {
   const o = optionsObject(options, "options", CLIENT_OPTIONS);
   const tlsCa = o.tlsCa;
-  if (tlsCa !== undefined && typeof tlsCa !== "string" && !Buffer.isBuffer(tlsCa)) throw new ValidationError("tlsCa", "must be a PEM string or Buffer");
+  if (tlsCa !== undefined && typeof tlsCa !== "string" && !Buffer.isBuffer(tlsCa))
+    throw new ValidationError("tlsCa", "must be a PEM string or Buffer");
   return {
     keys: new KeyLayout(o.keyPrefix ?? DEFAULT_PREFIX),
     timezone: checkZoneName(o.timezone ?? "UTC", "timezone"),
@@ -55,8 +66,16 @@ function settings(options: ClientOptions | undefined) {
 /** What node-redis's commands need: a client whose methods are not there is not one. */
 function checkRedis(redis: unknown): void {
   const r = redis as Record<string, unknown> | null;
-  if (r === null || typeof r !== "object" || typeof r.evalSha !== "function" || typeof r.zRangeWithScores !== "function") {
-    throw new ValidationError("redis", "must be a node-redis client (createClient, createCluster or createSentinel); use RedBeatClient.fromUrl(url) to connect by URL");
+  if (
+    r === null ||
+    typeof r !== "object" ||
+    typeof r.evalSha !== "function" ||
+    typeof r.zRangeWithScores !== "function"
+  ) {
+    throw new ValidationError(
+      "redis",
+      "must be a node-redis client (createClient, createCluster or createSentinel); use RedBeatClient.fromUrl(url) to connect by URL",
+    );
   }
 }
 
@@ -101,7 +120,10 @@ class Pending {
     } catch (e) {
       if (!(e instanceof CorruptEntry)) throw e;
       // Like upstream's HSETNX the stored meta stays; scoring it now lets beat deal with it.
-      process.emitWarning(`re-saving ${this.key} over unreadable meta (${e.reason}): scored now`, "RedBeatWarning");
+      process.emitWarning(
+        `re-saving ${this.key} over unreadable meta (${e.reason}): scored now`,
+        "RedBeatWarning",
+      );
       this.lastRun = null;
     }
     this.score = this.client.scoreFor(this.entry.schedule, this.lastRun, this.nowMs);
@@ -158,7 +180,8 @@ export class RedBeatClient {
   static async fromUrl(url: string, options: ClientOptions = {}): Promise<RedBeatClient> {
     const scheme = urlScheme(url);
     const { tlsCa } = settings(options); // bad options fail before a connection is opened
-    if (tlsCa !== undefined && scheme !== "rediss") throw new ValidationError("tlsCa", `needs a rediss:// URL, not ${scheme}://`);
+    if (tlsCa !== undefined && scheme !== "rediss")
+      throw new ValidationError("tlsCa", `needs a rediss:// URL, not ${scheme}://`);
     let connected = false;
     let redis: ReturnType<typeof createClient>;
     try {
@@ -169,7 +192,8 @@ export class RedBeatClient {
         disableOfflineQueue: true,
         socket: {
           ...(tlsCa ? { tls: true as const, ca: tlsCa } : {}),
-          reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(50 * 2 ** retries, 2000) : cause),
+          reconnectStrategy: (retries: number, cause: Error) =>
+            connected ? Math.min(50 * 2 ** retries, 2000) : cause,
         },
       });
     } catch (e) {
@@ -182,7 +206,10 @@ export class RedBeatClient {
       connected = true;
     } catch (e) {
       await redis.close().catch(() => undefined);
-      throw new RedBeatConnectionError(`${connectProblem(e as Error)}: cannot connect to ${redacted(url)}: ${(e as Error).message}`, { cause: e });
+      throw new RedBeatConnectionError(
+        `${connectProblem(e as Error)}: cannot connect to ${redacted(url)}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     try {
       const client = new RedBeatClient(redis as unknown as RedisLike, options);
@@ -202,7 +229,8 @@ export class RedBeatClient {
   /** This client's clock; a clock that returns anything but a valid Date is a ValidationError at `clock`. */
   now(): Date {
     const d = this.clock();
-    if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new ValidationError("clock", "must return a valid Date");
+    if (!(d instanceof Date) || Number.isNaN(d.getTime()))
+      throw new ValidationError("clock", "must return a valid Date");
     return d;
   }
 
@@ -220,7 +248,8 @@ export class RedBeatClient {
   }
 
   private pending(entry: EntryInput, nowMs: number, newMeta: string): Pending {
-    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw new ValidationError("", "an entry must be an object");
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      throw new ValidationError("", "an entry must be an object");
     const key = this.keys.entry(entry.name);
     return new Pending(entry, key, encodeDefinition(entry), newMeta, this, nowMs);
   }
@@ -240,7 +269,11 @@ export class RedBeatClient {
    * its index in `entries` (`[3].schedule.hour`).
    */
   async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
-    if (entries === null || typeof entries !== "object" || typeof (entries as Iterable<EntryInput>)[Symbol.iterator] !== "function") {
+    if (
+      entries === null ||
+      typeof entries !== "object" ||
+      typeof (entries as Iterable<EntryInput>)[Symbol.iterator] !== "function"
+    ) {
       throw new ValidationError("entries", "must be an array (or other iterable) of entries");
     }
     const nowMs = this.nowMs();
@@ -302,7 +335,9 @@ export class RedBeatClient {
    * or missing hash is passed to `onError` and skipped, never thrown mid-iteration.
    */
   async *list(options: ListOptions = {}): AsyncGenerator<Entry> {
-    const report = optionalFunction(optionsObject(options, "options", ["onError"]).onError, "onError") ?? ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
+    const report =
+      optionalFunction(optionsObject(options, "options", ["onError"]).onError, "onError") ??
+      ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
     const seen = new Set<string>();
     for (let start = 0; ; start += this.batchSize) {
       const members = await this.store.schedulePage(this.keys.schedule, start, start + this.batchSize - 1);
@@ -396,9 +431,17 @@ export class RedBeatClient {
    * The next `count` runs of an entry or schedule, in this client's beat timezone: after `after`,
    * else an entry's last run, else now (this client's clock).
    */
-  nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+  nextRuns(
+    entryOrSchedule: EntryInput | Entry | Schedule,
+    count: number,
+    options: NextRunsOptions = {},
+  ): Date[] {
     const o = optionsObject(options, "options", ["after", "tz", "now"]);
     runCount(count);
-    return previewRuns(entryOrSchedule, count, { ...o, now: optionalDate(o.now, "now") ?? this.now(), tz: o.tz ?? this.timezone });
+    return previewRuns(entryOrSchedule, count, {
+      ...o,
+      now: optionalDate(o.now, "now") ?? this.now(),
+      tz: o.tz ?? this.timezone,
+    });
   }
 }

@@ -38,8 +38,19 @@ export function encodeDatetime(ms: number, zone: Zone = "UTC"): Datetime {
 /** Reads an upstream datetime object (missing time fields are 0, a missing timezone is UTC). */
 export function decodeDatetime(d: Partial<Datetime>): ZonedInstant {
   if (d === null || typeof d !== "object") throw new ValidationError("", "a datetime must be an object");
-  const known = new Set(["__type__", "year", "month", "day", "hour", "minute", "second", "microsecond", "timezone"]);
-  for (const k of Object.keys(d)) if (!known.has(k)) throw new ValidationError(k, "unknown datetime field (upstream crashes on it)");
+  const known = new Set([
+    "__type__",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "microsecond",
+    "timezone",
+  ]);
+  for (const k of Object.keys(d))
+    if (!known.has(k)) throw new ValidationError(k, "unknown datetime field (upstream crashes on it)");
   const limits: Array<[keyof Datetime, number, number, boolean]> = [
     ["year", 1, 9999, true],
     ["month", 1, 12, true],
@@ -52,13 +63,27 @@ export function decodeDatetime(d: Partial<Datetime>): ZonedInstant {
   for (const [k, lo, hi, required] of limits) {
     const v = d[k];
     if (v === undefined && !required) continue;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) throw new ValidationError(k, `must be an integer in ${lo}..${hi}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi)
+      throw new ValidationError(k, `must be an integer in ${lo}..${hi}`);
   }
-  if (d.day! > daysInMonth(d.year!, d.month!)) throw new ValidationError("day", `${d.year}-${d.month} has no day ${d.day}`);
-  if (d.timezone === null) throw new ValidationError("timezone", "must be an IANA zone name or an offset in seconds (null crashes upstream)");
+  if (d.day! > daysInMonth(d.year!, d.month!))
+    throw new ValidationError("day", `${d.year}-${d.month} has no day ${d.day}`);
+  if (d.timezone === null)
+    throw new ValidationError(
+      "timezone",
+      "must be an IANA zone name or an offset in seconds (null crashes upstream)",
+    );
   const zone: Zone = d.timezone === undefined ? "UTC" : checkZone(d.timezone);
   const micro = d.microsecond ?? 0;
-  const wall = { year: d.year!, month: d.month!, day: d.day!, hour: d.hour ?? 0, minute: d.minute ?? 0, second: d.second ?? 0, ms: micro / 1000 };
+  const wall = {
+    year: d.year!,
+    month: d.month!,
+    day: d.day!,
+    hour: d.hour ?? 0,
+    minute: d.minute ?? 0,
+    second: d.second ?? 0,
+    ms: micro / 1000,
+  };
   return { ms: fromWall(zone, wall, 0), zone };
 }
 
@@ -69,14 +94,20 @@ export function zonedDate(d: Partial<Datetime>): ZonedDate {
 }
 
 function isTyped(v: unknown, type: string): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && (v as Record<string, unknown>).__type__ === type;
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    !Array.isArray(v) &&
+    (v as Record<string, unknown>).__type__ === type
+  );
 }
 
 /** Task arguments to wire values: a Date becomes an upstream (UTC) datetime. */
 export function argsToWire(v: unknown, path: string): unknown {
   if (v instanceof Date) {
     if (Number.isNaN(v.getTime())) throw new ValidationError(path, "invalid Date");
-    if (v instanceof ZonedDate) return encodeDatetime(v.preciseTime, checkZone(v.timezone, path ? `${path}.timezone` : "timezone"));
+    if (v instanceof ZonedDate)
+      return encodeDatetime(v.preciseTime, checkZone(v.timezone, path ? `${path}.timezone` : "timezone"));
     return encodeDatetime(v.getTime());
   }
   if (Array.isArray(v)) return v.map((x, i) => argsToWire(x, `${path}[${i}]`));
@@ -89,7 +120,8 @@ export function argsToWire(v: unknown, path: string): unknown {
     for (const [k, x] of Object.entries(v)) out[k] = argsToWire(x, path ? `${path}.${k}` : k);
     return out;
   }
-  if (typeof v === "function" || typeof v === "symbol" || v === undefined) throw new ValidationError(path, `cannot store ${typeof v}`);
+  if (typeof v === "function" || typeof v === "symbol" || v === undefined)
+    throw new ValidationError(path, `cannot store ${typeof v}`);
   return v;
 }
 
@@ -118,7 +150,14 @@ export function scheduleToWire(s: Schedule): Record<string, unknown> {
     case "interval":
       return { __type__: "interval", every: new PyFloat(s.every), relative: s.relative };
     case "crontab":
-      return { __type__: "crontab", minute: s.minute, hour: s.hour, day_of_week: s.day_of_week, day_of_month: s.day_of_month, month_of_year: s.month_of_year };
+      return {
+        __type__: "crontab",
+        minute: s.minute,
+        hour: s.hour,
+        day_of_week: s.day_of_week,
+        day_of_month: s.day_of_month,
+        month_of_year: s.month_of_year,
+      };
     case "rrule": {
       const tz = (m: number) => (m === 0 ? 0 : new PyFloat(m));
       const out: Record<string, unknown> = {
@@ -169,7 +208,10 @@ function checkRange(name: string, v: unknown, lo: number, hi: number, zeroOk: bo
   items.forEach((x, i) => {
     const path = Array.isArray(v) ? `schedule.${name}[${i}]` : `schedule.${name}`;
     if (!Number.isInteger(x) || x < lo || x > hi || (!zeroOk && x === 0)) {
-      throw new ValidationError(path, `must be an integer in ${lo}..${hi}${zeroOk ? "" : ", not 0"} (python-dateutil refuses it)`);
+      throw new ValidationError(
+        path,
+        `must be an integer in ${lo}..${hi}${zeroOk ? "" : ", not 0"} (python-dateutil refuses it)`,
+      );
     }
   });
 }
@@ -201,7 +243,10 @@ export function checkSchedule(s: Schedule): void {
       checkRRuleSupported(s);
     } catch (e) {
       if (e instanceof RedBeatError) throw e;
-      throw new ValidationError("schedule", `python-dateutil would refuse this rule: ${(e as Error).message}`);
+      throw new ValidationError(
+        "schedule",
+        `python-dateutil would refuse this rule: ${(e as Error).message}`,
+      );
     }
   }
 }
@@ -211,19 +256,48 @@ export function checkSchedule(s: Schedule): void {
  * of schedules built by hand, which no save has checked. Paths start with `schedule`.
  */
 export function validateSchedule(s: Schedule): void {
-  if (s === null || typeof s !== "object") throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
-  validate("write", "Definition", plain({ name: "x", task: "x", args: null, kwargs: {}, options: {}, schedule: scheduleToWire(s), enabled: true }));
+  if (s === null || typeof s !== "object")
+    throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
+  validate(
+    "write",
+    "Definition",
+    plain({
+      name: "x",
+      task: "x",
+      args: null,
+      kwargs: {},
+      options: {},
+      schedule: scheduleToWire(s),
+      enabled: true,
+    }),
+  );
   checkSchedule(s);
 }
 
 /** The `definition` JSON text upstream would write for this entry; throws ValidationError first. */
 export function encodeDefinition(entry: EntryInput): string {
-  if (entry === null || typeof entry !== "object") throw new ValidationError("", "an entry must be an object");
+  if (entry === null || typeof entry !== "object")
+    throw new ValidationError("", "an entry must be an object");
   // An Entry read back can be saved as is: its run state (key, lastRunAt, ...) is not definition.
-  const known = new Set(["name", "task", "schedule", "args", "kwargs", "options", "enabled", "key", "lastRunAt", "totalRunCount", "score"]);
-  for (const k of Object.keys(entry)) if (!known.has(k)) throw new ValidationError(k, "unknown field (upstream beat crashes on fields it does not know)");
+  const known = new Set([
+    "name",
+    "task",
+    "schedule",
+    "args",
+    "kwargs",
+    "options",
+    "enabled",
+    "key",
+    "lastRunAt",
+    "totalRunCount",
+    "score",
+  ]);
+  for (const k of Object.keys(entry))
+    if (!known.has(k))
+      throw new ValidationError(k, "unknown field (upstream beat crashes on fields it does not know)");
   const schedule = entry.schedule;
-  if (schedule === null || typeof schedule !== "object") throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
+  if (schedule === null || typeof schedule !== "object")
+    throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
   const wire: Record<string, unknown> = {
     name: entry.name,
     task: entry.task,
@@ -240,7 +314,9 @@ export function encodeDefinition(entry: EntryInput): string {
 
 /** `{"last_run_at": ...}` (and the run count when given), as upstream writes meta. */
 export function encodeMeta(lastRunMs: number | null, totalRunCount?: number): string {
-  const meta: Record<string, unknown> = { last_run_at: lastRunMs === null ? null : encodeDatetime(lastRunMs) };
+  const meta: Record<string, unknown> = {
+    last_run_at: lastRunMs === null ? null : encodeDatetime(lastRunMs),
+  };
   if (totalRunCount !== undefined) meta.total_run_count = totalRunCount;
   return pyDumps(meta);
 }
@@ -296,11 +372,19 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
       return { __type__: "interval", every: o.every as number, relative: o.relative as boolean };
     case "crontab": {
       const f = (k: string) => (o[k] === undefined ? "*" : o[k]) as string;
-      const c = { __type__: "crontab" as const, minute: f("minute"), hour: f("hour"), day_of_week: f("day_of_week"), day_of_month: f("day_of_month"), month_of_year: f("month_of_year") };
+      const c = {
+        __type__: "crontab" as const,
+        minute: f("minute"),
+        hour: f("hour"),
+        day_of_week: f("day_of_week"),
+        day_of_month: f("day_of_month"),
+        month_of_year: f("month_of_year"),
+      };
       try {
         expandCrontab(c);
       } catch (e) {
-        if (e instanceof ValidationError) throw new CorruptEntry(key, `definition.schedule.${e.message} (upstream beat crashes on it)`);
+        if (e instanceof ValidationError)
+          throw new CorruptEntry(key, `definition.schedule.${e.message} (upstream beat crashes on it)`);
         throw e;
       }
       return c;
@@ -314,7 +398,20 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
         dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : (o.dtstart as number),
         dtstart_tz: (o.dtstart_tz as number) ?? 0,
       } as Record<string, unknown>;
-      for (const k of ["wkst", "count", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond"]) {
+      for (const k of [
+        "wkst",
+        "count",
+        "bysetpos",
+        "bymonth",
+        "bymonthday",
+        "byyearday",
+        "byeaster",
+        "byweekno",
+        "byweekday",
+        "byhour",
+        "byminute",
+        "bysecond",
+      ]) {
         if (r[k] === undefined) r[k] = null;
       }
       // A weekday's `n` (FR(+1)) is read by upstream but never written: its encoder drops it, so does this reader.
@@ -346,9 +443,16 @@ export function decodeEntry(
     name: typeof def.name === "string" ? def.name : name,
     task: def.task as string,
     schedule: scheduleFromWire(key, def.schedule, nowMs),
-    args: def.args === undefined || def.args === null ? null : stored(key, "definition", () => argsFromWire(def.args, "args") as unknown[]),
-    kwargs: def.kwargs ? stored(key, "definition", () => argsFromWire(def.kwargs, "kwargs") as Record<string, unknown>) : {},
-    options: def.options ? stored(key, "definition", () => argsFromWire(def.options, "options") as Record<string, unknown>) : {},
+    args:
+      def.args === undefined || def.args === null
+        ? null
+        : stored(key, "definition", () => argsFromWire(def.args, "args") as unknown[]),
+    kwargs: def.kwargs
+      ? stored(key, "definition", () => argsFromWire(def.kwargs, "kwargs") as Record<string, unknown>)
+      : {},
+    options: def.options
+      ? stored(key, "definition", () => argsFromWire(def.options, "options") as Record<string, unknown>)
+      : {},
     enabled: def.enabled === undefined ? true : def.enabled === true,
     key,
     lastRunAt: meta.lastRunAt ?? null,

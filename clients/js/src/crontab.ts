@@ -165,7 +165,8 @@ class FieldParser {
     let n = pyInt(text);
     if (n === null) n = nameValue(text, MONTHS, 1);
     if (n === null) n = nameValue(text, WEEKDAYS, 0);
-    if (n === null) throw new ParseFailure(`${JSON.stringify(text)} is neither a number nor a month or weekday name`);
+    if (n === null)
+      throw new ParseFailure(`${JSON.stringify(text)} is neither a number nor a month or weekday name`);
     const max = this.low + this.size - 1;
     if (n > max) throw new ParseFailure(`${n} is above ${max}`);
     if (n < this.low) throw new ParseFailure(`${n} is below ${this.low}`);
@@ -183,20 +184,23 @@ function expandField(name: keyof CrontabFields, value: unknown): number[] {
     try {
       set = new FieldParser(size, low).parse(value);
     } catch (e) {
-      if (e instanceof ParseFailure) throw new ValidationError(name, `Celery rejects ${JSON.stringify(value)}: ${e.message}`);
+      if (e instanceof ParseFailure)
+        throw new ValidationError(name, `Celery rejects ${JSON.stringify(value)}: ${e.message}`);
       throw e;
     }
   } else if (Array.isArray(value)) {
     if (value.length === 0) throw new ValidationError(name, "an empty list never matches");
     value.forEach((v, i) => {
-      if (typeof v !== "number" || !Number.isInteger(v)) throw new ValidationError(`${name}[${i}]`, "must be an integer");
+      if (typeof v !== "number" || !Number.isInteger(v))
+        throw new ValidationError(`${name}[${i}]`, "must be an integer");
     });
     set = new Set(value as number[]);
   } else {
     throw new ValidationError(name, "must be a string, an integer or a list of integers");
   }
   for (const n of set) {
-    if (n < low || n >= low + size) throw new ValidationError(name, `${n} is outside ${low}-${low + size - 1}`);
+    if (n < low || n >= low + size)
+      throw new ValidationError(name, `${n} is outside ${low}-${low + size - 1}`);
   }
   return [...set].sort((a, b) => a - b);
 }
@@ -204,17 +208,25 @@ function expandField(name: keyof CrontabFields, value: unknown): number[] {
 /** Expands and checks the five fields as Celery 5.7's `crontab()` constructor does. */
 export function expandCrontab(fields: CrontabFields): ExpandedCrontab {
   const out = {} as ExpandedCrontab;
-  for (const name of Object.keys(RANGES) as (keyof CrontabFields)[]) out[name] = expandField(name, fields[name]);
+  for (const name of Object.keys(RANGES) as (keyof CrontabFields)[])
+    out[name] = expandField(name, fields[name]);
   // Celery refuses day/month sets that can never meet (30 February); February counts 29 days.
   const possible = out.month_of_year.some((m) => out.day_of_month.some((d) => d <= daysInMonth(2000, m)));
   if (!possible) {
-    throw new ValidationError("day_of_month", `no day in ${JSON.stringify(fields.day_of_month)} exists in month(s) ${JSON.stringify(fields.month_of_year)}`);
+    throw new ValidationError(
+      "day_of_month",
+      `no day in ${JSON.stringify(fields.day_of_month)} exists in month(s) ${JSON.stringify(fields.month_of_year)}`,
+    );
   }
   return out;
 }
 
 function dateMatches(c: ExpandedCrontab, year: number, month: number, day: number): boolean {
-  return c.month_of_year.includes(month) && c.day_of_month.includes(day) && c.day_of_week.includes(cronWeekday(year, month, day));
+  return (
+    c.month_of_year.includes(month) &&
+    c.day_of_month.includes(day) &&
+    c.day_of_week.includes(cronWeekday(year, month, day))
+  );
 }
 
 /** 400 years: past the longest cycle a valid day/month/weekday combination can need (29 Feb on a weekday: 28 years). */
@@ -225,7 +237,15 @@ const MAX_DAYS = 400 * 366;
  * (day_of_month AND day_of_week). Null only if nothing matches within 400 years.
  */
 export function nextCronWall(c: ExpandedCrontab, last: Wall): Wall | null {
-  const at = (y: number, mo: number, d: number, h: number, mi: number): Wall => ({ year: y, month: mo, day: d, hour: h, minute: mi, second: 0, ms: 0 });
+  const at = (y: number, mo: number, d: number, h: number, mi: number): Wall => ({
+    year: y,
+    month: mo,
+    day: d,
+    hour: h,
+    minute: mi,
+    second: 0,
+    ms: 0,
+  });
   if (dateMatches(c, last.year, last.month, last.day)) {
     if (c.hour.includes(last.hour)) {
       const minute = c.minute.find((m) => m > last.minute);

@@ -43,7 +43,12 @@ function skipValue(s: string, i: number): number {
  * `text` (a JSON object) with the top-level member `key` set to the JSON `valueText`: replaced in
  * place when present (the last one, which is the one parsers keep), appended at the end otherwise.
  */
-export function setTopLevelMember(text: string, key: string, valueText: string, where = "definition"): string {
+export function setTopLevelMember(
+  text: string,
+  key: string,
+  valueText: string,
+  where = "definition",
+): string {
   try {
     JSON.parse(text);
   } catch (e) {

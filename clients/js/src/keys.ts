@@ -20,7 +20,8 @@ export class KeyLayout {
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (typeof prefix !== "string") throw new ValidationError("keyPrefix", "must be a string");
     // An empty prefix puts entries among every other key of the database, as bare names.
-    if (prefix === "") throw new ValidationError("keyPrefix", "must not be empty (the default is 'redbeat:')");
+    if (prefix === "")
+      throw new ValidationError("keyPrefix", "must not be empty (the default is 'redbeat:')");
     this.schedule = prefix + SUFFIXES.schedule;
     this.statics = prefix + SUFFIXES.statics;
     this.lock = prefix + SUFFIXES.lock;
@@ -28,9 +29,13 @@ export class KeyLayout {
 
   /** The entry key of a name; refuses names that would collide with the schedule, statics or lock key. */
   entry(name: string): string {
-    if (typeof name !== "string" || name === "") throw new ValidationError("name", "must be a non-empty string");
+    if (typeof name !== "string" || name === "")
+      throw new ValidationError("name", "must be a non-empty string");
     if (Object.values(SUFFIXES).includes(name as never)) {
-      throw new ValidationError("name", `${JSON.stringify(name)} would make the entry key equal the ${name.slice(1)} key`);
+      throw new ValidationError(
+        "name",
+        `${JSON.stringify(name)} would make the entry key equal the ${name.slice(1)} key`,
+      );
     }
     return this.prefix + name;
   }

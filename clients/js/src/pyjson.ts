@@ -22,7 +22,8 @@ export function pyFloat(value: number): PyFloat {
 
 /** Python's `repr(float)`: shortest round-trip digits, exponent when exp < -4 or exp >= 16. */
 export function pyFloatRepr(x: number, path = ""): string {
-  if (!Number.isFinite(x)) throw new ValidationError(path, `${x} is not valid JSON (NaN and infinities are refused)`);
+  if (!Number.isFinite(x))
+    throw new ValidationError(path, `${x} is not valid JSON (NaN and infinities are refused)`);
   if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
   const [mantissa, expText] = x.toExponential().split("e");
   const exp = Number(expText);
@@ -41,7 +42,8 @@ export function pyFloatRepr(x: number, path = ""): string {
 }
 
 function pyIntRepr(x: number, path: string): string {
-  if (!Number.isFinite(x)) throw new ValidationError(path, `${x} is not valid JSON (NaN and infinities are refused)`);
+  if (!Number.isFinite(x))
+    throw new ValidationError(path, `${x} is not valid JSON (NaN and infinities are refused)`);
   if (!Number.isSafeInteger(x)) {
     // Beyond 2^53 a JS number has lost digits Python would keep; BigInt prints the exact value it holds.
     return BigInt(x).toString();
@@ -86,7 +88,10 @@ export function pyDumps(value: unknown, path = ""): string {
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new ValidationError(path, `cannot encode a ${proto?.constructor?.name ?? "non-plain"} object as JSON`);
+        throw new ValidationError(
+          path,
+          `cannot encode a ${proto?.constructor?.name ?? "non-plain"} object as JSON`,
+        );
       }
       const parts: string[] = [];
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

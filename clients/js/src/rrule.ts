@@ -32,7 +32,10 @@ function weekdayNumber(w: number | WireWeekday): number {
  */
 function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOptions> {
   const offsetMs = r.dtstart_tz * 60_000;
-  const byweekday = r.byweekday === null ? null : (Array.isArray(r.byweekday) ? r.byweekday : [r.byweekday]).map(weekdayNumber);
+  const byweekday =
+    r.byweekday === null
+      ? null
+      : (Array.isArray(r.byweekday) ? r.byweekday : [r.byweekday]).map(weekdayNumber);
   const opts: Partial<RRuleLibOptions> = {
     freq: r.freq,
     dtstart: new Date(r.dtstart * 1000 + offsetMs),
@@ -86,23 +89,39 @@ const MAX_UNION_COUNT = 100_000;
  */
 function easterUnion(r: WireRRule, offsets: number[]): Rule {
   if (list(r.bysetpos)) {
-    throw new UnsupportedScheduleError("schedule.bysetpos", "bysetpos together with several byeaster offsets is not supported by this client");
+    throw new UnsupportedScheduleError(
+      "schedule.bysetpos",
+      "bysetpos together with several byeaster offsets is not supported by this client",
+    );
   }
-  const parts: LibRule[] = [...new Set(offsets)].map((o) => new RRuleLib({ ...libOptions(r, o), count: undefined } as Partial<RRuleLibOptions>));
+  const parts: LibRule[] = [...new Set(offsets)].map(
+    (o) => new RRuleLib({ ...libOptions(r, o), count: undefined } as Partial<RRuleLibOptions>),
+  );
   if (r.count === null) {
     return {
       nextN(wall, n) {
-        const times = [...new Set(parts.flatMap((p) => libNextN(p, wall, n).map((d) => d.getTime())))].sort((a, b) => a - b);
+        const times = [...new Set(parts.flatMap((p) => libNextN(p, wall, n).map((d) => d.getTime())))].sort(
+          (a, b) => a - b,
+        );
         return times.slice(0, n).map((t) => new Date(t));
       },
     };
   }
-  if (r.count > MAX_UNION_COUNT) throw new UnsupportedScheduleError("schedule.count", `count above ${MAX_UNION_COUNT} with several byeaster offsets`);
+  if (r.count > MAX_UNION_COUNT)
+    throw new UnsupportedScheduleError(
+      "schedule.count",
+      `count above ${MAX_UNION_COUNT} with several byeaster offsets`,
+    );
   // The union's first `count` occurrences are among each part's first `count`.
-  const times = [...new Set(parts.flatMap((p) => p.all((_, i) => i < r.count!).map((d) => d.getTime())))].sort((a, b) => a - b).slice(0, r.count);
+  const times = [...new Set(parts.flatMap((p) => p.all((_, i) => i < r.count!).map((d) => d.getTime())))]
+    .sort((a, b) => a - b)
+    .slice(0, r.count);
   return {
     nextN(wall, n) {
-      return times.filter((x) => x > wall.getTime()).slice(0, n).map((t) => new Date(t));
+      return times
+        .filter((x) => x > wall.getTime())
+        .slice(0, n)
+        .map((t) => new Date(t));
     },
   };
 }

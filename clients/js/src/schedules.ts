@@ -16,7 +16,8 @@ import { optionalDate, optionsObject, runCount } from "./arguments.js";
 /** Run every `every` seconds after the last run; `relative` rounds the due time to the period's resolution. */
 export function interval(every: number, options: { relative?: boolean } = {}): Interval {
   const relative = optionsObject(options, "options", ["relative"]).relative ?? false;
-  if (typeof every !== "number" || !Number.isFinite(every) || every <= 0) throw new ValidationError("every", "must be a positive number of seconds");
+  if (typeof every !== "number" || !Number.isFinite(every) || every <= 0)
+    throw new ValidationError("every", "must be a positive number of seconds");
   if (typeof relative !== "boolean") throw new ValidationError("relative", "must be true or false");
   return { __type__: "interval", every, relative };
 }
@@ -48,7 +49,15 @@ export function crontab(options: CrontabOptions = {}): Crontab {
   return c;
 }
 
-export const Frequency = { YEARLY: 0, MONTHLY: 1, WEEKLY: 2, DAILY: 3, HOURLY: 4, MINUTELY: 5, SECONDLY: 6 } as const;
+export const Frequency = {
+  YEARLY: 0,
+  MONTHLY: 1,
+  WEEKLY: 2,
+  DAILY: 3,
+  HOURLY: 4,
+  MINUTELY: 5,
+  SECONDLY: 6,
+} as const;
 export type FrequencyName = keyof typeof Frequency;
 export const Weekdays = { MO: 0, TU: 1, WE: 2, TH: 3, FR: 4, SA: 5, SU: 6 } as const;
 export type WeekdayName = keyof typeof Weekdays;
@@ -88,16 +97,38 @@ function weekdayToWire(w: RRuleWeekday, path: string): number | Weekday {
 }
 
 /** A RedBeat rrule (python-dateutil semantics). */
-const RRULE_OPTIONS = ["freq", "dtstart", "until", "tz", "interval", "wkst", "count", "bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond"] as const;
+const RRULE_OPTIONS = [
+  "freq",
+  "dtstart",
+  "until",
+  "tz",
+  "interval",
+  "wkst",
+  "count",
+  "bysetpos",
+  "bymonth",
+  "bymonthday",
+  "byyearday",
+  "byeaster",
+  "byweekno",
+  "byweekday",
+  "byhour",
+  "byminute",
+  "bysecond",
+] as const;
 
 export function rrule(options: RRuleOptions): RRule {
-  if (options === undefined) throw new ValidationError("freq", "is required (an options object with at least freq)");
+  if (options === undefined)
+    throw new ValidationError("freq", "is required (an options object with at least freq)");
   options = optionsObject(options, "options", RRULE_OPTIONS);
-  const freq = typeof options.freq === "string" ? Frequency[options.freq.toUpperCase() as FrequencyName] : options.freq;
-  if (freq === undefined || !Number.isInteger(freq) || freq < 0 || freq > 6) throw new ValidationError("freq", "must be YEARLY..SECONDLY or 0..6");
+  const freq =
+    typeof options.freq === "string" ? Frequency[options.freq.toUpperCase() as FrequencyName] : options.freq;
+  if (freq === undefined || !Number.isInteger(freq) || freq < 0 || freq > 6)
+    throw new ValidationError("freq", "must be YEARLY..SECONDLY or 0..6");
   const zone: Zone = checkZoneName(options.tz ?? "UTC", "tz");
   const dtstart = options.dtstart ?? new Date();
-  if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime())) throw new ValidationError("dtstart", "must be a valid Date");
+  if (!(dtstart instanceof Date) || Number.isNaN(dtstart.getTime()))
+    throw new ValidationError("dtstart", "must be a valid Date");
   const offsetMinutes = (d: Date) => offsetAt(zone, d.getTime()) / 60;
   const byweekday = options.byweekday ?? null;
   const r: RRule = {
@@ -112,7 +143,12 @@ export function rrule(options: RRuleOptions): RRule {
     byyearday: options.byyearday ?? null,
     byeaster: options.byeaster ?? null,
     byweekno: options.byweekno ?? null,
-    byweekday: byweekday === null ? null : Array.isArray(byweekday) ? byweekday.map((w, i) => weekdayToWire(w, `byweekday[${i}]`)) : weekdayToWire(byweekday, "byweekday"),
+    byweekday:
+      byweekday === null
+        ? null
+        : Array.isArray(byweekday)
+          ? byweekday.map((w, i) => weekdayToWire(w, `byweekday[${i}]`))
+          : weekdayToWire(byweekday, "byweekday"),
     byhour: options.byhour ?? null,
     byminute: options.byminute ?? null,
     bysecond: options.bysecond ?? null,
@@ -120,7 +156,8 @@ export function rrule(options: RRuleOptions): RRule {
     dtstart_tz: offsetMinutes(dtstart),
   };
   if (options.until !== undefined) {
-    if (!(options.until instanceof Date) || Number.isNaN(options.until.getTime())) throw new ValidationError("until", "must be a valid Date");
+    if (!(options.until instanceof Date) || Number.isNaN(options.until.getTime()))
+      throw new ValidationError("until", "must be a valid Date");
     r.until = Math.floor(options.until.getTime() / 1000);
     r.until_tz = offsetMinutes(options.until);
   }
@@ -128,7 +165,8 @@ export function rrule(options: RRuleOptions): RRule {
     checkSchedule(r);
   } catch (e) {
     // Name the builder's option, not the entry field.
-    if (e instanceof ValidationError && e.path.startsWith("schedule.")) throw new ValidationError(e.path.slice("schedule.".length), e.reason);
+    if (e instanceof ValidationError && e.path.startsWith("schedule."))
+      throw new ValidationError(e.path.slice("schedule.".length), e.reason);
     throw e;
   }
   return r;
@@ -154,7 +192,12 @@ export function nextRunAfter(schedule: Schedule, last: ZonedInstant, beatZone: Z
  * The next `count` runs after a stored last run: the first from `last` (in the zone it was stored
  * in), each later one from the previous run, which beat stores in its own timezone `beatZone`.
  */
-export function nextRunsFrom(schedule: Schedule, last: ZonedInstant, count: number, beatZone: Zone): number[] {
+export function nextRunsFrom(
+  schedule: Schedule,
+  last: ZonedInstant,
+  count: number,
+  beatZone: Zone,
+): number[] {
   runCount(count);
   // An rrule ignores zones: one walk of its occurrences gives all of them.
   if (schedule.__type__ === "rrule") return rruleNextRuns(schedule, last.ms, count);
@@ -188,9 +231,16 @@ function zoned(d: Date, zone: Zone): ZonedInstant {
  * exactly on time: every run is computed from the previous one. Fewer than `count` when an rrule
  * runs out.
  */
-export function nextRuns(entryOrSchedule: EntryInput | Entry | Schedule, count: number, options: NextRunsOptions = {}): Date[] {
+export function nextRuns(
+  entryOrSchedule: EntryInput | Entry | Schedule,
+  count: number,
+  options: NextRunsOptions = {},
+): Date[] {
   if (entryOrSchedule === null || typeof entryOrSchedule !== "object") {
-    throw new ValidationError("schedule", "must be a schedule (interval(), crontab() or rrule()) or an entry");
+    throw new ValidationError(
+      "schedule",
+      "must be a schedule (interval(), crontab() or rrule()) or an entry",
+    );
   }
   const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
   runCount(count);

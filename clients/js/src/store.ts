@@ -14,7 +14,11 @@ import { RedBeatConnectionError, RedBeatError } from "./errors.js";
 export interface RedisLike {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   evalSha(sha: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
-  zRangeWithScores(key: string, start: number, stop: number): Promise<Array<{ value: unknown; score: number }>>;
+  zRangeWithScores(
+    key: string,
+    start: number,
+    stop: number,
+  ): Promise<Array<{ value: unknown; score: number }>>;
 }
 
 /** True for a node-redis cluster client. */
@@ -85,7 +89,8 @@ return 0
 `);
 
 /** A check on the stored value of one hash field. */
-export type Expect = { mode: "any" } | { mode: "absent" } | { mode: "present" } | { mode: "eq"; value: string };
+export type Expect =
+  { mode: "any" } | { mode: "absent" } | { mode: "present" } | { mode: "eq"; value: string };
 
 /** The check that passes only if the field still holds `raw` (null = absent). */
 export function expectRaw(raw: string | null): Expect {
@@ -122,7 +127,8 @@ function asString(v: unknown): string | null {
 
 function wrap(e: unknown): Error {
   if (e instanceof RedBeatError) return e;
-  if (e instanceof ErrorReply) return new RedBeatError(`Redis refused the command: ${e.message}`, { cause: e });
+  if (e instanceof ErrorReply)
+    return new RedBeatError(`Redis refused the command: ${e.message}`, { cause: e });
   return new RedBeatConnectionError(`Redis connection failed: ${(e as Error)?.message ?? e}`, { cause: e });
 }
 
@@ -159,7 +165,14 @@ export class Store {
 
   /** Runs SAVE: true when written, else the stored meta to score from. */
   async save(key: string, scheduleKey: string, a: SaveArgs): Promise<true | string> {
-    const args = [a.definition, a.newMeta, String(a.newScore), a.expectedMeta === null ? "0" : "1", a.expectedMeta ?? "", String(a.score)];
+    const args = [
+      a.definition,
+      a.newMeta,
+      String(a.newScore),
+      a.expectedMeta === null ? "0" : "1",
+      a.expectedMeta ?? "",
+      String(a.score),
+    ];
     const reply = await this.run(SAVE, [key, scheduleKey], args);
     if (Array.isArray(reply)) return asString(reply[0]) ?? "";
     return true;
@@ -168,7 +181,11 @@ export class Store {
   async read(key: string, scheduleKey: string): Promise<RawEntry> {
     const reply = (await this.run(READ, [key, scheduleKey], [])) as unknown[];
     const score = asString(reply[2]);
-    return { definition: asString(reply[0]), meta: asString(reply[1]), score: score === null ? null : Number(score) };
+    return {
+      definition: asString(reply[0]),
+      meta: asString(reply[1]),
+      score: score === null ? null : Number(score),
+    };
   }
 
   async delete(key: string, scheduleKey: string): Promise<boolean> {
@@ -176,7 +193,11 @@ export class Store {
   }
 
   /** One page of the schedule sorted set by rank, lowest score first. */
-  async schedulePage(scheduleKey: string, start: number, stop: number): Promise<Array<{ key: string; score: number }>> {
+  async schedulePage(
+    scheduleKey: string,
+    start: number,
+    stop: number,
+  ): Promise<Array<{ key: string; score: number }>> {
     try {
       const page = await this.redis.zRangeWithScores(scheduleKey, start, stop);
       return page.map((m) => ({ key: asString(m.value)!, score: Number(m.score) }));

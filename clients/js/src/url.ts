@@ -24,7 +24,10 @@ export function redacted(url: string): string {
 /** The URL's scheme; throws InvalidUrlError for a malformed URL or a scheme fromUrl does not take. */
 export function urlScheme(url: unknown): UrlScheme {
   if (typeof url !== "string" || url.trim() === "") {
-    throw new InvalidUrlError(String(url), `must be a Redis URL string, not ${typeof url === "string" ? pyRepr(url) : String(url)}: ${ACCEPTED}`);
+    throw new InvalidUrlError(
+      String(url),
+      `must be a Redis URL string, not ${typeof url === "string" ? pyRepr(url) : String(url)}: ${ACCEPTED}`,
+    );
   }
   const shown = redacted(url);
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
@@ -41,7 +44,11 @@ export function urlScheme(url: unknown): UrlScheme {
       throw new InvalidUrlError(shown, `malformed URL ${pyRepr(shown)}: ${ACCEPTED}`);
     }
     const db = parsed.pathname.slice(1);
-    if (db !== "" && !/^\d+$/.test(db)) throw new InvalidUrlError(shown, `malformed URL ${pyRepr(shown)} (the path must be a database number, not ${pyRepr(db)}): ${ACCEPTED}`);
+    if (db !== "" && !/^\d+$/.test(db))
+      throw new InvalidUrlError(
+        shown,
+        `malformed URL ${pyRepr(shown)} (the path must be a database number, not ${pyRepr(db)}): ${ACCEPTED}`,
+      );
   }
   return scheme as UrlScheme;
 }

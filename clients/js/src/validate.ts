@@ -47,13 +47,22 @@ function describe(e: ErrorObject): { path: string; reason: string } {
   const path = pointerToPath(e.instancePath);
   switch (e.keyword) {
     case "additionalProperties":
-      return { path: join(path, String(e.params.additionalProperty)), reason: "unknown field (upstream beat crashes on fields it does not know)" };
+      return {
+        path: join(path, String(e.params.additionalProperty)),
+        reason: "unknown field (upstream beat crashes on fields it does not know)",
+      };
     case "required":
       return { path: join(path, String(e.params.missingProperty)), reason: "is required" };
     case "dependentRequired":
-      return { path: join(path, String(e.params.missingProperty)), reason: `is required when ${e.params.property} is set` };
+      return {
+        path: join(path, String(e.params.missingProperty)),
+        reason: `is required when ${e.params.property} is set`,
+      };
     case "discriminator":
-      return { path, reason: `unknown schedule type ${JSON.stringify(e.params.tag ?? "")}: must be interval, crontab or rrule (upstream has no other encoding)` };
+      return {
+        path,
+        reason: `unknown schedule type ${JSON.stringify(e.params.tag ?? "")}: must be interval, crontab or rrule (upstream has no other encoding)`,
+      };
     case "const":
       return { path, reason: `must be ${JSON.stringify(e.params.allowedValue)}` };
     default:
@@ -65,14 +74,18 @@ function describe(e: ErrorObject): { path: string; reason: string } {
 function pick(errors: ErrorObject[]): ValidationError {
   const depth = (e: ErrorObject) => describe(e).path.split(/[.[]/).length;
   const deepest = Math.max(...errors.map(depth));
-  const candidates = errors.filter((e) => depth(e) === deepest && e.keyword !== "anyOf" && e.keyword !== "oneOf");
+  const candidates = errors.filter(
+    (e) => depth(e) === deepest && e.keyword !== "anyOf" && e.keyword !== "oneOf",
+  );
   const pool = candidates.length ? candidates : errors;
   const specific = pool.filter((e) => e.keyword !== "type");
   if (specific.length) {
     const { path, reason } = describe(specific[0]);
     return new ValidationError(path, reason);
   }
-  const types = [...new Set(pool.flatMap((e) => (e.keyword === "type" ? String(e.params.type).split(",") : [])))];
+  const types = [
+    ...new Set(pool.flatMap((e) => (e.keyword === "type" ? String(e.params.type).split(",") : []))),
+  ];
   const { path } = describe(pool[0]);
   return new ValidationError(path, `must be ${types.join(" or ") || "valid"}`);
 }

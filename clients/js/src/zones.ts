@@ -47,7 +47,8 @@ function formatter(zone: string): Intl.DateTimeFormat {
  */
 export function checkZone(zone: Zone, path = "timezone"): Zone {
   if (typeof zone === "number") {
-    if (!Number.isFinite(zone) || Math.abs(zone) >= 86400) throw new ValidationError(path, `offset ${zone} s is not within one day`);
+    if (!Number.isFinite(zone) || Math.abs(zone) >= 86400)
+      throw new ValidationError(path, `offset ${zone} s is not within one day`);
     return zone;
   }
   return checkZoneName(zone, path);
@@ -55,7 +56,8 @@ export function checkZone(zone: Zone, path = "timezone"): Zone {
 
 /** Checks an IANA zone name given as an option (a beat timezone, an rrule's tz); offsets are not names. */
 export function checkZoneName(zone: unknown, path: string): string {
-  if (typeof zone !== "string" || zone === "") throw new ValidationError(path, "must be an IANA zone name such as 'Europe/Berlin'");
+  if (typeof zone !== "string" || zone === "")
+    throw new ValidationError(path, "must be an IANA zone name such as 'Europe/Berlin'");
   // Intl also takes offsets ("+01:00") and its own aliases; Python's ZoneInfo, which upstream uses, does not.
   if (!/^[A-Za-z]/.test(zone)) throw new ValidationError(path, `unknown IANA time zone ${pyRepr(zone)}`);
   try {
@@ -115,7 +117,10 @@ export function toWall(zone: Zone, epochMs: number): Wall {
 }
 
 /** The one or two instants a wall clock names, and whether it falls in a gap. */
-function resolve(zone: Zone, w: Wall): { before: number; after: number; beforeValid: boolean; afterValid: boolean } {
+function resolve(
+  zone: Zone,
+  w: Wall,
+): { before: number; after: number; beforeValid: boolean; afterValid: boolean } {
   const local = wallAsUtc(w);
   const oBefore = offsetAt(zone, local - 86_400_000);
   const oAfter = offsetAt(zone, local + 86_400_000);
@@ -168,7 +173,12 @@ function utcWallDay(year: number, month: number, day: number): Date {
 }
 
 /** The calendar date `days` after the given one. */
-export function addDays(year: number, month: number, day: number, days: number): { year: number; month: number; day: number } {
+export function addDays(
+  year: number,
+  month: number,
+  day: number,
+  days: number,
+): { year: number; month: number; day: number } {
   const d = utcWallDay(year, month, day);
   d.setUTCDate(d.getUTCDate() + days);
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };

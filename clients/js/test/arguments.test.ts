@@ -31,7 +31,10 @@ async function refused(fn: () => unknown, path: string, reason?: string | RegExp
   } catch (e) {
     thrown = e;
   }
-  assert.ok(thrown instanceof ValidationError, `expected a ValidationError at ${path}, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`);
+  assert.ok(
+    thrown instanceof ValidationError,
+    `expected a ValidationError at ${path}, got ${thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown)}`,
+  );
   assert.equal(thrown.path, path, thrown.message);
   if (typeof reason === "string") assert.equal(thrown.reason, reason);
   else if (reason) assert.match(thrown.reason, reason);
@@ -40,27 +43,51 @@ async function refused(fn: () => unknown, path: string, reason?: string | RegExp
 
 describe("time zones", () => {
   test("an unknown zone in a client option is refused at `timezone`", async () => {
-    const redis = { evalSha: () => undefined, eval: () => undefined, zRangeWithScores: () => undefined } as never;
-    const e = await refused(() => new RedBeatClient(redis, { timezone: "Nope/Zone" }), "timezone", "unknown IANA time zone 'Nope/Zone'");
+    const redis = {
+      evalSha: () => undefined,
+      eval: () => undefined,
+      zRangeWithScores: () => undefined,
+    } as never;
+    const e = await refused(
+      () => new RedBeatClient(redis, { timezone: "Nope/Zone" }),
+      "timezone",
+      "unknown IANA time zone 'Nope/Zone'",
+    );
     assert.equal(e.message, "timezone: unknown IANA time zone 'Nope/Zone'");
     // An offset is not a beat timezone (Celery's `timezone` setting is a zone name).
     await refused(() => new RedBeatClient(redis, { timezone: 3600 as never }), "timezone", /IANA zone name/);
   });
 
   test("an unknown zone in a next-runs call or an rrule builder is refused at `tz`", async () => {
-    await refused(() => nextRuns(interval(5), 1, { tz: "Nope/Zone" }), "tz", "unknown IANA time zone 'Nope/Zone'");
-    await refused(() => rrule({ freq: "DAILY", dtstart: T0, tz: "Nope/Zone" }), "tz", "unknown IANA time zone 'Nope/Zone'");
+    await refused(
+      () => nextRuns(interval(5), 1, { tz: "Nope/Zone" }),
+      "tz",
+      "unknown IANA time zone 'Nope/Zone'",
+    );
+    await refused(
+      () => rrule({ freq: "DAILY", dtstart: T0, tz: "Nope/Zone" }),
+      "tz",
+      "unknown IANA time zone 'Nope/Zone'",
+    );
     await refused(() => nextRuns(interval(5), 1, { tz: "+01:00" }), "tz", "unknown IANA time zone '+01:00'");
   });
 });
 
 describe("preview counts", () => {
   test("a negative count is refused at `n` by every preview entry point; 0 gives no runs", async () => {
-    const redis = { evalSha: () => undefined, eval: () => undefined, zRangeWithScores: () => undefined } as never;
+    const redis = {
+      evalSha: () => undefined,
+      eval: () => undefined,
+      zRangeWithScores: () => undefined,
+    } as never;
     const client = new RedBeatClient(redis, { clock: () => T0 });
     await refused(() => nextRuns(interval(5), -1, { after: T0 }), "n", "must be >= 0");
     await refused(() => client.nextRuns(interval(5), -1), "n", "must be >= 0");
-    await refused(() => nextRunsFrom(interval(5), { ms: T0.getTime(), zone: "UTC" }, -1, "UTC"), "n", "must be >= 0");
+    await refused(
+      () => nextRunsFrom(interval(5), { ms: T0.getTime(), zone: "UTC" }, -1, "UTC"),
+      "n",
+      "must be >= 0",
+    );
     await refused(() => nextRuns(crontab({ minute: 0 }), 1.5, { after: T0 }), "n", /must be an integer/);
     await refused(() => nextRuns(interval(5), "3" as never, { after: T0 }), "n", /must be an integer/);
     assert.deepEqual(nextRuns(interval(5), 0, { after: T0 }), []);
@@ -70,8 +97,15 @@ describe("preview counts", () => {
   test("previews check what they are given", async () => {
     await refused(() => nextRuns(null as never, 1), "schedule");
     await refused(() => nextRuns({ name: "x", task: "t" } as never, 1), "schedule", /is required/);
-    await refused(() => nextRuns({ __type__: "interval", every: -1, relative: false }, 1, { after: T0 }), "schedule.every");
-    await refused(() => nextRuns({ __type__: "sundial" } as never, 1, { after: T0 }), "schedule", /unknown schedule type/);
+    await refused(
+      () => nextRuns({ __type__: "interval", every: -1, relative: false }, 1, { after: T0 }),
+      "schedule.every",
+    );
+    await refused(
+      () => nextRuns({ __type__: "sundial" } as never, 1, { after: T0 }),
+      "schedule",
+      /unknown schedule type/,
+    );
     await refused(() => nextRuns(interval(5), 1, { after: new Date(Number.NaN) }), "after", /valid Date/);
     await refused(() => nextRuns(interval(5), 1, { after: "2025-01-01" as never }), "after", /valid Date/);
     await refused(() => nextRuns(interval(5), 1, { timezone: "UTC" } as never), "timezone", /unknown option/);
@@ -82,7 +116,11 @@ describe("preview counts", () => {
 describe("schedule builders from plain JavaScript", () => {
   test("options objects are checked, unknown keys included", async () => {
     // Python's spelling would else be ignored and the crontab would run every day.
-    await refused(() => crontab({ day_of_week: "mon" } as never), "day_of_week", /unknown option \(known: minute, hour, dayOfWeek/);
+    await refused(
+      () => crontab({ day_of_week: "mon" } as never),
+      "day_of_week",
+      /unknown option \(known: minute, hour, dayOfWeek/,
+    );
     await refused(() => crontab(null as never), "options", /must be an object/);
     await refused(() => interval(5, { relative: "yes" } as never), "relative", "must be true or false");
     await refused(() => interval(5, null as never), "options");
@@ -93,18 +131,30 @@ describe("schedule builders from plain JavaScript", () => {
 });
 
 describe("client arguments", () => {
-  const redis = { evalSha: () => undefined, eval: () => undefined, zRangeWithScores: () => undefined } as never;
+  const redis = {
+    evalSha: () => undefined,
+    eval: () => undefined,
+    zRangeWithScores: () => undefined,
+  } as never;
 
   test("constructor options are checked before anything is used", async () => {
     await refused(() => new RedBeatClient(null as never), "redis", /node-redis client/);
     await refused(() => new RedBeatClient("redis://localhost" as never), "redis", /fromUrl/);
-    await refused(() => new RedBeatClient(redis, "redbeat:" as never), "options", /must be an object of options, not 'redbeat:'/);
+    await refused(
+      () => new RedBeatClient(redis, "redbeat:" as never),
+      "options",
+      /must be an object of options, not 'redbeat:'/,
+    );
     await refused(() => new RedBeatClient(redis, { keyPrefix: "" }), "keyPrefix", /must not be empty/);
     await refused(() => new RedBeatClient(redis, { keyPrefix: 5 as never }), "keyPrefix", "must be a string");
     await refused(() => new RedBeatClient(redis, { batchSize: 0 }), "batchSize", /positive integer/);
     await refused(() => new RedBeatClient(redis, { batchSize: 2.5 }), "batchSize", /positive integer/);
     await refused(() => new RedBeatClient(redis, { clock: T0 as never }), "clock", /must be a function/);
-    await refused(() => new RedBeatClient(redis, { prefix: "x:" } as never), "prefix", /unknown option \(known: keyPrefix/);
+    await refused(
+      () => new RedBeatClient(redis, { prefix: "x:" } as never),
+      "prefix",
+      /unknown option \(known: keyPrefix/,
+    );
     await refused(() => new RedBeatClient(redis, { tlsCa: 5 as never }), "tlsCa", /PEM/);
   });
 
@@ -127,13 +177,21 @@ describe("client arguments", () => {
       await refused(() => call(undefined as never), "name", "must be a non-empty string");
       await refused(() => call(":schedule"), "name", /schedule key/);
     }
-    await refused(async () => {
-      for await (const _ of client.list({ onError: "log" } as never)) void _;
-    }, "onError", /must be a function/);
+    await refused(
+      async () => {
+        for await (const _ of client.list({ onError: "log" } as never)) void _;
+      },
+      "onError",
+      /must be a function/,
+    );
     await refused(() => client.saveMany(null as never), "entries", /iterable/);
     await refused(() => client.saveMany({ name: "x" } as never), "entries", /iterable/);
     await refused(() => client.save(null as never), "", "an entry must be an object");
-    await refused(() => client.saveMany([{ name: "a", task: "t", schedule: interval(5) }, "b" as never]), "[1]", "an entry must be an object");
+    await refused(
+      () => client.saveMany([{ name: "a", task: "t", schedule: interval(5) }, "b" as never]),
+      "[1]",
+      "an entry must be an object",
+    );
   });
 });
 
@@ -149,20 +207,45 @@ describe("fromUrl", () => {
     assert.ok(thrown instanceof ValidationError && thrown instanceof RedBeatError);
     assert.equal(thrown.path, "url");
     assert.match(thrown.message, /^url: unsupported scheme 'http' in 'http:\/\/x\/?'/);
-    for (const scheme of ["redis://", "rediss://", "unix://"]) assert.ok(thrown.message.includes(scheme), thrown.message);
-    await assert.rejects(RedBeatClient.fromUrl("redis-cluster://127.0.0.1:7000"), (e: unknown) => e instanceof InvalidUrlError && /unsupported scheme 'redis-cluster'/.test(e.message));
+    for (const scheme of ["redis://", "rediss://", "unix://"])
+      assert.ok(thrown.message.includes(scheme), thrown.message);
+    await assert.rejects(
+      RedBeatClient.fromUrl("redis-cluster://127.0.0.1:7000"),
+      (e: unknown) => e instanceof InvalidUrlError && /unsupported scheme 'redis-cluster'/.test(e.message),
+    );
   });
 
   test("a malformed URL is the same error, saying so, with the password masked", async () => {
-    const malformed = ["localhost:6379", "redis://:s3cret@[::1", "redis://:s3cret@h:notaport", "redis://h/not-a-db", "", "unix://"];
+    const malformed = [
+      "localhost:6379",
+      "redis://:s3cret@[::1",
+      "redis://:s3cret@h:notaport",
+      "redis://h/not-a-db",
+      "",
+      "unix://",
+    ];
     for (const url of malformed) {
-      await assert.rejects(RedBeatClient.fromUrl(url), (e: unknown) => e instanceof InvalidUrlError && /malformed URL|must be a Redis URL/.test(e.message) && !e.message.includes("s3cret"), url);
+      await assert.rejects(
+        RedBeatClient.fromUrl(url),
+        (e: unknown) =>
+          e instanceof InvalidUrlError &&
+          /malformed URL|must be a Redis URL/.test(e.message) &&
+          !e.message.includes("s3cret"),
+        url,
+      );
     }
-    await assert.rejects(RedBeatClient.fromUrl(undefined as never), (e: unknown) => e instanceof InvalidUrlError && /must be a Redis URL string/.test(e.message));
+    await assert.rejects(
+      RedBeatClient.fromUrl(undefined as never),
+      (e: unknown) => e instanceof InvalidUrlError && /must be a Redis URL string/.test(e.message),
+    );
   });
 
   test("tlsCa needs rediss://", async () => {
-    await refused(() => RedBeatClient.fromUrl("redis://127.0.0.1:1", { tlsCa: "PEM" }), "tlsCa", "needs a rediss:// URL, not redis://");
+    await refused(
+      () => RedBeatClient.fromUrl("redis://127.0.0.1:1", { tlsCa: "PEM" }),
+      "tlsCa",
+      "needs a rediss:// URL, not redis://",
+    );
   });
 });
 
@@ -185,7 +268,11 @@ describe("against Redis", { skip: redisMissing() }, () => {
   });
 
   test("a failing bulk write names the entry by its index and writes none of the batch", async () => {
-    const entries = [0, 1, 2, 3, 4].map((i) => ({ name: `bulk-${i}`, task: "t", schedule: crontab({ minute: 0, hour: 9 }) }));
+    const entries = [0, 1, 2, 3, 4].map((i) => ({
+      name: `bulk-${i}`,
+      task: "t",
+      schedule: crontab({ minute: 0, hour: 9 }),
+    }));
     entries[3] = { ...entries[3], schedule: { ...entries[3].schedule, hour: 24 } };
     const e = await refused(() => client.saveMany(entries), "[3].schedule.hour", "must be <= 23");
     assert.equal(e.message, "[3].schedule.hour: must be <= 23");
@@ -196,27 +283,52 @@ describe("against Redis", { skip: redisMissing() }, () => {
     await refused(() => client.saveMany([entries[0], { ...entries[1], name: "" }]), "[1].name");
     // The builder refuses it at once; a hand-built one reaches saveMany.
     const unsupported = { ...rrule({ freq: "YEARLY", dtstart: T0, byeaster: [0, 1] }), bysetpos: 1 };
-    await assert.rejects(client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]), (err: unknown) => err instanceof UnsupportedScheduleError && err.path === "[2].schedule.bysetpos");
+    await assert.rejects(
+      client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]),
+      (err: unknown) => err instanceof UnsupportedScheduleError && err.path === "[2].schedule.bysetpos",
+    );
     assert.deepEqual(await redis.keys("*"), []);
   });
 
   test("a zone in task data keeps its data path; one in stored meta is named in the CorruptEntry", async () => {
     await refused(
-      () => client.save({ name: "z", task: "t", schedule: interval(5), kwargs: { when: new ZonedDate(T0.getTime(), "Nope/Zone") } }),
+      () =>
+        client.save({
+          name: "z",
+          task: "t",
+          schedule: interval(5),
+          kwargs: { when: new ZonedDate(T0.getTime(), "Nope/Zone") },
+        }),
       "kwargs.when.timezone",
       "unknown IANA time zone 'Nope/Zone'",
     );
-    await refused(() => client.save({ name: "z", task: "t", schedule: interval(5), args: [new ZonedDate(T0.getTime(), "Nope/Zone")] }), "args[0].timezone");
+    await refused(
+      () =>
+        client.save({
+          name: "z",
+          task: "t",
+          schedule: interval(5),
+          args: [new ZonedDate(T0.getTime(), "Nope/Zone")],
+        }),
+      "args[0].timezone",
+    );
     assert.deepEqual(await redis.keys("*"), []);
     await redis.hSet("redbeat:z", {
-      definition: '{"name": "z", "task": "t", "schedule": {"__type__": "interval", "every": 5.0, "relative": false}}',
+      definition:
+        '{"name": "z", "task": "t", "schedule": {"__type__": "interval", "every": 5.0, "relative": false}}',
       meta: '{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "timezone": "Nope/Zone"}}',
     });
-    await assert.rejects(client.get("z"), (e: unknown) => e instanceof CorruptEntry && e.reason === "meta.last_run_at.timezone: unknown IANA time zone 'Nope/Zone'");
+    await assert.rejects(
+      client.get("z"),
+      (e: unknown) =>
+        e instanceof CorruptEntry &&
+        e.reason === "meta.last_run_at.timezone: unknown IANA time zone 'Nope/Zone'",
+    );
   });
 
   test("fromUrl with a bad option opens no connection", async () => {
-    const clients = async () => (await redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
+    const clients = async () =>
+      (await redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
     const count = await clients();
     await refused(() => RedBeatClient.fromUrl(server.url, { timezone: "Nope/Zone" }), "timezone");
     await refused(() => RedBeatClient.fromUrl(server.url, { keyPrefix: "" }), "keyPrefix");

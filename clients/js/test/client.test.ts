@@ -48,12 +48,23 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("a first save writes definition, meta {last_run_at: now} in UTC and the score from it", async () => {
-    const saved = await client.save({ name: "every-5", task: "tasks.add", schedule: interval(5), args: [1, 2] });
+    const saved = await client.save({
+      name: "every-5",
+      task: "tasks.add",
+      schedule: interval(5),
+      args: [1, 2],
+    });
     const got = await raw("redbeat:every-5");
     assert.equal(got.meta, META_T0);
     assert.equal(got.score, T0s + 5);
     assert.deepEqual(
-      { lastRunAt: saved.lastRunAt?.toISOString(), zone: saved.lastRunAt?.timezone, totalRunCount: saved.totalRunCount, score: saved.score, key: saved.key },
+      {
+        lastRunAt: saved.lastRunAt?.toISOString(),
+        zone: saved.lastRunAt?.timezone,
+        totalRunCount: saved.totalRunCount,
+        score: saved.score,
+        key: saved.key,
+      },
       { lastRunAt: T0.toISOString(), zone: "UTC", totalRunCount: 0, score: T0s + 5, key: "redbeat:every-5" },
     );
   });
@@ -78,7 +89,12 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("get returns the entry with lastRunAt, totalRunCount and score", async () => {
-    await client.save({ name: "g", task: "t", schedule: rrule({ freq: "HOURLY", dtstart: T0 }), kwargs: { when: new Date("2025-02-01T00:00:00Z") } });
+    await client.save({
+      name: "g",
+      task: "t",
+      schedule: rrule({ freq: "HOURLY", dtstart: T0 }),
+      kwargs: { when: new Date("2025-02-01T00:00:00Z") },
+    });
     await redis.hSet("redbeat:g", "meta", META_T0.replace("}}", '}, "total_run_count": 7}'));
     const e = await client.get("g");
     assert.equal(e.task, "t");
@@ -91,11 +107,21 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("get of a missing entry throws EntryNotFound; a corrupt one CorruptEntry", async () => {
-    await assert.rejects(client.get("nope"), (e: unknown) => e instanceof EntryNotFound && e.key === "redbeat:nope");
+    await assert.rejects(
+      client.get("nope"),
+      (e: unknown) => e instanceof EntryNotFound && e.key === "redbeat:nope",
+    );
     await redis.hSet("redbeat:bad", "definition", "{not json");
     await assert.rejects(client.get("bad"), CorruptEntry);
-    await redis.hSet("redbeat:extra", "definition", '{"name": "extra", "task": "t", "description": "x", "schedule": 5}');
-    await assert.rejects(client.get("extra"), (e: unknown) => e instanceof CorruptEntry && /description/.test(e.reason));
+    await redis.hSet(
+      "redbeat:extra",
+      "definition",
+      '{"name": "extra", "task": "t", "description": "x", "schedule": 5}',
+    );
+    await assert.rejects(
+      client.get("extra"),
+      (e: unknown) => e instanceof CorruptEntry && /description/.test(e.reason),
+    );
   });
 
   test("list walks the schedule in score order, reports corrupt and missing hashes and goes on", async () => {
@@ -128,7 +154,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
 
   test("disable changes only `enabled`, byte for byte; enable re-scores from stored meta", async () => {
     // As an external writer stored it: int `every`, a 1.0 in args, enabled absent, odd key order.
-    const def = '{"task": "t", "args": [1.0, {"enabled": true}], "schedule": {"__type__": "interval", "every": 5, "relative": false}, "name": "x"}';
+    const def =
+      '{"task": "t", "args": [1.0, {"enabled": true}], "schedule": {"__type__": "interval", "every": 5, "relative": false}, "name": "x"}';
     await redis.hSet("redbeat:x", { definition: def, meta: META_T0 });
     await redis.zAdd("redbeat::schedule", { score: 0, value: "redbeat:x" });
     await client.disable("x");
@@ -157,9 +184,40 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
 
   test("invalid input is refused with the field path before anything is written", async () => {
     const cases: Array<[unknown, string]> = [
-      [{ name: "v", task: "t", schedule: { __type__: "crontab", minute: "5/15", hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" } }, "schedule.minute"],
-      [{ name: "v", task: "t", schedule: { __type__: "crontab", minute: 61, hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" } }, "schedule.minute"],
-      [{ name: "v", task: "t", schedule: { __type__: "interval", every: 0, relative: false } }, "schedule.every"],
+      [
+        {
+          name: "v",
+          task: "t",
+          schedule: {
+            __type__: "crontab",
+            minute: "5/15",
+            hour: "*",
+            day_of_week: "*",
+            day_of_month: "*",
+            month_of_year: "*",
+          },
+        },
+        "schedule.minute",
+      ],
+      [
+        {
+          name: "v",
+          task: "t",
+          schedule: {
+            __type__: "crontab",
+            minute: 61,
+            hour: "*",
+            day_of_week: "*",
+            day_of_month: "*",
+            month_of_year: "*",
+          },
+        },
+        "schedule.minute",
+      ],
+      [
+        { name: "v", task: "t", schedule: { __type__: "interval", every: 0, relative: false } },
+        "schedule.every",
+      ],
       [{ name: "v", task: "t", schedule: { __type__: "interval", every: 5 } }, "schedule.relative"],
       [{ name: "v", task: "", schedule: interval(5) }, "task"],
       [{ name: "v", task: "t", schedule: interval(5), kwargs: [] }, "kwargs"],
@@ -184,7 +242,11 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("saveMany writes every entry atomically and scores each one", async () => {
-    const entries = Array.from({ length: 1200 }, (_, i) => ({ name: `e${i}`, task: "t", schedule: interval(i + 1) }));
+    const entries = Array.from({ length: 1200 }, (_, i) => ({
+      name: `e${i}`,
+      task: "t",
+      schedule: interval(i + 1),
+    }));
     const saved: Entry[] = await client.saveMany(entries);
     assert.equal(saved.length, 1200);
     assert.equal(await redis.zCard("redbeat::schedule"), 1200);
@@ -211,37 +273,66 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("an exhausted rrule scores -1", async () => {
-    await client.save({ name: "once", task: "t", schedule: rrule({ freq: "MINUTELY", dtstart: new Date(T0.getTime() - 3_600_000), count: 1 }) });
+    await client.save({
+      name: "once",
+      task: "t",
+      schedule: rrule({ freq: "MINUTELY", dtstart: new Date(T0.getTime() - 3_600_000), count: 1 }),
+    });
     assert.equal((await raw("redbeat:once")).score, -1);
   });
 
   test("reads what upstream wrote (its external-writer records)", async () => {
     const vectors = loadUpstreamVectors();
-    const readable = ["external_definition_only_score_0", "external_minimal_definition_crontab", "external_meta_null_last_run_at", "external_name_mismatch", "external_no_name", "external_datetime_variants_in_meta", "external_disabled_due", "external_negative_score", "external_future_score_peek"];
-    const refused = ["external_interval_missing_relative", "external_invalid_json", "external_meta_without_last_run_at", "external_unknown_definition_field", "external_unknown_schedule_type"];
+    const readable = [
+      "external_definition_only_score_0",
+      "external_minimal_definition_crontab",
+      "external_meta_null_last_run_at",
+      "external_name_mismatch",
+      "external_no_name",
+      "external_datetime_variants_in_meta",
+      "external_disabled_due",
+      "external_negative_score",
+      "external_future_score_peek",
+    ];
+    const refused = [
+      "external_interval_missing_relative",
+      "external_invalid_json",
+      "external_meta_without_last_run_at",
+      "external_unknown_definition_field",
+      "external_unknown_schedule_type",
+    ];
     for (const name of [...readable, ...refused]) {
       await redis.flushAll();
       const before = vectors.get(name)!.redis_before as Record<string, { type: string; value: unknown }>;
       for (const [key, v] of Object.entries(before)) {
         if (v.type === "hash") await redis.hSet(key, v.value as Record<string, string>);
-        else for (const [m, s] of v.value as [string, number][]) await redis.zAdd(key, { score: s, value: m });
+        else
+          for (const [m, s] of v.value as [string, number][]) await redis.zAdd(key, { score: s, value: m });
       }
       const problems: CorruptEntry[] = [];
       const listed: Entry[] = [];
       for await (const e of client.list({ onError: (p) => problems.push(p) })) listed.push(e);
-      if (readable.includes(name)) assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message)}`);
+      if (readable.includes(name))
+        assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message)}`);
       else assert.equal(problems.length, 1, `${name} should be reported corrupt`);
     }
     await redis.flushAll();
-    await redis.hSet("redbeat:dtv", vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never]["value"] as Record<string, string>);
+    await redis.hSet(
+      "redbeat:dtv",
+      vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never][
+        "value"
+      ] as Record<string, string>,
+    );
     const dtv = await client.get("dtv");
     assert.equal(dtv.lastRunAt?.toISOString(), "2025-01-15T11:59:00.000Z"); // 12:59 at +3600 s
     assert.equal(dtv.schedule.__type__ === "interval" && dtv.schedule.every, 5);
   });
 
   test("datetimes keep the zone and microseconds they were stored with through get and save", async () => {
-    const when = '{"__type__": "datetime", "year": 2025, "month": 2, "day": 1, "hour": 8, "minute": 30, "second": 0, "microsecond": 123456, "timezone": "America/New_York"}';
-    const fixed = '{"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 6, "minute": 59, "second": 30, "microsecond": 0, "timezone": -18000.0}';
+    const when =
+      '{"__type__": "datetime", "year": 2025, "month": 2, "day": 1, "hour": 8, "minute": 30, "second": 0, "microsecond": 123456, "timezone": "America/New_York"}';
+    const fixed =
+      '{"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 6, "minute": 59, "second": 30, "microsecond": 0, "timezone": -18000.0}';
     const def = `{"name": "z", "task": "t", "args": [${fixed}], "kwargs": {"when": ${when}}, "options": {}, "schedule": {"__type__": "interval", "every": 60.0, "relative": false}, "enabled": true}`;
     await redis.hSet("redbeat:z", { definition: def, meta: `{"last_run_at": ${when}}` });
     const e = await client.get("z");

@@ -13,7 +13,9 @@ interface Case {
   expanded: Record<string, number[]> | null;
 }
 
-const cases: Case[] = JSON.parse(readFileSync(join(schemaDir, "examples", "crontab-fields.json"), "utf8")).cases;
+const cases: Case[] = JSON.parse(
+  readFileSync(join(schemaDir, "examples", "crontab-fields.json"), "utf8"),
+).cases;
 
 test("crontab-fields.json has cases", () => assert.ok(cases.length > 100));
 
@@ -35,7 +37,8 @@ test("every crontab-fields case: accepted exactly when Celery 5.7 accepts, with 
 
 test("a refused field names its path", () => {
   assert.throws(
-    () => expandCrontab({ minute: "5/15", hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" }),
+    () =>
+      expandCrontab({ minute: "5/15", hour: "*", day_of_week: "*", day_of_month: "*", month_of_year: "*" }),
     (e: unknown) => e instanceof ValidationError && e.path === "minute",
   );
   assert.throws(

@@ -15,7 +15,10 @@ const clock = () => T0;
 
 /** Every operation once. */
 async function exercise(client: RedBeatClient): Promise<void> {
-  await client.saveMany([{ name: "a", task: "t", schedule: interval(60) }, { name: "b", task: "t", schedule: interval(5) }]);
+  await client.saveMany([
+    { name: "a", task: "t", schedule: interval(60) },
+    { name: "b", task: "t", schedule: interval(5) },
+  ]);
   await client.save({ name: "a", task: "t", schedule: interval(30) });
   await client.disable("a");
   await client.enable("a");
@@ -76,7 +79,10 @@ describe("TLS with an ACL user", { skip: topologyMissing() }, () => {
   });
 
   test("rediss://user:pass@ with the CA: every operation", async () => {
-    const client = await RedBeatClient.fromUrl(top.info.url, { clock, tlsCa: readFileSync(top.info.ca_file!) });
+    const client = await RedBeatClient.fromUrl(top.info.url, {
+      clock,
+      tlsCa: readFileSync(top.info.ca_file!),
+    });
     try {
       await exercise(client);
     } finally {
@@ -97,7 +103,11 @@ describe("TLS with an ACL user", { skip: topologyMissing() }, () => {
       await assert.rejects(RedBeatClient.fromUrl(url, { clock, tlsCa }), (e: unknown) => {
         assert.ok(e instanceof RedBeatConnectionError, `${name}: ${e}`);
         assert.match((e as Error).message, message, name);
-        assert.doesNotMatch((e as Error).message, new RegExp(top.info.password!.replace(/[^a-z0-9]/gi, ".")), `${name}: password in the message`);
+        assert.doesNotMatch(
+          (e as Error).message,
+          new RegExp(top.info.password!.replace(/[^a-z0-9]/gi, ".")),
+          `${name}: password in the message`,
+        );
         return true;
       });
     }
@@ -116,15 +126,27 @@ describe("an outage", { skip: topologyMissing() }, () => {
         ["save", () => client.save({ name: "job", task: "t", schedule: interval(5) })],
         ["delete", () => client.delete("job")],
         ["runNow", () => client.runNow("job")],
-        ["list", async () => { for await (const _ of client.list()) break; }],
+        [
+          "list",
+          async () => {
+            for await (const _ of client.list()) break;
+          },
+        ],
       ];
       for (const [name, call] of calls) {
-        await assert.rejects(call(), (e: unknown) => e instanceof RedBeatConnectionError || assert.fail(`${name}: ${e}`));
+        await assert.rejects(
+          call(),
+          (e: unknown) => e instanceof RedBeatConnectionError || assert.fail(`${name}: ${e}`),
+        );
       }
       await top.do("start server");
       let back = false;
-      for (let i = 0; i < 100 && !back; i++) { // the client reconnects with back-off (at most 2 s apart)
-        back = await client.get("job").then(() => true, () => new Promise((r) => setTimeout(() => r(false), 100)));
+      for (let i = 0; i < 100 && !back; i++) {
+        // the client reconnects with back-off (at most 2 s apart)
+        back = await client.get("job").then(
+          () => true,
+          () => new Promise((r) => setTimeout(() => r(false), 100)),
+        );
       }
       assert.ok(back, "the client did not reconnect");
       assert.equal(await client.delete("job"), true);

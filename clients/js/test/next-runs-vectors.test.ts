@@ -14,7 +14,8 @@ import { isCI, vectorsDir } from "./helpers/paths.js";
 
 const dir = process.env.REDBEAT_NEXT_RUNS_DIR ?? join(vectorsDir, "next_runs");
 const missing = !existsSync(join(dir, "crontab.json"));
-if (missing && isCI) throw new Error(`${dir} has no next-run vectors (CI=true: a missing prerequisite fails)`);
+if (missing && isCI)
+  throw new Error(`${dir} has no next-run vectors (CI=true: a missing prerequisite fails)`);
 
 interface Case {
   id: string;
@@ -28,17 +29,29 @@ interface Case {
 
 for (const kind of ["interval", "crontab", "rrule"]) {
   test(`next-run vectors: ${kind}`, { skip: missing && `no vectors in ${dir}` }, () => {
-    const file = JSON.parse(readFileSync(join(dir, `${kind}.json`), "utf8")) as { runs: number; cases: Case[] };
+    const file = JSON.parse(readFileSync(join(dir, `${kind}.json`), "utf8")) as {
+      runs: number;
+      cases: Case[];
+    };
     assert.ok(file.cases.length > 0);
     const failures: string[] = [];
     for (const c of file.cases) {
       try {
-        const got = nextRunsFrom(c.schedule, decodeDatetime(c.last_run_at), file.runs, c.timezone).map((ms) => isoInZone(ms, c.timezone));
-        if (JSON.stringify(got) !== JSON.stringify(c.next_runs)) failures.push(`${c.id} (${c.description}): expected ${c.next_runs.join(" ")}, got ${got.join(" ")}`);
+        const got = nextRunsFrom(c.schedule, decodeDatetime(c.last_run_at), file.runs, c.timezone).map((ms) =>
+          isoInZone(ms, c.timezone),
+        );
+        if (JSON.stringify(got) !== JSON.stringify(c.next_runs))
+          failures.push(
+            `${c.id} (${c.description}): expected ${c.next_runs.join(" ")}, got ${got.join(" ")}`,
+          );
       } catch (e) {
         failures.push(`${c.id} (${c.description}): threw ${(e as Error).message}`);
       }
     }
-    assert.equal(failures.length, 0, `${failures.length}/${file.cases.length} differ:\n${failures.slice(0, 15).join("\n")}`);
+    assert.equal(
+      failures.length,
+      0,
+      `${failures.length}/${file.cases.length} differ:\n${failures.slice(0, 15).join("\n")}`,
+    );
   });
 }

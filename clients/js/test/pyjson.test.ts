@@ -24,7 +24,12 @@ test("floats are written as Python's repr", () => {
 });
 
 test("json.dumps separators, ensure_ascii escapes and key order", () => {
-  const value = { b: [1, 2.5, new PyFloat(3)], a: { "é": "ünï\u2028\u0001\"\\/\n", emoji: "😀" }, n: null, t: true };
+  const value = {
+    b: [1, 2.5, new PyFloat(3)],
+    a: { é: 'ünï\u2028\u0001"\\/\n', emoji: "😀" },
+    n: null,
+    t: true,
+  };
   assert.equal(
     pyDumps(value),
     '{"b": [1, 2.5, 3.0], "a": {"\\u00e9": "\\u00fcn\\u00ef\\u2028\\u0001\\"\\\\/\\n", "emoji": "\\ud83d\\ude00"}, "n": null, "t": true}',
@@ -34,7 +39,13 @@ test("json.dumps separators, ensure_ascii escapes and key order", () => {
 });
 
 test("values JSON cannot carry are refused with their path", () => {
-  assert.throws(() => pyDumps({ a: [1, NaN] }), (e: unknown) => e instanceof ValidationError && e.path === "a[1]");
+  assert.throws(
+    () => pyDumps({ a: [1, NaN] }),
+    (e: unknown) => e instanceof ValidationError && e.path === "a[1]",
+  );
   assert.throws(() => pyDumps({ a: Infinity }), ValidationError);
-  assert.throws(() => pyDumps({ m: new Map() }), (e: unknown) => e instanceof ValidationError && e.path === "m");
+  assert.throws(
+    () => pyDumps({ m: new Map() }),
+    (e: unknown) => e instanceof ValidationError && e.path === "m",
+  );
 });

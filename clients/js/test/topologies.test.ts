@@ -11,7 +11,9 @@ const T0s = T0.getTime() / 1000;
 
 /** Every operation once, on whatever topology `client` talks to. */
 async function exercise(client: RedBeatClient): Promise<void> {
-  const saved = await client.saveMany(Array.from({ length: 50 }, (_, i) => ({ name: `e${i}`, task: "t", schedule: interval(i + 1) })));
+  const saved = await client.saveMany(
+    Array.from({ length: 50 }, (_, i) => ({ name: `e${i}`, task: "t", schedule: interval(i + 1) })),
+  );
   assert.equal(saved[49].score, T0s + 50);
   await client.save({ name: "cron", task: "t", schedule: crontab({ minute: 30 }) });
   assert.equal((await client.get("cron")).score, T0s + 1800);
@@ -43,7 +45,10 @@ describe("Redis Cluster", { skip: redisMissing() }, () => {
   });
 
   test("a prefix without hash tag is refused with a clear error", () => {
-    assert.throws(() => new RedBeatClient(redis), (e: unknown) => e instanceof ClusterConfigError && /\{redbeat\}:/.test(e.message));
+    assert.throws(
+      () => new RedBeatClient(redis),
+      (e: unknown) => e instanceof ClusterConfigError && /\{redbeat\}:/.test(e.message),
+    );
     assert.throws(() => new RedBeatClient(redis, { keyPrefix: "rb{}:" }), ClusterConfigError);
   });
 
@@ -58,7 +63,10 @@ describe("Redis Sentinel", { skip: redisMissing() }, () => {
 
   before(async () => {
     sentinel = await startSentinel("mymaster");
-    redis = createSentinel({ name: "mymaster", sentinelRootNodes: [{ host: "127.0.0.1", port: sentinel.sentinelPort }] });
+    redis = createSentinel({
+      name: "mymaster",
+      sentinelRootNodes: [{ host: "127.0.0.1", port: sentinel.sentinelPort }],
+    });
     redis.on("error", () => undefined);
     await redis.connect();
   });

@@ -1,4 +1,5 @@
 """A driver that supports no operation at all: every cell must be skipped, none passed."""
+
 import json
 import sys
 
@@ -6,7 +7,10 @@ for line in sys.stdin:
     request = json.loads(line)
     seq = request["seq"]
     if request["op"] == "start":
-        answer = {"seq": seq, "result": {"implementation": {"name": "faux-nothing", "language": "none", "version": "0"}}}
+        answer = {
+            "seq": seq,
+            "result": {"implementation": {"name": "faux-nothing", "language": "none", "version": "0"}},
+        }
     elif request["op"] in ("stop", "configure"):
         answer = {"seq": seq, "result": {}}
     else:

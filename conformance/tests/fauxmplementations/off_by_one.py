@@ -1,4 +1,5 @@
 """A writer that behaves like upstream's entry API but stores every score one second late."""
+
 import sys
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def timed(handler):
     def run(request):
         upstream.CLOCK["now"] = upstream.parse_instant(request["now"])
         return handler(request)
+
     return run
 
 

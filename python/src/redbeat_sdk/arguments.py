@@ -2,6 +2,7 @@
 the argument's name, so a caller sees `n: must be >= 0` instead of an empty list or a TypeError from
 deep inside. The paths and reasons are shared by every client: schema/README.md, "Error paths of client
 arguments"."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """RedBeatClient: every read and write of a RedBeat schedule in Redis goes through here."""
+
 from __future__ import annotations
 
 import contextlib
@@ -120,8 +121,15 @@ class RedBeatClient:
     `clock` returns "now" (aware) and is frozen by tests and the conformance suite.
     """
 
-    def __init__(self, redis_client: Any, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
-                 clock: Clock | None = None, lock_key: str | None = None, batch_size: int = 500):
+    def __init__(
+        self,
+        redis_client: Any,
+        key_prefix: str = DEFAULT_PREFIX,
+        timezone: str | tzinfo = "UTC",
+        clock: Clock | None = None,
+        lock_key: str | None = None,
+        batch_size: int = 500,
+    ):
         if not isinstance(key_prefix, str):
             raise ValidationError("key_prefix", f"must be a string, not {key_prefix!r}")
         self.redis = redis_client
@@ -134,8 +142,15 @@ class RedBeatClient:
         self._save_sha = scripts.sha1(scripts.SAVE)
 
     @classmethod
-    def from_url(cls, url: str, key_prefix: str = DEFAULT_PREFIX, timezone: str | tzinfo = "UTC",
-                 clock: Clock | None = None, lock_key: str | None = None, **redis_options: Any) -> "RedBeatClient":
+    def from_url(
+        cls,
+        url: str,
+        key_prefix: str = DEFAULT_PREFIX,
+        timezone: str | tzinfo = "UTC",
+        clock: Clock | None = None,
+        lock_key: str | None = None,
+        **redis_options: Any,
+    ) -> "RedBeatClient":
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py.
 
         `redis-cluster://host:port` (or `rediss-cluster://` for TLS) names one node of a Redis Cluster;
@@ -206,7 +221,7 @@ class RedBeatClient:
                 raise exc.at(f"[{index}]") from None
         with _redis_errors():
             for start in range(0, len(pending), self.batch_size):
-                self._save_batch(pending[start:start + self.batch_size], now)
+                self._save_batch(pending[start : start + self.batch_size], now)
         return [self._saved(p, now) for p in pending]
 
     def _save_batch(self, batch: list[_Pending], now: datetime) -> None:
@@ -273,7 +288,9 @@ class RedBeatClient:
             if enabled:
                 now = self.now()
                 entry = codec.decode_entry(key, name, raw_def, raw_meta)
-                score = score_for(entry.schedule.to_wire(now, self.timezone), entry.last_run_at, now, self.timezone)
+                score = score_for(
+                    entry.schedule.to_wire(now, self.timezone), entry.last_run_at, now, self.timezone
+                )
             pipe.multi()
             pipe.hset(key, "definition", json.dumps(definition))
             if score is not None:
@@ -313,9 +330,13 @@ class RedBeatClient:
             raise EntryNotFound(name, key)
         return self._read(key, name, _text(raw_def), _text(raw_meta), score)
 
-    def _read(self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None) -> Entry:
+    def _read(
+        self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None
+    ) -> Entry:
         entry = codec.decode_entry(key, name, raw_def, raw_meta, score)
-        return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock)
+        return entry.with_state(
+            entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock
+        )
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
@@ -324,7 +345,9 @@ class RedBeatClient:
         start = 0
         while True:
             with _redis_errors():
-                members = self.redis.zrange(self.keys.schedule, start, start + self.batch_size - 1, withscores=True)
+                members = self.redis.zrange(
+                    self.keys.schedule, start, start + self.batch_size - 1, withscores=True
+                )
                 if not members:
                     return
                 pipe = self.redis.pipeline(transaction=False)

@@ -1,4 +1,5 @@
 """Entry <-> the two JSON hash fields, written byte-for-byte as upstream writes them."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,15 @@ def _encode_extra(obj: Any) -> Any:
 
 
 def definition_wire(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
-    return {"name": entry.name, "task": entry.task, "args": entry.args, "kwargs": entry.kwargs,
-            "options": entry.options, "schedule": entry.schedule.to_wire(now, tz), "enabled": entry.enabled}
+    return {
+        "name": entry.name,
+        "task": entry.task,
+        "args": entry.args,
+        "kwargs": entry.kwargs,
+        "options": entry.options,
+        "schedule": entry.schedule.to_wire(now, tz),
+        "enabled": entry.enabled,
+    }
 
 
 def encode_definition(wire: dict[str, Any]) -> str:
@@ -95,8 +103,11 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
     name = name if name is not None else definition.get("name")
     try:
         return Entry(
-            name=name, task=definition["task"], schedule=schedule_from_wire(definition["schedule"]),
-            args=_typed(definition.get("args"), "args"), kwargs=_typed(definition.get("kwargs") or {}, "kwargs"),
+            name=name,
+            task=definition["task"],
+            schedule=schedule_from_wire(definition["schedule"]),
+            args=_typed(definition.get("args"), "args"),
+            kwargs=_typed(definition.get("kwargs") or {}, "kwargs"),
             options=_typed(definition.get("options") or {}, "options"),
             enabled=bool(definition.get("enabled", True)),  # null counts as disabled upstream
         )
@@ -106,7 +117,8 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
 
 # the read profile's schedule union on its own, under the field name its error paths start with
 _ScheduleField = pydantic.create_model(
-    "ScheduleField", schedule=(read_model.Definition.model_fields["schedule"].annotation, ...))
+    "ScheduleField", schedule=(read_model.Definition.model_fields["schedule"].annotation, ...)
+)
 
 
 def schedule_from_data(value: Any) -> Schedule:
@@ -120,7 +132,9 @@ def schedule_from_data(value: Any) -> Schedule:
         raise exc.at("schedule") from None
 
 
-def decode_entry(key: str, name: str, definition: str | None, meta: str | None, score: float | None = None) -> Entry:
+def decode_entry(
+    key: str, name: str, definition: str | None, meta: str | None, score: float | None = None
+) -> Entry:
     """An Entry from the raw hash fields; anything upstream would crash on or drop is CorruptEntry."""
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")

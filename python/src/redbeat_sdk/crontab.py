@@ -19,6 +19,7 @@ parser follows Celery's observed behaviour, quirks included, as pinned by
 - day_of_week runs 0-6 with 0 = Sunday (`7` is refused); day_of_month 1-31; month_of_year 1-12;
 - some day of day_of_month must exist in some month of month_of_year, February counting 29 days.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,12 @@ BOUNDS = {
 
 # Month and day abbreviations share no three-letter prefix, so one table serves both lookups.
 NAMES = {
-    **{name: number for number, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)},
+    **{
+        name: number
+        for number, name in enumerate(
+            ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+        )
+    },
     **{name: number for number, name in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))},
 }
 
@@ -92,7 +97,9 @@ def _hashable(field: str, value: object) -> str | int | tuple[int, ...]:
             if isinstance(item, bool) or not isinstance(item, int):
                 raise ValidationError(field, f"item {index} ({item!r}) is not an integer")
         return tuple(value)
-    raise ValidationError(field, f"must be a string, an integer or a list of integers, not {type(value).__name__}")
+    raise ValidationError(
+        field, f"must be a string, an integer or a list of integers, not {type(value).__name__}"
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -174,7 +181,8 @@ def _value(field: str, text: str, low: int, high: int) -> int:
         number = NAMES.get(text[:3].lower())
         if number is None:
             raise ValidationError(
-                field, f"{text!r} is neither a number nor a month or day name (cron's L, W, #, ? and N/step are not supported)"
+                field,
+                f"{text!r} is neither a number nor a month or day name (cron's L, W, #, ? and N/step are not supported)",
             ) from None
     if not low <= number <= high:
         raise ValidationError(field, f"{text!r} is {number}, outside {_span_text(field)}")

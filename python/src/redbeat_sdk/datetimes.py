@@ -1,4 +1,5 @@
 """Datetimes on the wire: `{"__type__": "datetime", ..., "timezone": <IANA name | offset seconds>}`."""
+
 from __future__ import annotations
 
 import functools
@@ -49,9 +50,14 @@ def encode_datetime(dt: datetime) -> dict[str, Any]:
         tz_value = key if isinstance(key, str) else dt.utcoffset().total_seconds()
     return {
         "__type__": "datetime",
-        "year": dt.year, "month": dt.month, "day": dt.day,
-        "hour": dt.hour, "minute": dt.minute, "second": dt.second,
-        "microsecond": dt.microsecond, "timezone": tz_value,
+        "year": dt.year,
+        "month": dt.month,
+        "day": dt.day,
+        "hour": dt.hour,
+        "minute": dt.minute,
+        "second": dt.second,
+        "microsecond": dt.microsecond,
+        "timezone": tz_value,
     }
 
 
@@ -68,8 +74,13 @@ def decode_datetime(obj: dict[str, Any]) -> datetime:
         raise ValidationError("timezone", str(exc)) from None
     try:
         return datetime(
-            obj["year"], obj["month"], obj["day"],
-            obj.get("hour", 0), obj.get("minute", 0), obj.get("second", 0), obj.get("microsecond", 0),
+            obj["year"],
+            obj["month"],
+            obj["day"],
+            obj.get("hour", 0),
+            obj.get("minute", 0),
+            obj.get("second", 0),
+            obj.get("microsecond", 0),
             tzinfo=tz,
         )
     except KeyError as exc:

@@ -1,4 +1,5 @@
 """An entry of the schedule: what to run (the definition) and, once read back, its run state."""
+
 from __future__ import annotations
 
 import copy
@@ -59,20 +60,40 @@ class Entry:
         if not isinstance(self.enabled, bool):
             raise ValidationError("enabled", f"must be true or false, not {self.enabled!r}")
 
-    def with_state(self, last_run_at: datetime | None, total_run_count: int, score: int | None,
-                   timezone: tzinfo | None = None, clock: Callable[[], datetime] | None = None) -> "Entry":
+    def with_state(
+        self,
+        last_run_at: datetime | None,
+        total_run_count: int,
+        score: int | None,
+        timezone: tzinfo | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> "Entry":
         """A copy carrying run state read from Redis (no re-validation: the definition is unchanged)."""
         entry = copy.copy(self)
-        for name, value in (("last_run_at", last_run_at), ("total_run_count", total_run_count), ("score", score),
-                            ("timezone", timezone), ("clock", clock)):
+        for name, value in (
+            ("last_run_at", last_run_at),
+            ("total_run_count", total_run_count),
+            ("score", score),
+            ("timezone", timezone),
+            ("clock", clock),
+        ):
             object.__setattr__(entry, name, value)
         return entry
 
-    def next_runs(self, count: int = 5, after: datetime | None = None, tz: str | tzinfo | None = None,
-                  now: datetime | None = None) -> list[datetime]:
+    def next_runs(
+        self,
+        count: int = 5,
+        after: datetime | None = None,
+        tz: str | tzinfo | None = None,
+        now: datetime | None = None,
+    ) -> list[datetime]:
         """The next `count` runs after `after` (default: this entry's last run, else now), as aware datetimes.
         `tz` defaults to the beat timezone of the client that read the entry, `now` to its clock."""
         if now is None and self.clock is not None:
             now = self.clock()
-        return self.schedule.next_runs(count, after if after is not None else self.last_run_at,
-                                       tz if tz is not None else self.timezone, now)
+        return self.schedule.next_runs(
+            count,
+            after if after is not None else self.last_run_at,
+            tz if tz is not None else self.timezone,
+            now,
+        )

@@ -1,4 +1,5 @@
 """Typed errors. Everything the SDK raises on purpose is a RedBeatError."""
+
 from __future__ import annotations
 
 
@@ -20,7 +21,9 @@ class ValidationError(RedBeatError, ValueError):
 
     def at(self, prefix: str) -> "ValidationError":
         """The same error with `prefix` put in front of its path."""
-        path = f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
+        path = (
+            f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
+        )
         # the same class with the same attributes (InvalidUrlError keeps its url), only the path moved
         moved = type(self).__new__(type(self))
         moved.__dict__.update(self.__dict__, path=path)

@@ -1,4 +1,5 @@
 """The Redis key namespace of one RedBeat schedule: the only place keys are built."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class KeyLayout:
     def name_of(self, key: str) -> str:
         if not key.startswith(self.prefix):
             raise ValueError(f"{key!r} is not under prefix {self.prefix!r}")
-        return key[len(self.prefix):]
+        return key[len(self.prefix) :]
 
     def check_name(self, name: str) -> None:
         """Refuse names whose entry key would be one of the schedule's own keys."""
@@ -55,7 +56,7 @@ class KeyLayout:
         end = self.prefix.find("}", start + 1)
         if end <= start + 1:
             return None
-        return self.prefix[start + 1:end]
+        return self.prefix[start + 1 : end]
 
     def require_single_slot(self) -> None:
         if self.hash_tag() is None:

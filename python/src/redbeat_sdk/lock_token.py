@@ -5,6 +5,7 @@ scheduler, the host and the process (`redbeat-scheduler:<host>:<pid>:<random hex
 a standby) can tell who holds the lock without asking every machine. Upstream's beats store redis-py's
 token, `uuid1().hex`, which still tells when it was made and, often, the machine's MAC address.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ class LockHolder:
     """What a token tells about the beat holding the lock."""
 
     token: str
-    kind: str                        # "redbeat-scheduler", "celery-redbeat" (upstream) or "unknown"
+    kind: str  # "redbeat-scheduler", "celery-redbeat" (upstream) or "unknown"
     host: str | None = None
     pid: int | None = None
     made_at: datetime | None = None  # upstream: when its uuid1 token was made (when that beat started)

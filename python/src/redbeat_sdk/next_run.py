@@ -24,6 +24,7 @@ hour repeated by a DST change in `tz`, Celery drops that distinction and compute
 hour before `last_run_at`. The entry is then overdue at once, and a real beat runs it on every tick until
 the wall clock leaves the repeated hour. `next_run` returns Celery's instant; the vectors leave the case out.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,12 +45,32 @@ ONE_DAY = timedelta(days=1)
 ONE_HOUR = timedelta(hours=1)
 ONE_MINUTE = timedelta(minutes=1)
 
-RRULE_FREQUENCIES = {"YEARLY": 0, "MONTHLY": 1, "WEEKLY": 2, "DAILY": 3, "HOURLY": 4, "MINUTELY": 5, "SECONDLY": 6}
-RRULE_BY_FIELDS = ("bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byweekday",
-                   "byhour", "byminute", "bysecond")
+RRULE_FREQUENCIES = {
+    "YEARLY": 0,
+    "MONTHLY": 1,
+    "WEEKLY": 2,
+    "DAILY": 3,
+    "HOURLY": 4,
+    "MINUTELY": 5,
+    "SECONDLY": 6,
+}
+RRULE_BY_FIELDS = (
+    "bysetpos",
+    "bymonth",
+    "bymonthday",
+    "byyearday",
+    "byeaster",
+    "byweekno",
+    "byweekday",
+    "byhour",
+    "byminute",
+    "bysecond",
+)
 
 
-def next_run(schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo) -> datetime | None:
+def next_run(
+    schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo
+) -> datetime | None:
     """The first instant after `last_run_at` at which the beat in timezone `tz` fires `schedule`.
 
     `schedule` is the wire dict (`{"__type__": "crontab", ...}`); the result is aware, expressed in `tz`,
@@ -68,7 +89,9 @@ def next_run(schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, 
     return None if due is None else due.astimezone(tz)
 
 
-def next_runs(schedule: Mapping[str, Any], count: int, last_run_at: datetime, now: datetime, tz: tzinfo) -> list[datetime]:
+def next_runs(
+    schedule: Mapping[str, Any], count: int, last_run_at: datetime, now: datetime, tz: tzinfo
+) -> list[datetime]:
     """The next `count` instants the beat fires `schedule`, fewer when an rrule runs out.
 
     Emulates a beat ticking exactly at each run: after firing at t, Celery stamps last_run_at = t (its
@@ -230,7 +253,9 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
     """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it)."""
     # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
-    return _rrule(json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None)
+    return _rrule(
+        json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -1,4 +1,5 @@
 """A throwaway redis-server on 127.0.0.1 for tests, the conformance suite and `make demo`."""
+
 from __future__ import annotations
 
 import os
@@ -37,9 +38,22 @@ class RedisServer:
         self.dir = tempfile.mkdtemp(prefix="redbeat-redis-")
         for _ in range(1 if self.fixed_port else 5):  # another process may take a free port before we bind it
             self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", self.dir, *self.extra_args],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    self.dir,
+                    *self.extra_args,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             if self._answers():
                 return self

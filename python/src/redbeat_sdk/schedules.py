@@ -1,4 +1,5 @@
 """The three schedule kinds upstream can store, as typed values with their wire form."""
+
 from __future__ import annotations
 
 import math
@@ -23,8 +24,13 @@ class _Previewable:
     def to_wire(self, now: datetime | None = None, tz: tzinfo = UTC) -> dict[str, Any]:
         raise NotImplementedError
 
-    def next_runs(self, count: int = 5, after: datetime | None = None, tz: str | tzinfo | None = None,
-                  now: datetime | None = None) -> list[datetime]:
+    def next_runs(
+        self,
+        count: int = 5,
+        after: datetime | None = None,
+        tz: str | tzinfo | None = None,
+        now: datetime | None = None,
+    ) -> list[datetime]:
         """The next `count` runs strictly after `after` (the last run; default now), evaluated in `tz`
         (the beat's Celery timezone, default UTC) as Celery 5.7 / RedBeat compute them."""
         count = arguments.run_count(count)
@@ -65,7 +71,9 @@ def _cron_value(value: Any, path: str) -> Any:
     if isinstance(value, tuple):
         return list(value)
     if value is not None and not isinstance(value, (str, int, list)):
-        raise ValidationError(path, f"must be a string, an integer or a list of integers, not {type(value).__name__}")
+        raise ValidationError(
+            path, f"must be a string, an integer or a list of integers, not {type(value).__name__}"
+        )
     return value
 
 
@@ -88,8 +96,14 @@ class Crontab(_Previewable):
         expand_crontab(self.minute, self.hour, self.day_of_week, self.day_of_month, self.month_of_year)
 
     def to_wire(self, now: datetime | None = None, tz: tzinfo = UTC) -> dict[str, Any]:
-        return {"__type__": "crontab", "minute": self.minute, "hour": self.hour, "day_of_week": self.day_of_week,
-                "day_of_month": self.day_of_month, "month_of_year": self.month_of_year}
+        return {
+            "__type__": "crontab",
+            "minute": self.minute,
+            "hour": self.hour,
+            "day_of_week": self.day_of_week,
+            "day_of_month": self.day_of_month,
+            "month_of_year": self.month_of_year,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,7 +124,11 @@ MO, TU, WE, TH, FR, SA, SU = (Weekday(i) for i in range(7))
 
 
 def _weekday_value(value: Any, path: str) -> Any:
-    if isinstance(value, Weekday) or value is None or (isinstance(value, int) and not isinstance(value, bool)):
+    if (
+        isinstance(value, Weekday)
+        or value is None
+        or (isinstance(value, int) and not isinstance(value, bool))
+    ):
         return value
     if isinstance(getattr(value, "weekday", None), int):  # dateutil's MO, FR(+1), ...
         return Weekday(value.weekday, getattr(value, "n", None))
@@ -132,7 +150,17 @@ def _offset_minutes(dt: datetime) -> int | float:
     return 0 if minutes == 0 else minutes  # upstream writes int 0, any other offset as a float
 
 
-_BY_FIELDS = ("bysetpos", "bymonth", "bymonthday", "byyearday", "byeaster", "byweekno", "byhour", "byminute", "bysecond")
+_BY_FIELDS = (
+    "bysetpos",
+    "bymonth",
+    "bymonthday",
+    "byyearday",
+    "byeaster",
+    "byweekno",
+    "byhour",
+    "byminute",
+    "bysecond",
+)
 
 
 @dataclass(frozen=True)
@@ -185,8 +213,13 @@ class RRule(_Previewable):
     def to_wire(self, now: datetime | None = None, tz: tzinfo = UTC) -> dict[str, Any]:
         start = self.dtstart if self.dtstart is not None else (now if now is not None else datetime.now(tz))
         start = start.astimezone(tz) if self.dtstart is None and start.tzinfo else aware(start, tz)
-        out: dict[str, Any] = {"__type__": "rrule", "freq": self.freq, "interval": self.interval,
-                               "wkst": _weekday_wire(self.wkst), "count": self.count}
+        out: dict[str, Any] = {
+            "__type__": "rrule",
+            "freq": self.freq,
+            "interval": self.interval,
+            "wkst": _weekday_wire(self.wkst),
+            "count": self.count,
+        }
         for name in _BY_FIELDS[:6]:
             out[name] = getattr(self, name)
         out["byweekday"] = _weekday_wire(self.byweekday)
@@ -210,7 +243,9 @@ def as_schedule(value: Any) -> Schedule:
         return value
     if isinstance(value, (int, float, timedelta)) and not isinstance(value, bool):
         return Interval(value)
-    raise ValidationError("", f"must be an Interval, Crontab or RRule (or seconds), not {type(value).__name__}")
+    raise ValidationError(
+        "", f"must be an Interval, Crontab or RRule (or seconds), not {type(value).__name__}"
+    )
 
 
 def schedule_from_wire(obj: Any) -> Schedule:
@@ -221,12 +256,19 @@ def schedule_from_wire(obj: Any) -> Schedule:
     if kind == "interval":
         return Interval(obj["every"], obj["relative"])
     if kind == "crontab":
-        return Crontab(**{k: obj.get(k, "*") for k in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")})
-    fields = {k: v for k, v in obj.items() if k not in ("__type__", "dtstart", "dtstart_tz", "until", "until_tz")}
+        return Crontab(
+            **{k: obj.get(k, "*") for k in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
+        )
+    fields = {
+        k: v for k, v in obj.items() if k not in ("__type__", "dtstart", "dtstart_tz", "until", "until_tz")
+    }
     for name in ("wkst", "byweekday"):
         fields[name] = _weekday_from_wire(fields.get(name))
-    return RRule(dtstart=_stamp(obj.get("dtstart"), obj.get("dtstart_tz")), until=_stamp(obj.get("until"), obj.get("until_tz")),
-                 **fields)
+    return RRule(
+        dtstart=_stamp(obj.get("dtstart"), obj.get("dtstart_tz")),
+        until=_stamp(obj.get("until"), obj.get("until_tz")),
+        **fields,
+    )
 
 
 def _stamp(epoch: float | None, offset_minutes: float | None) -> datetime | None:

@@ -3,6 +3,7 @@
 They only move strings: JSON is never decoded in Lua (cjson would turn [] into {} and 5.0 into 5).
 KEYS are always [entry key, schedule key], so on Redis Cluster a hash-tagged prefix keeps them in one slot.
 """
+
 import hashlib
 
 

@@ -1,5 +1,6 @@
 """The URLs `RedBeatClient.from_url` takes, checked before redis-py sees them, so that a typo is an
 InvalidUrlError naming the scheme and the accepted forms rather than redis-py's bare ValueError."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,10 @@ from .errors import InvalidUrlError
 PLAIN_SCHEMES = ("redis", "rediss", "unix")
 CLUSTER_SCHEMES = ("redis-cluster", "rediss-cluster")
 SCHEMES = PLAIN_SCHEMES + CLUSTER_SCHEMES
-ACCEPTED = ("use redis://[[user]:password@]host[:port][/db], rediss:// (TLS), unix:///path/to/socket, "
-            "redis-cluster:// or rediss-cluster:// (one node of a Redis Cluster)")
+ACCEPTED = (
+    "use redis://[[user]:password@]host[:port][/db], rediss:// (TLS), unix:///path/to/socket, "
+    "redis-cluster:// or rediss-cluster:// (one node of a Redis Cluster)"
+)
 _SENTINEL_HINT = "; for Sentinel, pass Sentinel(...).master_for(name) to RedBeatClient(...)"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _PASSWORD = re.compile(r"(://[^/@]*?:)[^/@]*@")

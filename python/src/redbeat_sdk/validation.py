@@ -1,4 +1,5 @@
 """Checks against the generated schema models, reported as one ValidationError with a field path."""
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,9 @@ def _word_choices(pattern: str) -> list[str]:
 def _describe(errors: list[dict]) -> str:
     wrong_type = [e for e in errors if e["type"].endswith("_type") or e["type"] == "model_attributes_type"]
     if len(wrong_type) == len(errors) and len(errors) > 1:
-        kinds = sorted({_KINDS.get(e["type"].removesuffix("_type"), e["type"].removesuffix("_type")) for e in errors})
+        kinds = sorted(
+            {_KINDS.get(e["type"].removesuffix("_type"), e["type"].removesuffix("_type")) for e in errors}
+        )
         return "must be one of: " + ", ".join(kinds)
     best = next((e for e in errors if e not in wrong_type), errors[0])
     msg = best["msg"]
@@ -68,8 +71,12 @@ def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> Validation
     """The first failing field of a pydantic error, with union noise folded into one reason."""
     errors = exc.errors(include_url=False)
     # union branches whose __type__ tag did not match are not what the caller meant
-    wrong = {err["loc"][:-1] for err in errors if err["loc"][-1:] == ("__type__",) and err["type"] == "literal_error"}
-    kept = [err for err in errors if not any(err["loc"][:len(b)] == b for b in wrong)] or errors
+    wrong = {
+        err["loc"][:-1]
+        for err in errors
+        if err["loc"][-1:] == ("__type__",) and err["type"] == "literal_error"
+    }
+    kept = [err for err in errors if not any(err["loc"][: len(b)] == b for b in wrong)] or errors
     by_path: dict[str, list[dict]] = {}
     for err in kept:
         path = format_path(_clean_loc(err["loc"]))
@@ -88,8 +95,14 @@ def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> Validation
 
 def _refused_tags(errors: list[dict], path: str) -> list[dict]:
     """The `__type__` literal errors of the union branches at `path`."""
-    return [e for e in errors if e["loc"][-1:] == ("__type__",) and e["type"] == "literal_error"
-            and format_path(_clean_loc(e["loc"][:-2])) == path and "ctx" in e]
+    return [
+        e
+        for e in errors
+        if e["loc"][-1:] == ("__type__",)
+        and e["type"] == "literal_error"
+        and format_path(_clean_loc(e["loc"][:-2])) == path
+        and "ctx" in e
+    ]
 
 
 def check_model(model: type[pydantic.BaseModel], data: Any, prefix: str = "") -> pydantic.BaseModel:

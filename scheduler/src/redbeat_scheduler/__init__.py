@@ -1,7 +1,8 @@
 """redbeat-scheduler: the reference Celery beat scheduler for the RedBeat data model.
 
-    celery -A proj beat -S redbeat_scheduler.RedBeatScheduler
+celery -A proj beat -S redbeat_scheduler.RedBeatScheduler
 """
+
 from .scheduler import RedBeatScheduler, Stats
 from .settings import RedBeatSettings, SettingsError
 

@@ -5,6 +5,7 @@ and turned into a `Run`: a run to record ('F') or a new score ('R'). An entry th
 quarantined - logged once per stored value, counted, left in Redis, scored `max_interval` ahead - so one
 bad entry never stops the others.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,18 +22,23 @@ from .waiting import Waiting
 
 logger = logging.getLogger(__name__)
 
-Fire, Wait, Disabled, Exhausted, SkipLate = (decisions.Fire, decisions.Wait, decisions.Disabled,
-                                             decisions.Exhausted, decisions.SkipLate)
+Fire, Wait, Disabled, Exhausted, SkipLate = (
+    decisions.Fire,
+    decisions.Wait,
+    decisions.Disabled,
+    decisions.Exhausted,
+    decisions.SkipLate,
+)
 
 
 @dataclass
 class Batch:
     runs: list[Run] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)  # the score each run's member was read with
-    fired: list[tuple] = field(default_factory=list)   # (index in runs, entry, verdict, new score)
+    fired: list[tuple] = field(default_factory=list)  # (index in runs, entry, verdict, new score)
     vanished: list[str] = field(default_factory=list)  # members whose hash was gone
-    stay: list[str] = field(default_factory=list)      # members that keep their place in the due range
-    wakes: list[float] = field(default_factory=list)   # due times (epoch seconds) of the scores written
+    stay: list[str] = field(default_factory=list)  # members that keep their place in the due range
+    wakes: list[float] = field(default_factory=list)  # due times (epoch seconds) of the scores written
 
 
 class Decider:
@@ -46,8 +52,9 @@ class Decider:
         self.reader = Reader()
         self.quarantine: dict[str, tuple] = {}  # key -> fingerprint of the stored value that failed
 
-    def decide(self, items: list[tuple[RawEntry, float]], tick: Tick, tz: tzinfo,
-               deadline: float | None) -> Batch:
+    def decide(
+        self, items: list[tuple[RawEntry, float]], tick: Tick, tz: tzinfo, deadline: float | None
+    ) -> Batch:
         now, now_ts = tick.now, tick.now_ts
         later = now_ts + math.ceil(self.max_interval)
         batch = Batch()
@@ -94,9 +101,15 @@ class Decider:
             else:
                 assert kind is SkipLate, verdict
                 self.stats.skipped_late += 1
-                logger.warning("beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
-                               entry.name, verdict.missed.isoformat(), f"{deadline:g}")
-                runs.append(Run("R", raw, -1 if verdict.next_due is None else whole_seconds(verdict.next_due)))
+                logger.warning(
+                    "beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
+                    entry.name,
+                    verdict.missed.isoformat(),
+                    f"{deadline:g}",
+                )
+                runs.append(
+                    Run("R", raw, -1 if verdict.next_due is None else whole_seconds(verdict.next_due))
+                )
                 if verdict.next_due is not None:
                     wakes.append(verdict.next_due.timestamp())
             scores.append(score)
@@ -110,5 +123,9 @@ class Decider:
         self.quarantine[raw.key] = raw.fingerprint
         self.stats.corrupt += 1
         reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-        logger.error("beat: skipping unreadable entry %s: %s (left in Redis; looked at again in %ss)",
-                     raw.key, reason, f"{self.max_interval:g}")
+        logger.error(
+            "beat: skipping unreadable entry %s: %s (left in Redis; looked at again in %ss)",
+            raw.key,
+            reason,
+            f"{self.max_interval:g}",
+        )

@@ -12,6 +12,7 @@ The swap is made when this module's scheduler is imported and again when one is 
 the app (and with it upstream) before it builds the scheduler, and builds the scheduler before it sends
 `beat_init`. Upstream's package has no other receivers and patches nothing at import.
 """
+
 from __future__ import annotations
 
 import logging

@@ -17,6 +17,7 @@ Two options go beyond upstream, both for a master with replicas (see README, "De
   as a connection error otherwise. A run is then only sent once a replica holds its record, so a
   failover cannot lose the record of a run that was sent and make beat send it again.
 """
+
 from __future__ import annotations
 
 import ssl
@@ -75,8 +76,10 @@ class _WaitingForReplicas(redis.Redis):
         pipe.wait(self.wait_replicas, self.wait_timeout_ms)
         result, acknowledged = pipe.execute()
         if acknowledged < self.wait_replicas:
-            raise ReplicationNotConfirmed(f"{acknowledged} of {self.wait_replicas} replicas acknowledged a write "
-                                          f"within {self.wait_timeout_ms} ms")
+            raise ReplicationNotConfirmed(
+                f"{acknowledged} of {self.wait_replicas} replicas acknowledged a write "
+                f"within {self.wait_timeout_ms} ms"
+            )
         return result
 
 
@@ -85,8 +88,11 @@ def _client_class(settings: RedBeatSettings) -> type:
     if not replicas:
         return redis.Redis
     timeout = float(settings.redis_options.get("wait_for_replicas_timeout") or 1.0)
-    return type("RedisWaitingForReplicas", (_WaitingForReplicas,),
-                {"wait_replicas": int(replicas), "wait_timeout_ms": max(1, int(timeout * 1000))})
+    return type(
+        "RedisWaitingForReplicas",
+        (_WaitingForReplicas,),
+        {"wait_replicas": int(replicas), "wait_timeout_ms": max(1, int(timeout * 1000))},
+    )
 
 
 class _FollowingSentinelPool(SentinelConnectionPool):
@@ -120,8 +126,11 @@ def _sentinel_hosts(settings: RedBeatSettings) -> list[tuple[str, int]]:
         if parsed.hostname:
             hosts.append((parsed.hostname, parsed.port or 26379))
     if not hosts:
-        raise SettingsError("redbeat_redis_options.sentinels", "Sentinel URL without sentinels: list them in "
-                            "redbeat_redis_options['sentinels'] as [(host, port), ...]")
+        raise SettingsError(
+            "redbeat_redis_options.sentinels",
+            "Sentinel URL without sentinels: list them in "
+            "redbeat_redis_options['sentinels'] as [(host, port), ...]",
+        )
     return hosts
 
 
@@ -144,13 +153,21 @@ def _sentinel_master(settings: RedBeatSettings):
         connection_kwargs["credential_provider"] = options["credential_provider"]
     if isinstance(settings.use_ssl, dict):
         connection_kwargs.update(ssl=True, **settings.use_ssl)
-    sentinel = Sentinel(_sentinel_hosts(settings), sentinel_kwargs=options.get("sentinel_kwargs"),
-                        **connection_kwargs)
+    sentinel = Sentinel(
+        _sentinel_hosts(settings), sentinel_kwargs=options.get("sentinel_kwargs"), **connection_kwargs
+    )
     interval = options.get("sentinel_check_interval")
-    pool = type("FollowingSentinelPool", (_FollowingSentinelPool,),
-                {"check_interval": 0.5 if interval is None else float(interval)})
-    return sentinel.master_for(options.get("service_name") or "master", db=db, redis_class=_client_class(settings),
-                               connection_pool_class=pool)
+    pool = type(
+        "FollowingSentinelPool",
+        (_FollowingSentinelPool,),
+        {"check_interval": 0.5 if interval is None else float(interval)},
+    )
+    return sentinel.master_for(
+        options.get("service_name") or "master",
+        db=db,
+        redis_class=_client_class(settings),
+        connection_pool_class=pool,
+    )
 
 
 def _cluster(settings: RedBeatSettings, scheme: str):
@@ -161,9 +178,15 @@ def _cluster(settings: RedBeatSettings, scheme: str):
         # (`redis-cluster://h1:p1,h2:p2`) are used too, with the URL's user and password
         parsed = urlsplit(settings.redis_url)
         netloc = parsed.netloc.rpartition("@")[2]
-        in_url = [{"host": host, "port": port or 6379} for host, _, port in
-                  (part.rpartition(":") if ":" in part else (part, "", "") for part in netloc.split(",") if part)]
-        nodes = settings.redis_options.get("startup_nodes") or in_url or [{"host": "localhost", "port": 30001}]
+        in_url = [
+            {"host": host, "port": port or 6379}
+            for host, _, port in (
+                part.rpartition(":") if ":" in part else (part, "", "") for part in netloc.split(",") if part
+            )
+        ]
+        nodes = (
+            settings.redis_options.get("startup_nodes") or in_url or [{"host": "localhost", "port": 30001}]
+        )
         if parsed.username and "username" not in options:
             options["username"] = unquote(parsed.username)
         if parsed.password and "password" not in options:
@@ -187,5 +210,8 @@ def check_cluster_prefix(settings: RedBeatSettings) -> None:
     start = prefix.find("{")
     end = prefix.find("}", start + 1) if start >= 0 else -1
     if start < 0 or end <= start + 1:
-        raise SettingsError("redbeat_key_prefix", f"{prefix!r} has no hash tag; Redis Cluster needs one "
-                            "(for example '{redbeat}:') so that all RedBeat keys share a slot")
+        raise SettingsError(
+            "redbeat_key_prefix",
+            f"{prefix!r} has no hash tag; Redis Cluster needs one "
+            "(for example '{redbeat}:') so that all RedBeat keys share a slot",
+        )

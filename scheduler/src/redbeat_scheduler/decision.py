@@ -10,6 +10,7 @@ One place where Celery's answer is not taken: after a run in the second pass of 
 a DST change, Celery's crontab arithmetic lands on the first pass, *before* the run, so its beat fires
 the entry on every tick until the hour is over. Here the next run is then found by walking real minutes.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,6 +42,7 @@ def whole_seconds(moment: datetime) -> int:
 class Fire:
     """Send it now; afterwards it is next due at `next_due` (None: never again, score -1). `due` is the
     run being sent (None for an entry that never ran: it is due when it was saved or run_now'd)."""
+
     next_due: datetime | None
     due: datetime | None = None
 
@@ -52,12 +54,14 @@ class Fire:
 @dataclass(frozen=True)
 class Wait:
     """Not due yet: due at `due`."""
+
     due: datetime
 
 
 @dataclass(frozen=True)
 class SkipLate:
     """Overdue by more than the starting deadline: skip it; its next run is `next_due`."""
+
     missed: datetime
     next_due: datetime | None
 
@@ -75,8 +79,9 @@ class Exhausted:
 Decision = Union[Fire, Wait, SkipLate, Disabled, Exhausted]
 
 
-def decide(entry, now: datetime, tz: tzinfo, *, deadline: float | None = None,
-           next_run: NextRun = sdk_next_run) -> Decision:
+def decide(
+    entry, now: datetime, tz: tzinfo, *, deadline: float | None = None, next_run: NextRun = sdk_next_run
+) -> Decision:
     """`entry` is a redbeat_sdk Entry carrying its stored run state. Returned times are in UTC.
 
     Every comparison and every subtraction is made in UTC: Python compares two datetimes of the *same*
@@ -93,7 +98,11 @@ def decide(entry, now: datetime, tz: tzinfo, *, deadline: float | None = None,
             return Exhausted()
         if due > now:
             return Wait(due)
-        if deadline is not None and wire["__type__"] in CALENDAR_KINDS and (now - due).total_seconds() > deadline:
+        if (
+            deadline is not None
+            and wire["__type__"] in CALENDAR_KINDS
+            and (now - due).total_seconds() > deadline
+        ):
             # Celery counts a run exactly `deadline` ago as within it, hence the microsecond.
             latest = _utc(next_run(wire, now - timedelta(seconds=deadline, microseconds=1), now, tz))
             if latest is None or latest > now:
@@ -117,16 +126,22 @@ def _after(wire: dict, last: datetime, now: datetime, tz: tzinfo, next_run: Next
 _WALK_LIMIT = 120
 
 
-def _crontab_after_repeated_hour(wire: dict, last: datetime, now: datetime, tz: tzinfo,
-                                 next_run: NextRun) -> datetime | None:
+def _crontab_after_repeated_hour(
+    wire: dict, last: datetime, now: datetime, tz: tzinfo, next_run: NextRun
+) -> datetime | None:
     """The first whole minute after `last` whose wall time in `tz` matches, walking real (UTC) minutes."""
     sets = expand_crontab(**{name: wire.get(name, "*") for name in CRONTAB_FIELDS})
     minute = last.astimezone(UTC).replace(second=0, microsecond=0)
     for _ in range(_WALK_LIMIT):
         minute += timedelta(minutes=1)
         wall = minute.astimezone(tz)
-        if (wall.minute in sets.minute and wall.hour in sets.hour and wall.day in sets.day_of_month
-                and wall.month in sets.month_of_year and wall.isoweekday() % 7 in sets.day_of_week):
+        if (
+            wall.minute in sets.minute
+            and wall.hour in sets.hour
+            and wall.day in sets.day_of_month
+            and wall.month in sets.month_of_year
+            and wall.isoweekday() % 7 in sets.day_of_week
+        ):
             return minute
     return _utc(next_run(wire, minute, now, tz))  # past the repeated hour, Celery's arithmetic holds again
 

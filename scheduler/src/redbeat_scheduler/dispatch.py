@@ -4,6 +4,7 @@ Only runs already recorded under the lock come here, so a run is sent at most on
 if the lock is found lost meanwhile (no other beat will send them), and a stop signal that lands while
 they are being sent lets the rest of them go out first, unless the broker fails.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 class Sending(NamedTuple):
     """A run handed to Celery's `Scheduler.apply_async` (which reads task, args, kwargs and options):
     the fields of a Celery `ScheduleEntry` that a run has, without building one per send."""
+
     name: str
     task: str
     args: list | None
@@ -72,5 +74,15 @@ class Dispatcher:
             raise LockLost()
 
     def _apply(self, entry, tick: Tick, producer) -> None:
-        self.scheduler.apply_entry(Sending(entry.name, entry.task, entry.args, entry.kwargs, entry.options,
-                                           tick.now, entry.total_run_count + 1), producer=producer)
+        self.scheduler.apply_entry(
+            Sending(
+                entry.name,
+                entry.task,
+                entry.args,
+                entry.kwargs,
+                entry.options,
+                tick.now,
+                entry.total_run_count + 1,
+            ),
+            producer=producer,
+        )

@@ -14,6 +14,7 @@ on the same connection, and too few acknowledgements raise `ReplicationNotConfir
 
 Redis Cluster clients have no single connection; there every command goes through the client.
 """
+
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -83,8 +84,9 @@ class Link:
         if wait:
             acknowledged = replies.pop()
             if not isinstance(acknowledged, int) or acknowledged < self._wait:
-                raise ReplicationNotConfirmed(f"{acknowledged} of {self._wait} replicas acknowledged a write "
-                                              f"within {self._wait_ms} ms")
+                raise ReplicationNotConfirmed(
+                    f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
+                )
         return replies
 
     def _connection(self):

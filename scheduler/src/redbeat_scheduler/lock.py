@@ -7,6 +7,7 @@ that finds it gone simply becomes a standby. The value on the wire is upstream's
 ms`, extend-to with a token check, token-checked release), so upstream beats and ours contend for the
 same lock.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,8 +58,9 @@ class FencedLock:
         if not self.enabled:
             return LockState(True, float("inf"))
         held, ttl_ms, *holder = reply
-        return LockState(bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms),
-                         _text(holder[0]) if holder else None)
+        return LockState(
+            bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms), _text(holder[0]) if holder else None
+        )
 
     def _acquire_arguments(self) -> dict:
         return {"keys": [self.key], "args": [self.token, int(self.timeout * 1000)]}
@@ -95,6 +97,12 @@ class HolderWatch:
             expiry = "with no expiry: it stays until deleted (redbeat lock shows it; DEL the key if its beat is gone)"
         else:
             expiry = f"for another {state.ttl:.0f}s if it is not extended"
-        logger.warning("beat: standing by: the lock %s is held by %s (token %s), %s; this beat's lease is %ss, "
-                       "and it takes over only once that lock is released or expires", self.lock.key,
-                       holder.describe(), token, expiry, f"{lease:g}")
+        logger.warning(
+            "beat: standing by: the lock %s is held by %s (token %s), %s; this beat's lease is %ss, "
+            "and it takes over only once that lock is released or expires",
+            self.lock.key,
+            holder.describe(),
+            token,
+            expiry,
+            f"{lease:g}",
+        )

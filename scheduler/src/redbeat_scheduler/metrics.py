@@ -5,6 +5,7 @@ gauges are read from the scheduler when Prometheus scrapes (`scheduler.stats` an
 pays nothing for them; only the two histograms are observed as the beat runs. Each scheduler has its own
 registry, so two schedulers in one process (tests) do not collide.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,14 +21,26 @@ TICK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 # (metric name, Stats field, help); exposed as counters named <name>_total.
 COUNTERS = (
     ("tasks_sent", "sent", "Tasks published (runs recorded and handed to Celery)."),
-    ("publish_errors", "publish_errors", "Runs recorded whose publishing Celery refused (lost, as upstream)."),
+    (
+        "publish_errors",
+        "publish_errors",
+        "Runs recorded whose publishing Celery refused (lost, as upstream).",
+    ),
     ("runs_skipped_late", "skipped_late", "Calendar runs later than the starting deadline, skipped."),
     ("corrupt_entries_found", "corrupt", "Unreadable entries found (each distinct stored value once)."),
     ("vanished_entries", "vanished", "Schedule members whose hash was gone."),
-    ("stale_decisions", "stale_decisions", "Runs not recorded because the entry changed while being decided."),
+    (
+        "stale_decisions",
+        "stale_decisions",
+        "Runs not recorded because the entry changed while being decided.",
+    ),
     ("lock_acquired", "lock_acquired", "Times this beat took the lock."),
     ("lock_lost", "lock_lost", "Times this beat found it no longer held the lock."),
-    ("failovers", "failovers", "Times this beat took the lock over from another beat it had been standing by for."),
+    (
+        "failovers",
+        "failovers",
+        "Times this beat took the lock over from another beat it had been standing by for.",
+    ),
     ("redis_errors", "redis_errors", "Ticks that failed on a Redis error."),
     ("ticks", "ticks", "Ticks run (leader and standby)."),
 )
@@ -64,12 +77,19 @@ class PrometheusMetrics(NoMetrics):
         self.port: int | None = None
         self.registry = CollectorRegistry()
         self.registry.register(_StateCollector(scheduler))
-        self._tick = Histogram(PREFIX + "tick_duration_seconds", "Time one tick takes (real time).",
-                               buckets=TICK_BUCKETS, registry=self.registry)
-        self._lateness = Histogram(PREFIX + "lateness_seconds",
-                                   "How long after its due time a run was sent (runs of entries that ran "
-                                   "before; a first run has no due time).",
-                                   buckets=LATENESS_BUCKETS, registry=self.registry)
+        self._tick = Histogram(
+            PREFIX + "tick_duration_seconds",
+            "Time one tick takes (real time).",
+            buckets=TICK_BUCKETS,
+            registry=self.registry,
+        )
+        self._lateness = Histogram(
+            PREFIX + "lateness_seconds",
+            "How long after its due time a run was sent (runs of entries that ran "
+            "before; a first run has no due time).",
+            buckets=LATENESS_BUCKETS,
+            registry=self.registry,
+        )
         self.observe_tick = self._tick.observe
         self.observe_lateness = self._lateness.observe
         self._server = None
@@ -106,11 +126,21 @@ class _StateCollector:
             counter.add_metric([], getattr(stats, field))
             yield counter
         gauges = (
-            ("lock_held", "1 while this beat holds the lock (is the active beat), else 0.",
-             1 if scheduler.leading else 0),
-            ("due_entries", "Schedule members due and not yet handled at the last read (backlog).",
-             scheduler.due_backlog),
-            ("corrupt_entries", "Unreadable entries currently skipped (left in Redis).", scheduler.quarantined),
+            (
+                "lock_held",
+                "1 while this beat holds the lock (is the active beat), else 0.",
+                1 if scheduler.leading else 0,
+            ),
+            (
+                "due_entries",
+                "Schedule members due and not yet handled at the last read (backlog).",
+                scheduler.due_backlog,
+            ),
+            (
+                "corrupt_entries",
+                "Unreadable entries currently skipped (left in Redis).",
+                scheduler.quarantined,
+            ),
         )
         for name, help_text, value in gauges:
             gauge = GaugeMetricFamily(PREFIX + name, help_text)
@@ -125,7 +155,9 @@ def metrics_for(scheduler, port: int | None, addr: str):
     try:
         import prometheus_client  # noqa: F401
     except ImportError:
-        logger.error("beat: redbeat_metrics_port is set but prometheus-client is not installed "
-                     "(pip install \"redbeat-scheduler[metrics]\"); no metrics")
+        logger.error(
+            "beat: redbeat_metrics_port is set but prometheus-client is not installed "
+            '(pip install "redbeat-scheduler[metrics]"); no metrics'
+        )
         return NoMetrics()
     return PrometheusMetrics(scheduler, port, addr)

@@ -13,6 +13,7 @@ fixed sequence of instants) and for a crontab evaluated in a zone without daylig
 zone with DST, wall-clock arithmetic across a repeated hour is not monotonic, and crontabs there are
 only remembered instant by instant.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone, tzinfo
@@ -81,8 +82,24 @@ class Plan:
 
 
 # Zones that are UTC under another name; `Etc/GMT+5` and the like are fixed offsets too.
-_UTC_NAMES = frozenset(("UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu",
-                        "GMT", "GMT0", "GMT+0", "GMT-0", "Greenwich", "Etc/Greenwich"))
+_UTC_NAMES = frozenset(
+    (
+        "UTC",
+        "Etc/UTC",
+        "UCT",
+        "Etc/UCT",
+        "Universal",
+        "Etc/Universal",
+        "Zulu",
+        "Etc/Zulu",
+        "GMT",
+        "GMT0",
+        "GMT+0",
+        "GMT-0",
+        "Greenwich",
+        "Etc/Greenwich",
+    )
+)
 
 
 def without_dst(tz: tzinfo) -> bool:

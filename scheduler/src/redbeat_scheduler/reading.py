@@ -12,6 +12,7 @@ any value of an unexpected type — goes through the SDK's reader, which accepts
 Run states (`meta`) repeat across entries, since every entry run in one tick carries that tick's stamp;
 they are decoded by the SDK once per distinct value.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,18 +29,27 @@ from .plans import Plan
 PLAIN_KEYS = frozenset(("name", "task", "args", "kwargs", "options", "schedule", "enabled"))
 
 DEFINITIONS_KEPT = 4096  # decoded definitions, by (key, raw JSON): re-read every period, rarely changed
-METAS_KEPT = 4096        # decoded run states, by raw JSON
-PLANS_KEPT = 4096        # distinct schedules
+METAS_KEPT = 4096  # decoded run states, by raw JSON
+PLANS_KEPT = 4096  # distinct schedules
 
 _raw_decode = json.JSONDecoder().raw_decode
-
 
 
 class Loaded:
     """One readable entry: what to send and when it last ran. Duck-types the SDK `Entry` for
     `decision.decide` (`enabled`, `schedule`, `last_run_at`)."""
 
-    __slots__ = ("name", "task", "args", "kwargs", "options", "enabled", "plan", "last_run_at", "total_run_count")
+    __slots__ = (
+        "name",
+        "task",
+        "args",
+        "kwargs",
+        "options",
+        "enabled",
+        "plan",
+        "last_run_at",
+        "total_run_count",
+    )
 
     def __init__(self, name, task, args, kwargs, options, enabled, plan, last_run_at, total_run_count):
         self.name = name
@@ -95,11 +105,16 @@ class Reader:
         task = d.get("task")
         args, kwargs, options = d.get("args"), d.get("kwargs"), d.get("options")
         enabled = d.get("enabled", True)
-        if (type(task) is not str or not task or type(enabled) is not bool
-                or not (args is None or type(args) is list) or not (kwargs is None or type(kwargs) is dict)
-                or not (options is None or type(options) is dict)
-                or not (d.get("name") is None or type(d.get("name")) is str)
-                or not (_plain(args) and _plain(kwargs) and _plain(options))):
+        if (
+            type(task) is not str
+            or not task
+            or type(enabled) is not bool
+            or not (args is None or type(args) is list)
+            or not (kwargs is None or type(kwargs) is dict)
+            or not (options is None or type(options) is dict)
+            or not (d.get("name") is None or type(d.get("name")) is str)
+            or not (_plain(args) and _plain(kwargs) and _plain(options))
+        ):
             return None
         if "schedule" not in d:
             return None
@@ -118,8 +133,17 @@ class Reader:
 
     def _sdk_read(self, key: str, name: str, definition: str | None, meta: str | None) -> Loaded:
         entry = codec.decode_entry(key, name, definition, meta)
-        return Loaded(entry.name, entry.task, entry.args, entry.kwargs, entry.options, entry.enabled,
-                      Plan(entry.schedule), entry.last_run_at, entry.total_run_count)
+        return Loaded(
+            entry.name,
+            entry.task,
+            entry.args,
+            entry.kwargs,
+            entry.options,
+            entry.enabled,
+            Plan(entry.schedule),
+            entry.last_run_at,
+            entry.total_run_count,
+        )
 
     # run state
 

@@ -7,6 +7,7 @@ as upstream's. A fenced write is safe to repeat: a script either ran completely 
 repeated record whose first attempt did run fails its compare with what was read instead of advancing
 twice (that run is then not sent: at most once, as upstream).
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,12 +31,20 @@ def passing(exc: BaseException) -> bool:
     """Connection trouble that may pass. A refused login or an untrusted certificate will not (redis-py
     reports both as ConnectionError): retrying them would hide a configuration error behind warnings,
     and hang beat for good with `retry_period: -1`."""
-    return not (isinstance(exc, AuthenticationError) or isinstance(exc.__context__, ssl.SSLCertVerificationError))
+    return not (
+        isinstance(exc, AuthenticationError) or isinstance(exc.__context__, ssl.SSLCertVerificationError)
+    )
 
 
 class Retrying:
-    def __init__(self, period: float | None, *, sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic, cap: float = 30.0):
+    def __init__(
+        self,
+        period: float | None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        cap: float = 30.0,
+    ):
         self.period = period
         self.sleep = sleep
         self.monotonic = monotonic

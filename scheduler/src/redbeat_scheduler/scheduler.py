@@ -18,6 +18,7 @@ happens within milliseconds, and later batches grow to `batch_size`. Unreadable 
 re-scored `max_interval` ahead and left in Redis; one bad entry never stops the others. The clock is
 `app.now()` throughout.
 """
+
 from __future__ import annotations
 
 import logging
@@ -82,8 +83,13 @@ class RedBeatScheduler(Scheduler):
         self._static_config = StaticConfig()
         self._statics_configured = False  # a lazy instance never read beat_schedule: it must not sync
         super().__init__(app, **kwargs)  # runs setup_schedule() unless lazy; talks to no server
-        self.settings = RedBeatSettings.from_app(app, max_interval=self.max_interval, lock_key=lock_key,
-                                                 lock_timeout=lock_timeout, lock_lease=lock_lease)
+        self.settings = RedBeatSettings.from_app(
+            app,
+            max_interval=self.max_interval,
+            lock_key=lock_key,
+            lock_timeout=lock_timeout,
+            lock_lease=lock_lease,
+        )
         self.layout = KeyLayout(self.settings.key_prefix)
         self.stats = Stats()
         self.leading = False
@@ -96,14 +102,13 @@ class RedBeatScheduler(Scheduler):
         self._decider = Decider(self.layout, self._waiting, self.stats, self.max_interval)
         self._dispatcher = Dispatcher(self)
         self._pass: Pass | None = None
-        self._pass_second: int | None = None   # the clock's second when the last pass started
-        self._next_pass_at = -INF              # epoch seconds: read the schedule again from then on
-        self._written_wake = INF               # earliest due time written since the pass started
+        self._pass_second: int | None = None  # the clock's second when the last pass started
+        self._next_pass_at = -INF  # epoch seconds: read the schedule again from then on
+        self._written_wake = INF  # earliest due time written since the pass started
         self.due_backlog = 0
         self._redis_down = False
         self._extended_at = 0.0
         self.metrics = metrics_for(self, self.settings.metrics_port, self.settings.metrics_addr)
-
 
     # upstream's attributes
 
@@ -139,10 +144,13 @@ class RedBeatScheduler(Scheduler):
         if self._store is None:
             scripts = Scripts(self.client)
             layout = self.layout
-            self._lock = FencedLock(scripts, self.settings.lock_key, self.settings.lock_timeout,
-                                    placeholder_key=layout.schedule)
+            self._lock = FencedLock(
+                scripts, self.settings.lock_key, self.settings.lock_timeout, placeholder_key=layout.schedule
+            )
             self._holders = HolderWatch(self._lock)
-            self._store = Store(self.client, layout, self._lock, Retrying(self.settings.retry_period), scripts)
+            self._store = Store(
+                self.client, layout, self._lock, Retrying(self.settings.retry_period), scripts
+            )
             self._store.count_backlog = self.metrics.enabled
 
     # static entries
@@ -167,8 +175,14 @@ class RedBeatScheduler(Scheduler):
         if not self._statics_configured:
             self._resync = False
             return
-        written = sync_statics(self.store, self._static_config, now, self.app.timezone, self._static_names,
-                               keep_lock=self._keep_lock)
+        written = sync_statics(
+            self.store,
+            self._static_config,
+            now,
+            self.app.timezone,
+            self._static_names,
+            keep_lock=self._keep_lock,
+        )
         self._resync = False
         if written:
             logger.info("beat: synced %d beat_schedule entries into Redis", written)
@@ -212,8 +226,11 @@ class RedBeatScheduler(Scheduler):
                 self._forget()
                 self._resync = True
                 if self.lock.enabled:
-                    logger.info("beat: took the lock %s (timeout %ss); now the active beat",
-                                self.lock.key, _fmt(self.lock.timeout))
+                    logger.info(
+                        "beat: took the lock %s (timeout %ss); now the active beat",
+                        self.lock.key,
+                        _fmt(self.lock.timeout),
+                    )
             self._standing_by = False
             if self._resync:
                 self._sync_statics(tick.now)
@@ -245,7 +262,9 @@ class RedBeatScheduler(Scheduler):
         self._forget()
         delay = min(self.max_interval, 5.0)
         if not self._redis_down:
-            logger.error("beat: Redis failed (%s: %s); trying again every %ss", type(exc).__name__, exc, _fmt(delay))
+            logger.error(
+                "beat: Redis failed (%s: %s); trying again every %ss", type(exc).__name__, exc, _fmt(delay)
+            )
         self._redis_down = True
         return delay
 
@@ -286,8 +305,12 @@ class RedBeatScheduler(Scheduler):
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
         # A tick that only sends entries kept in memory skips reading the schedule, as long as nothing
         # new can be due: within the second of the last pass and before its next score.
-        if (not waiters or self._pass is not None or tick.now_f >= self._next_pass_at
-                or self._pass_second != tick.now_ts):
+        if (
+            not waiters
+            or self._pass is not None
+            or tick.now_f >= self._next_pass_at
+            or self._pass_second != tick.now_ts
+        ):
             self._read_batch(tick, prefetched)
         if self._pass is not None:
             return 0.0  # more due members to read: tick again at once
@@ -351,7 +374,7 @@ class RedBeatScheduler(Scheduler):
                 if run.score == score:
                     stay.append(run.raw.key)  # unchanged, still due: keeps its place
                 else:
-                    self._restart_pass()      # moved within the due range: the order changed
+                    self._restart_pass()  # moved within the due range: the order changed
             else:
                 left += 1
         sending, sent, gone = self._settle(batch, results, tick)
@@ -432,13 +455,18 @@ class RedBeatScheduler(Scheduler):
         self._decider.forget(key)
         name = self.layout.name_of(key)
         if name in self._static_config.entries:
-            logger.error("beat: the hash of static entry %s is gone (evicted or deleted?); re-creating it from "
-                         "beat_schedule", key)
+            logger.error(
+                "beat: the hash of static entry %s is gone (evicted or deleted?); re-creating it from "
+                "beat_schedule",
+                key,
+            )
             self.stats.healed += 1
             only = StaticConfig(entries={name: self._static_config.entries[name]})
             write_statics(self.store, only, now, self.app.timezone, self._static_names)
             return
-        logger.error("beat: the hash of entry %s is gone (evicted or deleted?); removing it from the schedule", key)
+        logger.error(
+            "beat: the hash of entry %s is gone (evicted or deleted?); removing it from the schedule", key
+        )
         if self.store.drop_vanished(key) == LOCK_NOT_HELD:
             raise LockLost()
 
@@ -466,8 +494,10 @@ class RedBeatScheduler(Scheduler):
         s = self.settings
         lines = [f"    . redis -> {s.redacted_url}"]
         if s.lock_key:
-            lines.append(f"    . lock -> `{s.lock_key}` lease {_fmt(s.lock_timeout)}s ({s.lock_timeout_source}; "
-                         "fenced; standbys take over when it expires)")
+            lines.append(
+                f"    . lock -> `{s.lock_key}` lease {_fmt(s.lock_timeout)}s ({s.lock_timeout_source}; "
+                "fenced; standbys take over when it expires)"
+            )
         else:
             lines.append("    . lock -> off (every beat sends)")
         if s.starting_deadline is not None:

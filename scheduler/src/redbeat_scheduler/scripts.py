@@ -4,6 +4,7 @@ LOAD on NOSCRIPT).
 Scripts move whole JSON strings around and compare them byte for byte; none decodes JSON (Lua's cjson
 would turn `[]` into `{}` and `5.0` into `5`).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ Upstream looks each setting up in lowercase and then in uppercase (`redbeat_key_
 back to the defaults below, and the connection settings fall back to the broker's (deprecated upstream
 since 2.4.2, kept here so that an upstream configuration works unchanged).
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,9 +23,18 @@ DEFAULT_METRICS_ADDR = "127.0.0.1"
 DEFAULT_LOCK_LEASE = 10.0
 
 # Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
-CONSUMED_OPTIONS = ("retry_period", "cluster", "sentinels", "service_name", "sentinel_kwargs", "startup_nodes",
-                    # this scheduler's own (connection.py)
-                    "sentinel_check_interval", "wait_for_replicas", "wait_for_replicas_timeout")
+CONSUMED_OPTIONS = (
+    "retry_period",
+    "cluster",
+    "sentinels",
+    "service_name",
+    "sentinel_kwargs",
+    "startup_nodes",
+    # this scheduler's own (connection.py)
+    "sentinel_check_interval",
+    "wait_for_replicas",
+    "wait_for_replicas_timeout",
+)
 
 _MISSING = object()
 
@@ -114,8 +124,15 @@ class RedBeatSettings:
         return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
     @classmethod
-    def from_app(cls, app, *, max_interval: float | None = None, lock_key: Any = _MISSING,
-                 lock_timeout: float | None = None, lock_lease: float | None = None) -> "RedBeatSettings":
+    def from_app(
+        cls,
+        app,
+        *,
+        max_interval: float | None = None,
+        lock_key: Any = _MISSING,
+        lock_timeout: float | None = None,
+        lock_lease: float | None = None,
+    ) -> "RedBeatSettings":
         """Read the settings of `app`; keyword arguments (the scheduler constructor's) win over the config."""
         conf = app.conf
         max_interval = float(max_interval or conf.get("beat_max_loop_interval") or DEFAULT_MAX_INTERVAL)
@@ -124,20 +141,28 @@ class RedBeatSettings:
         if url is None:
             url = conf.get("broker_url")
             if url:
-                logger.warning("redbeat_redis_url is not set; using broker_url %s. Set redbeat_redis_url: "
-                               "upstream RedBeat drops this fallback in 2.5.0.", _scheme_only(url))
+                logger.warning(
+                    "redbeat_redis_url is not set; using broker_url %s. Set redbeat_redis_url: "
+                    "upstream RedBeat drops this fallback in 2.5.0.",
+                    _scheme_only(url),
+                )
         if not url:
             raise SettingsError("redbeat_redis_url", "no Redis URL: set redbeat_redis_url (or broker_url)")
 
         explicit_options = lookup(conf, "redbeat_redis_options", None)
-        options = explicit_options if explicit_options is not None else (conf.get("broker_transport_options") or {})
+        options = (
+            explicit_options if explicit_options is not None else (conf.get("broker_transport_options") or {})
+        )
         if not isinstance(options, Mapping):
             raise SettingsError("redbeat_redis_options", f"expected a dict, got {type(options).__name__}")
         options = dict(options)
         # Only explicitly given options reach redis-py; inherited broker options hold kombu settings
         # (visibility_timeout...) that redis-py refuses (upstream #319).
-        client_options = ({k: v for k, v in options.items() if k not in CONSUMED_OPTIONS}
-                          if explicit_options is not None else {})
+        client_options = (
+            {k: v for k, v in options.items() if k not in CONSUMED_OPTIONS}
+            if explicit_options is not None
+            else {}
+        )
         raw_retry = options.get("retry_period")
         retry_period = -1.0 if raw_retry == -1 else _seconds("redbeat_redis_options.retry_period", raw_retry)
 
@@ -165,11 +190,21 @@ class RedBeatSettings:
         metrics_port = _port("redbeat_metrics_port", lookup(conf, "redbeat_metrics_port", None))
         metrics_addr = lookup(conf, "redbeat_metrics_addr", None) or DEFAULT_METRICS_ADDR
 
-        return cls(redis_url=str(url), key_prefix=prefix, lock_key=lock, lock_timeout=lock_timeout,
-                   lock_timeout_source=lock_source,
-                   max_interval=max_interval, client_options=client_options, redis_options=options,
-                   retry_period=retry_period, use_ssl=use_ssl, starting_deadline=deadline,
-                   metrics_port=metrics_port, metrics_addr=str(metrics_addr))
+        return cls(
+            redis_url=str(url),
+            key_prefix=prefix,
+            lock_key=lock,
+            lock_timeout=lock_timeout,
+            lock_timeout_source=lock_source,
+            max_interval=max_interval,
+            client_options=client_options,
+            redis_options=options,
+            retry_period=retry_period,
+            use_ssl=use_ssl,
+            starting_deadline=deadline,
+            metrics_port=metrics_port,
+            metrics_addr=str(metrics_addr),
+        )
 
 
 def _lease(conf: Mapping[str, Any], lease: Any, timeout: Any) -> tuple[float, str]:

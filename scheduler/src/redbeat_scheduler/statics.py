@@ -7,6 +7,7 @@ neither re-runs nor delays anything (#151). Names that left the configuration ar
 upstream, a stored `enabled: false` survives the sync unless the configuration sets `enabled` itself,
 so a static entry disabled through the API stays disabled across restarts.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,23 @@ from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 logger = logging.getLogger(__name__)
 
 SDK_SCHEDULES = (Interval, Crontab, RRule)
-_RRULE_FIELDS = ("dtstart", "interval", "wkst", "count", "until", "bysetpos", "bymonth", "bymonthday", "byyearday",
-                 "byeaster", "byweekno", "byweekday", "byhour", "byminute", "bysecond")
+_RRULE_FIELDS = (
+    "dtstart",
+    "interval",
+    "wkst",
+    "count",
+    "until",
+    "bysetpos",
+    "bymonth",
+    "bymonthday",
+    "byyearday",
+    "byeaster",
+    "byweekno",
+    "byweekday",
+    "byhour",
+    "byminute",
+    "bysecond",
+)
 
 
 class LockLost(Exception):
@@ -43,8 +59,13 @@ def sdk_schedule(value: Any, relative: bool = False):
     from celery import schedules as celery_schedules
 
     if isinstance(value, celery_schedules.crontab):
-        return Crontab(minute=value._orig_minute, hour=value._orig_hour, day_of_week=value._orig_day_of_week,
-                       day_of_month=value._orig_day_of_month, month_of_year=value._orig_month_of_year)
+        return Crontab(
+            minute=value._orig_minute,
+            hour=value._orig_hour,
+            day_of_week=value._orig_day_of_week,
+            day_of_month=value._orig_day_of_month,
+            month_of_year=value._orig_month_of_year,
+        )
     if type(value) is celery_schedules.schedule:
         return Interval(value.run_every, bool(value.relative))
     if type(value).__name__ == "rrule" and hasattr(value, "freq"):  # upstream's rrule, duck-typed
@@ -56,22 +77,34 @@ def static_entry(name: str, spec: Any) -> tuple[Entry, bool]:
     """(entry, whether the configuration sets `enabled`) for one `beat_schedule` item (a dict or a
     Celery ScheduleEntry)."""
     if not isinstance(spec, Mapping):  # a Celery ScheduleEntry
-        spec = {"task": spec.task, "schedule": spec.schedule, "args": spec.args, "kwargs": spec.kwargs,
-                "options": spec.options}
+        spec = {
+            "task": spec.task,
+            "schedule": spec.schedule,
+            "args": spec.args,
+            "kwargs": spec.kwargs,
+            "options": spec.options,
+        }
     known = {"task", "schedule", "args", "kwargs", "options", "relative", "enabled"}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise TypeError(f"unknown keys {unknown}")
     args = spec.get("args")
-    entry = Entry(name=name, task=spec["task"], schedule=sdk_schedule(spec["schedule"], bool(spec.get("relative"))),
-                  args=list(args) if args is not None else None, kwargs=dict(spec.get("kwargs") or {}),
-                  options=dict(spec.get("options") or {}), enabled=bool(spec.get("enabled", True)))
+    entry = Entry(
+        name=name,
+        task=spec["task"],
+        schedule=sdk_schedule(spec["schedule"], bool(spec.get("relative"))),
+        args=list(args) if args is not None else None,
+        kwargs=dict(spec.get("kwargs") or {}),
+        options=dict(spec.get("options") or {}),
+        enabled=bool(spec.get("enabled", True)),
+    )
     return entry, "enabled" in spec
 
 
 @dataclass
 class StaticConfig:
     """The configured static entries, converted once; entries that cannot be stored are logged once."""
+
     entries: dict[str, tuple[Entry, bool]] = field(default_factory=dict)
     rejected: dict[str, str] = field(default_factory=dict)
 
@@ -83,7 +116,9 @@ class StaticConfig:
                 config.entries[str(name)] = static_entry(str(name), spec)
             except (RedBeatError, TypeError, ValueError, KeyError, AttributeError) as exc:
                 config.rejected[str(name)] = str(exc)
-                logger.error("beat_schedule entry %r cannot be stored in RedBeat and is skipped: %s", name, exc)
+                logger.error(
+                    "beat_schedule entry %r cannot be stored in RedBeat and is skipped: %s", name, exc
+                )
         return config
 
 
@@ -97,8 +132,15 @@ def _stored_enabled(raw: RawEntry) -> bool | None:
     return bool(value)
 
 
-def sync_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
-                 configured_names: set[str], attempts: int = 3, keep_lock: Callable[[], None] = lambda: None) -> int:
+def sync_statics(
+    store: Store,
+    config: StaticConfig,
+    now: datetime,
+    tz: tzinfo,
+    configured_names: set[str],
+    attempts: int = 3,
+    keep_lock: Callable[[], None] = lambda: None,
+) -> int:
     """Write every configured entry and delete the statics that left `configured_names`.
 
     `configured_names` are the names from `beat_schedule` (Celery's default entries are stored too, but
@@ -114,8 +156,15 @@ def sync_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
     return write_statics(store, config, now, tz, configured_names, attempts, keep_lock)
 
 
-def write_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
-                  configured_names: set[str], attempts: int = 3, keep_lock: Callable[[], None] = lambda: None) -> int:
+def write_statics(
+    store: Store,
+    config: StaticConfig,
+    now: datetime,
+    tz: tzinfo,
+    configured_names: set[str],
+    attempts: int = 3,
+    keep_lock: Callable[[], None] = lambda: None,
+) -> int:
     """Write the entries of `config` (definition, kept or fresh meta, score); see sync_statics."""
     layout = store.layout
     written = 0
@@ -129,22 +178,38 @@ def write_statics(store: Store, config: StaticConfig, now: datetime, tz: tzinfo,
             if not sets_enabled:
                 stored = _stored_enabled(raw)
                 if stored is False:
-                    entry = Entry(name=entry.name, task=entry.task, schedule=entry.schedule, args=entry.args,
-                                  kwargs=entry.kwargs, options=entry.options, enabled=False)
+                    entry = Entry(
+                        name=entry.name,
+                        task=entry.task,
+                        schedule=entry.schedule,
+                        args=entry.args,
+                        kwargs=entry.kwargs,
+                        options=entry.options,
+                        enabled=False,
+                    )
             wire = codec.definition_wire(entry, now, tz)
             replace_meta = False
             try:
                 last, _ = codec.decode_meta(raw.key, raw.meta)
             except CorruptEntry as exc:
-                logger.error("static entry %s had unreadable meta (%s); replaced it with a fresh one",
-                             raw.key, exc.reason)
+                logger.error(
+                    "static entry %s had unreadable meta (%s); replaced it with a fresh one",
+                    raw.key,
+                    exc.reason,
+                )
                 last, replace_meta = None, True
             kept_score = score_for(wire["schedule"], last, now, tz)
             keep_lock()
             result = store.sync_static(
-                name, codec.encode_definition(wire), codec.encode_meta(now),
-                score_for(wire["schedule"], now, now, tz), raw, kept_score, replace_meta,
-                name in configured_names)
+                name,
+                codec.encode_definition(wire),
+                codec.encode_meta(now),
+                score_for(wire["schedule"], now, now, tz),
+                raw,
+                kept_score,
+                replace_meta,
+                name in configured_names,
+            )
             if result == LOCK_NOT_HELD:
                 raise LockLost()
             if result == META_CHANGED:

@@ -5,6 +5,7 @@ token, so a scheduler that is no longer the leader cannot change anything. The t
 are per batch: one script reads a batch of due members, one loads their hashes, one records every
 decision about them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ WRITTEN = 1
 LOCK_NOT_HELD = 0
 HASH_GONE = -1
 META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run also its definition)
-DELETED = -3       # hash and schedule member both gone: deleted by a client since it was read
+DELETED = -3  # hash and schedule member both gone: deleted by a client since it was read
 HASH_BACK = 2
 
 
 class RawEntry(NamedTuple):
     """An entry hash as stored: the two fields, undecoded. `exists` is False when the hash is gone."""
+
     key: str
     definition: str | None
     meta: str | None
@@ -38,14 +40,15 @@ class RawEntry(NamedTuple):
 @dataclass(frozen=True)
 class Candidates:
     due: list[tuple[str, float]]  # (member, score) with 0 <= score <= now, in schedule order, from the offset
-    more_due: bool                # the batch was cut short; more members are due after it
-    next_score: float | None      # the first score after now, if any
-    backlog: int                  # members due in all (0 <= score <= now), this batch included; without
-                                  # counting, those read (a lower bound)
+    more_due: bool  # the batch was cut short; more members are due after it
+    next_score: float | None  # the first score after now, if any
+    backlog: int  # members due in all (0 <= score <= now), this batch included; without
+    # counting, those read (a lower bound)
 
 
 class Run(NamedTuple):
     """A decision to record: a run ('F': new meta, compared with what was read) or a new score ('R')."""
+
     kind: str
     raw: RawEntry
     score: int
@@ -85,8 +88,10 @@ class Store:
         score after now (to sleep exactly until it) and how many members are due in all (the backlog).
         Plain reads: a script would cost Redis several times more."""
         schedule = self.layout.schedule
-        commands = [("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
-                    ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1)]
+        commands = [
+            ("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
+            ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1),
+        ]
         if self.count_backlog:
             commands.append(("ZCOUNT", schedule, 0, now_ts))
         return commands
@@ -100,9 +105,12 @@ class Store:
             pairs = [(due[i], float(due[i + 1])) for i in range(0, len(due), 2)]
         if later and isinstance(later[0], (list, tuple)):
             later = later[0]
-        return Candidates(due=pairs[:batch], more_due=len(pairs) > batch,
-                          next_score=float(later[1]) if later else None,
-                          backlog=int(replies[2]) if len(replies) > 2 else len(pairs))
+        return Candidates(
+            due=pairs[:batch],
+            more_due=len(pairs) > batch,
+            next_score=float(later[1]) if later else None,
+            backlog=int(replies[2]) if len(replies) > 2 else len(pairs),
+        )
 
     def load(self, keys: Sequence[str]) -> list[RawEntry]:
         if not keys:
@@ -149,22 +157,49 @@ class Store:
 
     def drop_vanished(self, key: str) -> int:
         fence_key, token = self.lock.fence()
-        return self.retrying(lambda: self.scripts.drop_vanished(
-            keys=[fence_key, self.layout.schedule, key], args=[token]), "dropping a vanished entry")
+        return self.retrying(
+            lambda: self.scripts.drop_vanished(keys=[fence_key, self.layout.schedule, key], args=[token]),
+            "dropping a vanished entry",
+        )
 
-    def sync_static(self, name: str, definition: str, fresh_meta: str, fresh_score: int,
-                    raw: RawEntry, kept_score: int, replace_meta: bool, record: bool) -> int:
+    def sync_static(
+        self,
+        name: str,
+        definition: str,
+        fresh_meta: str,
+        fresh_score: int,
+        raw: RawEntry,
+        kept_score: int,
+        replace_meta: bool,
+        record: bool,
+    ) -> int:
         fence_key, token = self.lock.fence()
         key = self.layout.entry(name)
-        args = [token, name, definition, fresh_meta, fresh_score, "1" if raw.meta is not None else "0",
-                raw.meta or "", kept_score, "1" if replace_meta else "0",
-                "1" if record else "0"]
-        return self.retrying(lambda: self.scripts.sync_static(
-            keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args),
-            "syncing beat_schedule")
+        args = [
+            token,
+            name,
+            definition,
+            fresh_meta,
+            fresh_score,
+            "1" if raw.meta is not None else "0",
+            raw.meta or "",
+            kept_score,
+            "1" if replace_meta else "0",
+            "1" if record else "0",
+        ]
+        return self.retrying(
+            lambda: self.scripts.sync_static(
+                keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args
+            ),
+            "syncing beat_schedule",
+        )
 
     def remove_static(self, name: str) -> int:
         fence_key, token = self.lock.fence()
-        return self.retrying(lambda: self.scripts.remove_static(
-            keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
-            args=[token, name]), "removing a former beat_schedule entry")
+        return self.retrying(
+            lambda: self.scripts.remove_static(
+                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
+                args=[token, name],
+            ),
+            "removing a former beat_schedule entry",
+        )

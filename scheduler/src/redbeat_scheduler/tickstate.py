@@ -1,5 +1,6 @@
 """What a beat keeps between ticks and within one: its counters, the pass over the due members, and the
 tick's clock reading."""
+
 from __future__ import annotations
 
 import time
@@ -15,17 +16,18 @@ from .decision import whole_seconds
 @dataclass
 class Stats:
     """Counters since start; `scheduler.stats`."""
+
     ticks: int = 0
     sent: int = 0
     publish_errors: int = 0
-    skipped_late: int = 0        # runs later than the starting deadline, not sent
-    corrupt: int = 0             # unreadable entries found (each distinct stored value once)
-    vanished: int = 0            # schedule members whose hash was gone
-    healed: int = 0              # vanished static entries re-created from beat_schedule
-    stale_decisions: int = 0     # runs not recorded because the entry changed under the decision
+    skipped_late: int = 0  # runs later than the starting deadline, not sent
+    corrupt: int = 0  # unreadable entries found (each distinct stored value once)
+    vanished: int = 0  # schedule members whose hash was gone
+    healed: int = 0  # vanished static entries re-created from beat_schedule
+    stale_decisions: int = 0  # runs not recorded because the entry changed under the decision
     lock_acquired: int = 0
     lock_lost: int = 0
-    failovers: int = 0           # lock taken after standing by for another beat
+    failovers: int = 0  # lock taken after standing by for another beat
     redis_errors: int = 0
 
 
@@ -38,6 +40,7 @@ class Pass:
     own writes. A write that moves a member *within* the range (or finds a member changed) shuffles
     the order, and the pass starts over (members kept in memory are skipped cheaply).
     """
+
     size: int
     counted: set = field(default_factory=set)
     restart: bool = False

@@ -8,6 +8,7 @@ the schedule with the same score, and the tick at its due time records and sends
 is safe because the record script compares the definition and meta it was decided on with what is
 stored: an entry that changed in the meantime is not sent, but read again.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -20,8 +21,8 @@ from .store import RawEntry
 @dataclass(eq=False)
 class Waiter:
     key: str
-    score: float          # its score in the schedule (whole seconds)
-    due: float            # epoch seconds of its run
+    score: float  # its score in the schedule (whole seconds)
+    due: float  # epoch seconds of its run
     raw: RawEntry
     seq: int = field(default=0)
 

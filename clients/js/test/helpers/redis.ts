@@ -43,13 +43,32 @@ export interface RedisServer {
  * Starts redis-server on `port` (default: a free one). `configFirst` puts extraArgs first, for a
  * config file path (redis-server wants it before any option).
  */
-export async function startRedisServer(extraArgs: string[] = [], port?: number, configFirst = false): Promise<RedisServer> {
+export async function startRedisServer(
+  extraArgs: string[] = [],
+  port?: number,
+  configFirst = false,
+): Promise<RedisServer> {
   port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), "redbeat-js-redis-"));
-  const base = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-  const child: ChildProcess = spawn("redis-server", configFirst ? [...extraArgs, ...base] : [...base, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const base = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+  ];
+  const child: ChildProcess = spawn(
+    "redis-server",
+    configFirst ? [...extraArgs, ...base] : [...base, ...extraArgs],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

@@ -34,13 +34,37 @@ export async function startCluster(): Promise<Cluster> {
   try {
     for (let i = 0; i < 3; i++) {
       const port = await clusterPort();
-      nodes.push(await startRedisServer(["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`, "--cluster-node-timeout", "2000"], port));
+      nodes.push(
+        await startRedisServer(
+          [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            `nodes-${port}.conf`,
+            "--cluster-node-timeout",
+            "2000",
+          ],
+          port,
+        ),
+      );
     }
-    const create = spawnSync("redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", "0", "--cluster-yes"], {
-      encoding: "utf8",
-      timeout: 30_000,
-    });
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    const create = spawnSync(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      {
+        encoding: "utf8",
+        timeout: 30_000,
+      },
+    );
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     // Wait until every node agrees the cluster is up.
     for (const n of nodes) {
       const c = createClient({ url: n.url });
@@ -58,7 +82,10 @@ export async function startCluster(): Promise<Cluster> {
     await Promise.all(nodes.map((n) => n.stop()));
     throw e;
   }
-  return { ports: nodes.map((n) => n.port), stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))) };
+  return {
+    ports: nodes.map((n) => n.port),
+    stop: async () => void (await Promise.all(nodes.map((n) => n.stop()))),
+  };
 }
 
 export interface Sentinel {
@@ -72,7 +99,10 @@ export async function startSentinel(name: string): Promise<Sentinel> {
   const dir = mkdtempSync(join(tmpdir(), "redbeat-js-sentinel-"));
   const conf = join(dir, "sentinel.conf");
   // Sentinel rewrites its config file, so it gets its own writable copy.
-  writeFileSync(conf, `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${name} 5000\n`);
+  writeFileSync(
+    conf,
+    `sentinel monitor ${name} 127.0.0.1 ${master.port} 1\nsentinel down-after-milliseconds ${name} 5000\n`,
+  );
   let sentinel: RedisServer;
   try {
     sentinel = await startRedisServer([conf, "--sentinel"], undefined, true);

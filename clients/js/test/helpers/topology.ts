@@ -27,7 +27,11 @@ export interface TopologyInfo {
 
 /** Why a topology cannot start here: a skip reason locally, a failure under CI=true. */
 export function topologyMissing(): string | false {
-  const why = !haveRedisServer() ? "redis-server is not installed" : !existsSync(venvPython()) ? `no Python venv at ${venvPython()} (make venv)` : "";
+  const why = !haveRedisServer()
+    ? "redis-server is not installed"
+    : !existsSync(venvPython())
+      ? `no Python venv at ${venvPython()} (make venv)`
+      : "";
   if (!why) return false;
   if (isCI) throw new Error(`${why}; CI=true: a missing prerequisite fails`);
   return why;

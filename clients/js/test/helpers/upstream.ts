@@ -21,7 +21,11 @@ export function upstreamMissing(): string | false {
 
 export function runUpstream(command: Record<string, unknown>): any {
   const script = join(packageRoot, "test", "interop", "upstream.py");
-  const r = spawnSync(venvPython(), [script], { input: JSON.stringify(command), encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(venvPython(), [script], {
+    input: JSON.stringify(command),
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`upstream.py failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -9,6 +9,7 @@ One JSON command on stdin, one JSON answer on stdout:
       Upstream saves a fixed set of entries (and runs one once), for the JS client to read.
 Only *runs* upstream to observe it; nothing here is part of the SDK.
 """
+
 import json
 import sys
 from datetime import datetime, timedelta, timezone as dt_timezone
@@ -49,9 +50,14 @@ def describe_schedule(s):
     if isinstance(s, schedule) and not isinstance(s, crontab):
         return {"type": "interval", "every": s.run_every.total_seconds(), "relative": s.relative}
     if isinstance(s, crontab):
-        return {"type": "crontab", "minute": sorted(s.minute), "hour": sorted(s.hour),
-                "day_of_week": sorted(s.day_of_week), "day_of_month": sorted(s.day_of_month),
-                "month_of_year": sorted(s.month_of_year)}
+        return {
+            "type": "crontab",
+            "minute": sorted(s.minute),
+            "hour": sorted(s.hour),
+            "day_of_week": sorted(s.day_of_week),
+            "day_of_month": sorted(s.day_of_month),
+            "month_of_year": sorted(s.month_of_year),
+        }
     if isinstance(s, rrule):
         return {"type": "rrule", "freq": s.freq, "count": s.count, "dtstart": s.dtstart.isoformat()}
     return {"type": type(s).__name__}
@@ -65,10 +71,17 @@ def load(cmd):
             e = RedBeatSchedulerEntry.from_key(key, app=app)
             due, next_s = e.is_due()
             out[key] = {
-                "name": e.name, "task": e.task, "args": plain(e.args), "kwargs": plain(e.kwargs),
-                "options": plain(e.options), "enabled": e.enabled, "schedule": describe_schedule(e.schedule),
-                "last_run_at": plain(e.last_run_at), "total_run_count": e.total_run_count,
-                "is_due": bool(due), "score": e.score,
+                "name": e.name,
+                "task": e.task,
+                "args": plain(e.args),
+                "kwargs": plain(e.kwargs),
+                "options": plain(e.options),
+                "enabled": e.enabled,
+                "schedule": describe_schedule(e.schedule),
+                "last_run_at": plain(e.last_run_at),
+                "total_run_count": e.total_run_count,
+                "is_due": bool(due),
+                "score": e.score,
             }
         except Exception as exc:  # report, the test decides
             out[key] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -79,7 +92,8 @@ def tick(cmd):
     app, now = make_app(cmd)
     sent = []
     app.send_task = lambda name, args=None, kwargs=None, **opts: sent.append(
-        {"task": name, "args": plain(args), "kwargs": plain(kwargs)})
+        {"task": name, "args": plain(args), "kwargs": plain(kwargs)}
+    )
     scheduler = RedBeatScheduler(app=app, lazy=True)
     sleep = scheduler.tick()
     return {"sent": sent, "sleep": sleep}
@@ -90,10 +104,24 @@ def write(cmd):
     ny = ZoneInfo("America/New_York")
     entries = [
         RedBeatSchedulerEntry("up-interval", "tasks.add", schedule(run_every=5), args=[1, 2], app=app),
-        RedBeatSchedulerEntry("up-cron", "tasks.cron", crontab(minute="*/15", hour="9-17", day_of_week="mon-fri"), app=app),
-        RedBeatSchedulerEntry("up-rrule", "tasks.rr", rrule("DAILY", dtstart=datetime(2025, 1, 10, 9, 0, tzinfo=ny), byhour=[9], byminute=[0]), app=app),
-        RedBeatSchedulerEntry("up-args", "tasks.full", schedule(run_every=60), args=(1, "été", None),
-                              kwargs={"when": datetime(2025, 2, 1, 8, 30, tzinfo=ny)}, options={"queue": "q1"}, app=app),
+        RedBeatSchedulerEntry(
+            "up-cron", "tasks.cron", crontab(minute="*/15", hour="9-17", day_of_week="mon-fri"), app=app
+        ),
+        RedBeatSchedulerEntry(
+            "up-rrule",
+            "tasks.rr",
+            rrule("DAILY", dtstart=datetime(2025, 1, 10, 9, 0, tzinfo=ny), byhour=[9], byminute=[0]),
+            app=app,
+        ),
+        RedBeatSchedulerEntry(
+            "up-args",
+            "tasks.full",
+            schedule(run_every=60),
+            args=(1, "été", None),
+            kwargs={"when": datetime(2025, 2, 1, 8, 30, tzinfo=ny)},
+            options={"queue": "q1"},
+            app=app,
+        ),
         RedBeatSchedulerEntry("up-off", "tasks.off", schedule(run_every=60), enabled=False, app=app),
         RedBeatSchedulerEntry("up-relative", "tasks.rel", schedule(run_every=3600, relative=True), app=app),
     ]

@@ -1,4 +1,5 @@
 """The `redbeat` operator command (`pip install "redbeat-sdk[cli]"`)."""
+
 from __future__ import annotations
 
 import sys
@@ -9,5 +10,7 @@ def main() -> None:
         from .app import cli
         from .failures import run
     except ImportError as exc:  # click/rich/PyYAML are the [cli] extra
-        raise SystemExit(f"redbeat: the command line needs the cli extra: pip install 'redbeat-sdk[cli]' ({exc})")
+        raise SystemExit(
+            f"redbeat: the command line needs the cli extra: pip install 'redbeat-sdk[cli]' ({exc})"
+        )
     sys.exit(run(cli))

@@ -1,4 +1,5 @@
 """The `redbeat` command group: global options, --version, and the commands of the other modules."""
+
 from __future__ import annotations
 
 import click
@@ -12,12 +13,23 @@ EPILOG = """Exit status: 0 done; 1 a problem found by doctor, Redis unreachable,
 
 @click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="redbeat-sdk", prog_name="redbeat", message="%(prog)s %(version)s")
-@click.option("--url", default=None, help="Redis URL (redis://, rediss://, unix://, redis-cluster://); "
-                                          "default $REDBEAT_REDIS_URL.")
+@click.option(
+    "--url",
+    default=None,
+    help="Redis URL (redis://, rediss://, unix://, redis-cluster://); default $REDBEAT_REDIS_URL.",
+)
 @click.option("--prefix", default=None, help="Key prefix; default $REDBEAT_KEY_PREFIX or 'redbeat:'.")
-@click.option("--timezone", default=None, help="The beat's Celery timezone (IANA name); default $REDBEAT_TIMEZONE or UTC.")
-@click.option("--app", default=None, metavar="MODULE[:ATTR]",
-              help="A Celery app whose redbeat_* and timezone settings to use (flags still win).")
+@click.option(
+    "--timezone",
+    default=None,
+    help="The beat's Celery timezone (IANA name); default $REDBEAT_TIMEZONE or UTC.",
+)
+@click.option(
+    "--app",
+    default=None,
+    metavar="MODULE[:ATTR]",
+    help="A Celery app whose redbeat_* and timezone settings to use (flags still win).",
+)
 @click.pass_context
 def cli(ctx: click.Context, url, prefix, timezone, app) -> None:
     """Inspect and manage a RedBeat schedule in Redis."""
@@ -25,7 +37,19 @@ def cli(ctx: click.Context, url, prefix, timezone, app) -> None:
     ctx.obj = Session({"url": url, "prefix": prefix, "timezone": timezone}, app)
 
 
-for command in (reading.list_, reading.show, reading.next_, writing.add, writing.edit, writing.enable,
-                writing.disable, writing.run_now, writing.delete, operating.export_, operating.import_,
-                operating.lock, operating.doctor_):
+for command in (
+    reading.list_,
+    reading.show,
+    reading.next_,
+    writing.add,
+    writing.edit,
+    writing.enable,
+    writing.disable,
+    writing.run_now,
+    writing.delete,
+    operating.export_,
+    operating.import_,
+    operating.lock,
+    operating.doctor_,
+):
     cli.add_command(command)

@@ -2,6 +2,7 @@
 
 Each value remembers where it came from, so that an error names the flag, variable or setting to fix.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -39,8 +40,9 @@ def _import_app(spec: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        raise BadValue(f"{where}: cannot import {module_name!r}: {exc} "
-                               f"(run from the project's folder or set PYTHONPATH)") from None
+        raise BadValue(
+            f"{where}: cannot import {module_name!r}: {exc} (run from the project's folder or set PYTHONPATH)"
+        ) from None
     except Exception as exc:  # the user's module failed while importing
         raise BadValue(f"{where}: importing {module_name!r} failed: {type(exc).__name__}: {exc}") from None
     names = [attr] if attr else ["app", "celery"]
@@ -64,20 +66,31 @@ def from_celery_app(spec: str) -> dict[str, tuple[Any, str]]:
                     return conf[name], f"--app {spec} ({name})"
             return None
 
-        found = {"url": first("redbeat_redis_url", "REDBEAT_REDIS_URL", "broker_url"),
-                 "prefix": first("redbeat_key_prefix", "REDBEAT_KEY_PREFIX"),
-                 "timezone": first("timezone"),
-                 "lock_key": first("redbeat_lock_key", "REDBEAT_LOCK_KEY")}
+        found = {
+            "url": first("redbeat_redis_url", "REDBEAT_REDIS_URL", "broker_url"),
+            "prefix": first("redbeat_key_prefix", "REDBEAT_KEY_PREFIX"),
+            "timezone": first("timezone"),
+            "lock_key": first("redbeat_lock_key", "REDBEAT_LOCK_KEY"),
+        }
     except Exception as exc:  # Celery loads its configuration lazily: a broken config module fails here
-        raise BadValue(f"--app {spec!r}: reading its configuration failed: {type(exc).__name__}: {exc}") from None
+        raise BadValue(
+            f"--app {spec!r}: reading its configuration failed: {type(exc).__name__}: {exc}"
+        ) from None
     # with an app, its beat's defaults apply rather than the environment's
-    return {name: value if value is not None else (DEFAULTS[name], f"--app {spec} (default)")
-            for name, value in found.items() if value is not None or name != "url"}
+    return {
+        name: value if value is not None else (DEFAULTS[name], f"--app {spec} (default)")
+        for name, value in found.items()
+        if value is not None or name != "url"
+    }
 
 
-def resolve(flags: Mapping[str, str | None], app: str | None, environ: Mapping[str, str] = os.environ) -> Target:
+def resolve(
+    flags: Mapping[str, str | None], app: str | None, environ: Mapping[str, str] = os.environ
+) -> Target:
     """Flags win, then the app's settings, then the environment, then the defaults."""
-    chosen: dict[str, tuple[Any, str]] = {name: (value, f"{name} default") for name, value in DEFAULTS.items()}
+    chosen: dict[str, tuple[Any, str]] = {
+        name: (value, f"{name} default") for name, value in DEFAULTS.items()
+    }
     for name, variable in ENV.items():
         if environ.get(variable):
             chosen[name] = (environ[variable], f"${variable}")
@@ -89,5 +102,10 @@ def resolve(flags: Mapping[str, str | None], app: str | None, environ: Mapping[s
     if "url" not in chosen:
         raise BadValue("no Redis URL: pass --url, set REDBEAT_REDIS_URL, or give --app with a broker_url")
     values = {name: str(value) if value is not None else None for name, (value, _) in chosen.items()}
-    return Target(url=values["url"], prefix=values["prefix"], timezone=values["timezone"], lock_key=values["lock_key"],
-                  sources={name: label for name, (_, label) in chosen.items()})
+    return Target(
+        url=values["url"],
+        prefix=values["prefix"],
+        timezone=values["timezone"],
+        lock_key=values["lock_key"],
+        sources={name: label for name, (_, label) in chosen.items()},
+    )

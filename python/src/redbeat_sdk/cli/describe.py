@@ -1,4 +1,5 @@
 """Human words for schedules and times."""
+
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
@@ -26,7 +27,13 @@ def schedule_words(schedule: Schedule) -> str:
     if isinstance(schedule, Interval):
         return f"every {duration(schedule.every)}" + (" (relative)" if schedule.relative else "")
     if isinstance(schedule, Crontab):
-        fields = (schedule.minute, schedule.hour, schedule.day_of_month, schedule.month_of_year, schedule.day_of_week)
+        fields = (
+            schedule.minute,
+            schedule.hour,
+            schedule.day_of_month,
+            schedule.month_of_year,
+            schedule.day_of_week,
+        )
         text = " ".join(",".join(map(str, f)) if isinstance(f, list) else str(f) for f in fields)
         return f"cron {text}"
     assert isinstance(schedule, RRule)
@@ -59,14 +66,25 @@ def next_run(entry: Entry) -> datetime | None:
 def row(entry: Entry, key: str) -> dict:
     """One entry as `list --json` prints it (README: "JSON output")."""
     run = next_run(entry)
-    return {"name": entry.name, "key": key, "task": entry.task, "schedule": schedule_words(entry.schedule),
-            "enabled": entry.enabled, "next_run": run.isoformat() if run else None,
-            "last_run": entry.last_run_at.isoformat() if entry.last_run_at else None,
-            "run_count": entry.total_run_count, "score": entry.score}
+    return {
+        "name": entry.name,
+        "key": key,
+        "task": entry.task,
+        "schedule": schedule_words(entry.schedule),
+        "enabled": entry.enabled,
+        "next_run": run.isoformat() if run else None,
+        "last_run": entry.last_run_at.isoformat() if entry.last_run_at else None,
+        "run_count": entry.total_run_count,
+        "score": entry.score,
+    }
 
 
 def saved(entry: Entry, tz: tzinfo) -> str:
     if not entry.enabled:
         return f"saved {entry.name}: disabled, no next run"
     run = next_run(entry)
-    return f"saved {entry.name}: next run {when(run, tz)}" if run else f"saved {entry.name}: no next run (none left)"
+    return (
+        f"saved {entry.name}: next run {when(run, tz)}"
+        if run
+        else f"saved {entry.name}: no next run (none left)"
+    )

@@ -1,4 +1,5 @@
 """`redbeat doctor`: what is wrong with a schedule in Redis, key by key. Reads only."""
+
 from __future__ import annotations
 
 import re
@@ -32,7 +33,9 @@ def eviction(r: redis.Redis) -> Iterator[Finding]:
     try:
         config = r.config_get("maxmemory*")
     except redis.exceptions.ResponseError as exc:
-        yield Finding("eviction", "-", f"cannot read CONFIG ({exc}); check maxmemory-policy by hand", problem=False)
+        yield Finding(
+            "eviction", "-", f"cannot read CONFIG ({exc}); check maxmemory-policy by hand", problem=False
+        )
         return
     policy = str(config.get("maxmemory-policy", ""))
     try:
@@ -40,7 +43,9 @@ def eviction(r: redis.Redis) -> Iterator[Finding]:
     except ValueError:
         limit = 0
     if limit and policy.startswith("allkeys"):
-        yield Finding("eviction", "-", f"maxmemory-policy {policy} with maxmemory {limit}: entries can be evicted")
+        yield Finding(
+            "eviction", "-", f"maxmemory-policy {policy} with maxmemory {limit}: entries can be evicted"
+        )
 
 
 def cluster_slots(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
@@ -49,7 +54,9 @@ def cluster_slots(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
     except redis.exceptions.ResponseError:
         return
     if enabled and client.keys.hash_tag() is None:
-        yield Finding("cluster", client.keys.prefix, "prefix without a {hash tag}: entry and schedule keys span slots")
+        yield Finding(
+            "cluster", client.keys.prefix, "prefix without a {hash tag}: entry and schedule keys span slots"
+        )
 
 
 def entries(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
@@ -65,18 +72,28 @@ def entries(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
             pipe.hmget(key, "definition", "meta")
         for (key, score), (raw_def, raw_meta) in zip(members, pipe.execute()):
             if not raw_def:
-                yield Finding("missing-hash", key, "schedule member without an entry hash (evicted or deleted)")
+                yield Finding(
+                    "missing-hash", key, "schedule member without an entry hash (evicted or deleted)"
+                )
                 continue
             try:
                 entry = decode_entry(key, client.keys.name_of(key), raw_def, raw_meta, score)
             except (CorruptEntry, ValueError) as exc:
                 yield Finding("corrupt", key, getattr(exc, "reason", str(exc)))
                 continue
-            true = score_for(entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone)
+            true = score_for(
+                entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone
+            )
             if true >= 0 and int(score) > max(true, int(now.timestamp())) + 1:
-                yield Finding("late-score", key, f"score {int(score)} is after the next run {true}: the run is delayed")
+                yield Finding(
+                    "late-score", key, f"score {int(score)} is after the next run {true}: the run is delayed"
+                )
             elif score < 0 <= true:
-                yield Finding("dead-score", key, f"score {int(score)} is never loaded, but the entry runs again at {true}")
+                yield Finding(
+                    "dead-score",
+                    key,
+                    f"score {int(score)} is never loaded, but the entry runs again at {true}",
+                )
         start += len(members)
 
 

@@ -5,6 +5,7 @@ used once and largest first; NUMBER is digits with an optional fraction. No spac
 Whether the length is allowed (more than 0) is the SDK's rule, checked by Interval. A few lines of
 regular expression are plainer than a dependency whose grammar would need documenting anyway.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,9 @@ import click
 UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _NUMBER = r"\d+(?:\.\d+)?"
 _PART = re.compile(rf"({_NUMBER})(ms|d|h|m|s)")
-EXAMPLES = "seconds (90, 0.5) or a number with units d, h, m, s, ms, largest first (90s, 5m, 1h30m, 1d, 250ms)"
+EXAMPLES = (
+    "seconds (90, 0.5) or a number with units d, h, m, s, ms, largest first (90s, 5m, 1h30m, 1d, 250ms)"
+)
 
 
 def parse_duration(text: str) -> float:

@@ -3,6 +3,7 @@ a definition in the wire form of schema/README.md (what export writes, one per l
 
 Errors name the file, the line (YAML) and the entry: `e.yaml:7: entry 2: schedule.hour: ...`.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def _line_of(node: yaml.Node, path: str) -> int:
         if isinstance(node, yaml.SequenceNode) and index and int(index) < len(node.value):
             node = node.value[int(index)]
         elif isinstance(node, yaml.MappingNode) and key:
-            found = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+            found = next(
+                (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None
+            )
             if found is None:
                 break
             node = found
@@ -103,8 +106,10 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
     for index, (definition, node) in enumerate(zip(data if many else [data], nodes)):
         place = Item(None, path, index + 1 if many else None, node)
         if not isinstance(definition, dict):
-            raise BadValue(f"{place.where()}: must be an entry (a mapping of name, task, schedule...), "
-                           f"not {type(definition).__name__}")
+            raise BadValue(
+                f"{place.where()}: must be an entry (a mapping of name, task, schedule...), "
+                f"not {type(definition).__name__}"
+            )
         if default_name is not None and "name" not in definition:
             definition = {"name": default_name, **definition}
         try:

@@ -4,6 +4,7 @@
 cannot read; 2 a usage error: a bad flag, value, URL, time zone, --app or file. The SDK's typed errors
 are the rules; this module only says which flag or file a ValidationError's path belongs to.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,7 +37,7 @@ def flag_message(exc: ValidationError, flags: dict[str, str], default: str | Non
     """`--kwargs: when: reason` from path `kwargs.when`, when `flags` maps the path's first field to a
     flag; `default` labels every other path (the fields of one --cron value)."""
     root = _root(exc.path)
-    label, rest = (flags[root], exc.path[len(root):].lstrip(".")) if root in flags else (default, exc.path)
+    label, rest = (flags[root], exc.path[len(root) :].lstrip(".")) if root in flags else (default, exc.path)
     if label is None:
         return str(exc)
     return f"{label}: {rest}: {exc.reason}" if rest else f"{label}: {exc.reason}"

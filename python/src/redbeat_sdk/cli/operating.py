@@ -1,4 +1,5 @@
 """Operating commands: lock, doctor, export, import."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,17 +28,29 @@ def lock(ctx, as_json) -> None:
     expires = token is not None and ttl_ms > 0
     holder = None if token is None else parse_token(token)
     if as_json:
-        output.echo_json({"key": key, "held": token is not None, "holder": token, "ttl_ms": ttl_ms if expires else None,
-                          "holder_kind": holder and holder.kind, "host": holder and holder.host,
-                          "pid": holder and holder.pid})
+        output.echo_json(
+            {
+                "key": key,
+                "held": token is not None,
+                "holder": token,
+                "ttl_ms": ttl_ms if expires else None,
+                "holder_kind": holder and holder.kind,
+                "host": holder and holder.host,
+                "pid": holder and holder.pid,
+            }
+        )
     elif holder is None:
         click.echo(f"{key}: free (no beat holds the lock)")
     elif expires:
         # a beat killed with SIGKILL leaves its lock until it expires: a TTL says nothing of being alive
-        click.echo(f"{key}: held by {holder.describe()} (token {token}), expires in "
-                   f"{timedelta(milliseconds=ttl_ms)} unless its beat extends it")
+        click.echo(
+            f"{key}: held by {holder.describe()} (token {token}), expires in "
+            f"{timedelta(milliseconds=ttl_ms)} unless its beat extends it"
+        )
     else:
-        click.echo(f"{key}: held by {holder.describe()} (token {token}), no expiry set: it stays until deleted")
+        click.echo(
+            f"{key}: held by {holder.describe()} (token {token}), no expiry set: it stays until deleted"
+        )
 
 
 @click.command("doctor")
@@ -49,8 +62,15 @@ def doctor_(ctx, as_json) -> int:
     findings = diagnosis.diagnose(client_of(ctx))
     problems = [f for f in findings if f.problem]
     if as_json:
-        output.echo_json({"problems": len(problems), "findings": [
-            {"check": f.check, "key": f.key, "detail": f.detail, "problem": f.problem} for f in findings]})
+        output.echo_json(
+            {
+                "problems": len(problems),
+                "findings": [
+                    {"check": f.check, "key": f.key, "detail": f.detail, "problem": f.problem}
+                    for f in findings
+                ],
+            }
+        )
     else:
         if findings:
             table = Table("check", "key", "finding")
@@ -62,8 +82,14 @@ def doctor_(ctx, as_json) -> int:
 
 
 @click.command("export")
-@click.option("-o", "--output", "target", type=click.File("w", encoding="utf-8", lazy=False), default="-",
-              help="File (default stdout).")
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.File("w", encoding="utf-8", lazy=False),
+    default="-",
+    help="File (default stdout).",
+)
 @click.pass_context
 def export_(ctx, target) -> None:
     """Every entry as JSON lines: one definition per line, the entry file format."""
@@ -93,7 +119,7 @@ def import_(ctx, source, dry_run) -> None:
     with Progress(console=output.err_console(), transient=True, disable=len(entries) < 1000) as progress:
         task = progress.add_task("importing", total=len(entries))
         for start in range(0, len(entries), client.batch_size):
-            batch = entries[start:start + client.batch_size]
+            batch = entries[start : start + client.batch_size]
             client.save_many(batch)
             progress.advance(task, len(batch))
     click.echo(f"imported {len(entries)} entries")

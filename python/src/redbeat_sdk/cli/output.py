@@ -1,4 +1,5 @@
 """Where the CLI writes: tables through rich, everything else as plain lines (never wrapped)."""
+
 from __future__ import annotations
 
 import json

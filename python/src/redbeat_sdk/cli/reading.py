@@ -1,4 +1,5 @@
 """Read commands: list, show, next. Each has --json with the shape python/README.md documents."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -31,18 +32,27 @@ def list_(ctx, as_json, task, name_glob, enabled) -> None:
     """Every entry, in schedule order."""
     client = client_of(ctx)
     problems: list[CorruptEntry] = []
-    rows = [describe.row(e, client.keys.entry(e.name)) for e in client.list(on_error=problems.append)
-            if (task is None or fnmatch.fnmatchcase(e.task, task))
-            and (name_glob is None or fnmatch.fnmatchcase(e.name, name_glob))
-            and (enabled is None or e.enabled == enabled)]
+    rows = [
+        describe.row(e, client.keys.entry(e.name))
+        for e in client.list(on_error=problems.append)
+        if (task is None or fnmatch.fnmatchcase(e.task, task))
+        and (name_glob is None or fnmatch.fnmatchcase(e.name, name_glob))
+        and (enabled is None or e.enabled == enabled)
+    ]
     if as_json:
         output.echo_json(rows)
     else:
         table = Table("name", "task", "schedule", "next run", "last run", "runs", "enabled")
         for row in rows:
-            table.add_row(row["name"], row["task"], row["schedule"], describe.when_iso(row["next_run"], client.timezone),
-                          describe.when_iso(row["last_run"], client.timezone), str(row["run_count"]),
-                          "yes" if row["enabled"] else "no")
+            table.add_row(
+                row["name"],
+                row["task"],
+                row["schedule"],
+                describe.when_iso(row["next_run"], client.timezone),
+                describe.when_iso(row["last_run"], client.timezone),
+                str(row["run_count"]),
+                "yes" if row["enabled"] else "no",
+            )
         output.out.print(table)
     _report(problems)
 
@@ -61,8 +71,13 @@ def show(ctx, name, as_json) -> None:
         return
     tz = client.timezone
     click.echo(f"# {row['key']}: {row['schedule']}")
-    click.echo(f"# next run: {describe.when(describe.next_run(entry), tz)}" + ("" if entry.enabled else " (disabled)"))
-    click.echo(f"# last run: {describe.when(entry.last_run_at, tz)}, runs: {entry.total_run_count}, score: {entry.score}")
+    click.echo(
+        f"# next run: {describe.when(describe.next_run(entry), tz)}"
+        + ("" if entry.enabled else " (disabled)")
+    )
+    click.echo(
+        f"# last run: {describe.when(entry.last_run_at, tz)}, runs: {entry.total_run_count}, score: {entry.score}"
+    )
     click.echo(entryfile.dump_yaml(entry), nl=False)
 
 
@@ -82,8 +97,14 @@ def next_(ctx, name, count, tz, as_json) -> None:
     if not entry.enabled:
         output.warn("note:", f"{name} is disabled: it runs at these times only once enabled")
     if as_json:
-        output.echo_json({"name": name, "timezone": tz or session_of(ctx).target.timezone, "enabled": entry.enabled,
-                          "runs": [run.isoformat() for run in runs]})
+        output.echo_json(
+            {
+                "name": name,
+                "timezone": tz or session_of(ctx).target.timezone,
+                "enabled": entry.enabled,
+                "runs": [run.isoformat() for run in runs],
+            }
+        )
         return
     for run in runs:
         click.echo(run.isoformat())

@@ -1,4 +1,5 @@
 """The client a command talks through, made on first use: `--help` and flag errors never need Redis."""
+
 from __future__ import annotations
 
 from typing import Mapping
@@ -29,10 +30,19 @@ class Session:
     def client(self) -> RedBeatClient:
         if self._client is None:
             t = self.target
-            with blame(url=t.sources["url"], timezone=t.sources["timezone"], key_prefix=t.sources["prefix"],
-                       lock_key=t.sources["lock_key"]):
-                self._client = RedBeatClient.from_url(t.url, key_prefix=t.prefix, timezone=t.timezone,
-                                                      lock_key=t.lock_key, socket_connect_timeout=CONNECT_TIMEOUT)
+            with blame(
+                url=t.sources["url"],
+                timezone=t.sources["timezone"],
+                key_prefix=t.sources["prefix"],
+                lock_key=t.sources["lock_key"],
+            ):
+                self._client = RedBeatClient.from_url(
+                    t.url,
+                    key_prefix=t.prefix,
+                    timezone=t.timezone,
+                    lock_key=t.lock_key,
+                    socket_connect_timeout=CONNECT_TIMEOUT,
+                )
         return self._client
 
 

@@ -1,4 +1,5 @@
 """Entries as JSON lines (export/import): one definition in wire form per line, as the entry file takes."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,11 @@ from ..keys import KeyLayout
 
 def definition_json(entry: Entry) -> str:
     # the schedule is written as stored; `now` only fills an rrule's missing dtstart
-    return codec.encode_definition(codec.definition_wire(entry, entry.last_run_at or datetime.now(timezone.utc),
-                                                         entry.timezone or timezone.utc))
+    return codec.encode_definition(
+        codec.definition_wire(
+            entry, entry.last_run_at or datetime.now(timezone.utc), entry.timezone or timezone.utc
+        )
+    )
 
 
 def definition_of(entry: Entry) -> dict:

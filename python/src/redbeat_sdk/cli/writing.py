@@ -1,5 +1,6 @@
 """Write commands: add, edit, enable, disable, run-now, delete. Everything is validated by the SDK
 before anything is written."""
+
 from __future__ import annotations
 
 import click
@@ -10,7 +11,9 @@ from . import describe, entryfile, flags
 from .failures import BadValue, Failed, blame
 from .session import client_of
 
-FILE_HELP = "An entry file: one entry or a list, YAML (JSON if it ends in .json; - is stdin). See python/README.md."
+FILE_HELP = (
+    "An entry file: one entry or a list, YAML (JSON if it ends in .json; - is stdin). See python/README.md."
+)
 
 
 def _file_alone(values: dict, extra: list[str] = ()) -> None:
@@ -32,7 +35,9 @@ def _save_items(client, items: list[entryfile.Item]) -> list:
 @click.argument("name", required=False)
 @flags.with_entry_options
 @click.option("--disabled", is_flag=True, help="Save it disabled.")
-@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True), help=FILE_HELP)
+@click.option(
+    "--file", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True), help=FILE_HELP
+)
 @click.pass_context
 def add(ctx, name, disabled, file_, **values) -> None:
     """Add (or replace) an entry from flags or a file; validated before anything is written.
@@ -47,8 +52,13 @@ def add(ctx, name, disabled, file_, **values) -> None:
         schedule = flags.schedule(values["every"], values["relative"], values["cron"], values["rrule"])
         if name is None or values["task"] is None or schedule is None:
             raise click.UsageError("give NAME, --task and a schedule (--every, --cron or --rrule), or --file")
-        entry = flags.build(name, values["task"], schedule, flags.task_data(values["args_json"], values["kwargs_json"],
-                                                                           values["options_json"]), not disabled)
+        entry = flags.build(
+            name,
+            values["task"],
+            schedule,
+            flags.task_data(values["args_json"], values["kwargs_json"], values["options_json"]),
+            not disabled,
+        )
         client = client_of(ctx)
         with blame(name="NAME"):
             saved = [client.save(entry)]
@@ -59,8 +69,12 @@ def add(ctx, name, disabled, file_, **values) -> None:
 @click.command()
 @click.argument("name")
 @flags.with_entry_options
-@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-              help="Replace the definition with this entry file's (one entry; its name may be left out).")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="Replace the definition with this entry file's (one entry; its name may be left out).",
+)
 @click.pass_context
 def edit(ctx, name, file_, **values) -> None:
     """Change fields of an existing entry; its run state is kept."""
@@ -71,16 +85,23 @@ def edit(ctx, name, file_, **values) -> None:
             raise BadValue(f"{file_}: edit takes one entry, the file holds {len(items)}")
         changed = items[0].entry
         if changed.name != name:
-            raise BadValue(f"{items[0].where('name')}: name: {changed.name!r} is not {name!r} (to rename, add "
-                           f"the new entry and delete the old)")
+            raise BadValue(
+                f"{items[0].where('name')}: name: {changed.name!r} is not {name!r} (to rename, add "
+                f"the new entry and delete the old)"
+            )
         client = client_of(ctx)
         client.get(name)  # edit changes an entry that exists
     else:
         if not flags.given(values):
-            raise click.UsageError("nothing to change: give --task, a schedule, --args, --kwargs, --options or --file")
+            raise click.UsageError(
+                "nothing to change: give --task, a schedule, --args, --kwargs, --options or --file"
+            )
         relative_only = values["relative"] and values["every"] is None
-        schedule = None if relative_only else flags.schedule(values["every"], values["relative"], values["cron"],
-                                                             values["rrule"])
+        schedule = (
+            None
+            if relative_only
+            else flags.schedule(values["every"], values["relative"], values["cron"], values["rrule"])
+        )
         data = flags.task_data(values["args_json"], values["kwargs_json"], values["options_json"])
         client = client_of(ctx)
         entry = client.get(name)
@@ -89,8 +110,9 @@ def edit(ctx, name, file_, **values) -> None:
                 raise click.UsageError(f"--relative goes with --every ({name} is not an interval)")
             schedule = Interval(entry.schedule.every, relative=True)
         kept = {"args": entry.args, "kwargs": entry.kwargs, "options": entry.options}
-        changed = flags.build(name, values["task"] or entry.task, schedule or entry.schedule, {**kept, **data},
-                              entry.enabled)
+        changed = flags.build(
+            name, values["task"] or entry.task, schedule or entry.schedule, {**kept, **data}, entry.enabled
+        )
     with blame(name="NAME"):
         saved = client.save(changed)
     click.echo(describe.saved(saved, client.timezone))
