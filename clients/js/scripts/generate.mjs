@@ -1,12 +1,13 @@
-// Regenerates src/generated/ from ../../schema (the single source of truth).
+// Regenerates src/generated/ from ../../schema and ../../lua (the single sources of truth).
 // `make generate` runs it; `make check-generated` runs it and fails on any diff.
-import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { readFile, readdir, writeFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { compile } from "json-schema-to-typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaDir = join(here, "..", "..", "..", "schema");
+const luaDir = join(here, "..", "..", "..", "lua");
 const outDir = join(here, "..", "src", "generated");
 
 const banner = (file) =>
@@ -38,4 +39,21 @@ async function main() {
   );
 }
 
+// Every Lua script, its text exactly as in lua/ (the client loads them from here, so the npm package
+// needs no file beside dist/).
+async function scripts() {
+  const names = (await readdir(luaDir)).filter((f) => f.endsWith(".lua")).sort();
+  const members = [];
+  for (const file of names) {
+    const text = await readFile(join(luaDir, file), "utf8");
+    members.push(`  ${JSON.stringify(file.slice(0, -4))}: ${JSON.stringify(text)},`);
+  }
+  await writeFile(
+    join(outDir, "scripts.ts"),
+    `/* Generated from lua/*.lua by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
+      `export const luaScripts = {\n${members.join("\n")}\n} as const;\n`,
+  );
+}
+
 await main();
+await scripts();

@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConcurrentModification,
+  ConflictError,
   CorruptEntry,
   EntryNotFound,
   RedBeatClient,
@@ -348,7 +349,33 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     await redis.hSet("redbeat:cc", { definition: "{}", meta: META_T0.replace('"hour": 12', '"hour": 11') });
     const saved = await client.save({ name: "cc", task: "t", schedule: interval(60) });
     assert.equal(saved.score, T0s - 3600 + 60);
-    assert.ok(new ConcurrentModification("k") instanceof Error);
+  });
+
+  test("an entry that changes before every attempt ends in ConflictError, the last attempt unwritten", async () => {
+    await client.save({ name: "busy", task: "t", schedule: interval(60) });
+    // A beat that records a run between each read and write: every script call first sees a new meta.
+    let runs = 0;
+    type Call = { keys: string[]; arguments: string[] };
+    const busy = {
+      eval: (script: string, options: Call) => redis.eval(script, options),
+      evalSha: async (sha: string, options: Call) => {
+        if (options.arguments.length === 6) {
+          runs += 1; // an update: a run is recorded just before it
+          await redis.hSet("redbeat:busy", "meta", META_T0.replace('"second": 0', `"second": ${runs}`));
+        }
+        return redis.evalSha(sha, options);
+      },
+      zRangeWithScores: (key: string, start: number, stop: number) =>
+        redis.zRangeWithScores(key, start, stop),
+    };
+    const racing = new RedBeatClient(busy, { clock: () => now });
+    const error = await racing.runNow("busy").catch((e: unknown) => e);
+    assert.ok(error instanceof ConflictError);
+    assert.equal(error.key, "redbeat:busy");
+    assert.equal(runs, 10);
+    assert.ok(!(await redis.hGet("redbeat:busy", "meta"))!.includes('"last_run_at": null'));
+    // The former name stays, deprecated, as the same class.
+    assert.equal(ConcurrentModification, ConflictError);
   });
 });
 

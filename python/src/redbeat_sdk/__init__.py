@@ -4,6 +4,7 @@ from .client import RedBeatClient
 from .entry import Entry
 from .errors import (
     ClusterConfigError,
+    ConflictError,
     CorruptEntry,
     EntryNotFound,
     InvalidUrlError,
@@ -34,6 +35,7 @@ __all__ = [
     "EntryNotFound",
     "InvalidUrlError",
     "CorruptEntry",
+    "ConflictError",
     "RedBeatConnectionError",
     "ClusterConfigError",
     "KeyLayout",

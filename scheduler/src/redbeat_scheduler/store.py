@@ -116,8 +116,11 @@ class Store:
         if not keys:
             return []
         keys = list(keys)
-        flat = self.retrying(lambda: self.scripts.load(keys=keys), "loading entries")
-        entries = [RawEntry(key, flat[2 * i], flat[2 * i + 1]) for i, key in enumerate(keys)]
+        fence_key, _ = self.lock.fence()
+        flat = self.retrying(
+            lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys]), "loading entries"
+        )
+        entries = [RawEntry(key, flat[3 * i], flat[3 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
@@ -173,33 +176,36 @@ class Store:
         replace_meta: bool,
         record: bool,
     ) -> int:
+        """Save one static entry (lua/save.lua, fenced): WRITTEN, LOCK_NOT_HELD, or META_CHANGED when its
+        meta is no longer the one read (nothing written)."""
         fence_key, token = self.lock.fence()
-        key = self.layout.entry(name)
         args = [
             token,
-            name,
             definition,
             fresh_meta,
             fresh_score,
-            "1" if raw.meta is not None else "0",
-            raw.meta or "",
+            "" if raw.meta is None else "=" + raw.meta,
             kept_score,
-            "1" if replace_meta else "0",
-            "1" if record else "0",
+            "1" if replace_meta else "",
+            name if record else "",
         ]
-        return self.retrying(
-            lambda: self.scripts.sync_static(
-                keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args
+        result = self.retrying(
+            lambda: self.scripts.save(
+                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics], args=args
             ),
             "syncing beat_schedule",
         )
+        return META_CHANGED if isinstance(result, list) else result
 
     def remove_static(self, name: str) -> int:
+        """Delete a former static entry and its name among the statics (lua/delete.lua, fenced):
+        LOCK_NOT_HELD, else WRITTEN."""
         fence_key, token = self.lock.fence()
-        return self.retrying(
-            lambda: self.scripts.remove_static(
+        result = self.retrying(
+            lambda: self.scripts.delete(
                 keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",
         )
+        return LOCK_NOT_HELD if result == LOCK_NOT_HELD else WRITTEN
