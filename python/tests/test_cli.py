@@ -134,7 +134,8 @@ def test_lock_shows_the_holder(url, r):
     assert "free" in run(url, "lock").stdout
     r.set("redbeat::lock", "token-1", px=60_000)
     shown = run(url, "lock").stdout
-    assert "token-1" in shown and "unknown holder" in shown and "expires in 0:00:59" in shown
+    # 60 s less the CLI's start-up, which a loaded machine can stretch past a second
+    assert "token-1" in shown and "unknown holder" in shown and "expires in 0:00:5" in shown
     r.set("redbeat::lock", "redbeat-scheduler:box-3:4242:ab12", px=60_000)
     shown = run(url, "lock").stdout
     assert "a redbeat-scheduler beat on box-3, pid 4242" in shown

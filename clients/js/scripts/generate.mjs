@@ -1,6 +1,6 @@
 // Regenerates src/generated/ from ../../schema and ../../lua (the single sources of truth).
 // `make generate` runs it; `make check-generated` runs it and fails on any diff.
-import { readFile, readdir, writeFile, mkdir } from "node:fs/promises";
+import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { compile } from "json-schema-to-typescript";
@@ -39,18 +39,19 @@ async function main() {
   );
 }
 
-// Every Lua script, its text exactly as in lua/ (the client loads them from here, so the npm package
-// needs no file beside dist/).
+// The Lua scripts src/store.ts runs, their text exactly as in lua/ (the client loads them from here, so
+// the npm package needs no file beside dist/).
+const LUA_SCRIPTS = ["delete", "load", "save", "update"];
+
 async function scripts() {
-  const names = (await readdir(luaDir)).filter((f) => f.endsWith(".lua")).sort();
   const members = [];
-  for (const file of names) {
-    const text = await readFile(join(luaDir, file), "utf8");
-    members.push(`  ${JSON.stringify(file.slice(0, -4))}: ${JSON.stringify(text)},`);
+  for (const name of LUA_SCRIPTS) {
+    const text = await readFile(join(luaDir, `${name}.lua`), "utf8");
+    members.push(`  ${JSON.stringify(name)}: ${JSON.stringify(text)},`);
   }
   await writeFile(
     join(outDir, "scripts.ts"),
-    `/* Generated from lua/*.lua by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
+    `/* Generated from lua/{${LUA_SCRIPTS.join(",")}}.lua by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
       `export const luaScripts = {\n${members.join("\n")}\n} as const;\n`,
   );
 }

@@ -12,6 +12,7 @@ from .datetimes import UTC, as_tzinfo, aware
 from .entry import Entry
 from .errors import CorruptEntry, EntryNotFound, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
+from .protocol import Stored
 
 log = logging.getLogger("redbeat_sdk")
 
@@ -75,7 +76,6 @@ class RedBeatClient:
     def now(self) -> datetime:
         return aware(self.clock())
 
-
     # -- writes ---------------------------------------------------------------------------------------
 
     def save(self, entry: Entry) -> Entry:
@@ -124,7 +124,7 @@ class RedBeatClient:
         """Make the entry due at the next tick: meta last_run_at null (run count kept), score now."""
         self._change(name, operations.run_now_change(self.now()))
 
-    def _change(self, name: str, compute: Callable[[operations.Stored], operations.Change]) -> None:
+    def _change(self, name: str, compute: Callable[[Stored], operations.Change]) -> None:
         self.store.drive(operations.change(self.keys, name, compute))
 
     # -- reads ----------------------------------------------------------------------------------------
@@ -137,9 +137,11 @@ class RedBeatClient:
             raise EntryNotFound(name, key)
         return self._read(stored, name)
 
-    def _read(self, stored: operations.Stored, name: str) -> Entry:
+    def _read(self, stored: Stored, name: str) -> Entry:
         entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
-        return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock)
+        return entry.with_state(
+            entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock
+        )
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
@@ -149,4 +151,6 @@ class RedBeatClient:
             try:
                 yield self._read(stored, self.keys.name_of(stored.key))
             except (CorruptEntry, ValueError) as problem:
-                report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(stored.key, str(problem)))
+                report(
+                    problem if isinstance(problem, CorruptEntry) else CorruptEntry(stored.key, str(problem))
+                )

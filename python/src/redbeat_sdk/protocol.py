@@ -124,4 +124,4 @@ def delete(keys: KeyLayout, key: str) -> Command:
 
 def deleted(reply: Any) -> bool:
     """Whether there was anything to delete."""
-    return reply == 1
+    return bool(reply == 1)

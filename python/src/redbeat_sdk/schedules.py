@@ -281,4 +281,3 @@ def _weekday_from_wire(value: Any) -> Any:
     if isinstance(value, list):
         return [_weekday_from_wire(v) for v in value]
     return value
-

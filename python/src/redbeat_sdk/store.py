@@ -84,7 +84,9 @@ class Store:
         is atomic on its own)."""
         with redis_errors():
             replies = self._send(commands)
-            missing = {c[1] for c, r in zip(commands, replies) if isinstance(r, redis.exceptions.NoScriptError)}
+            missing = {
+                c[1] for c, r in zip(commands, replies) if isinstance(r, redis.exceptions.NoScriptError)
+            }
             if missing:
                 for sha in missing:
                     self.client.script_load(BY_SHA[sha].source)
@@ -100,7 +102,8 @@ class Store:
         pipe = self.client.pipeline(transaction=False)
         for command in commands:
             pipe.execute_command(*command)
-        return pipe.execute(raise_on_error=False)
+        replies: list[Any] = pipe.execute(raise_on_error=False)
+        return replies
 
     def drive(self, flow: operations.Flow[T]) -> T:
         """Run an operation: send each batch of commands it yields and give it the replies."""
@@ -109,7 +112,8 @@ class Store:
             while True:
                 commands = flow.send(self.run(commands))
         except StopIteration as done:
-            return done.value
+            result: T = done.value
+            return result
 
     # -- reads the client and the CLI share -----------------------------------------------------------
 
@@ -142,7 +146,9 @@ class Store:
         does not list: SCAN, so it is slow on a large database, but never blocks it."""
         own = {self.keys.schedule, self.keys.statics, self.keys.lock}
         with redis_errors():
-            for key in self.client.scan_iter(match=_glob_escape(self.keys.prefix) + "*", count=1000, _type="HASH"):
+            for key in self.client.scan_iter(
+                match=_glob_escape(self.keys.prefix) + "*", count=1000, _type="HASH"
+            ):
                 key = protocol.text(key)
                 if key in own:
                     continue

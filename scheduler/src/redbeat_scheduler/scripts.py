@@ -35,6 +35,14 @@ class Script:
 class Scripts:
     """The scripts of one scheduler, as attributes: `scripts.record(keys=..., args=...)`."""
 
+    lock_acquire: Script
+    lock_release: Script
+    load: Script
+    record: Script
+    drop_vanished: Script
+    save: Script
+    delete: Script
+
     def __init__(self, client: Any):
         self.link = Link(client)
         for name in NAMES:

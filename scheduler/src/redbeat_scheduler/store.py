@@ -191,7 +191,8 @@ class Store:
         ]
         result = self.retrying(
             lambda: self.scripts.save(
-                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics], args=args
+                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
+                args=args,
             ),
             "syncing beat_schedule",
         )

@@ -67,9 +67,13 @@ def entries(client: RedBeatClient) -> Iterator[Finding]:
             continue
         if score is None:  # removed from the schedule since the page was read
             continue
-        true = score_for(entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone)
+        true = score_for(
+            entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone
+        )
         if true >= 0 and int(score) > max(true, int(now.timestamp())) + 1:
-            yield Finding("late-score", key, f"score {int(score)} is after the next run {true}: the run is delayed")
+            yield Finding(
+                "late-score", key, f"score {int(score)} is after the next run {true}: the run is delayed"
+            )
         elif score < 0 <= true:
             yield Finding(
                 "dead-score",
