@@ -1,7 +1,7 @@
 /**
  * The only module that talks to Redis. Every operation is one of the Lua scripts of the repository's
  * lua/ folder (src/generated/scripts.ts, made by `make generate`), with its convention: KEYS are the
- * lock, the schedule, then the entry hash; ARGV[1] is the lock token, "" here (clients write unfenced);
+ * lock, the schedule, the statics set (where a script uses it), then the entry hashes; ARGV[1] is the lock token, "" here (clients write unfenced);
  * a field as read is "" when absent, else "=" followed by its value. The scripts compare and copy JSON
  * text byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
  */
@@ -98,9 +98,12 @@ export class Store {
     private readonly keys: KeyLayout,
   ) {}
 
-  /** EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet. */
-  private async run(script: Script, entryKeys: string[], args: string[]): Promise<unknown> {
-    const keys = [this.keys.lock, this.keys.schedule, ...entryKeys];
+  /**
+   * EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet.
+   * `keys` follow the lock and the schedule key.
+   */
+  private async run(script: Script, keysAfter: string[], args: string[]): Promise<unknown> {
+    const keys = [this.keys.lock, this.keys.schedule, ...keysAfter];
     try {
       try {
         return await this.redis.evalSha(script.sha, { keys, arguments: args });
@@ -115,7 +118,10 @@ export class Store {
     }
   }
 
-  /** lua/save.lua: true when written, else the stored meta to score from before saving again. */
+  /**
+   * lua/save.lua for one entry (node-redis pipelines concurrent calls): true when written, else the
+   * stored meta to score from before saving again.
+   */
   async save(key: string, a: SaveArgs): Promise<true | string> {
     const args = [
       UNFENCED,
@@ -127,8 +133,8 @@ export class Store {
       "",
       "",
     ];
-    const reply = await this.run(SCRIPTS.save, [key], args);
-    if (Array.isArray(reply)) return asString(reply[0]) ?? "";
+    const [result] = (await this.run(SCRIPTS.save, [this.keys.statics, key], args)) as unknown[];
+    if (Array.isArray(result)) return asString(result[0]) ?? "";
     return true;
   }
 
@@ -167,7 +173,7 @@ export class Store {
 
   /** lua/delete.lua: the member and the hash together; true when either existed. */
   async delete(key: string): Promise<boolean> {
-    return Number(await this.run(SCRIPTS.delete, [key], [UNFENCED, ""])) === 1;
+    return Number(await this.run(SCRIPTS.delete, [this.keys.statics, key], [UNFENCED, ""])) === 1;
   }
 
   /** One page of the schedule sorted set by rank, lowest score first. */

@@ -7,10 +7,10 @@ import logging
 from datetime import datetime, tzinfo
 from typing import Any, Callable, Iterable, Iterator
 
-from . import arguments, codec, operations, store
+from . import arguments, operations, store
 from .datetimes import UTC, as_tzinfo, aware
 from .entry import Entry
-from .errors import CorruptEntry, EntryNotFound, RedBeatError, ValidationError
+from .errors import CorruptEntry, RedBeatError, ValidationError
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .protocol import Stored
 
@@ -80,33 +80,19 @@ class RedBeatClient:
 
     def save(self, entry: Entry) -> Entry:
         """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
-        if not isinstance(entry, Entry):
-            raise ValidationError("entry", f"must be an Entry, not {type(entry).__name__}")
-        return self._save([entry])[0]
+        return self.store.drive(operations.save(self.keys, self._save_call(), [arguments.entry(entry)], 1))[0]
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
         encoded before anything is sent, so one bad entry writes nothing; its ValidationError path starts
         with its index in `entries` (`[3].name`)."""
-        if isinstance(entries, (str, bytes, dict)) or not hasattr(entries, "__iter__"):
-            raise ValidationError("entries", f"must be an iterable of Entry, not {type(entries).__name__}")
-        checked = []
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, Entry):
-                raise ValidationError(f"[{index}]", f"must be an Entry, not {type(entry).__name__}")
-            checked.append(entry)
-        return self._save(checked, indexed=True)
+        flow = operations.save(
+            self.keys, self._save_call(), arguments.entries(entries), self.batch_size, indexed=True
+        )
+        return self.store.drive(flow)
 
-    def _save(self, entries: list[Entry], indexed: bool = False) -> list[Entry]:
-        call = operations.SaveCall(self.now(), self.timezone)
-        pending = []
-        for index, entry in enumerate(entries):
-            try:
-                pending.append(operations.Pending(call, self.keys, entry))
-            except ValidationError as exc:
-                raise (exc.at(f"[{index}]") if indexed else exc) from None
-        self.store.drive(operations.save(self.keys, pending, self.batch_size))
-        return [p.saved(self.clock) for p in pending]
+    def _save_call(self) -> operations.SaveCall:
+        return operations.SaveCall(self.now(), self.timezone, self.clock)
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""
@@ -131,26 +117,13 @@ class RedBeatClient:
 
     def get(self, name: str) -> Entry:
         """The entry with its run state; EntryNotFound when there is no definition."""
-        key = self.keys.entry(name)
-        stored = self.store.drive(operations.load(self.keys, key))
-        if not stored.definition:
-            raise EntryNotFound(name, key)
-        return self._read(stored, name)
-
-    def _read(self, stored: Stored, name: str) -> Entry:
-        entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
-        return entry.with_state(
-            entry.last_run_at, entry.total_run_count, entry.score, self.timezone, self.clock
-        )
+        return self.store.drive(operations.get(self.keys, name, self.timezone, self.clock))
 
     def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
         A corrupt or missing hash is passed to `on_error` (default: logged) and skipped."""
         report = on_error or (lambda problem: log.warning("skipping %s", problem))
         for stored in self.store.walk(self.batch_size):
-            try:
-                yield self._read(stored, self.keys.name_of(stored.key))
-            except (CorruptEntry, ValueError) as problem:
-                report(
-                    problem if isinstance(problem, CorruptEntry) else CorruptEntry(stored.key, str(problem))
-                )
+            entry = operations.listed(stored, self.keys, self.timezone, self.clock, report)
+            if entry is not None:
+                yield entry

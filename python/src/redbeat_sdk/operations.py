@@ -28,6 +28,8 @@ Flow = Generator[list[Command], list[Any], T]
 
 # How often a write that checks what it read is tried before ConflictError (the same in every client).
 MAX_ATTEMPTS = 10
+# How many entries share one call of the save script: its cost per call is paid once per group.
+SAVE_GROUP = 64
 
 
 # -- reads ------------------------------------------------------------------------------------------------
@@ -37,6 +39,36 @@ def load(keys: KeyLayout, key: str) -> Flow[Stored]:
     """One entry as stored (its fields None when there is no hash)."""
     (reply,) = yield [protocol.load(keys, [key])]
     return protocol.loaded([key], reply)[0]
+
+
+def get(keys: KeyLayout, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Flow[Entry]:
+    """The entry with its run state; EntryNotFound when there is no definition."""
+    key = keys.entry(name)
+    stored: Stored = yield from load(keys, key)
+    if not stored.definition:
+        raise EntryNotFound(name, key)
+    return read(stored, name, tz, clock)
+
+
+def read(stored: Stored, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Entry:
+    """The entry a stored hash holds (CorruptEntry when upstream would crash on it or drop it)."""
+    entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
+    return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, tz, clock)
+
+
+def listed(
+    stored: Stored,
+    keys: KeyLayout,
+    tz: tzinfo,
+    clock: Callable[[], datetime],
+    report: Callable[[CorruptEntry], None],
+) -> Entry | None:
+    """A schedule member as `list` yields it, or None when it is corrupt or missing (passed to `report`)."""
+    try:
+        return read(stored, keys.name_of(stored.key), tz, clock)
+    except (CorruptEntry, ValueError) as problem:
+        report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(stored.key, str(problem)))
+        return None
 
 
 def load_page(keys: KeyLayout, start: int, count: int) -> Flow[list[Stored]]:
@@ -59,9 +91,10 @@ def load_page(keys: KeyLayout, start: int, count: int) -> Flow[list[Stored]]:
 class SaveCall:
     """What all entries of one save call share: the time, the first-save meta and first-save scores."""
 
-    def __init__(self, now: datetime, tz: tzinfo):
+    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime]):
         self.now = now
         self.tz = tz
+        self.clock = clock  # given to the entries returned
         self.first_meta = codec.encode_meta(now.astimezone(UTC))
         self._first_scores: dict[Any, int] = {}
 
@@ -98,9 +131,9 @@ class Pending:
         self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
         self.score = self.first_score
 
-    def command(self, keys: KeyLayout) -> Command:
-        return protocol.save(
-            keys, self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
+    def args(self) -> protocol.Save:
+        return protocol.Save(
+            self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
         )
 
     def rescore(self, stored_meta: str) -> None:
@@ -113,28 +146,39 @@ class Pending:
             last = None
         self.score = score_for(self.schedule, last, self.call.now, self.call.tz)
 
-    def saved(self, clock: Callable[[], datetime]) -> Entry:
+    def saved(self) -> Entry:
         """The entry as saved, with the run state it has in Redis now."""
-        now, tz = self.call.now, self.call.tz
+        call = self.call
         if self.expected is None:
-            return self.entry.with_state(now, 0, self.score, tz, clock)
+            return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock)
         try:
             last, total = codec.decode_meta(self.key, self.expected)
         except CorruptEntry:
             last, total = None, 0
-        return self.entry.with_state(last, total, self.score, tz, clock)
+        return self.entry.with_state(last, total, self.score, call.tz, call.clock)
 
 
-def save(keys: KeyLayout, pending: list[Pending], batch_size: int) -> Flow[None]:
-    """Save every entry, `batch_size` per round trip. An entry whose stored meta is not the one it was
-    scored from is scored from the stored one and sent again (ConflictError after MAX_ATTEMPTS)."""
+def save(
+    keys: KeyLayout, call: SaveCall, entries: list[Entry], batch_size: int, indexed: bool = False
+) -> Flow[list[Entry]]:
+    """Save every entry, `batch_size` per round trip, and return them with their run state. Every entry
+    is encoded before anything is sent (ValidationError, its path starting with the entry's index when
+    `indexed`). An entry whose stored meta is not the one it was scored from is scored from the stored
+    one and sent again (ConflictError after MAX_ATTEMPTS)."""
+    pending = []
+    for index, entry in enumerate(entries):
+        try:
+            pending.append(Pending(call, keys, entry))
+        except ValidationError as exc:
+            raise (exc.at(f"[{index}]") if indexed else exc) from None
     for start in range(0, len(pending), batch_size):
         todo = pending[start : start + batch_size]
         for _ in range(MAX_ATTEMPTS):
-            replies = yield [p.command(keys) for p in todo]
+            groups = [todo[i : i + SAVE_GROUP] for i in range(0, len(todo), SAVE_GROUP)]
+            replies = yield [protocol.save(keys, [p.args() for p in group]) for group in groups]
             conflicts = []
-            for p, reply in zip(todo, replies):
-                stored_meta = protocol.saved(reply)
+            results = (meta for reply in replies for meta in protocol.saved(reply))
+            for p, stored_meta in zip(todo, results):
                 if stored_meta is not None:
                     p.rescore(stored_meta)
                     conflicts.append(p)
@@ -143,6 +187,7 @@ def save(keys: KeyLayout, pending: list[Pending], batch_size: int) -> Flow[None]
                 break
         if todo:
             raise ConflictError(todo[0].key)
+    return [p.saved() for p in pending]
 
 
 # -- compare-and-write: enable, disable, run_now ----------------------------------------------------------
@@ -160,16 +205,16 @@ def change(keys: KeyLayout, name: str, compute: Callable[[Stored], Change]) -> F
     """Read the entry, compute the change from it and write it if the entry still holds what was read;
     else compute it again from what it holds now. EntryNotFound when there is no definition."""
     key = keys.entry(name)
-    stored: Stored | None = yield from load(keys, key)
+    stored: Stored = yield from load(keys, key)
     for _ in range(MAX_ATTEMPTS):
-        assert stored is not None
         if not stored.definition:
             raise EntryNotFound(name, key)
         c = compute(stored)
         (reply,) = yield [protocol.update(keys, stored, c.definition, c.meta, c.score)]
-        stored = protocol.updated(stored, reply)
-        if stored is None:
+        now = protocol.updated(stored, reply)
+        if now is None:
             return
+        stored = now
     raise ConflictError(key)
 
 

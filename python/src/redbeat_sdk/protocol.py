@@ -3,7 +3,7 @@
 Each operation is a command (the arguments of one Redis command; a script call is an EVALSHA) and a
 function that reads its reply. `store.Store` sends them with redis-py; an asyncio store sends the same
 commands and reads the same replies. Scripts follow one convention (lua/README.md): KEYS are the lock, the
-schedule, then the entry hashes; ARGV[1] is the lock token, '' here (clients write unfenced); a field as
+schedule, the statics set (where a script uses it), then the entry hashes; ARGV[1] is the lock token, '' here (clients write unfenced); a field as
 read is '' when absent, else '=' followed by its value.
 """
 
@@ -33,10 +33,6 @@ def text(value: Any) -> Any:
 
 def as_read(value: str | None) -> str:
     return "" if value is None else "=" + value
-
-
-def _entry_keys(keys: KeyLayout, key: str) -> list[str]:
-    return [keys.lock, keys.schedule, key]
 
 
 # -- reads ------------------------------------------------------------------------------------------------
@@ -73,24 +69,29 @@ def lock(keys: KeyLayout) -> list[Command]:
 # -- writes -----------------------------------------------------------------------------------------------
 
 
-def save(
-    keys: KeyLayout,
-    key: str,
-    definition: str,
-    first_meta: str,
-    first_score: int,
-    expected_meta: str | None,
-    score: int,
-) -> Command:
-    """Save one entry (lua/save.lua): a first save writes `first_meta` scored `first_score`; a re-save
-    keeps the stored meta, which must be `expected_meta` (None: no meta expected), and writes `score`."""
-    args = [UNFENCED, definition, first_meta, first_score, as_read(expected_meta), score, "", ""]
-    return SAVE.call(_entry_keys(keys, key), args)
+class Save(NamedTuple):
+    """One entry's save: a first save writes `first_meta` scored `first_score`; a re-save keeps the stored
+    meta, which must be `expected_meta` (None: no meta expected), and writes `score`."""
+
+    key: str
+    definition: str
+    first_meta: str
+    first_score: int
+    expected_meta: str | None
+    score: int
 
 
-def saved(reply: Any) -> str | None:
-    """None when the save was written, else the stored meta to score from before saving again."""
-    return None if reply == 1 else text(reply[0])
+def save(keys: KeyLayout, saves: Sequence[Save]) -> Command:
+    """Save entries, each atomically, in one script call (lua/save.lua)."""
+    args: list[Any] = [UNFENCED]
+    for s in saves:
+        args += (s.definition, s.first_meta, s.first_score, as_read(s.expected_meta), s.score, "", "")
+    return SAVE.call([keys.lock, keys.schedule, keys.statics, *(s.key for s in saves)], args)
+
+
+def saved(reply: Sequence[Any]) -> list[str | None]:
+    """Per entry: None when it was written, else the stored meta to score from before saving it again."""
+    return [None if result == 1 else text(result[0]) for result in reply]
 
 
 def update(
@@ -109,7 +110,7 @@ def update(
         meta or "",
         "" if score is None else score,
     ]
-    return UPDATE.call(_entry_keys(keys, read.key), args)
+    return UPDATE.call([keys.lock, keys.schedule, read.key], args)
 
 
 def updated(read: Stored, reply: Any) -> Stored | None:
@@ -119,7 +120,7 @@ def updated(read: Stored, reply: Any) -> Stored | None:
 
 def delete(keys: KeyLayout, key: str) -> Command:
     """Remove the entry's schedule member and its hash together (lua/delete.lua)."""
-    return DELETE.call(_entry_keys(keys, key), [UNFENCED, ""])
+    return DELETE.call([keys.lock, keys.schedule, keys.statics, key], [UNFENCED, ""])
 
 
 def deleted(reply: Any) -> bool:

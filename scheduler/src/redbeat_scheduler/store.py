@@ -189,14 +189,11 @@ class Store:
             "1" if replace_meta else "",
             name if record else "",
         ]
-        result = self.retrying(
-            lambda: self.scripts.save(
-                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
-                args=args,
-            ),
-            "syncing beat_schedule",
-        )
-        return META_CHANGED if isinstance(result, list) else result
+        keys = [fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)]
+        result = self.retrying(lambda: self.scripts.save(keys=keys, args=args), "syncing beat_schedule")
+        if result == LOCK_NOT_HELD:
+            return LOCK_NOT_HELD
+        return WRITTEN if result[0] == WRITTEN else META_CHANGED
 
     def remove_static(self, name: str) -> int:
         """Delete a former static entry and its name among the statics (lua/delete.lua, fenced):
@@ -204,7 +201,7 @@ class Store:
         fence_key, token = self.lock.fence()
         result = self.retrying(
             lambda: self.scripts.delete(
-                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
+                keys=[fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",

@@ -1,7 +1,8 @@
 // Package rdb is the only code that talks to Redis. Every operation on an
 // entry is one of the Lua scripts of the repository's lua/ folder (copied into
 // lua/ here by `make generate`: go:embed cannot reach outside the module), with
-// its convention: KEYS are the lock, the schedule, then the entry hashes;
+// its convention: KEYS are the lock, the schedule, the statics set (where a
+// script uses it), then the entry hashes;
 // ARGV[1] is the lock token, "" here (clients write unfenced); a field as read
 // is "" when absent, else "=" followed by its value. The scripts compare and
 // copy field values as opaque strings and never decode JSON (Lua's cjson would
@@ -83,9 +84,9 @@ type Fields struct {
 	Score      *int64
 }
 
-// entryKeys are a script's KEYS for entries.
-func (r *RDB) entryKeys(entries ...string) []string {
-	return append([]string{r.keys.Lock(), r.keys.Schedule()}, entries...)
+// entryKeys are a script's KEYS: the lock, the schedule, then these.
+func (r *RDB) entryKeys(after ...string) []string {
+	return append([]string{r.keys.Lock(), r.keys.Schedule()}, after...)
 }
 
 // Load reads an entry's fields and score in one step.
@@ -138,7 +139,7 @@ func (r *RDB) Members(ctx context.Context) ([]string, error) {
 // Delete removes the entry's schedule member and its hash together; it
 // reports whether either existed.
 func (r *RDB) Delete(ctx context.Context, entryKey string) (bool, error) {
-	v, err := r.run(ctx, deleteScript, r.entryKeys(entryKey), unfenced, "")
+	v, err := r.run(ctx, deleteScript, r.entryKeys(r.keys.Statics(), entryKey), unfenced, "")
 	if err != nil {
 		return false, err
 	}
@@ -193,9 +194,9 @@ type Save struct {
 	Score      int64
 }
 
-func (s Save) args() []any {
-	return []any{unfenced, s.Definition, s.FirstMeta, strconv.FormatInt(s.FirstScore, 10),
-		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", ""}
+func (s Save) appendArgs(args []any) []any {
+	return append(args, s.Definition, s.FirstMeta, strconv.FormatInt(s.FirstScore, 10),
+		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "")
 }
 
 // Saved is the result of one Save: applied, or the meta stored instead of the
@@ -204,6 +205,10 @@ type Saved struct {
 	Applied bool
 	Meta    string
 }
+
+// group is how many saves share one script call, so the cost of a call is
+// paid once per group; each entry is still written atomically on its own.
+const group = 64
 
 // SaveMany runs the saves, each atomically, pipelined.
 func (r *RDB) SaveMany(ctx context.Context, saves []Save) ([]Saved, error) {
@@ -254,14 +259,21 @@ func isNoScript(err error) bool {
 }
 
 func (r *RDB) save(ctx context.Context, saves []Save, sha bool) ([]Saved, error) {
-	cmds := make([]*redis.Cmd, len(saves))
+	cmds := make([]*redis.Cmd, 0, (len(saves)+group-1)/group)
 	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, s := range saves {
-			keys := r.entryKeys(s.Entry)
+		for lo := 0; lo < len(saves); lo += group {
+			batch := saves[lo:min(lo+group, len(saves))]
+			keys := r.entryKeys(r.keys.Statics())
+			args := make([]any, 0, 1+7*len(batch))
+			args = append(args, unfenced)
+			for _, s := range batch {
+				keys = append(keys, s.Entry)
+				args = s.appendArgs(args)
+			}
 			if sha {
-				cmds[i] = saveScript.EvalSha(ctx, p, keys, s.args()...)
+				cmds = append(cmds, saveScript.EvalSha(ctx, p, keys, args...))
 			} else {
-				cmds[i] = saveScript.Eval(ctx, p, keys, s.args()...)
+				cmds = append(cmds, saveScript.Eval(ctx, p, keys, args...))
 			}
 		}
 		return nil
@@ -269,24 +281,30 @@ func (r *RDB) save(ctx context.Context, saves []Save, sha bool) ([]Saved, error)
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
-	out := make([]Saved, len(saves))
-	for i, c := range cmds {
+	out := make([]Saved, 0, len(saves))
+	for _, c := range cmds {
 		v, err := c.Result()
 		if err != nil {
 			return nil, err
 		}
-		switch x := v.(type) {
-		case int64:
-			out[i].Applied = x == 1
-		case []any:
-			if len(x) == 1 {
-				out[i].Meta, _ = x[0].(string)
-				continue
-			}
-			return nil, fmt.Errorf("redbeat: unexpected save reply %v", v)
-		default:
+		results, ok := v.([]any)
+		if !ok {
 			return nil, fmt.Errorf("redbeat: unexpected save reply %v", v)
 		}
+		for _, result := range results {
+			switch x := result.(type) {
+			case int64:
+				out = append(out, Saved{Applied: x == 1})
+			case []any:
+				meta, _ := x[0].(string)
+				out = append(out, Saved{Meta: meta})
+			default:
+				return nil, fmt.Errorf("redbeat: unexpected save reply %v", v)
+			}
+		}
+	}
+	if len(out) != len(saves) {
+		return nil, fmt.Errorf("redbeat: %d save results for %d entries", len(out), len(saves))
 	}
 	return out, nil
 }
