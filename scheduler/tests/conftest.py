@@ -11,7 +11,7 @@ import redis
 from celery import Celery
 
 from redbeat_sdk import RedBeatClient
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Cluster, Single, TlsServer
 
 from broker import BrokerView
 
@@ -20,8 +20,37 @@ T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the 
 
 @pytest.fixture(scope="session")
 def redis_server():
-    with RedisServer() as server:
+    with Single() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def cluster_topology():
+    with Cluster() as topology:
+        yield topology
+
+
+@pytest.fixture
+def cluster(cluster_topology: Cluster) -> Cluster:
+    """The session's 3-master Redis Cluster, emptied."""
+    for node in cluster_topology.nodes.values():
+        with node.client() as direct:
+            direct.flushall()
+    return cluster_topology
+
+
+@pytest.fixture(scope="session")
+def tls_topology():
+    with TlsServer() as topology:
+        yield topology
+
+
+@pytest.fixture
+def tls(tls_topology: TlsServer) -> TlsServer:
+    """The session's TLS server with ACL users, emptied."""
+    with tls_topology.server.client() as admin:
+        admin.flushall()
+    return tls_topology
 
 
 @pytest.fixture
