@@ -1,5 +1,6 @@
 """The protocol loop the Python drivers share (PROTOCOL.md): one JSON request per stdin line, one
-JSON answer per stdout line. A driver only maps requests onto its implementation's API."""
+JSON answer per stdout line, and the driver's clock, set from each request's `now` before its handler
+runs. A driver only maps requests onto its implementation's API."""
 
 from __future__ import annotations
 
@@ -41,6 +42,29 @@ def parse_instant(text: str) -> datetime:
     return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
+class Clock:
+    """The one clock of a driver: `serve` sets it to each request's `now`, so an implementation that
+    reads time only from it (an injected clock, or Celery's, see `freeze_celery`) is deterministic."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        if self.now is None:
+            raise RuntimeError("no request has set the clock yet")
+        return self.now
+
+    def freeze_celery(self) -> None:
+        """Celery, celery-redbeat and our scheduler all read time through `Celery.now`: make it this
+        clock, in the app's timezone."""
+        from celery import Celery
+
+        Celery.now = lambda app: self().astimezone(app.timezone)  # type: ignore[method-assign]
+
+
+CLOCK = Clock()
+
+
 def format_instant(value: datetime) -> str:
     return value.isoformat()
 
@@ -48,8 +72,8 @@ def format_instant(value: datetime) -> str:
 def serve(
     handlers: dict[str, Callable[[dict], Any]], classify: Callable[[BaseException], Failure | None]
 ) -> None:
-    """Answer requests until `stop` or end of input. `classify` turns an implementation's exception
-    into a Failure (None: an internal error)."""
+    """Answer requests until `stop` or end of input, with CLOCK at each request's `now`. `classify`
+    turns an implementation's exception into a Failure (None: an internal error)."""
     out = sys.stdout
     sys.stdout = sys.stderr  # anything a library prints must not corrupt the protocol stream
     for line in sys.stdin:
@@ -59,6 +83,7 @@ def serve(
         op = request.get("op")
         answer: dict[str, Any] = {"seq": request.get("seq", 0)}
         try:
+            CLOCK.now = parse_instant(request["now"]) if "now" in request else None
             handler = handlers.get(op)
             if handler is None:
                 raise Unsupported(f"op {op!r} is not implemented by this driver")

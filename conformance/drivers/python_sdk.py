@@ -22,9 +22,7 @@ from redbeat_sdk import codec
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
 
-from harness import Failure, parse_instant, serve
-
-CLOCK: dict[str, Any] = {"now": None}
+from harness import CLOCK, Failure, parse_instant, serve
 
 
 def typed(value: Any, path: str) -> Any:
@@ -100,7 +98,7 @@ class PythonSDK:
             self.redis_url,
             key_prefix=request["key_prefix"],
             timezone=request["timezone"],
-            clock=lambda: CLOCK["now"],
+            clock=CLOCK,
         )
         return {}
 
@@ -162,18 +160,5 @@ def classify(exc: BaseException) -> Failure | None:
     return None
 
 
-def main() -> None:
-    driver = PythonSDK()
-
-    def timed(handler):
-        def run(request):
-            CLOCK["now"] = parse_instant(request["now"])
-            return handler(request)
-
-        return run
-
-    serve({op: timed(h) for op, h in driver.handlers().items()}, classify)
-
-
 if __name__ == "__main__":
-    main()
+    serve(PythonSDK().handlers(), classify)

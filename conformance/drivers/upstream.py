@@ -15,11 +15,9 @@ from celery import Celery
 from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
 
-from harness import Failure, Unsupported, parse_instant, serve, upstream_connection
+from harness import CLOCK, Failure, Unsupported, serve, upstream_connection
 
-CLOCK = {"now": None}
-# Everything in celery and redbeat reads time through Celery.now: one frozen value per request.
-Celery.now = lambda self: CLOCK["now"].astimezone(self.timezone)
+CLOCK.freeze_celery()  # everything in celery and redbeat reads time through Celery.now
 
 
 class Upstream:
@@ -163,19 +161,5 @@ def classify(exc: BaseException) -> Failure | None:
     return None
 
 
-def main() -> None:
-    driver = Upstream()
-    handlers = driver.handlers()
-
-    def timed(handler):
-        def run(request):
-            CLOCK["now"] = parse_instant(request["now"])
-            return handler(request)
-
-        return run
-
-    serve({op: timed(h) for op, h in handlers.items()}, classify)
-
-
 if __name__ == "__main__":
-    main()
+    serve(Upstream().handlers(), classify)

@@ -3,7 +3,7 @@
  * SDK's typed error naming the argument (the same paths and reasons as the Python and Go clients),
  * never a TypeError from inside, and nothing is written.
  */
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CorruptEntry,
@@ -19,7 +19,7 @@ import {
   rrule,
 } from "../src/index.js";
 import { nextRunsFrom } from "../src/schedules.js";
-import { connect, redisMissing, startRedisServer, type RedisServer } from "./helpers/redis.js";
+import { redisForSuite, redisMissing } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 
@@ -250,21 +250,12 @@ describe("fromUrl", () => {
 });
 
 describe("against Redis", { skip: redisMissing() }, () => {
-  let server: RedisServer;
-  let redis: Awaited<ReturnType<typeof connect>>;
+  const db = redisForSuite();
   let client: RedBeatClient;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = await connect(server.url);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
   beforeEach(async () => {
-    await redis.flushAll();
-    client = new RedBeatClient(redis, { clock: () => T0 });
+    await db.redis.flushAll();
+    client = new RedBeatClient(db.redis, { clock: () => T0 });
   });
 
   test("a failing bulk write names the entry by its index and writes none of the batch", async () => {
@@ -276,7 +267,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
     entries[3] = { ...entries[3], schedule: { ...entries[3].schedule, hour: 24 } };
     const e = await refused(() => client.saveMany(entries), "[3].schedule.hour", "must be <= 23");
     assert.equal(e.message, "[3].schedule.hour: must be <= 23");
-    assert.deepEqual(await redis.keys("*"), []);
+    assert.deepEqual(await db.redis.keys("*"), []);
     // The same entry saved alone: no index.
     await refused(() => client.save(entries[3]), "schedule.hour", "must be <= 23");
     // A bad name and an rrule this client cannot evaluate carry the index too.
@@ -287,7 +278,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
       client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]),
       (err: unknown) => err instanceof UnsupportedScheduleError && err.path === "[2].schedule.bysetpos",
     );
-    assert.deepEqual(await redis.keys("*"), []);
+    assert.deepEqual(await db.redis.keys("*"), []);
   });
 
   test("a zone in task data keeps its data path; one in stored meta is named in the CorruptEntry", async () => {
@@ -312,8 +303,8 @@ describe("against Redis", { skip: redisMissing() }, () => {
         }),
       "args[0].timezone",
     );
-    assert.deepEqual(await redis.keys("*"), []);
-    await redis.hSet("redbeat:z", {
+    assert.deepEqual(await db.redis.keys("*"), []);
+    await db.redis.hSet("redbeat:z", {
       definition:
         '{"name": "z", "task": "t", "schedule": {"__type__": "interval", "every": 5.0, "relative": false}}',
       meta: '{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "timezone": "Nope/Zone"}}',
@@ -328,10 +319,10 @@ describe("against Redis", { skip: redisMissing() }, () => {
 
   test("fromUrl with a bad option opens no connection", async () => {
     const clients = async () =>
-      (await redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
+      (await db.redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
     const count = await clients();
-    await refused(() => RedBeatClient.fromUrl(server.url, { timezone: "Nope/Zone" }), "timezone");
-    await refused(() => RedBeatClient.fromUrl(server.url, { keyPrefix: "" }), "keyPrefix");
+    await refused(() => RedBeatClient.fromUrl(db.url, { timezone: "Nope/Zone" }), "timezone");
+    await refused(() => RedBeatClient.fromUrl(db.url, { keyPrefix: "" }), "keyPrefix");
     assert.equal(await clients(), count);
   });
 });

@@ -1,23 +1,31 @@
 /**
- * A deployment from tools/topologies (the scripts the Python and Go tests use too), started through
- * `python -m topologies up KIND`: it prints its description as one JSON line, answers commands
- * ("failover", "stop-save server", "start server") one JSON line each, and stops when stdin closes.
+ * Redis for the tests, from tools/topologies: the repository's one launcher, which the Python and Go
+ * tests use too. `python -m topologies up KIND` prints its description as one JSON line, answers
+ * commands ("failover", "stop-save server", "start server") one JSON line each, and stops when its
+ * stdin closes, also when this process dies. Without redis-server or the repository venv the tests
+ * skip locally and fail under CI=true.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { isCI, repoRoot } from "./paths.js";
-import { haveRedisServer } from "./redis.js";
-import { venvPython } from "./upstream.js";
+import { after, before } from "node:test";
+import { createClient } from "redis";
+import { isCI, venvPython } from "./paths.js";
+
+export interface TopologyNode {
+  name: string;
+  host: string;
+  port: number;
+}
 
 export interface TopologyInfo {
   kind: string;
   url: string;
-  nodes: { name: string; host: string; port: number }[];
+  nodes: TopologyNode[];
+  addrs?: string[];
   service_name?: string;
   sentinels?: { host: string; port: number }[];
-  master?: { name: string; host: string; port: number };
+  master?: TopologyNode;
   ca_file?: string;
   untrusted_ca_file?: string;
   user?: string;
@@ -25,13 +33,14 @@ export interface TopologyInfo {
   port?: number;
 }
 
-/** Why a topology cannot start here: a skip reason locally, a failure under CI=true. */
-export function topologyMissing(): string | false {
-  const why = !haveRedisServer()
-    ? "redis-server is not installed"
-    : !existsSync(venvPython())
-      ? `no Python venv at ${venvPython()} (make venv)`
-      : "";
+/** Why Redis cannot start here: a skip reason locally, a failure under CI=true. */
+export function redisMissing(): string | false {
+  const why =
+    spawnSync("redis-server", ["--version"]).status !== 0
+      ? "redis-server is not installed (make redis)"
+      : !existsSync(venvPython())
+        ? `no Python venv at ${venvPython()} to run tools/topologies (make venv)`
+        : "";
   if (!why) return false;
   if (isCI) throw new Error(`${why}; CI=true: a missing prerequisite fails`);
   return why;
@@ -46,11 +55,16 @@ export class Topology {
     proc.stderr.on("data", (d) => process.stderr.write(d));
   }
 
+  /** "single", "cluster", "sentinel" or "tls" (tools/topologies/README.md). */
   static async start(kind: string): Promise<Topology> {
-    const proc = spawn(venvPython(), ["-m", "topologies", "up", kind], { cwd: join(repoRoot, "tools") });
-    const t = new Topology(proc);
+    const t = new Topology(spawn(venvPython(), ["-m", "topologies", "up", kind]));
     t.info = JSON.parse(await t.next());
     return t;
+  }
+
+  /** The URL clients connect with (for a cluster: one node's). */
+  get url(): string {
+    return this.info.url;
   }
 
   private async next(): Promise<string> {
@@ -68,8 +82,36 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
     const exited = new Promise((resolve) => this.proc.once("exit", resolve));
     this.proc.stdin.end();
     await exited;
   }
+}
+
+export async function connect(url: string) {
+  const c = createClient({ url });
+  c.on("error", () => undefined);
+  await c.connect();
+  return c;
+}
+
+export type Connection = Awaited<ReturnType<typeof connect>>;
+
+/**
+ * A private plain server (kind "single") for the enclosing describe(): started before its tests,
+ * stopped after them. `redis` is a connection to it.
+ */
+export function redisForSuite(): { readonly url: string; readonly redis: Connection } {
+  const suite = {} as { top: Topology; url: string; redis: Connection };
+  before(async () => {
+    suite.top = await Topology.start("single");
+    suite.url = suite.top.url;
+    suite.redis = await connect(suite.url);
+  });
+  after(async () => {
+    await suite.redis?.close();
+    await suite.top?.stop();
+  });
+  return suite;
 }

@@ -1,0 +1,88 @@
+"""What the two beat drivers share (`upstream_beat.py`, `scheduler_beat.py`): a beat behind the protocol.
+
+`configure` builds a Celery app on the vector's prefix and beat timezone, with no lock
+(`redbeat_lock_key=None`) and no default entries (`result_expires=None`), so the scheduler touches only
+the vector's keys; `tick` runs one `tick()` with Celery's clock frozen at the request's `now` and
+`send_task` replaced by a recorder of what would be published. A beat driver names its implementation
+and fills in the two things the beats differ in: the connection settings and how task data becomes JSON.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any, Callable
+
+from celery import Celery
+
+from harness import CLOCK, Failure, serve
+
+
+class BeatDriver:
+    name = "?"  # the implementation, as the report names it
+    distribution = "?"  # the package whose version is reported
+    dependencies: tuple[str, ...] = ("celery", "redis")
+    scheduler_class: Callable[..., Any]
+
+    def __init__(self) -> None:
+        CLOCK.freeze_celery()
+        self.redis_url = ""
+        self.scheduler: Any = None
+        self.sent: list[dict] = []
+
+    # -- the hooks --------------------------------------------------------------------------------
+
+    def connection(self, redis_url: str) -> dict[str, Any]:
+        """The app settings that point the beat at `redis_url`."""
+        return {"redbeat_redis_url": redis_url}
+
+    def wire(self, sent: list[dict]) -> list[dict]:
+        """What was sent, as JSON with datetimes in the wire's `__type__` form."""
+        raise NotImplementedError
+
+    # -- the protocol -----------------------------------------------------------------------------
+
+    def handlers(self) -> dict[str, Callable[[dict], Any]]:
+        return {"start": self.start, "configure": self.configure, "tick": self.tick, "stop": self.stop}
+
+    def start(self, request: dict) -> dict:
+        self.configure(request)
+        implementation = {"name": self.name, "language": "python", "version": version(self.distribution)}
+        return {
+            "implementation": {**implementation, "dependencies": {d: version(d) for d in self.dependencies}}
+        }
+
+    def configure(self, request: dict) -> dict:
+        self.redis_url = request.get("redis_url", self.redis_url)
+        self.stop(request)
+        app = Celery(f"conformance-{self.name}", set_as_current=True)
+        app.conf.update(
+            broker_url="memory://",
+            **self.connection(self.redis_url),
+            redbeat_key_prefix=request["key_prefix"],
+            timezone=request["timezone"],
+            redbeat_lock_key=None,
+            result_expires=None,
+            beat_schedule={},
+        )
+        app.send_task = self.record
+        self.scheduler = self.scheduler_class(app=app)
+        return {}
+
+    def record(self, name: str, args: Any = None, kwargs: Any = None, **options: Any) -> None:
+        options.pop("producer", None)
+        options.pop("headers", None)  # celery's own celery_beat_task header, not the entry's
+        self.sent.append({"task": name, "args": list(args or []), "kwargs": kwargs or {}, "options": options})
+
+    def tick(self, request: dict) -> dict:
+        self.sent = []
+        self.scheduler.tick()
+        return {"sent": self.wire(self.sent)}
+
+    def stop(self, request: dict) -> dict:
+        if self.scheduler is not None:
+            self.scheduler.close()
+            self.scheduler = None
+        return {}
+
+    def serve(self) -> None:
+        serve(self.handlers(), lambda exc: Failure("internal", f"beat raised {type(exc).__name__}: {exc}"))
