@@ -9,23 +9,21 @@ and fills in the two things the beats differ in: the connection settings and how
 
 from __future__ import annotations
 
-from importlib.metadata import version
 from typing import Any, Callable
 
 from celery import Celery
 
-from harness import CLOCK, Failure, serve
+from harness import CLOCK, Driver, Failure, serve
 
 
-class BeatDriver:
-    name = "?"  # the implementation, as the report names it
-    distribution = "?"  # the package whose version is reported
+class BeatDriver(Driver):
+    ops = ("start", "configure", "tick", "stop")
     dependencies: tuple[str, ...] = ("celery", "redis")
     scheduler_class: Callable[..., Any]
 
     def __init__(self) -> None:
+        super().__init__()
         CLOCK.freeze_celery()
-        self.redis_url = ""
         self.scheduler: Any = None
         self.sent: list[dict] = []
 
@@ -41,32 +39,20 @@ class BeatDriver:
 
     # -- the protocol -----------------------------------------------------------------------------
 
-    def handlers(self) -> dict[str, Callable[[dict], Any]]:
-        return {"start": self.start, "configure": self.configure, "tick": self.tick, "stop": self.stop}
-
-    def start(self, request: dict) -> dict:
-        self.configure(request)
-        implementation = {"name": self.name, "language": "python", "version": version(self.distribution)}
-        return {
-            "implementation": {**implementation, "dependencies": {d: version(d) for d in self.dependencies}}
-        }
-
-    def configure(self, request: dict) -> dict:
-        self.redis_url = request.get("redis_url", self.redis_url)
-        self.stop(request)
+    def connect(self, key_prefix: str, timezone: str) -> None:
+        self.stop({})
         app = Celery(f"conformance-{self.name}", set_as_current=True)
         app.conf.update(
             broker_url="memory://",
             **self.connection(self.redis_url),
-            redbeat_key_prefix=request["key_prefix"],
-            timezone=request["timezone"],
+            redbeat_key_prefix=key_prefix,
+            timezone=timezone,
             redbeat_lock_key=None,
             result_expires=None,
             beat_schedule={},
         )
         app.send_task = self.record
         self.scheduler = self.scheduler_class(app=app)
-        return {}
 
     def record(self, name: str, args: Any = None, kwargs: Any = None, **options: Any) -> None:
         options.pop("producer", None)

@@ -8,6 +8,7 @@ import json
 import sys
 import traceback
 from datetime import datetime
+from importlib.metadata import version
 from typing import Any, Callable
 
 
@@ -67,6 +68,58 @@ CLOCK = Clock()
 
 def format_instant(value: datetime) -> str:
     return value.isoformat()
+
+
+class Driver:
+    """An implementation behind the protocol: the op `x` is answered by the method `x`, for each op in
+    `ops`; any other op is answered `unsupported` (`serve`). `start` and `configure` keep the Redis URL
+    (a `configure` may leave it out) and hand the prefix and beat timezone to `connect`; `start` then
+    names the implementation: `name`, and the versions of `distribution` and its `dependencies`."""
+
+    ops: tuple[str, ...] = ("start", "configure", "stop")
+    name = "?"
+    distribution = "?"
+    dependencies: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.redis_url = ""
+
+    def handlers(self) -> dict[str, Callable[[dict], Any]]:
+        return {op: getattr(self, op) for op in self.ops}
+
+    def connect(self, key_prefix: str, timezone: str) -> None:
+        raise NotImplementedError
+
+    def start(self, request: dict) -> dict:
+        self.configure(request)
+        implementation = {"name": self.name, "language": "python", "version": version(self.distribution)}
+        if self.dependencies:
+            implementation["dependencies"] = {name: version(name) for name in self.dependencies}
+        return {"implementation": implementation}
+
+    def configure(self, request: dict) -> dict:
+        self.redis_url = request.get("redis_url", self.redis_url)
+        self.connect(request["key_prefix"], request["timezone"])
+        return {}
+
+    def stop(self, request: dict) -> dict:
+        return {}
+
+
+# A writer, reader and next-run previewer (PROTOCOL.md's table, `tick` aside).
+CLIENT_OPS = (
+    "start",
+    "configure",
+    "save",
+    "get",
+    "list",
+    "delete",
+    "enable",
+    "disable",
+    "run_now",
+    "next_runs",
+    "stop",
+)
 
 
 def serve(

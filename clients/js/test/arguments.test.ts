@@ -41,13 +41,16 @@ async function refused(fn: () => unknown, path: string, reason?: string | RegExp
   return thrown;
 }
 
+/** A stand-in client the constructor accepts: these tests are refused before it is ever called. */
+const unusedRedis = {
+  evalSha: () => undefined,
+  eval: () => undefined,
+  zRangeWithScores: () => undefined,
+} as never;
+
 describe("time zones", () => {
   test("an unknown zone in a client option is refused at `timezone`", async () => {
-    const redis = {
-      evalSha: () => undefined,
-      eval: () => undefined,
-      zRangeWithScores: () => undefined,
-    } as never;
+    const redis = unusedRedis;
     const e = await refused(
       () => new RedBeatClient(redis, { timezone: "Nope/Zone" }),
       "timezone",
@@ -75,11 +78,7 @@ describe("time zones", () => {
 
 describe("preview counts", () => {
   test("a negative count is refused at `n` by every preview entry point; 0 gives no runs", async () => {
-    const redis = {
-      evalSha: () => undefined,
-      eval: () => undefined,
-      zRangeWithScores: () => undefined,
-    } as never;
+    const redis = unusedRedis;
     const client = new RedBeatClient(redis, { clock: () => T0 });
     await refused(() => nextRuns(interval(5), -1, { after: T0 }), "n", "must be >= 0");
     await refused(() => client.nextRuns(interval(5), -1), "n", "must be >= 0");
@@ -131,11 +130,7 @@ describe("schedule builders from plain JavaScript", () => {
 });
 
 describe("client arguments", () => {
-  const redis = {
-    evalSha: () => undefined,
-    eval: () => undefined,
-    zRangeWithScores: () => undefined,
-  } as never;
+  const redis = unusedRedis;
 
   test("constructor options are checked before anything is used", async () => {
     await refused(() => new RedBeatClient(null as never), "redis", /node-redis client/);

@@ -14,7 +14,7 @@ import {
   crontab,
   interval,
 } from "../src/index.js";
-import { Topology, redisMissing } from "./helpers/topology.js";
+import { Topology, redisMissing, topologyForSuite } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 const T0s = T0.getTime() / 1000;
@@ -41,18 +41,18 @@ async function exercise(client: RedBeatClient): Promise<void> {
 }
 
 describe("Redis Cluster", { skip: redisMissing() }, () => {
-  let top: Topology;
+  const top = new Topology("cluster");
   let redis: ReturnType<typeof createCluster>;
 
   before(async () => {
-    top = await Topology.start("cluster");
+    await top.up();
     redis = createCluster({ rootNodes: top.info.addrs!.map((addr) => ({ url: `redis://${addr}` })) });
     redis.on("error", () => undefined);
     await redis.connect();
   });
   after(async () => {
     await redis?.close();
-    await top?.stop();
+    await top.stop();
   });
 
   test("a prefix without hash tag is refused with a clear error", () => {
@@ -69,13 +69,7 @@ describe("Redis Cluster", { skip: redisMissing() }, () => {
 });
 
 describe("Sentinel: a forced failover", { skip: redisMissing() }, () => {
-  let top: Topology;
-  before(async () => {
-    top = await Topology.start("sentinel");
-  });
-  after(async () => {
-    await top?.stop();
-  });
+  const top = topologyForSuite("sentinel");
 
   test("is followed: data written before is there, every operation works after", async () => {
     const redis = createSentinel({ name: top.info.service_name!, sentinelRootNodes: top.info.sentinels! });
@@ -107,13 +101,7 @@ describe("Sentinel: a forced failover", { skip: redisMissing() }, () => {
 });
 
 describe("TLS with an ACL user", { skip: redisMissing() }, () => {
-  let top: Topology;
-  before(async () => {
-    top = await Topology.start("tls");
-  });
-  after(async () => {
-    await top?.stop();
-  });
+  const top = topologyForSuite("tls");
 
   test("rediss://user:pass@ with the CA: every operation", async () => {
     const client = await RedBeatClient.fromUrl(top.info.url, {

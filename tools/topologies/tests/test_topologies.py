@@ -103,6 +103,11 @@ def test_each_kind_starts_answers_on_loopback_and_stops_leaving_nothing(kind: st
         assert info["kind"] == kind and json.loads(json.dumps(info)) == info
         assert_loopback_only(info)
         answers(topology)
+        topology.flushall()
+        for node in topology.nodes.values():
+            if not node.sentinel:
+                with node.client() as client:
+                    assert client.dbsize() == 0, node.name
         root = Path(info["root"])
         assert root.is_dir()
     assert gone(pids(info)), f"{kind}: servers left running"
@@ -284,4 +289,3 @@ def test_no_redis_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(TopologyError, match="no-such-redis-server is not installed"):
         with Single():
             pass
-

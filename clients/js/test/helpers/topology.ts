@@ -46,20 +46,25 @@ export function redisMissing(): string | false {
   return why;
 }
 
+/** A deployment of `kind`: "single", "cluster", "sentinel" or "tls" (tools/topologies/README.md). */
 export class Topology {
   info!: TopologyInfo;
-  private lines: AsyncIterableIterator<string>;
+  private proc?: ChildProcessWithoutNullStreams;
+  private lines?: AsyncIterableIterator<string>;
 
-  private constructor(private proc: ChildProcessWithoutNullStreams) {
-    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-    proc.stderr.on("data", (d) => process.stderr.write(d));
+  constructor(readonly kind: string) {}
+
+  static start(kind: string): Promise<Topology> {
+    return new Topology(kind).up();
   }
 
-  /** "single", "cluster", "sentinel" or "tls" (tools/topologies/README.md). */
-  static async start(kind: string): Promise<Topology> {
-    const t = new Topology(spawn(venvPython(), ["-m", "topologies", "up", kind]));
-    t.info = JSON.parse(await t.next());
-    return t;
+  /** Starts it; resolves once it answers and `info` describes it. */
+  async up(): Promise<this> {
+    this.proc = spawn(venvPython(), ["-m", "topologies", "up", this.kind]);
+    this.proc.stderr.on("data", (d) => process.stderr.write(d));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+    this.info = JSON.parse(await this.next());
+    return this;
   }
 
   /** The URL clients connect with (for a cluster: one node's). */
@@ -68,13 +73,13 @@ export class Topology {
   }
 
   private async next(): Promise<string> {
-    const { value, done } = await this.lines.next();
+    const { value, done } = await this.lines!.next();
     if (done) throw new Error("tools/topologies exited");
     return value;
   }
 
   async do(command: string): Promise<TopologyInfo> {
-    this.proc.stdin.write(command + "\n");
+    this.proc!.stdin.write(command + "\n");
     const answer = JSON.parse(await this.next());
     if (!answer.ok) throw new Error(`topology ${this.info.kind}: ${command}: ${answer.error}`);
     this.info = answer.info;
@@ -82,9 +87,10 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.proc.once("exit", resolve));
-    this.proc.stdin.end();
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.stdin.end();
     await exited;
   }
 }
@@ -98,20 +104,25 @@ export async function connect(url: string) {
 
 export type Connection = Awaited<ReturnType<typeof connect>>;
 
-/**
- * A private plain server (kind "single") for the enclosing describe(): started before its tests,
- * stopped after them. `redis` is a connection to it.
- */
+/** A deployment of `kind` for the enclosing describe(): up before its tests, stopped after them. */
+export function topologyForSuite(kind: string): Topology {
+  const top = new Topology(kind);
+  before(() => top.up());
+  after(() => top.stop());
+  return top;
+}
+
+/** A private plain server for the enclosing describe(), and `redis`, a connection to it. */
 export function redisForSuite(): { readonly url: string; readonly redis: Connection } {
-  const suite = {} as { top: Topology; url: string; redis: Connection };
+  const top = new Topology("single");
+  const suite = {} as { url: string; redis: Connection };
   before(async () => {
-    suite.top = await Topology.start("single");
-    suite.url = suite.top.url;
+    suite.url = (await top.up()).url;
     suite.redis = await connect(suite.url);
   });
   after(async () => {
     await suite.redis?.close();
-    await suite.top?.stop();
+    await top.stop();
   });
   return suite;
 }
