@@ -25,10 +25,10 @@ redis: ## Debian's redis-server, installed when missing
 venv: $(VENV)/.stamp
 # tools/topologies (the tests' Redis deployments, never published) is installed too: `import topologies` and
 # `python -m topologies` work from every test suite, script and other language's tests.
-$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml) tools/topologies/pyproject.toml
+$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml) tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler) -e ./tools/topologies
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler) -e ./tools
 	touch $@
 
 # Every component, even after one fails; each one's wall time and a summary table; exit 1 if any failed.
