@@ -107,19 +107,7 @@ class Driver:
 
 
 # A writer, reader and next-run previewer (PROTOCOL.md's table, `tick` aside).
-CLIENT_OPS = (
-    "start",
-    "configure",
-    "save",
-    "get",
-    "list",
-    "delete",
-    "enable",
-    "disable",
-    "run_now",
-    "next_runs",
-    "stop",
-)
+CLIENT_OPS = tuple("start configure save get list delete enable disable run_now next_runs stop".split())
 
 
 def serve(
