@@ -19,6 +19,16 @@ var srv *redistest.Topology
 
 func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
+// open gives a test an RDB for the schedule under prefix, and its raw client.
+func open(t *testing.T, prefix string) (context.Context, *redis.Client, keys.Keys, *RDB) {
+	t.Helper()
+	redistest.Need(t, srv)
+	c := srv.Client()
+	t.Cleanup(func() { c.Close() })
+	k := keys.Keys{Prefix: prefix}
+	return context.Background(), c, k, New(c, k)
+}
+
 // Every script this package runs is, byte for byte, its file in the
 // repository's lua/ folder: the same SHA1 the other languages load.
 func TestScriptsAreTheFilesOfTheSharedFolder(t *testing.T) {
@@ -39,12 +49,7 @@ func TestScriptsAreTheFilesOfTheSharedFolder(t *testing.T) {
 }
 
 func TestSaveWritesFirstSavesAndKeepsStoredMeta(t *testing.T) {
-	redistest.Need(t, srv)
-	ctx := context.Background()
-	c := srv.Client()
-	defer c.Close()
-	k := keys.Keys{Prefix: "cas:"}
-	r := New(c, k)
+	ctx, c, k, r := open(t, "cas:")
 	first := Save{Entry: "cas:a", Definition: []byte(`{"d": 1}`), FirstMeta: []byte(`{"m": 1}`), FirstScore: 10, Score: 99}
 	res, err := r.SaveMany(ctx, []Save{first})
 	if err != nil || !res[0].Applied {
@@ -72,12 +77,7 @@ func TestSaveWritesFirstSavesAndKeepsStoredMeta(t *testing.T) {
 }
 
 func TestUpdateWritesOnlyOverWhatWasRead(t *testing.T) {
-	redistest.Need(t, srv)
-	ctx := context.Background()
-	c := srv.Client()
-	defer c.Close()
-	k := keys.Keys{Prefix: "up:"}
-	r := New(c, k)
+	ctx, c, k, r := open(t, "up:")
 	c.HSet(ctx, "up:a", "definition", `{"d": 1}`, "meta", `{"m": 1}`)
 	c.ZAdd(ctx, k.Schedule(), redis.Z{Score: 10, Member: "up:a"})
 	read, err := r.Load(ctx, "up:a")
@@ -108,12 +108,7 @@ func TestUpdateWritesOnlyOverWhatWasRead(t *testing.T) {
 }
 
 func TestLargeBatchesKeepOrder(t *testing.T) {
-	redistest.Need(t, srv)
-	ctx := context.Background()
-	c := srv.Client()
-	defer c.Close()
-	k := keys.Keys{Prefix: "big:"}
-	r := New(c, k)
+	ctx, c, k, r := open(t, "big:")
 	c.ScriptFlush(ctx) // the first call must recover from NOSCRIPT
 	var saves []Save
 	for i := range 3*chunk + 7 {
