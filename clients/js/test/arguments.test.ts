@@ -328,7 +328,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
 
   test("fromUrl with a bad option opens no connection", async () => {
     const clients = async () =>
-      (await redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
+      (await redis.sendCommand<string>(["CLIENT", "LIST"])).trim().split("\n").length;
     const count = await clients();
     await refused(() => RedBeatClient.fromUrl(server.url, { timezone: "Nope/Zone" }), "timezone");
     await refused(() => RedBeatClient.fromUrl(server.url, { keyPrefix: "" }), "keyPrefix");

@@ -71,7 +71,7 @@ export async function startCluster(): Promise<Cluster> {
       c.on("error", () => undefined);
       await c.connect();
       for (let i = 0; ; i++) {
-        const info = String(await c.sendCommand(["CLUSTER", "INFO"]));
+        const info = await c.sendCommand<string>(["CLUSTER", "INFO"]);
         if (info.includes("cluster_state:ok")) break;
         if (i > 200) throw new Error(`cluster never came up: ${info}`);
         await new Promise((r) => setTimeout(r, 50));
