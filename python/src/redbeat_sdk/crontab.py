@@ -143,7 +143,8 @@ def _parse_item(field: str, item: str, low: int, high: int) -> list[int]:
         return _range(field, first, last, low, high)[:: _step(field, item, step)]
     match = _RANGE.match(item)
     if match:
-        return _range(field, *match.groups(), low, high)
+        first, last = match.groups()
+        return _range(field, first, last, low, high)
     match = _STAR_WITH_STEP.match(item)
     if match:
         return list(range(low, high + 1))[:: _step(field, item, match.group(1))]
@@ -178,12 +179,13 @@ def _value(field: str, text: str, low: int, high: int) -> int:
     try:
         number = int(text)
     except ValueError:
-        number = NAMES.get(text[:3].lower())
-        if number is None:
+        name = NAMES.get(text[:3].lower())
+        if name is None:
             raise ValidationError(
                 field,
                 f"{text!r} is neither a number nor a month or day name (cron's L, W, #, ? and N/step are not supported)",
             ) from None
+        number = name
     if not low <= number <= high:
         raise ValidationError(field, f"{text!r} is {number}, outside {_span_text(field)}")
     return number

@@ -20,7 +20,7 @@ class Entry:
     name: str
     task: str
     schedule: Schedule
-    args: list | None = None
+    args: list[Any] | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True

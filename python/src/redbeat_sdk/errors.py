@@ -50,7 +50,7 @@ class EntryNotFound(RedBeatError, KeyError):
         super().__init__(f"no entry {name!r} (key {key!r})")
 
     def __str__(self) -> str:  # KeyError would repr() the message
-        return self.args[0]
+        return str(self.args[0])
 
 
 class CorruptEntry(RedBeatError):
