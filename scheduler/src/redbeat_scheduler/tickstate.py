@@ -42,7 +42,7 @@ class Pass:
     """
 
     size: int
-    counted: set = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
     restart: bool = False
 
 
@@ -56,7 +56,7 @@ class Tick:
         self.now_f = now.timestamp()
         self.now_ts = whole_seconds(now)
         self.started = time.perf_counter()
-        self._stamp = None
+        self._stamp: datetime | None = None
         self._metas: dict[int, str] = {}
 
     def meta(self, total: int) -> str:
