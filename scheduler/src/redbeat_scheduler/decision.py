@@ -39,6 +39,7 @@ class Decidable(Protocol):
     @property
     def last_run_at(self) -> datetime | None: ...
 
+
 # Schedules with calendar slots, to which a starting deadline applies; an interval has no slots to miss.
 CALENDAR_KINDS = ("crontab", "rrule")
 
@@ -95,7 +96,12 @@ Decision = Union[Fire, Wait, SkipLate, Disabled, Exhausted]
 
 
 def decide(
-    entry: Decidable, now: datetime, tz: tzinfo, *, deadline: float | None = None, next_run: NextRun = sdk_next_run
+    entry: Decidable,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    deadline: float | None = None,
+    next_run: NextRun = sdk_next_run,
 ) -> Decision:
     """`entry` is a redbeat_sdk Entry carrying its stored run state. Returned times are in UTC.
 
@@ -129,7 +135,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def _after(wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo, next_run: NextRun) -> datetime | None:
+def _after(
+    wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo, next_run: NextRun
+) -> datetime | None:
     """The next run strictly after `last`, in UTC."""
     due = _utc(next_run(wire, last, now, tz))
     if due is not None and due <= last.astimezone(UTC) and wire["__type__"] == "crontab":
