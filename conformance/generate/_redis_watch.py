@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import redis
+
 from redbeat_sdk.redis_server import RedisServer
 
 HOST = "127.0.0.1"

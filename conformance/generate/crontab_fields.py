@@ -15,14 +15,14 @@ the cases are a fixed list, the output is written with stable formatting.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import REPO, bind, celery_app, finish, versions, write_json  # noqa: E402
-
-from celery.schedules import crontab  # noqa: E402
+from _celery_env import REPO, bind, celery_app, finish, versions, write_json
+from celery.schedules import crontab
 
 OUT = REPO / "schema" / "examples" / "crontab-fields.json"
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
@@ -258,7 +258,7 @@ def observe(fields: dict[str, Any]) -> tuple[bool, dict[str, list[int]] | None]:
             bind(schedule, app, lambda start=start: start + timedelta(seconds=1))
             schedule.remaining_estimate(start)
             schedule.is_due(start)
-    except Exception:  # noqa: BLE001 - any exception is a refusal: it would kill beat
+    except Exception:
         return False, None
     return True, {name: sorted(getattr(schedule, name)) for name in FIELDS}
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+
 from redbeat_sdk.keys import KeyLayout
 from redbeat_sdk.redis_server import RedisServer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
 
 from redbeat_sdk.redis_server import RedisServer
-from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ and why, exit status 2 for a usage error and 1 for an unreachable Redis or a mis
 from __future__ import annotations
 
 import pytest
+from clirun import refused, run
 
-from clirun import run, refused
 from redbeat_sdk import Crontab, Entry, RedBeatClient
 from redbeat_sdk.redis_server import free_port
 

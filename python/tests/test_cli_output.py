@@ -7,8 +7,8 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from clirun import run
+
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 from redbeat_sdk.redis_server import free_port
 

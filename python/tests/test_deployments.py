@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 import redis
+from conftest import ROOT, dump
 from redis.sentinel import Sentinel
 
 from redbeat_sdk import (
@@ -21,10 +21,8 @@ from redbeat_sdk import (
     RedBeatError,
 )
 
-from conftest import ROOT, dump
-
 sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer  # noqa: E402
+from topologies import Cluster, SentinelGroup, Single, TlsServer
 
 TAGGED = "{redbeat}:"
 
@@ -143,7 +141,7 @@ def _fails_fast(call, timeout: float = 20) -> BaseException:
         try:
             call()
             outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

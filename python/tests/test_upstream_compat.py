@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery.schedules import crontab as celery_crontab
 from celery.schedules import schedule as celery_schedule
+from conftest import T0, FrozenClock
 from dateutil import rrule as du
 from redbeat.schedules import rrule as upstream_rrule
+from upstream_beat import UpstreamBeat, upstream_wire
 
-from conftest import T0, FrozenClock
 from redbeat_sdk import FR, MO, Crontab, Entry, Interval, RedBeatClient, RRule
 from redbeat_sdk.datetimes import epoch_seconds
-from upstream_beat import UpstreamBeat, upstream_wire
 
 NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")

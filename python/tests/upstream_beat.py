@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Iterator
 
 from celery import Celery
 from redbeat import RedBeatScheduler

@@ -20,14 +20,13 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis.sentinel import Sentinel
-
-from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
-
 from beatproc import OURS, Beat, wait_until
 from broker import BrokerView
 from conftest import T0, snapshot
+from redis.sentinel import Sentinel
+
 from redbeat_scheduler.settings import SettingsError
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))

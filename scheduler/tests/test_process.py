@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
-from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
-
 from beatproc import OURS, UPSTREAM, Beat, wait_until
 from broker import BrokerView
+
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
 REPORT = Path(__file__).resolve().parents[1] / "build" / "failover.json"
 EVERY = {"every-1": 1.0, "every-2": 2.0}
@@ -73,7 +73,7 @@ def duplicates(broker: BrokerView) -> list[tuple[str, float]]:
     found = []
     for name, times in by_entry.items():
         times.sort()
-        found += [(name, b - a) for a, b in zip(times, times[1:]) if b - a < PERIOD[name] / 2]
+        found += [(name, b - a) for a, b in pairwise(times) if b - a < PERIOD[name] / 2]
     return found
 
 

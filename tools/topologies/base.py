@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .node import Node, TopologyError
 
@@ -33,7 +33,7 @@ class Topology:
                 f"{self.kind} has no node {name!r} (it has {', '.join(self.nodes)})"
             ) from None
 
-    def start(self) -> "Topology":
+    def start(self) -> Topology:
         raise NotImplementedError
 
     def stop(self) -> None:
@@ -66,7 +66,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: f
             value = condition()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - a server still coming up answers with errors
+        except Exception as exc:
             last = exc
         if time.monotonic() > deadline:
             raise TopologyError(

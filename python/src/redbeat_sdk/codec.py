@@ -10,7 +10,7 @@ import pydantic
 
 from ._models import read as read_model
 from ._models import write as write_model
-from .datetimes import UTC, decode_datetime, encode_datetime
+from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
 from .schedules import Schedule, schedule_from_wire

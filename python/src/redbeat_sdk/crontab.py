@@ -23,12 +23,13 @@ parser follows Celery's observed behaviour, quirks included, as pinned by
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple, Sequence, Union
+from typing import NamedTuple, TypeAlias
 
 from .errors import ValidationError
 
-CronField = Union[str, int, Sequence[int]]
+CronField: TypeAlias = str | int | Sequence[int]
 
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
 
@@ -81,7 +82,7 @@ def expand_crontab(
     """Expand the five fields as Celery 5.7 does; raise ValidationError(field, reason) where it refuses."""
     frozen = tuple(
         _hashable(name, value)
-        for name, value in zip(FIELDS, (minute, hour, day_of_week, day_of_month, month_of_year))
+        for name, value in zip(FIELDS, (minute, hour, day_of_week, day_of_month, month_of_year), strict=True)
     )
     return _expand(*frozen)
 
@@ -104,7 +105,7 @@ def _hashable(field: str, value: object) -> str | int | tuple[int, ...]:
 
 @lru_cache(maxsize=4096)
 def _expand(*fields: str | int | tuple[int, ...]) -> CronSets:
-    sets = CronSets(*(_expand_field(name, value) for name, value in zip(FIELDS, fields)))
+    sets = CronSets(*(_expand_field(name, value) for name, value in zip(FIELDS, fields, strict=True)))
     if not any(day <= LONGEST_MONTH[month] for month in sets.month_of_year for day in sets.day_of_month):
         raise ValidationError(
             "day_of_month",

@@ -28,15 +28,16 @@ the wall clock leaves the repeated hour. `next_run` returns Celery's instant; th
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from dateutil import rrule as du
 from dateutil.tz import datetime_exists, resolve_imaginary
 
-from .crontab import FIELDS as CRONTAB_FIELDS
 from .arguments import run_count
+from .crontab import FIELDS as CRONTAB_FIELDS
 from .crontab import CronSets, expand_crontab
 from .errors import ValidationError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, TypeAlias
 
 from . import arguments
 from . import next_run as _next
@@ -235,7 +235,7 @@ class RRule(_Previewable):
         return out
 
 
-Schedule = Union[Interval, Crontab, RRule]
+Schedule: TypeAlias = Interval | Crontab | RRule
 
 
 def as_schedule(value: Any) -> Schedule:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pydantic

@@ -20,9 +20,10 @@ Two options go beyond upstream, both for a master with replicas (see README, "De
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import time
-from typing import Any, Union
+from typing import Any, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -33,7 +34,7 @@ from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 from .settings import RedBeatSettings, SettingsError
 
 # what make_client returns: a client of one node (a Sentinel's master too) or of a cluster
-Client = Union[redis.Redis, RedisCluster]
+Client: TypeAlias = redis.Redis | RedisCluster
 
 SENTINEL_SCHEMES = ("redis-sentinel", "sentinel", "redis+sentinel")
 CLUSTER_SCHEMES = ("redis-cluster",)
@@ -112,10 +113,9 @@ class _FollowingSentinelPool(SentinelConnectionPool):
         now = time.monotonic()
         if self.master_address is not None and now - self._checked_at >= self.check_interval:
             self._checked_at = now
-            try:
+            # MasterNotFoundError: the sentinels are away, not necessarily the master: carry on
+            with contextlib.suppress(MasterNotFoundError):
                 self.get_master_address()  # type: ignore[no-untyped-call]
-            except MasterNotFoundError:  # the sentinels are away, not necessarily the master: carry on
-                pass
         return super().get_connection(*args, **kwargs)
 
 

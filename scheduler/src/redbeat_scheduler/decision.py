@@ -14,9 +14,10 @@ the entry on every tick until the hour is over. Here the next run is then found 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Callable, Protocol, Union
+from typing import Any, Protocol, TypeAlias
 
 from redbeat_sdk.crontab import FIELDS as CRONTAB_FIELDS
 from redbeat_sdk.crontab import expand_crontab
@@ -92,7 +93,7 @@ class Exhausted:
     """No run is left (an rrule past its last occurrence)."""
 
 
-Decision = Union[Fire, Wait, SkipLate, Disabled, Exhausted]
+Decision: TypeAlias = Fire | Wait | SkipLate | Disabled | Exhausted
 
 
 def decide(

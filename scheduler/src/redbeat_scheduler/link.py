@@ -17,9 +17,9 @@ Redis Cluster clients have no single connection; there every command goes throug
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import hiredis
 import redis

@@ -29,7 +29,7 @@ MEMO_SIZE = 256
 class Plan:
     """Stands in for the SDK schedule inside `decision.decide` (`to_wire`) and is its `next_run`."""
 
-    __slots__ = ("schedule", "_wire", "_memo", "_dynamic", "_window")
+    __slots__ = ("_dynamic", "_memo", "_window", "_wire", "schedule")
 
     def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule

@@ -43,14 +43,14 @@ class Loaded:
     `decision.decide` (`enabled`, `schedule`, `last_run_at`)."""
 
     __slots__ = (
-        "name",
-        "task",
         "args",
-        "kwargs",
-        "options",
         "enabled",
-        "plan",
+        "kwargs",
         "last_run_at",
+        "name",
+        "options",
+        "plan",
+        "task",
         "total_run_count",
     )
 

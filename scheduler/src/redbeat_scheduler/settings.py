@@ -10,8 +10,9 @@ since 2.4.2, kept here so that an upstream configuration works unchanged).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from celery import Celery
@@ -136,7 +137,7 @@ class RedBeatSettings:
         lock_key: Any = _MISSING,
         lock_timeout: float | None = None,
         lock_lease: float | None = None,
-    ) -> "RedBeatSettings":
+    ) -> RedBeatSettings:
         """Read the settings of `app`; keyword arguments (the scheduler constructor's) win over the config."""
         conf = app.conf
         max_interval = float(max_interval or conf.get("beat_max_loop_interval") or DEFAULT_MAX_INTERVAL)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
@@ -111,7 +112,7 @@ class StaticConfig:
     rejected: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, specs: Mapping[str, Any]) -> "StaticConfig":
+    def build(cls, specs: Mapping[str, Any]) -> StaticConfig:
         config = cls()
         for name, spec in specs.items():
             try:
@@ -176,7 +177,7 @@ def write_statics(
             break
         raws = store.load([layout.entry(name) for name in pending])
         retry = {}
-        for (name, (entry, sets_enabled)), raw in zip(pending.items(), raws):
+        for (name, (entry, sets_enabled)), raw in zip(pending.items(), raws, strict=True):
             if not sets_enabled:
                 stored = _stored_enabled(raw)
                 if stored is False:

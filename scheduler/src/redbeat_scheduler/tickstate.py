@@ -49,7 +49,7 @@ class Pass:
 class Tick:
     """What one tick shares between its batches: the clock reading, the run stamp, the encoded metas."""
 
-    __slots__ = ("now", "now_f", "now_ts", "started", "_stamp", "_metas")
+    __slots__ = ("_metas", "_stamp", "now", "now_f", "now_ts", "started")
 
     def __init__(self, now: datetime):
         self.now = now

@@ -8,9 +8,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
-
+from typing import Any
 
 from ..keys import DEFAULT_PREFIX
 from .failures import BadValue

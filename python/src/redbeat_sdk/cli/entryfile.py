@@ -112,7 +112,7 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
         raise BadValue(f"{path}: no entries (give one entry or a list of entries)")
     many = isinstance(data, list)
     items = []
-    for index, (definition, node) in enumerate(zip(data if many else [data], nodes)):
+    for index, (definition, node) in enumerate(zip(data if many else [data], nodes, strict=True)):
         place = Place(path, index + 1 if many else None, node)
         if not isinstance(definition, dict):
             raise BadValue(
