@@ -40,9 +40,9 @@ test: redis venv
 lint: venv
 	@failed=; \
 	$(VENV)/bin/ruff check --quiet . || failed="$$failed ruff-check"; \
-	$(VENV)/bin/ruff format --check --quiet . || failed="$$failed ruff-format"; \
+	$(VENV)/bin/ruff format --check --quiet . || { echo "(make fmt reformats them)"; failed="$$failed ruff-format"; }; \
 	for c in $(call having,lint); do $(MAKE) -s -C $$c lint || failed="$$failed $$c"; done; \
-	if [ -n "$$failed" ]; then echo "lint FAILED:$$failed (make fmt fixes formatting)"; exit 1; fi
+	if [ -n "$$failed" ]; then echo "lint FAILED:$$failed"; exit 1; fi
 
 fmt: venv ## format every language: ruff (imports sorted too), prettier, gofmt
 	$(VENV)/bin/ruff check --quiet --select I --fix .
