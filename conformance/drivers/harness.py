@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 
 class Unsupported(Exception):
@@ -67,7 +68,7 @@ def serve(
             answer["unsupported"] = {"reason": str(exc)}
         except Failure as exc:
             answer["error"] = exc.as_dict()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an answer, the loop goes on
+        except Exception as exc:
             failure = classify(exc)
             if failure is None:
                 traceback.print_exc(file=sys.stderr)

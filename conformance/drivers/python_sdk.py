@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness import Failure, parse_instant, serve
+
 import redbeat_sdk
 from redbeat_sdk import (
     CorruptEntry,
@@ -17,12 +19,10 @@ from redbeat_sdk import (
     RedBeatClient,
     RedBeatConnectionError,
     ValidationError,
+    codec,
 )
-from redbeat_sdk import codec
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
-
-from harness import Failure, parse_instant, serve
 
 CLOCK: dict[str, Any] = {"now": None}
 
@@ -113,9 +113,12 @@ class PythonSDK:
 
     def list(self, request: dict) -> dict:
         errors: list[dict] = []
-        report = lambda problem: errors.append(
-            {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
-        )
+
+        def report(problem: CorruptEntry) -> None:
+            errors.append(
+                {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
+            )
+
         entries = [to_wire(e, self.client) for e in self.client.list(on_error=report)]
         return {"entries": entries, "errors": errors}
 

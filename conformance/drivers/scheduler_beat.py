@@ -12,11 +12,10 @@ import json
 from importlib.metadata import version
 
 from celery import Celery
+from harness import Failure, parse_instant, serve
 
 from redbeat_scheduler import RedBeatScheduler
 from redbeat_sdk import codec
-
-from harness import Failure, parse_instant, serve
 
 CLOCK = {"now": None}
 Celery.now = lambda self: CLOCK["now"].astimezone(self.timezone)

@@ -12,10 +12,9 @@ import json
 from importlib.metadata import version
 
 from celery import Celery
+from harness import Failure, Unsupported, parse_instant, serve, upstream_connection
 from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
-
-from harness import Failure, Unsupported, parse_instant, serve, upstream_connection
 
 CLOCK = {"now": None}
 # Everything in celery and redbeat reads time through Celery.now: one frozen value per request.

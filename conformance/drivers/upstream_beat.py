@@ -12,10 +12,9 @@ import json
 from importlib.metadata import version
 
 from celery import Celery
+from harness import Failure, parse_instant, serve, upstream_connection
 from redbeat import RedBeatScheduler
 from redbeat.decoder import RedBeatJSONEncoder
-
-from harness import Failure, parse_instant, serve, upstream_connection
 
 CLOCK = {"now": None}
 Celery.now = lambda self: CLOCK["now"].astimezone(self.timezone)

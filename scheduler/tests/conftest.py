@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from broker import BrokerView
 from celery import Celery
 
 from redbeat_sdk import RedBeatClient
 from redbeat_sdk.redis_server import RedisServer
-
-from broker import BrokerView
 
 T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
 
@@ -107,10 +107,9 @@ def make_scheduler(make_app):
 
     yield make
     for scheduler in made:
-        try:
+        # a test may have closed it or stopped its server already
+        with contextlib.suppress(Exception):
             scheduler.close()
-        except Exception:  # a test may have closed it or stopped its server already
-            pass
 
 
 @pytest.fixture

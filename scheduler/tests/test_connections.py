@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 import redis
+from beatproc import wait_until
 
+from redbeat_scheduler.retry import Retrying
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.redis_server import RedisServer, free_port
-
-from beatproc import wait_until
-from redbeat_scheduler.retry import Retrying
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +188,10 @@ def test_retry_period_retries_connection_errors_then_gives_up():
     assert Retrying(None)(lambda: "direct") == "direct"
 
 
-def cluster_port(_taken: set = set()) -> int:
+_CLUSTER_PORTS_TAKEN: set[int] = set()  # across the session: two clusters never share a port
+
+
+def cluster_port(_taken: set[int] = _CLUSTER_PORTS_TAKEN) -> int:
     """A free port whose cluster bus port (port + 10000) is free and valid too."""
     import random
     import socket

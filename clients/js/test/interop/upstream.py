@@ -12,7 +12,8 @@ Only *runs* upstream to observe it; nothing here is part of the SDK.
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 import celery
@@ -64,12 +65,12 @@ def describe_schedule(s):
 
 
 def load(cmd):
-    app, now = make_app(cmd)
+    app, _now = make_app(cmd)
     out = {}
     for key in cmd["keys"]:
         try:
             e = RedBeatSchedulerEntry.from_key(key, app=app)
-            due, next_s = e.is_due()
+            due, _next_s = e.is_due()
             out[key] = {
                 "name": e.name,
                 "task": e.task,
@@ -89,7 +90,7 @@ def load(cmd):
 
 
 def tick(cmd):
-    app, now = make_app(cmd)
+    app, _now = make_app(cmd)
     sent = []
     app.send_task = lambda name, args=None, kwargs=None, **opts: sent.append(
         {"task": name, "args": plain(args), "kwargs": plain(kwargs)}
