@@ -14,8 +14,9 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from topologies import Single
+
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
-from redbeat_sdk.redis_server import RedisServer
 
 PREFIX = os.environ.get("REDBEAT_DEMO_PREFIX", "redbeat-demo:")
 TIMEZONE = os.environ.get("REDBEAT_TIMEZONE", "Europe/London")
@@ -89,7 +90,7 @@ def main() -> int:
     if url:
         run(url)
         return fire(url)
-    with RedisServer() as server:
+    with Single() as server:
         print(f"no REDBEAT_REDIS_URL: started redis-server on {server.url}")
         run(server.url)
         return fire(server.url)

@@ -44,6 +44,7 @@ from redbeat import RedBeatScheduler
 from redbeat.schedulers import RedBeatSchedulerEntry as Entry
 from redbeat.schedulers import acquire_distributed_beat_lock, ensure_conf, get_redis
 from redbeat.schedules import rrule
+from topologies import Single
 from upstream_cases import (
     BEAT_DB,
     EXTERNAL,
@@ -57,8 +58,6 @@ from upstream_cases import (
     UTC,
     SaveCase,
 )
-
-from redbeat_sdk.redis_server import RedisServer
 
 OUT = REPO / "conformance" / "upstream" / "upstream-vectors.json"
 
@@ -717,7 +716,7 @@ def main() -> None:
     )  # schedules built without an app read it
     fallback.conf.update(broker_url="memory://", timezone="UTC", enable_utc=True)
     fallback.set_default()
-    with RedisServer() as server:
+    with Single() as server:
         lab = Lab(server)
         records = generate(lab)
         text = render(records, lab)

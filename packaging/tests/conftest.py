@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from topologies import Single
 from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
-
-from redbeat_sdk.redis_server import RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +35,7 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def redis_server():
-    with RedisServer() as server:
+    with Single() as server:
         yield server
 
 

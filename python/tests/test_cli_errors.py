@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from clirun import refused, run
+from topologies import free_port
 
 from redbeat_sdk import Crontab, Entry, RedBeatClient
-from redbeat_sdk.redis_server import free_port
 
 ZONE = "unknown IANA time zone 'Nope/Zone'"
 

@@ -3,13 +3,13 @@ ACL user, and a server that goes away and comes back (tools/topologies starts ea
 
 from __future__ import annotations
 
-import sys
 import threading
 
 import pytest
 import redis
-from conftest import ROOT, dump
+from conftest import dump
 from redis.sentinel import Sentinel
+from topologies import Cluster, SentinelGroup, Single, TlsServer
 
 from redbeat_sdk import (
     ClusterConfigError,
@@ -20,9 +20,6 @@ from redbeat_sdk import (
     RedBeatConnectionError,
     RedBeatError,
 )
-
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer
 
 TAGGED = "{redbeat}:"
 

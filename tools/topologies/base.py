@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -41,6 +42,16 @@ class Topology:
             node.stop()
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def flushall(self) -> None:
+        """Empty every data node, so that tests can share one topology (a replica follows its master)."""
+        import redis
+
+        for node in self.nodes.values():
+            if node.sentinel or not node.running:
+                continue
+            with node.client() as client, contextlib.suppress(redis.ReadOnlyError):
+                client.flushall()
 
     def info(self) -> dict:
         """The topology as JSON: what a client in any language needs to connect, plus every node."""
