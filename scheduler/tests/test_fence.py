@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import snapshot
 
 from redbeat_sdk import Entry, Interval
-
-from conftest import snapshot
 
 LOCK = "redbeat::lock"
 

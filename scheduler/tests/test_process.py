@@ -15,11 +15,10 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-
-from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
-
 from beatproc import OURS, UPSTREAM, Beat, wait_until
 from broker import BrokerView
+
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
 REPORT = Path(__file__).resolve().parents[1] / "build" / "failover.json"
 EVERY = {"every-1": 1.0, "every-2": 2.0}
@@ -80,7 +79,9 @@ def duplicates(broker: BrokerView, grids: dict[str, float] | None = None) -> lis
         times.sort()
         if name in grids:
             slot = [int((t - grids[name]) // PERIOD[name]) for t in times]
-            found += [(name, b - a) for (a, sa), (b, sb) in pairwise(zip(times, slot)) if sa == sb]
+            found += [
+                (name, b - a) for (a, sa), (b, sb) in pairwise(zip(times, slot, strict=True)) if sa == sb
+            ]
         else:
             found += [(name, b - a) for a, b in pairwise(times) if b - a < PERIOD[name] / 2]
     return found
