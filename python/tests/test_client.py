@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-
 from conftest import T0, dump
+
 from redbeat_sdk import (
     ConflictError,
-    Crontab,
     CorruptEntry,
+    Crontab,
     Entry,
     EntryNotFound,
     Interval,
@@ -193,7 +193,7 @@ def test_get_of_a_corrupt_entry_raises_corrupt_entry_naming_the_field(client, r)
             "meta": json.dumps({"last_run_at": None, "paused": True}),
         },
     )
-    with pytest.raises(CorruptEntry, match="meta.paused"):
+    with pytest.raises(CorruptEntry, match=r"meta\.paused"):
         client.get("job")
 
 

@@ -309,15 +309,13 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       const listed: Entry[] = [];
       for await (const e of client.list({ onError: (p) => problems.push(p) })) listed.push(e);
       if (readable.includes(name))
-        assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message)}`);
+        assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message).join("; ")}`);
       else assert.equal(problems.length, 1, `${name} should be reported corrupt`);
     }
     await db.redis.flushAll();
     await db.redis.hSet(
       "redbeat:dtv",
-      vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never][
-        "value"
-      ] as Record<string, string>,
+      vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never]["value"],
     );
     const dtv = await client.get("dtv");
     assert.equal(dtv.lastRunAt?.toISOString(), "2025-01-15T11:59:00.000Z"); // 12:59 at +3600 s

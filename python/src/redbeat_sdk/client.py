@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from . import arguments, operations, store
 from .datetimes import UTC, as_tzinfo, aware
@@ -59,7 +60,7 @@ class RedBeatClient:
         clock: Clock | None = None,
         lock_key: str | None = None,
         **redis_options: Any,
-    ) -> "RedBeatClient":
+    ) -> RedBeatClient:
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py.
 
         `redis-cluster://host:port` (or `rediss-cluster://` for TLS) names one node of a Redis Cluster;

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Generator
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Generator, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import codec, protocol
 from .datetimes import UTC, epoch_seconds
@@ -112,7 +113,7 @@ class SaveCall:
 class Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
-    __slots__ = ("entry", "key", "definition", "schedule", "call", "first_score", "expected", "score")
+    __slots__ = ("call", "definition", "entry", "expected", "first_score", "key", "schedule", "score")
 
     def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
         keys.check_name(entry.name)
@@ -178,7 +179,7 @@ def save(
             replies = yield [protocol.save(keys, [p.args() for p in group]) for group in groups]
             conflicts = []
             results = (meta for reply in replies for meta in protocol.saved(reply))
-            for p, stored_meta in zip(todo, results):
+            for p, stored_meta in zip(todo, results, strict=True):
                 if stored_meta is not None:
                     p.rescore(stored_meta)
                     conflicts.append(p)

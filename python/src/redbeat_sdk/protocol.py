@@ -9,7 +9,8 @@ read is '' when absent, else '=' followed by its value.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from .keys import KeyLayout
 from .scripts import DELETE, LOAD, SAVE, UPDATE, Command

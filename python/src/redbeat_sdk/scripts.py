@@ -8,9 +8,10 @@ JSON is never decoded in Lua (cjson would turn [] into {} and 5.0 into 5).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any, Sequence
+from typing import Any
 
 Command = tuple[Any, ...]  # the arguments of one Redis command: ("ZRANGE", key, 0, 9), ("EVALSHA", ...)
 
@@ -21,7 +22,7 @@ def sha1(script: str) -> str:
 
 def source(name: str) -> str:
     """The text of `lua/<name>.lua`."""
-    return files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+    return files(__package__).joinpath("lua").joinpath(f"{name}.lua").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class Script:
     sha: str
 
     @classmethod
-    def named(cls, name: str) -> "Script":
+    def named(cls, name: str) -> Script:
         text = source(name)
         return cls(name, text, sha1(text))
 

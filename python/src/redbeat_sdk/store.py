@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import ssl
-from typing import Any, Iterator, Sequence, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import redis
 import redis.exceptions
@@ -85,7 +86,9 @@ class Store:
         with redis_errors():
             replies = self._send(commands)
             missing = {
-                c[1] for c, r in zip(commands, replies) if isinstance(r, redis.exceptions.NoScriptError)
+                c[1]
+                for c, r in zip(commands, replies, strict=True)
+                if isinstance(r, redis.exceptions.NoScriptError)
             }
             if missing:
                 for sha in missing:

@@ -7,10 +7,12 @@ would turn `[]` into `{}` and `5.0` into `5`). lua/README.md lists them and thei
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from redbeat_sdk import scripts as sdk_scripts
 
+from .connection import Client
 from .link import Command, Link
 
 NAMES = ("lock_acquire", "lock_release", "load", "record", "drop_vanished", "save", "delete")
@@ -35,6 +37,7 @@ class Script:
 class Scripts:
     """The scripts of one scheduler, as attributes: `scripts.record(keys=..., args=...)`."""
 
+    # one per name in NAMES
     lock_acquire: Script
     lock_release: Script
     load: Script
@@ -43,7 +46,7 @@ class Scripts:
     save: Script
     delete: Script
 
-    def __init__(self, client: Any):
+    def __init__(self, client: Client) -> None:
         self.link = Link(client)
         for name in NAMES:
             setattr(self, name, Script(self.link, sdk_scripts.Script.named(name)))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..client import RedBeatClient
 from ..codec import decode_entry
@@ -32,7 +32,7 @@ def eviction(client: RedBeatClient) -> Iterator[Finding]:
         return
     policy = str(config.get("maxmemory-policy", ""))
     try:
-        limit = int(config.get("maxmemory", 0))
+        limit = int(config.get("maxmemory") or 0)
     except ValueError:
         limit = 0
     if limit and policy.startswith("allkeys"):
