@@ -299,13 +299,22 @@ def test_save_reloads_its_script_after_a_script_flush(client, r):
 
 
 class BusyBeat(redis.Redis):
-    """A client before whose every round trip a beat records a run of redbeat:job (a new meta)."""
+    """A client before whose every round trip (one command, or a pipeline) a beat records a run of
+    redbeat:job (a new meta) through another connection."""
 
     runs = 0
+    beat: redis.Redis
+
+    def _beat_runs(self):
+        self.runs += 1
+        self.beat.hset("redbeat:job", "meta", json.dumps({"last_run_at": None, "total_run_count": self.runs}))
+
+    def execute_command(self, *args, **options):
+        self._beat_runs()
+        return super().execute_command(*args, **options)
 
     def pipeline(self, transaction=True, shard_hint=None):
-        self.runs += 1
-        self.hset("redbeat:job", "meta", json.dumps({"last_run_at": None, "total_run_count": self.runs}))
+        self._beat_runs()
         return super().pipeline(transaction, shard_hint)
 
 
@@ -318,6 +327,7 @@ def test_an_entry_changing_before_every_attempt_is_a_conflict_and_the_last_attem
     for script in CLIENT_SCRIPTS:  # no NOSCRIPT round trip to count
         r.script_load(script.source)
     busy = BusyBeat.from_url(redis_server.url, decode_responses=True)
+    busy.beat = r
     with pytest.raises(ConflictError) as caught:
         getattr(RedBeatClient(busy, clock=clock), operation)("job")
     assert caught.value.key == "redbeat:job"

@@ -13,7 +13,7 @@ import redis.exceptions
 from redis.cluster import RedisCluster
 
 from . import operations, protocol, redispy
-from .flow import Flow, Run, one_batch
+from .flow import NOSCRIPT, Flow, Run, one_batch
 from .redispy import redis_errors, replies
 from .scripts import Command
 
@@ -34,7 +34,12 @@ class Store(redispy.Connected):
 
     def _send(self, commands: Sequence[Command]) -> list[Any]:
         with redis_errors():
-            return replies(redispy.pipeline(self.client, commands).execute(raise_on_error=False))
+            if len(commands) > 1:
+                return replies(redispy.pipeline(self.client, commands).execute(raise_on_error=False))
+            try:  # one command (a save, a get): no pipeline, whose upkeep is a good part of a save's time
+                return [self.client.execute_command(*commands[0])]
+            except redis.exceptions.NoScriptError:
+                return [NOSCRIPT]
 
     def run(self, commands: list[Command]) -> list[Any]:
         """The replies of `commands`, sent in one round trip."""
