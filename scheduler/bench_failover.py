@@ -27,10 +27,9 @@ from redbeat_sdk.lock_token import parse_token
 from redbeat_sdk.redis_server import RedisServer
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "tests"))  # the process helpers the tests use
+sys.path.insert(0, str(HERE.parent / "tools"))  # the process helpers the tests use
 
-from beatproc import OURS, UPSTREAM, Beat, wait_until  # noqa: E402
-from broker import BrokerView  # noqa: E402
+from beatprocs import OURS, UPSTREAM, Beat, BrokerView, wait_until  # noqa: E402
 
 LOCK = "redbeat::lock"
 UPSTREAM_MAX_INTERVAL = 300.0  # Celery's default

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +15,8 @@ from celery import Celery
 from redbeat_sdk import RedBeatClient
 from redbeat_sdk.redis_server import RedisServer
 
-from broker import BrokerView
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))  # beatprocs, topologies
+from beatprocs import BrokerView  # noqa: E402
 
 T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
 

@@ -12,7 +12,7 @@ import redis
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.redis_server import RedisServer, free_port
 
-from beatproc import wait_until
+from beatprocs import wait_until
 from redbeat_scheduler.retry import Retrying
 
 

@@ -24,8 +24,7 @@ from redis.sentinel import Sentinel
 
 from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
-from beatproc import OURS, Beat, wait_until
-from broker import BrokerView
+from beatprocs import OURS, Beat, BrokerView, wait_until
 from conftest import T0, snapshot
 from redbeat_scheduler.settings import SettingsError
 

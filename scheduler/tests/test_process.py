@@ -17,8 +17,7 @@ import pytest
 
 from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
-from beatproc import OURS, UPSTREAM, Beat, wait_until
-from broker import BrokerView
+from beatprocs import OURS, UPSTREAM, Beat, BrokerView, wait_until
 
 REPORT = Path(__file__).resolve().parents[1] / "build" / "failover.json"
 EVERY = {"every-1": 1.0, "every-2": 2.0}
