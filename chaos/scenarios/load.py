@@ -109,7 +109,6 @@ def run(
         resaver = Resaver(stage.url, entries, base, period, writes_per_second, seed).start()
         measured_from = first + WARM_UP
         end = measured_from + duration
-        edges = [measured_from + duration * k / windows for k in range(windows + 1)]
         rss = [0] * windows
         while (now := time.time()) < end and beat.alive:
             if now >= measured_from:
