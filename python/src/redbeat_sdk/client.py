@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import redis
 import redis.exceptions
+from redis.client import NEVER_DECODE
 
 from . import arguments, codec, scripts, urls
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
@@ -322,16 +323,17 @@ class RedBeatClient:
         """The entry with its run state; EntryNotFound when there is no definition."""
         key = self.keys.entry(name)
         with _redis_errors():
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.hmget(key, "definition", "meta")
+            # not MULTI: EXEC would decode the replies whatever each command asks (list reads alike)
+            pipe = self.redis.pipeline(transaction=False)
+            _hmget_raw(pipe, key)
             pipe.zscore(self.keys.schedule, key)
             (raw_def, raw_meta), score = pipe.execute()
         if not raw_def:
             raise EntryNotFound(name, key)
-        return self._read(key, name, _text(raw_def), _text(raw_meta), score)
+        return self._read(key, name, raw_def, raw_meta, score)
 
     def _read(
-        self, key: str, name: str, raw_def: str | None, raw_meta: str | None, score: float | None
+        self, key: str, name: str, raw_def: bytes | None, raw_meta: bytes | None, score: float | None
     ) -> Entry:
         entry = codec.decode_entry(key, name, raw_def, raw_meta, score)
         return entry.with_state(
@@ -352,15 +354,21 @@ class RedBeatClient:
                     return
                 pipe = self.redis.pipeline(transaction=False)
                 for key, _ in members:
-                    pipe.hmget(key, "definition", "meta")
+                    _hmget_raw(pipe, key)
                 rows = pipe.execute()
             for (key, score), (raw_def, raw_meta) in zip(members, rows):
                 key = _text(key)
                 try:
-                    yield self._read(key, self.keys.name_of(key), _text(raw_def), _text(raw_meta), score)
+                    yield self._read(key, self.keys.name_of(key), raw_def, raw_meta, score)
                 except (CorruptEntry, ValueError) as problem:
                     report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(key, str(problem)))
             start += len(members)
+
+
+def _hmget_raw(pipe: Any, key: str) -> None:
+    """HMGET of the two fields, not decoded whatever the client's `decode_responses`: a field that is
+    not UTF-8 is then one corrupt entry (codec.field_text), not an error that ends the whole read."""
+    pipe.execute_command("HMGET", key, "definition", "meta", **{NEVER_DECODE: True})
 
 
 def _stored_run_count(raw_meta: str | None) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -58,10 +59,41 @@ def check_write_profile(definition: dict[str, Any]) -> None:
     check_model(write_model.Definition, definition)
 
 
+# How deep a stored field's JSON may nest (schema/README.md, "Limits"). Every reader refuses deeper values
+# by the same rule: Python's json gives up near 1000 levels, Go's at 10000, JavaScript's not at all.
+MAX_DEPTH = 512
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def field_text(key: str, field: str, raw: bytes | str | None) -> str | None:
+    """A hash field as read without decoding: its text, or CorruptEntry when it is not UTF-8. Readers
+    check this themselves rather than let a decoder fail mid-reply or replace the bad bytes."""
+    if isinstance(raw, bytes):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CorruptEntry(key, f"{field}: not valid UTF-8") from None
+    return raw
+
+
+def check_depth(key: str, field: str, raw: str) -> None:
+    """CorruptEntry when the JSON text nests deeper than MAX_DEPTH (brackets inside strings aside)."""
+    if raw.count("[") + raw.count("{") <= MAX_DEPTH:
+        return  # the common case, two C-speed scans
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", raw)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise CorruptEntry(key, f"{field}: JSON nested deeper than {MAX_DEPTH} levels")
+
+
 def _parse(key: str, field: str, raw: str) -> Any:
+    check_depth(key, field, raw)
     try:
         return json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
 
 
@@ -79,8 +111,9 @@ def _typed(value: Any, path: str) -> Any:
     return value
 
 
-def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
+def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int]:
     """(last_run_at, total_run_count); an absent or empty meta field means never run."""
+    raw = field_text(key, "meta", raw)
     if not raw:
         return None, 0
     meta = _parse(key, "meta", raw)
@@ -133,9 +166,15 @@ def schedule_from_data(value: Any) -> Schedule:
 
 
 def decode_entry(
-    key: str, name: str, definition: str | None, meta: str | None, score: float | None = None
+    key: str,
+    name: str,
+    definition: str | bytes | None,
+    meta: str | bytes | None,
+    score: float | None = None,
 ) -> Entry:
-    """An Entry from the raw hash fields; anything upstream would crash on or drop is CorruptEntry."""
+    """An Entry from the raw hash fields (text, or bytes as stored); anything upstream would crash on or
+    drop is CorruptEntry."""
+    definition = field_text(key, "definition", definition)
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
     d = _parse(key, "definition", definition)

@@ -25,11 +25,12 @@ HASH_BACK = 2
 
 
 class RawEntry(NamedTuple):
-    """An entry hash as stored: the two fields, undecoded. `exists` is False when the hash is gone."""
+    """An entry hash as stored: the two fields, JSON not yet decoded. A field that is not UTF-8 stays
+    bytes (the reader reports the entry). `exists` is False when the hash is gone."""
 
     key: str
-    definition: str | None
-    meta: str | None
+    definition: str | bytes | None
+    meta: str | bytes | None
     exists: bool = True
 
     @property
@@ -116,7 +117,9 @@ class Store:
         if not keys:
             return []
         keys = list(keys)
-        flat = self.retrying(lambda: self.scripts.load(keys=keys), "loading entries")
+        flat = [
+            _text(v) for v in self.retrying(lambda: self.scripts.load(keys=keys, raw=True), "loading entries")
+        ]
         entries = [RawEntry(key, flat[2 * i], flat[2 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
@@ -203,3 +206,13 @@ class Store:
             ),
             "removing a former beat_schedule entry",
         )
+
+
+def _text(value: bytes | None) -> str | bytes | None:
+    """A field read undecoded: its text, or the bytes themselves when they are not UTF-8."""
+    if value is None:
+        return None
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
