@@ -327,6 +327,7 @@ export class RedBeatClient {
     const key = this.keys.entry(name);
     const raw = await this.store.read(key, this.keys.schedule);
     if (!raw.definition) throw new EntryNotFound(name, key);
+    if (raw.notUtf8) throw notUtf8(key, raw.notUtf8);
     return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
   }
 
@@ -352,6 +353,10 @@ export class RedBeatClient {
         const name = this.keys.nameOf(key) ?? key;
         if (!raw.definition) {
           report(new CorruptEntry(key, "the schedule lists it but its hash (or definition) is missing"));
+          continue;
+        }
+        if (raw.notUtf8) {
+          report(notUtf8(key, raw.notUtf8));
           continue;
         }
         try {
@@ -386,6 +391,7 @@ export class RedBeatClient {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const raw = await this.store.read(key, this.keys.schedule);
       if (!raw.definition) throw new EntryNotFound(name, key);
+      if (raw.notUtf8) throw notUtf8(key, raw.notUtf8);
       const newDefinition = setTopLevelMember(raw.definition, "enabled", enabled ? "true" : "false", key);
       let score: number | undefined;
       if (enabled) {
@@ -444,4 +450,9 @@ export class RedBeatClient {
       tz: o.tz ?? this.timezone,
     });
   }
+}
+
+/** A stored field that is not UTF-8: node-redis would have replaced its bad bytes with U+FFFD. */
+function notUtf8(key: string, field: "definition" | "meta"): CorruptEntry {
+  return new CorruptEntry(key, `${field}: not valid UTF-8`);
 }

@@ -4,7 +4,7 @@
  * byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
  */
 import { createHash } from "node:crypto";
-import { ErrorReply } from "redis";
+import { ErrorReply, RESP_TYPES } from "redis";
 import { RedBeatConnectionError, RedBeatError } from "./errors.js";
 
 /**
@@ -19,6 +19,8 @@ export interface RedisLike {
     start: number,
     stop: number,
   ): Promise<Array<{ value: unknown; score: number }>>;
+  /** node-redis: the same client answering bulk strings as Buffers (entry fields are read so). */
+  withTypeMapping?(mapping: Record<number, unknown>): RedisLike;
 }
 
 /** True for a node-redis cluster client. */
@@ -118,11 +120,25 @@ export interface RawEntry {
   definition: string | null;
   meta: string | null;
   score: number | null;
+  /** The first field whose bytes are not UTF-8 (its text above then has U+FFFD in their place). */
+  notUtf8?: "definition" | "meta";
 }
 
 function asString(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A field read as bytes: its text, and whether the bytes were UTF-8 (node-redis would replace them). */
+function fieldText(v: unknown): [string | null, boolean] {
+  if (!Buffer.isBuffer(v)) return [asString(v), true];
+  try {
+    return [strictUtf8.decode(v), true];
+  } catch {
+    return [v.toString("utf8"), false];
+  }
 }
 
 function wrap(e: unknown): Error {
@@ -133,16 +149,21 @@ function wrap(e: unknown): Error {
 }
 
 export class Store {
-  constructor(private readonly redis: RedisLike) {}
+  /** The client answering bulk strings as Buffers, for reading entry fields undecoded. */
+  private readonly bytes: RedisLike;
+
+  constructor(private readonly redis: RedisLike) {
+    this.bytes = redis.withTypeMapping?.({ [RESP_TYPES.BLOB_STRING]: Buffer }) ?? redis;
+  }
 
   /** EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet. */
-  private async run(script: Script, keys: string[], args: string[]): Promise<unknown> {
+  private async run(script: Script, keys: string[], args: string[], client = this.redis): Promise<unknown> {
     try {
       try {
-        return await this.redis.evalSha(script.sha, { keys, arguments: args });
+        return await client.evalSha(script.sha, { keys, arguments: args });
       } catch (e) {
         if (e instanceof ErrorReply && e.message.startsWith("NOSCRIPT")) {
-          return await this.redis.eval(script.source, { keys, arguments: args });
+          return await client.eval(script.source, { keys, arguments: args });
         }
         throw e;
       }
@@ -179,13 +200,13 @@ export class Store {
   }
 
   async read(key: string, scheduleKey: string): Promise<RawEntry> {
-    const reply = (await this.run(READ, [key, scheduleKey], [])) as unknown[];
+    const reply = (await this.run(READ, [key, scheduleKey], [], this.bytes)) as unknown[];
     const score = asString(reply[2]);
-    return {
-      definition: asString(reply[0]),
-      meta: asString(reply[1]),
-      score: score === null ? null : Number(score),
-    };
+    const [definition, definitionOk] = fieldText(reply[0]);
+    const [meta, metaOk] = fieldText(reply[1]);
+    const raw: RawEntry = { definition, meta, score: score === null ? null : Number(score) };
+    if (!definitionOk || !metaOk) raw.notUtf8 = definitionOk ? "meta" : "definition";
+    return raw;
   }
 
   async delete(key: string, scheduleKey: string): Promise<boolean> {

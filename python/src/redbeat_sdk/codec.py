@@ -61,7 +61,7 @@ def check_write_profile(definition: dict[str, Any]) -> None:
 
 # How deep a stored field's JSON may nest (schema/README.md, "Limits"). Every reader refuses deeper values
 # by the same rule: Python's json gives up near 1000 levels, Go's at 10000, JavaScript's not at all.
-MAX_DEPTH = 512
+MAX_DEPTH = 128
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 
