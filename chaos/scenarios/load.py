@@ -90,6 +90,7 @@ def run(
     period: int = 200,
     windows: int = 4,
     seed: int | None = None,
+    warm_up: float = WARM_UP,
 ) -> Outcome:
     seed = random.randrange(2**32) if seed is None else seed
     outcome = Outcome(
@@ -107,7 +108,7 @@ def run(
         beat = stage.beat()
         first = wait_until(lambda: stage.first_send_after(0), 120, stage.logs)
         resaver = Resaver(stage.url, entries, base, period, writes_per_second, seed).start()
-        measured_from = first + WARM_UP
+        measured_from = first + warm_up
         end = measured_from + duration
         rss = [0] * windows
         while (now := time.time()) < end and beat.alive:

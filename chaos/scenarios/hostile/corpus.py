@@ -16,6 +16,7 @@ it, either all reading it or all refusing it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -199,7 +200,7 @@ def invalid_utf8(root: dict[str, Any], draw: Callable[..., Any]) -> tuple[Fields
 
 
 def deep_nesting(root: dict[str, Any], draw: Callable[..., Any]) -> tuple[Fields, str]:
-    depth = draw(st.sampled_from([10, 50, 600, 5_000, 100_000]))
+    depth = draw(st.sampled_from([10, 50, 127, 129, 600, 5_000, 100_000]))
     opener, closer = draw(st.sampled_from([("[", "]"), ('{"a": ', "}")]))
     root["definition"]["args"] = [MARK]
     fields = _fields(root)
@@ -296,17 +297,38 @@ MUTATIONS: dict[str, Callable[[dict[str, Any], Callable[..., Any]], tuple[Fields
     "broken JSON": broken_json,
     "unknown zone": bad_zone,
 }
-ALWAYS_BAD = {"invalid UTF-8", "broken JSON", "unknown zone"}
+ALWAYS_BAD = {"invalid UTF-8", "unknown zone"}
+
+
+MAX_DEPTH = 128  # schema/README.md, "Limits"
+
+
+def depth(text: str) -> int:
+    """How deep the JSON text nests arrays and objects (brackets inside strings aside)."""
+    deepest = level = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        if token.group() in "[{":
+            level += 1
+            deepest = max(deepest, level)
+        elif token.group() in "]}":
+            level -= 1
+    return deepest
 
 
 def verdict(kind: str, fields: Fields) -> str:
-    """bad: not UTF-8, not JSON, refused by the read schema, or an unknown zone; else edge."""
+    """bad: not UTF-8, not JSON, nested deeper than the format allows, refused by the read schema, or an
+    unknown zone; else edge. An empty meta field is no meta (never run), as the contract says."""
     if kind in ALWAYS_BAD:
         return "bad"
     doc = {}
     for name, raw in fields.items():
+        if name == "meta" and raw == b"":
+            continue
         try:
-            doc[name] = json.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            if depth(text) > MAX_DEPTH:
+                return "bad"
+            doc[name] = json.loads(text)
         except (ValueError, RecursionError):
             return "bad"
     return "edge" if _validator().is_valid(doc) else "bad"

@@ -17,10 +17,10 @@ from .corpus import PREFIX, ROOT
 
 sys.path.insert(0, str(ROOT / "conformance"))
 from runner.driver import Driver, DriverError  # noqa: E402
-from runner.registry import build, load  # noqa: E402
+from runner.registry import Implementation, build, load  # noqa: E402
 
 CLIENTS = ("python", "js", "go")
-_UNREADABLE = re.compile(r"skipping unreadable entry (\S+): (.*?) \(left in Redis")
+_UNREADABLE = re.compile(r"skipping unreadable entry (\S+): (.*?) \(left in Redis", re.DOTALL)
 _SENDING = re.compile(r"Sending due task (\S+) \(")
 
 
@@ -32,7 +32,14 @@ class Verdicts:
     seconds: float = 0.0
 
 
-def client_verdicts(names: tuple[str, ...], redis_url: str) -> list[Verdicts]:
+def _built(impl: Implementation) -> bool:
+    """The driver's program exists already (the conformance suite and the clients' tests build it)."""
+    programs = [part for part in impl.command if "/" in part and not part.startswith("/")]
+    return all((impl.cwd / part).exists() for part in programs)
+
+
+def client_verdicts(names: tuple[str, ...], redis_url: str, rebuild: bool = True) -> list[Verdicts]:
+    """`rebuild` False: build a driver only when its program is missing."""
     present = {impl.name: impl for impl in load()[0]}
     out = []
     for name in names:
@@ -42,7 +49,7 @@ def client_verdicts(names: tuple[str, ...], redis_url: str) -> list[Verdicts]:
         if impl is None:
             result.failure = "not present (conformance/implementations.json)"
             continue
-        problem = build(impl)
+        problem = build(impl) if rebuild or not _built(impl) else None
         if problem:
             result.failure = problem
             continue

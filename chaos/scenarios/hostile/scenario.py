@@ -34,6 +34,7 @@ def run(
     good: int = 1_000,
     seed: int | None = None,
     clients: tuple[str, ...] = readers.CLIENTS,
+    rebuild: bool = True,
 ) -> Outcome:
     seed = random.randrange(2**32) if seed is None else seed
     outcome = Outcome(
@@ -49,7 +50,7 @@ def run(
     outcome.figures["mutations"] = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
     with Single() as schedule, Single() as broker:
         _store(schedule.url, cases)
-        views = readers.client_verdicts(clients, schedule.url)
+        views = readers.client_verdicts(clients, schedule.url, rebuild)
         keys = {c.key for c in cases}
         views.append(readers.scheduler_verdicts(schedule.url, broker.url, keys))
     judge(outcome, cases, views)
@@ -95,8 +96,11 @@ def judge(outcome: Outcome, cases: list[corpus.Case], views: list[readers.Verdic
         ),
     )
     disagreements = []
+    working = [v for v in views if not v.failure]
     for key in sorted(edge):
-        calls = {v.reader: ("read" if v.verdicts.get(key, "not seen") is None else "refused") for v in views}
+        calls = {
+            v.reader: ("read" if v.verdicts.get(key, "not seen") is None else "refused") for v in working
+        }
         if len(set(calls.values())) > 1:
             disagreements.append((key, calls))
     outcome.check(

@@ -350,9 +350,19 @@ export function nestsDeeper(text: string, max: number = MAX_DEPTH): boolean {
   return false;
 }
 
+/** A number literal JSON.parse would turn into Infinity: an exponent of 3+ digits or 309+ digits. */
+const MAYBE_HUGE = /\d[eE]\+?\d{3}|\d{309}/;
+
 function parseJson(key: string, field: string, text: string): unknown {
   if (nestsDeeper(text)) throw new CorruptEntry(key, `${field}: JSON nested deeper than ${MAX_DEPTH} levels`);
   try {
+    if (MAYBE_HUGE.test(text)) {
+      // every reader refuses a number no double holds (Python's json and Go's decoder refuse or overflow)
+      return JSON.parse(text, (_k, v) => {
+        if (typeof v === "number" && !Number.isFinite(v)) throw new Error("a number too large for a double");
+        return v;
+      });
+    }
     return JSON.parse(text);
   } catch (e) {
     throw new CorruptEntry(key, `${field} is not valid JSON (${(e as Error).message})`);

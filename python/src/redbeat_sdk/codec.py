@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime, tzinfo
 from typing import Any
@@ -89,10 +90,19 @@ def check_depth(key: str, field: str, raw: str) -> None:
         raise CorruptEntry(key, f"{field}: JSON nested deeper than {MAX_DEPTH} levels")
 
 
+def _finite(text: str) -> float:
+    """json's float parser, refusing a number no double holds (1e400 would read as inf): every reader
+    refuses it (JavaScript's and Go's as well)."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"{text} is too large for a double")
+    return value
+
+
 def _parse(key: str, field: str, raw: str) -> Any:
     check_depth(key, field, raw)
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
 

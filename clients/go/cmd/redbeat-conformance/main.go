@@ -284,7 +284,9 @@ func (d *driver) list() (any, error) {
 			errs = append(errs, map[string]any{"key": ce.Key, "error": classify(err)})
 			continue
 		case errors.As(err, &ue):
-			errs = append(errs, map[string]any{"key": ue.Path, "error": classify(err)})
+			// a stored value this client cannot evaluate: its Path is "<key>: <field>"
+			key, _, _ := strings.Cut(ue.Path, ": ")
+			errs = append(errs, map[string]any{"key": key, "error": classify(err)})
 			continue
 		case err != nil:
 			return nil, err
