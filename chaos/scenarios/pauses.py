@@ -33,7 +33,9 @@ def run(
     takeovers: list[float] = []
     stood_by = 0
     late = []  # messages of a resumed beat: runs it recorded before it froze
-    overlate = []  # more than one late message for an entry, or one after the beat found its lock lost
+    overlate: list[
+        object
+    ] = []  # more than one late message for an entry, or one after the beat found its lock lost
     with Stage(lease=lease) as stage:
         names = stage.save_every_second(entries)
         for _ in range(beats):

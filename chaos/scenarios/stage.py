@@ -75,7 +75,7 @@ class Stage:
 
     def beat(self, **kwargs: Any) -> Beat:
         self._names += 1
-        options = dict(
+        options: dict[str, Any] = dict(
             lock_timeout=self.lease,
             max_interval=self.max_interval,
             redis_options=self.redis_options,

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -55,9 +55,10 @@ class BrokerView:
         self.client = redis.Redis.from_url(url, decode_responses=True)
 
     def queues(self) -> list[str]:
+        keys = cast(list[str], self.client.keys("*"))  # decode_responses: str
         return [
             key
-            for key in self.client.keys("*")
+            for key in keys
             if not key.startswith(("_kombu", "unacked")) and self.client.type(key) == "list"
         ]
 
@@ -66,7 +67,7 @@ class BrokerView:
         out = []
         for name in [queue] if queue else self.queues():
             # kombu LPUSHes and BRPOPs: the oldest message is at the right end
-            for raw in reversed(self.client.lrange(name, 0, -1)):
+            for raw in reversed(cast(list[str], self.client.lrange(name, 0, -1))):
                 out.append(parse(name, raw))
         return out
 
@@ -107,7 +108,7 @@ class Drain:
         taken: list[Sent] = []
         for name in self._names():
             while True:
-                raws = self.client.rpop(name, 1000)
+                raws = cast("list[str] | None", self.client.rpop(name, 1000))
                 if not raws:
                     break
                 taken += [parse(name, raw) for raw in raws]
