@@ -1,6 +1,6 @@
 """`make chaos`: every scenario on real processes, one table; `--short` is what `make test` runs.
 
-    python run.py [--short] [--only NAME ...] [--seed N] [--json PATH] [--readme PATH]
+    python run.py [--short] [--only NAME ...] [--seed N] [--json PATH [--merge]] [--readme PATH]
 
 `--readme` rewrites the chaos section of that file (scheduler/README.md) with the table, the date and the
 machine. Exits 1 when any outcome failed (a scenario that awaits another issue says so in the table).
@@ -59,8 +59,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, help="replay: the seed a run printed")
     parser.add_argument("--json", type=Path, help="write the outcomes as JSON here")
     parser.add_argument("--readme", type=Path, help="rewrite the chaos section of this file")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other scenarios' rows of the --json file (a re-run of some)",
+    )
     args = parser.parse_args()
     outcomes = run(args.only, args.short, args.seed)
+    if args.merge and args.json and args.json.exists():
+        fresh = {o.scenario: o for o in outcomes}
+        kept = [Outcome.from_json(d) for d in json.loads(args.json.read_text())]
+        outcomes = [fresh.pop(o.scenario, o) for o in kept] + list(fresh.values())
     print()
     print(table(outcomes))
     print()

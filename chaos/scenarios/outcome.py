@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -44,3 +45,14 @@ class Outcome:
             "details": self.details,
             "awaits": self.awaits,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Outcome":
+        return cls(
+            data["scenario"],
+            data["setup"],
+            dict(data["checks"]),
+            dict(data["figures"]),
+            list(data["details"]),
+            data.get("awaits"),
+        )

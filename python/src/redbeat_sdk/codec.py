@@ -192,6 +192,8 @@ def decode_entry(
         entry = entry_from_wire(d, name)
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
+    except ArithmeticError as exc:  # a number the schema allows but no date or offset holds (1e308)
+        raise CorruptEntry(key, f"definition: a value out of range ({exc})") from None
     last_run_at, total = decode_meta(key, meta)
     if not meta and d.get("last_run_at") is not None:  # constructor keywords in the definition; meta wins
         try:

@@ -269,6 +269,10 @@ func underSchedule(err error) error {
 	return err
 }
 
+// unexpressible starts the reason of a list error for an entry the client read
+// that this driver cannot put in wire form.
+const unexpressible = "read, but not expressible in wire form: "
+
 func (d *driver) list() (any, error) {
 	entries := []map[string]any{}
 	errs := []map[string]any{}
@@ -293,7 +297,9 @@ func (d *driver) list() (any, error) {
 		}
 		w, err := readEntry(e)
 		if err != nil {
-			return nil, err
+			// read, but this driver cannot put it in wire form: reported, the listing goes on
+			errs = append(errs, map[string]any{"key": d.prefix + e.Name, "error": map[string]any{"type": "internal", "path": nil, "reason": unexpressible + err.Error()}})
+			continue
 		}
 		entries = append(entries, w)
 	}
