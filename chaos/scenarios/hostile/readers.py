@@ -76,10 +76,14 @@ def client_verdicts(names: tuple[str, ...], redis_url: str, rebuild: bool = True
     return out
 
 
-def scheduler_verdicts(redis_url: str, broker_url: str, keys: set[str], timeout: float = 300) -> Verdicts:
-    """A real beat over the corpus until every key has been fired or logged unreadable (or `timeout`)."""
+def scheduler_verdicts(
+    redis_url: str, broker_url: str, keys: set[str], timeout: float | None = None
+) -> Verdicts:
+    """A real beat over the corpus until every key has been fired or logged unreadable (or `timeout`,
+    by default a minute plus 50 ms an entry: the beat logs every unreadable one, reasons included)."""
     result = Verdicts("scheduler")
     started = time.monotonic()
+    timeout = 60 + 0.05 * len(keys) if timeout is None else timeout
     with Drain(broker_url):  # keeps the broker small
         beat = Beat(
             "redbeat_scheduler.RedBeatScheduler",
@@ -89,13 +93,22 @@ def scheduler_verdicts(redis_url: str, broker_url: str, keys: set[str], timeout:
             max_interval=5,
             name="hostile",
         )
+        offset = 0
         try:
 
             def seen() -> bool:
-                log = beat.log()
-                for name in _SENDING.findall(log):
+                nonlocal offset
+                with open(beat.log_path, "rb") as log:  # only what was written since the last look
+                    log.seek(offset)
+                    chunk = log.read()
+                cut = chunk.rfind(b"\n[")  # up to the start of the last record, which may be unfinished
+                if cut <= 0:
+                    return not beat.alive
+                offset += cut + 1
+                text = chunk[:cut].decode("utf-8", "replace")
+                for name in _SENDING.findall(text):
                     result.verdicts.setdefault(PREFIX + name, None)
-                for key, reason in _UNREADABLE.findall(log):
+                for key, reason in _UNREADABLE.findall(text):
                     result.verdicts[key] = reason
                 return keys <= result.verdicts.keys() or not beat.alive
 
