@@ -12,8 +12,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from scenarios import broker_outage, kills, load, pauses, restart
 from scenarios.hostile import scenario as hostile

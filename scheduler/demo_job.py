@@ -86,8 +86,8 @@ def run(redis_url: str, seconds: float) -> int:
     save_samples(redis_url)
     celery = [sys.executable, "-m", "celery", "-A", "demo_job"]
     worker = subprocess.Popen(
-        celery
-        + [
+        [
+            *celery,
             "worker",
             "-P",
             "solo",
@@ -105,7 +105,7 @@ def run(redis_url: str, seconds: float) -> int:
         start_new_session=True,
     )
     beat = subprocess.Popen(
-        celery + ["beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
+        [*celery, "beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
         cwd=HERE,
         env=env,
         stdout=subprocess.PIPE,
@@ -176,9 +176,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.redis_url:
         return run(args.redis_url, args.seconds)
-    from redbeat_sdk.redis_server import RedisServer
+    from topologies import Single
 
-    with RedisServer() as server:
+    with Single() as server:
         print(f"started a private redis-server on 127.0.0.1:{server.port}")
         return run(f"redis://127.0.0.1:{server.port}/0", args.seconds)
 

@@ -19,7 +19,6 @@ import threading
 import time
 from datetime import datetime, timezone
 
-
 from redbeat_sdk import Entry, RedBeatClient, RRule
 
 from . import runs
@@ -53,7 +52,7 @@ class Resaver:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="resaver", daemon=True)
 
-    def start(self) -> "Resaver":
+    def start(self) -> Resaver:
         self.started = time.monotonic()
         self._thread.start()
         return self

@@ -47,7 +47,7 @@ class Outcome:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Outcome":
+    def from_json(cls, data: dict[str, Any]) -> Outcome:
         return cls(
             data["scenario"],
             data["setup"],

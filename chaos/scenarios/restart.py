@@ -50,7 +50,7 @@ def run(outage: float = 30.0, entries: int = 40, beats: int = 2, lease: float = 
             writer.stop()
         # the back-off step each beat was waiting out when Redis came back: its last one logged before
         steps = [
-            int(([0] + _STEP.findall(b.log()[logs_before.get(b.pid, 0) : logs_at_back.get(b.pid, 0)]))[-1])
+            int([0, *_STEP.findall(b.log()[logs_before.get(b.pid, 0) : logs_at_back.get(b.pid, 0)])][-1])
             for b in stage.beats
         ]
         crashed = stage.crashed()

@@ -11,11 +11,12 @@ began, then the next one due), so only pairs from two different beats count.
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def doubled(
     `allowed`: messages known to be distinct runs (a batch a paused beat recorded before its pause)."""
     found = []
     for items in by_entry(sends).values():
-        for a, b in zip(items, items[1:]):
+        for a, b in itertools.pairwise(items):
             if a.pid != b.pid and b.at - a.at < period / 2 and a not in allowed and b not in allowed:
                 found.append((a, b))
     return found
@@ -64,7 +65,7 @@ def longest_gaps(sends: Iterable[Send], names: Sequence[str], start: float, end:
     out = {}
     for name in names:
         times = [start] + [s.at for s in grouped.get(name, [])] + [end]
-        out[name] = max(b - a for a, b in zip(times, times[1:]))
+        out[name] = max(b - a for a, b in itertools.pairwise(times))
     return out
 
 

@@ -14,12 +14,11 @@ import time
 from typing import Any
 
 import redis
+from beatprocs import OURS, Beat, Drain, Sent, wait_until
+from topologies import Single
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.lock_token import parse_token
-
-from beatprocs import OURS, Beat, Drain, Sent, wait_until
-from topologies import Single
 
 from .runs import Send
 
@@ -52,7 +51,7 @@ class Stage:
         self.beats: list[Beat] = []
         self._names = 0
 
-    def __enter__(self) -> "Stage":
+    def __enter__(self) -> Stage:
         self.schedule_redis.start()
         self.broker_redis.start()
         self.url = self.schedule_redis.url

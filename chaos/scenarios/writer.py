@@ -22,7 +22,7 @@ class Writer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="writer", daemon=True)
 
-    def start(self) -> "Writer":
+    def start(self) -> Writer:
         self._thread.start()
         return self
 
@@ -51,7 +51,7 @@ class Writer:
         pipe = self.sdk.redis.pipeline(transaction=False)
         for name in self.acknowledged:
             pipe.hexists(self.sdk.keys.entry(name), "definition")
-        return [name for name, there in zip(self.acknowledged, pipe.execute()) if not there]
+        return [name for name, there in zip(self.acknowledged, pipe.execute(), strict=True) if not there]
 
     def stored(self) -> int:
         """Entries of this writer in the schedule (each must be there once)."""

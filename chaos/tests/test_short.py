@@ -5,7 +5,6 @@ figures)."""
 from __future__ import annotations
 
 import pytest
-
 from run import SCENARIOS, run
 from scenarios.outcome import Outcome
 

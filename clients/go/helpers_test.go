@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
-var srv *redistest.Server
+var srv *redistest.Topology
 
 func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 
@@ -75,9 +74,6 @@ func (e *env) score(name string) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// repoPath is a path relative to the repository root.
-func repoPath(rel string) string { return filepath.Join("..", "..", rel) }
 
 func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-
 from conftest import T0, dump
+
 from redbeat_sdk import (
-    Crontab,
     CorruptEntry,
+    Crontab,
     Entry,
     EntryNotFound,
     Interval,
@@ -191,7 +191,7 @@ def test_get_of_a_corrupt_entry_raises_corrupt_entry_naming_the_field(client, r)
             "meta": json.dumps({"last_run_at": None, "paused": True}),
         },
     )
-    with pytest.raises(CorruptEntry, match="meta.paused"):
+    with pytest.raises(CorruptEntry, match=r"meta\.paused"):
         client.get("job")
 
 
@@ -292,7 +292,7 @@ def test_from_url_and_timezone_string(redis_server, clock):
 
 
 def test_a_redis_outage_raises_a_connection_error(clock):
-    from redbeat_sdk.redis_server import free_port
+    from topologies import free_port
 
     client = RedBeatClient.from_url(
         f"redis://127.0.0.1:{free_port()}/0", clock=clock, socket_connect_timeout=0.5

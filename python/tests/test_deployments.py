@@ -3,13 +3,13 @@ ACL user, and a server that goes away and comes back (tools/topologies starts ea
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 import redis
+from conftest import dump
 from redis.sentinel import Sentinel
+from topologies import Cluster, SentinelGroup, Single, TlsServer
 
 from redbeat_sdk import (
     ClusterConfigError,
@@ -20,11 +20,6 @@ from redbeat_sdk import (
     RedBeatConnectionError,
     RedBeatError,
 )
-
-from conftest import ROOT, dump
-
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer  # noqa: E402
 
 TAGGED = "{redbeat}:"
 
@@ -143,7 +138,7 @@ def _fails_fast(call, timeout: float = 20) -> BaseException:
         try:
             call()
             outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

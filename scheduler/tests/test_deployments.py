@@ -12,36 +12,24 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
-from redis.sentinel import Sentinel
-
-from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
-
 from beatprocs import OURS, Beat, BrokerView, wait_until
 from conftest import T0, snapshot
-from redbeat_scheduler.settings import SettingsError
+from redis.sentinel import Sentinel
+from topologies import Cluster, SentinelGroup, Single
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer  # noqa: E402
+from redbeat_scheduler.settings import SettingsError
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
 TAGGED = "{redbeat}:"
 
 
 # -- Redis Cluster ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with Cluster() as topology:
-        yield topology
 
 
 def cluster_snapshot(topology: Cluster) -> dict:
@@ -211,12 +199,6 @@ def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_
 
 
 # -- TLS and ACL users ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls():
-    with TlsServer() as topology:
-        yield topology
 
 
 def test_tls_with_an_acl_user_runs_every_operation(tls, make_app, make_scheduler, clock, broker):

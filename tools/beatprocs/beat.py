@@ -9,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 HERE = Path(__file__).resolve().parent  # beatproj.py, the Celery project every beat runs on
 OURS = "redbeat_scheduler.RedBeatScheduler"
@@ -56,7 +57,7 @@ class Beat:
             env["BEAT_REDIS_OPTIONS"] = json.dumps(redis_options)
         if import_upstream:
             env["BEAT_IMPORT_UPSTREAM"] = "1"
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - the beat writes it until stop() closes it
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -8,6 +8,7 @@ messages) read each message once and keep the broker small.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -96,7 +97,7 @@ class Drain:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="broker-drain", daemon=True)
 
-    def start(self) -> "Drain":
+    def start(self) -> Drain:
         self._thread.start()
         return self
 
@@ -137,13 +138,11 @@ class Drain:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(10)
-        try:
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError):
             self.take()  # whatever came in since the last round
-        except (redis.ConnectionError, redis.TimeoutError):
-            pass
         self.client.close()
 
-    def __enter__(self) -> "Drain":
+    def __enter__(self) -> Drain:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -6,6 +6,7 @@ on the same address (a restart, an outage) with the data it saved on the way dow
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -15,8 +16,12 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import redis
 
 HOST = "127.0.0.1"
 CLUSTER_BUS_OFFSET = 10000  # Redis Cluster's bus listens on port + 10000
@@ -27,9 +32,11 @@ class TopologyError(RuntimeError):
 
 
 def redis_server_binary() -> str:
-    binary = shutil.which("redis-server")
+    """Debian's redis-server, or the one $REDBEAT_REDIS_SERVER names (the conformance runner's --redis-server)."""
+    wanted = os.environ.get("REDBEAT_REDIS_SERVER") or "redis-server"
+    binary = shutil.which(wanted)
     if not binary:
-        raise TopologyError("redis-server is not installed: run `make redis` (Debian's redis-server)")
+        raise TopologyError(f"{wanted} is not installed: run `make redis` (Debian's redis-server)")
     return binary
 
 
@@ -55,10 +62,8 @@ def free_port(*, with_bus: bool = False) -> int:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class Node:
@@ -123,7 +128,7 @@ class Node:
             path.write_text("\n".join(lines + self.directives) + "\n")
         return path
 
-    def start(self, timeout: float = 10) -> "Node":
+    def start(self, timeout: float = 10) -> Node:
         binary = redis_server_binary()
         fixed = bool(self.port)  # a restart keeps its address
         for _ in range(1 if fixed else 5):  # another process may take a free port before we bind it
@@ -168,16 +173,15 @@ class Node:
             time.sleep(0.02)
         return False
 
-    def client(self, **options):
+    def client(self, **options: Any) -> redis.Redis:
+        """An administrator's connection. No retries: redis-py's default (3, with backoff) would turn a
+        server that is down on purpose into seconds of waiting."""
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        return redis.Redis(
-            host=HOST,
-            port=self.port,
-            decode_responses=True,
-            socket_timeout=5,
-            **{**self.client_options, **options},
-        )
+        defaults = {"decode_responses": True, "socket_timeout": 5, "retry": Retry(NoBackoff(), 0)}
+        return redis.Redis(host=HOST, port=self.port, **{**defaults, **self.client_options, **options})
 
     def stop(self, *, save: bool = False) -> None:
         """SIGTERM and wait; with `save`, SHUTDOWN SAVE first, so that the next start loads the data
@@ -192,10 +196,8 @@ class Node:
                 pass
             finally:
                 client.close()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
         if self.running:
             self.process.terminate()
             try:
@@ -242,17 +244,13 @@ def stop_pids(pids: Sequence[int], timeout: float = 5) -> None:
         alive = [pid for pid in alive if _exists(pid)]
         time.sleep(0.05)
     for pid in alive:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _exists(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import jsonschema
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -108,7 +109,7 @@ def good_wire(name: str, data: st.DataObject) -> tuple[dict[str, Any], dict[str,
         name,
         data.draw(st.sampled_from(["tasks.ping", "app.tasks.report", "ünïcode.task"])),
         data.draw(_schedules),
-        args=[name] + data.draw(st.lists(_json, max_size=3)),
+        args=[name, *data.draw(st.lists(_json, max_size=3))],
         kwargs=data.draw(st.dictionaries(_text, _json, max_size=3)),
     )
     return definition_wire(entry, NOW, timezone.utc), meta_wire(LAST_RUN, data.draw(st.integers(0, 10**6)))

@@ -212,7 +212,7 @@ export class RedBeatClient {
       );
     }
     try {
-      const client = new RedBeatClient(redis as unknown as RedisLike, options);
+      const client = new RedBeatClient(redis, options);
       client.owned = true;
       return client;
     } catch (e) {
@@ -269,11 +269,7 @@ export class RedBeatClient {
    * its index in `entries` (`[3].schedule.hour`).
    */
   async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
-    if (
-      entries === null ||
-      typeof entries !== "object" ||
-      typeof (entries as Iterable<EntryInput>)[Symbol.iterator] !== "function"
-    ) {
+    if (entries === null || typeof entries !== "object" || typeof entries[Symbol.iterator] !== "function") {
       throw new ValidationError("entries", "must be an array (or other iterable) of entries");
     }
     const nowMs = this.nowMs();

@@ -126,7 +126,10 @@ export interface RawEntry {
 
 function asString(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  // Lua replies bulk strings and integers here; anything else is a script bug, not data to stringify
+  if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") return String(v);
+  throw new TypeError(`unexpected Redis reply ${JSON.stringify(v)}`);
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });

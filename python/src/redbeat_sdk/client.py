@@ -6,8 +6,9 @@ import contextlib
 import json
 import logging
 import ssl
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import redis
 import redis.exceptions
@@ -60,7 +61,7 @@ def _connection_problem(exc: Exception) -> str:
 class _SaveCall:
     """What all entries of one save call share: the time, the first-save meta and first-save scores."""
 
-    def __init__(self, client: "RedBeatClient"):
+    def __init__(self, client: RedBeatClient):
         self.client = client
         self.now = client.now()
         self.new_meta = codec.encode_meta(self.now.astimezone(UTC))
@@ -80,7 +81,7 @@ class _SaveCall:
 class _Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
-    __slots__ = ("entry", "key", "definition", "schedule", "new_meta", "new_score", "expected", "score")
+    __slots__ = ("definition", "entry", "expected", "key", "new_meta", "new_score", "schedule", "score")
 
     def __init__(self, call: _SaveCall, entry: Entry):
         client = call.client
@@ -100,11 +101,11 @@ class _Pending:
         self.expected: str | None = None
         self.score = self.new_score
 
-    def args(self) -> list:
+    def args(self) -> list[str | int]:
         flag = "0" if self.expected is None else "1"
         return [self.definition, self.new_meta, self.new_score, flag, self.expected or "", self.score]
 
-    def rescore(self, client: "RedBeatClient", stored_meta: str, now: datetime) -> None:
+    def rescore(self, client: RedBeatClient, stored_meta: str, now: datetime) -> None:
         self.expected = stored_meta
         try:
             last, _ = codec.decode_meta(self.key, stored_meta)
@@ -151,7 +152,7 @@ class RedBeatClient:
         clock: Clock | None = None,
         lock_key: str | None = None,
         **redis_options: Any,
-    ) -> "RedBeatClient":
+    ) -> RedBeatClient:
         """A client on `url` (redis://, rediss://, unix://); extra options go to redis-py.
 
         `redis-cluster://host:port` (or `rediss-cluster://` for TLS) names one node of a Redis Cluster;
@@ -160,6 +161,7 @@ class RedBeatClient:
         (a ValidationError with path `url`) naming the scheme and the accepted ones."""
         redis_options.setdefault("decode_responses", True)
         scheme = urls.scheme_of(url)
+        client: redis.Redis | RedisCluster
         try:
             if scheme in urls.CLUSTER_SCHEMES:
                 from redis.cluster import RedisCluster
@@ -239,7 +241,7 @@ class RedBeatClient:
                 self.redis.script_load(scripts.SAVE)
                 continue
             conflicts = []
-            for p, result in zip(todo, results):
+            for p, result in zip(todo, results, strict=True):
                 if result != 1:  # the stored meta: score from it and try again
                     p.rescore(self, _text(result[0]), now)
                     conflicts.append(p)
@@ -356,7 +358,7 @@ class RedBeatClient:
                 for key, _ in members:
                     _hmget_raw(pipe, key)
                 rows = pipe.execute()
-            for (key, score), (raw_def, raw_meta) in zip(members, rows):
+            for (key, score), (raw_def, raw_meta) in zip(members, rows, strict=True):
                 key = _text(key)
                 try:
                     yield self._read(key, self.keys.name_of(key), raw_def, raw_meta, score)

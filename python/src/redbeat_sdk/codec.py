@@ -12,7 +12,7 @@ import pydantic
 
 from ._models import read as read_model
 from ._models import write as write_model
-from .datetimes import UTC, decode_datetime, encode_datetime
+from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
 from .schedules import Schedule, schedule_from_wire
@@ -131,6 +131,8 @@ def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int
         check_model(read_model.Meta, meta, "meta")
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
+    if "total_run_count" in meta and meta["total_run_count"] is None:  # the model lets null through
+        raise CorruptEntry(key, "meta.total_run_count: must be an integer, not null")
     last = meta["last_run_at"]
     try:
         return (None if last is None else decode_datetime(last)), meta.get("total_run_count") or 0
@@ -161,9 +163,8 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
 
 
 # the read profile's schedule union on its own, under the field name its error paths start with
-_ScheduleField = pydantic.create_model(
-    "ScheduleField", schedule=(read_model.Definition.model_fields["schedule"].annotation, ...)
-)
+_schedule_annotation: Any = read_model.Definition.model_fields["schedule"].annotation
+_ScheduleField = pydantic.create_model("ScheduleField", schedule=(_schedule_annotation, ...))
 
 
 def schedule_from_data(value: Any) -> Schedule:

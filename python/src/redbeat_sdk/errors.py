@@ -19,7 +19,7 @@ class ValidationError(RedBeatError, ValueError):
         self.reason = reason
         super().__init__(f"{path}: {reason}" if path else reason)
 
-    def at(self, prefix: str) -> "ValidationError":
+    def at(self, prefix: str) -> ValidationError:
         """The same error with `prefix` put in front of its path."""
         path = (
             f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
@@ -50,7 +50,7 @@ class EntryNotFound(RedBeatError, KeyError):
         super().__init__(f"no entry {name!r} (key {key!r})")
 
     def __str__(self) -> str:  # KeyError would repr() the message
-        return self.args[0]
+        return str(self.args[0])
 
 
 class CorruptEntry(RedBeatError):

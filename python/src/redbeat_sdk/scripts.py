@@ -14,7 +14,7 @@ def sha1(script: str) -> str:
 
 def source(name: str) -> str:
     """The text of `lua/<name>.lua` (the repository's lua/ folder, shipped in this package by `make generate`)."""
-    return files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+    return files(__package__).joinpath("lua").joinpath(f"{name}.lua").read_text(encoding="utf-8")
 
 
 # ARGV: definition, new meta, score if new, expected-meta flag ("1"/"0"), expected meta, score if expected.

@@ -10,10 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .statics import LockLost
 from .tickstate import Tick
+
+if TYPE_CHECKING:
+    from .decision import Fire
+    from .reading import Loaded
+    from .scheduler import RedBeatScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -24,19 +29,19 @@ class Sending(NamedTuple):
 
     name: str
     task: str
-    args: list | None
-    kwargs: dict
-    options: dict
+    args: list[Any] | None
+    kwargs: dict[str, Any]
+    options: dict[str, Any]
     last_run_at: datetime
     total_run_count: int
     schedule: None = None
 
 
 class Dispatcher:
-    def __init__(self, scheduler):
+    def __init__(self, scheduler: RedBeatScheduler) -> None:
         self.scheduler = scheduler  # its apply_entry, producer, lock, stats and metrics
 
-    def send(self, runs: list[tuple], tick: Tick) -> None:
+    def send(self, runs: list[tuple[Loaded, Fire]], tick: Tick) -> None:
         """Send (entry, verdict) runs in order, keeping the lock extended between them; raises LockLost
         afterwards if it was found lost, and a stop signal once the rest went out."""
         scheduler = self.scheduler
@@ -73,7 +78,7 @@ class Dispatcher:
         if lost:
             raise LockLost()
 
-    def _apply(self, entry, tick: Tick, producer) -> None:
+    def _apply(self, entry: Loaded, tick: Tick, producer: Any) -> None:
         self.scheduler.apply_entry(
             Sending(
                 entry.name,

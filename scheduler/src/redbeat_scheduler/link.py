@@ -17,9 +17,9 @@ Redis Cluster clients have no single connection; there every command goes throug
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import hiredis
 import redis
@@ -28,18 +28,20 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .connection import ReplicationNotConfirmed
+from .connection import Client, ReplicationNotConfirmed
 
-Command = tuple  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
+Command = tuple[Any, ...]  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
 
 RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
 
 
 class Link:
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
-        self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
-        self._conn = None
+        self._pool: redis.ConnectionPool | None = (
+            client.connection_pool if isinstance(client, redis.Redis) else None
+        )
+        self._conn: Any = None  # a connection taken from _pool
         self._taken_at = 0.0
         self._recycle = float(getattr(self._pool, "check_interval", RECYCLE_EVERY) or RECYCLE_EVERY)
         self._wait = int(getattr(client, "wait_replicas", 0) or 0)
@@ -52,7 +54,7 @@ class Link:
     def run(self, command: Command) -> Any:
         return self.run_many([command])[0]
 
-    def run_many(self, commands: Sequence[Command], raw: bool = False) -> list:
+    def run_many(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         """The replies of several commands sent in one round trip, in order. A script Redis does not
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
         raised once every reply is read. `raw`: replies as bytes, not decoded (entry fields, which may
@@ -66,7 +68,7 @@ class Link:
                 raise reply
         return replies
 
-    def _direct(self, commands: Sequence[Command], raw: bool = False) -> list:
+    def _direct(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         conn = self._connection()
         wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
         if wait:
@@ -74,7 +76,7 @@ class Link:
         try:
             # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
             conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
-            replies = []
+            replies: list[Any] = []
             for _ in commands:
                 try:
                     replies.append(conn.read_response(disable_decoding=raw))
@@ -91,7 +93,8 @@ class Link:
                 )
         return replies
 
-    def _connection(self):
+    def _connection(self) -> Any:
+        assert self._pool is not None  # only a client of one node is spoken to directly
         now = time.monotonic()
         if self._conn is not None and now - self._taken_at >= self._recycle:
             self.close()  # back to the pool, which may check the master and drop it
@@ -103,21 +106,21 @@ class Link:
             self._taken_at = now
         return self._conn
 
-    def _through_client(self, commands: Sequence[Command], raw: bool = False) -> list:
-        replies = []
+    def _through_client(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
+        replies: list[Any] = []
         for command in commands:
             try:
                 if raw:  # reads only: nothing to WAIT for
-                    replies.append(self.client.execute_command(*command, **{NEVER_DECODE: True}))
+                    replies.append(self.client.execute_command(*command, **{NEVER_DECODE: True}))  # type: ignore[no-untyped-call]
                 elif command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
                     replies.append(self.client.evalsha(*command[1:]))
                 else:
-                    replies.append(self.client.execute_command(*command))
+                    replies.append(self.client.execute_command(*command))  # type: ignore[no-untyped-call]
             except ResponseError as exc:
                 replies.append(exc)
         return replies
 
     def close(self) -> None:
-        if self._conn is not None:
+        if self._conn is not None and self._pool is not None:
             self._pool.release(self._conn)
             self._conn = None

@@ -8,10 +8,12 @@ would turn `[]` into `{}` and `5.0` into `5`).
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from redbeat_sdk.scripts import source
 
+from .connection import Client
 from .link import Command, Link
 
 NAMES = ("lock_acquire", "lock_release", "load", "record", "drop_vanished", "sync_static", "remove_static")
@@ -35,7 +37,16 @@ class Script:
 class Scripts:
     """The scripts of one scheduler, as attributes: `scripts.record(keys=..., args=...)`."""
 
-    def __init__(self, client):
+    # one per name in NAMES
+    lock_acquire: Script
+    lock_release: Script
+    load: Script
+    record: Script
+    drop_vanished: Script
+    sync_static: Script
+    remove_static: Script
+
+    def __init__(self, client: Client) -> None:
         self.link = Link(client)
         for name in NAMES:
             setattr(self, name, Script(self.link, source(name)))

@@ -8,9 +8,14 @@ decision about them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Any, NamedTuple, cast
 
+from redbeat_sdk import KeyLayout
+
+from .connection import Client
+from .link import Command
 from .lock import FencedLock, LockState
 from .retry import Retrying
 from .scripts import Scripts
@@ -34,7 +39,7 @@ class RawEntry(NamedTuple):
     exists: bool = True
 
     @property
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> tuple[str | bytes | None, str | bytes | None]:
         return self.definition, self.meta
 
 
@@ -57,7 +62,9 @@ class Run(NamedTuple):
 
 
 class Store:
-    def __init__(self, client, layout, lock: FencedLock, retrying: Retrying, scripts: Scripts):
+    def __init__(
+        self, client: Client, layout: KeyLayout, lock: FencedLock, retrying: Retrying, scripts: Scripts
+    ) -> None:
         self.client = client
         self.layout = layout  # redbeat_sdk.KeyLayout
         self.lock = lock
@@ -84,12 +91,12 @@ class Store:
         state = self.lock.state(replies.pop(0) if acquire is not None else None)
         return state, self._candidates(replies, batch)
 
-    def _candidate_commands(self, now_ts: int, batch: int, offset: int) -> list:
+    def _candidate_commands(self, now_ts: int, batch: int, offset: int) -> list[Command]:
         """The due members from `offset` (one more than `batch`, to know whether more are due), the first
         score after now (to sleep exactly until it) and how many members are due in all (the backlog).
         Plain reads: a script would cost Redis several times more."""
         schedule = self.layout.schedule
-        commands = [
+        commands: list[Command] = [
             ("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
             ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1),
         ]
@@ -98,7 +105,7 @@ class Store:
         return commands
 
     @staticmethod
-    def _candidates(replies: list, batch: int) -> Candidates:
+    def _candidates(replies: list[Any], batch: int) -> Candidates:
         due, later = replies[0], replies[1]
         if due and isinstance(due[0], (list, tuple)):  # a client that pairs them already (Cluster, RESP3)
             pairs = [(member, float(score)) for member, score in due]
@@ -124,18 +131,20 @@ class Store:
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
-            gone = {key for key, flag in zip(empty, exists) if not flag}
+            gone = {key for key, flag in zip(empty, exists, strict=True) if not flag}
             entries = [RawEntry(e.key, e.definition, e.meta, e.key not in gone) for e in entries]
         return entries
 
-    def _exists_each(self, keys):
+    def _exists_each(self, keys: list[str]) -> list[int]:
         pipe = self.client.pipeline(transaction=False)
         for key in keys:
             pipe.exists(key)
-        return pipe.execute()
+        replies: list[int] = pipe.execute()
+        return replies
 
     def statics(self) -> set[str]:
-        return set(self.retrying(lambda: self.client.smembers(self.layout.statics), "reading statics"))
+        members = self.retrying(lambda: self.client.smembers(self.layout.statics), "reading statics")
+        return cast("set[str]", members)  # the client decodes responses
 
     # fenced writes
 
@@ -147,7 +156,7 @@ class Store:
             return []
         fence_key, token = self.lock.fence()
         keys = [fence_key, self.layout.schedule]
-        args: list = [token]
+        args: list[str | int | None] = [token]
         for run in runs:
             keys.append(run.raw.key)
             if run.kind == "F":
@@ -160,10 +169,11 @@ class Store:
 
     def drop_vanished(self, key: str) -> int:
         fence_key, token = self.lock.fence()
-        return self.retrying(
+        result: int = self.retrying(
             lambda: self.scripts.drop_vanished(keys=[fence_key, self.layout.schedule, key], args=[token]),
             "dropping a vanished entry",
         )
+        return result
 
     def sync_static(
         self,
@@ -190,22 +200,24 @@ class Store:
             "1" if replace_meta else "0",
             "1" if record else "0",
         ]
-        return self.retrying(
+        result: int = self.retrying(
             lambda: self.scripts.sync_static(
                 keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args
             ),
             "syncing beat_schedule",
         )
+        return result
 
     def remove_static(self, name: str) -> int:
         fence_key, token = self.lock.fence()
-        return self.retrying(
+        result: int = self.retrying(
             lambda: self.scripts.remove_static(
                 keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",
         )
+        return result
 
 
 def _text(value: bytes | None) -> str | bytes | None:

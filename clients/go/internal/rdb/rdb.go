@@ -275,13 +275,6 @@ func (r *RDB) applyChunks(ctx context.Context, scheduleKey string, updates []Upd
 	return out, firstErr
 }
 
-func scriptFor(u Update) (*redis.Script, []any) {
-	if isFirstSave(u) {
-		return firstSaveScript, []any{u.SetDef, u.SetMeta, strconv.FormatInt(*u.Score, 10)}
-	}
-	return updateScript, updateArgs(u)
-}
-
 func updateArgs(u Update) []any {
 	score := ""
 	if u.Score != nil {

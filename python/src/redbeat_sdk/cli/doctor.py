@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from typing import cast
 
 import redis
 
@@ -39,7 +40,7 @@ def eviction(r: redis.Redis) -> Iterator[Finding]:
         return
     policy = str(config.get("maxmemory-policy", ""))
     try:
-        limit = int(config.get("maxmemory", 0))
+        limit = int(config.get("maxmemory") or 0)
     except ValueError:
         limit = 0
     if limit and policy.startswith("allkeys"):
@@ -64,13 +65,17 @@ def entries(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
     now = client.now()
     start = 0
     while True:
-        members = r.zrange(client.keys.schedule, start, start + BATCH - 1, withscores=True)
+        # the client decodes responses: (member, score) pairs of str and float
+        members = cast(
+            "list[tuple[str, float]]",
+            r.zrange(client.keys.schedule, start, start + BATCH - 1, withscores=True),
+        )
         if not members:
             return
         pipe = r.pipeline(transaction=False)
         for key, _ in members:
             pipe.hmget(key, "definition", "meta")
-        for (key, score), (raw_def, raw_meta) in zip(members, pipe.execute()):
+        for (key, score), (raw_def, raw_meta) in zip(members, pipe.execute(), strict=True):
             if not raw_def:
                 yield Finding(
                     "missing-hash", key, "schedule member without an entry hash (evicted or deleted)"
