@@ -359,10 +359,10 @@ function parseJson(key: string, field: string, text: string): unknown {
   try {
     if (MAYBE_HUGE.test(text)) {
       // every reader refuses a number no double holds (Python's json and Go's decoder refuse or overflow)
-      return JSON.parse(text, (_k, v) => {
+      return JSON.parse(text, (_k: string, v: unknown): unknown => {
         if (typeof v === "number" && !Number.isFinite(v)) throw new Error("a number too large for a double");
         return v;
-      });
+      }) as unknown;
     }
     return JSON.parse(text);
   } catch (e) {

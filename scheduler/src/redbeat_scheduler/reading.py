@@ -91,9 +91,9 @@ class Reader:
         self._plans: dict[str, Plan] = {}
 
     def read(self, key: str, name: str, definition: str | bytes | None, meta: str | bytes | None) -> Loaded:
-        if type(definition) is bytes or type(meta) is bytes:  # not UTF-8 (store.RawEntry)
-            codec.field_text(key, "definition", definition)
-            codec.field_text(key, "meta", meta)
+        if isinstance(definition, bytes) or isinstance(meta, bytes):  # not UTF-8 (store.RawEntry)
+            definition = codec.field_text(key, "definition", definition)  # raises CorruptEntry
+            meta = codec.field_text(key, "meta", meta)
         cached = self._definitions.get((key, definition))
         if cached is None:
             cached = self._lean_definition(key, name, definition)

@@ -160,8 +160,10 @@ class Store:
         for run in runs:
             keys.append(run.raw.key)
             if run.kind == "F":
-                raw = run.raw
-                args += ("F", run.score, run.meta, raw.definition, "" if raw.meta is None else "=" + raw.meta)
+                definition, meta = run.raw.definition, run.raw.meta
+                if isinstance(definition, bytes) or isinstance(meta, bytes):  # only readable entries run
+                    raise TypeError(f"{run.raw.key}: a run of an entry that is not UTF-8")
+                args += ("F", run.score, run.meta, definition, "" if meta is None else "=" + meta)
             else:
                 args += ("R", run.score, "", "", "")
         results = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
