@@ -140,8 +140,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
 
   test("a field that is not UTF-8, or JSON nested deeper than 128 levels, is corrupt: reported, never replaced", async () => {
     await client.save({ name: "ok", task: "t", schedule: interval(60), args: ["x"] });
-    const def = (await redis.hGet("redbeat:ok", "definition"))!;
-    const meta = (await redis.hGet("redbeat:ok", "meta"))!;
+    const def = (await db.redis.hGet("redbeat:ok", "definition"))!;
+    const meta = (await db.redis.hGet("redbeat:ok", "meta"))!;
     const nested = (depth: number, name: string) =>
       def
         .replace('["x"]', "[".repeat(depth) + "]".repeat(depth))
@@ -157,8 +157,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       "deep-ok": [nested(127, "deep-ok"), meta], // with the definition's own object: 128 levels
     };
     for (const [name, [d, m]] of Object.entries(stored)) {
-      await redis.hSet(`redbeat:${name}`, { definition: d, meta: m });
-      await redis.zAdd("redbeat::schedule", { score: 1, value: `redbeat:${name}` });
+      await db.redis.hSet(`redbeat:${name}`, { definition: d, meta: m });
+      await db.redis.zAdd("redbeat::schedule", { score: 1, value: `redbeat:${name}` });
     }
     const seen: Record<string, string> = {};
     for await (const e of client.list({ onError: (p) => (seen[p.key.slice(8)] = p.reason) }))

@@ -145,8 +145,6 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
     an export or a conformance vector. `name` defaults to the definition's own. ValidationError otherwise,
     its path starting with `path` ("" for paths relative to the definition itself, as in an entry file)."""
     check_model(read_model.Definition, definition, path)
-    if "name" in definition and not isinstance(definition["name"], str):  # the model lets null through
-        raise ValidationError(f"{path}.name" if path else "name", "must be a string")
     name = name if name is not None else definition.get("name")
     try:
         return Entry(
