@@ -3,6 +3,7 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConcurrentModification,
+  ConflictError,
   CorruptEntry,
   EntryNotFound,
   RedBeatClient,
@@ -383,7 +384,33 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     });
     const saved = await client.save({ name: "cc", task: "t", schedule: interval(60) });
     assert.equal(saved.score, T0s - 3600 + 60);
-    assert.ok(new ConcurrentModification("k") instanceof Error);
+  });
+
+  test("an entry that changes before every attempt ends in ConflictError, the last attempt unwritten", async () => {
+    await client.save({ name: "busy", task: "t", schedule: interval(60) });
+    // A beat that records a run between each read and write: every script call first sees a new meta.
+    let runs = 0;
+    type Call = { keys: string[]; arguments: string[] };
+    const busy = {
+      eval: (script: string, options: Call) => db.redis.eval(script, options),
+      evalSha: async (sha: string, options: Call) => {
+        if (options.arguments.length === 6) {
+          runs += 1; // an update: a run is recorded just before it
+          await db.redis.hSet("redbeat:busy", "meta", META_T0.replace('"second": 0', `"second": ${runs}`));
+        }
+        return db.redis.evalSha(sha, options);
+      },
+      zRangeWithScores: (key: string, start: number, stop: number) =>
+        db.redis.zRangeWithScores(key, start, stop),
+    };
+    const racing = new RedBeatClient(busy, { clock: () => now });
+    const error = await racing.runNow("busy").catch((e: unknown) => e);
+    assert.ok(error instanceof ConflictError);
+    assert.equal(error.key, "redbeat:busy");
+    assert.equal(runs, 10);
+    assert.ok(!(await db.redis.hGet("redbeat:busy", "meta"))!.includes('"last_run_at": null'));
+    // The former name stays, deprecated, as the same class.
+    assert.equal(ConcurrentModification, ConflictError);
   });
 });
 

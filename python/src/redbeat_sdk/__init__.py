@@ -4,6 +4,7 @@ from .client import RedBeatClient
 from .entry import Entry
 from .errors import (
     ClusterConfigError,
+    ConflictError,
     CorruptEntry,
     EntryNotFound,
     InvalidUrlError,
@@ -24,6 +25,7 @@ __all__ = [
     "TU",
     "WE",
     "ClusterConfigError",
+    "ConflictError",
     "CorruptEntry",
     "Crontab",
     "Entry",

@@ -62,6 +62,16 @@ class CorruptEntry(RedBeatError):
         super().__init__(f"{key}: {reason}")
 
 
+class ConflictError(RedBeatError):
+    """The entry changed under every attempt of a write that checks what it read (save, enable, disable,
+    run_now); the last attempt wrote nothing. The TypeScript client throws ConflictError too, the Go
+    client a *ConflictError matching ErrConflict."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"{key}: changed concurrently on every attempt; not written")
+
+
 class RedBeatConnectionError(RedBeatError, ConnectionError):
     """Redis could not be reached or the connection broke; nothing is assumed written."""
 

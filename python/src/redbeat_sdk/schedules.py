@@ -282,11 +282,3 @@ def _weekday_from_wire(value: Any) -> Any:
     if isinstance(value, list):
         return [_weekday_from_wire(v) for v in value]
     return value
-
-
-def score_for(schedule_wire: dict[str, Any], last_run_at: datetime | None, now: datetime, tz: tzinfo) -> int:
-    """The schedule-set score our clients write: the true next due time (see schema/README.md)."""
-    if last_run_at is None:
-        return epoch_seconds(now)
-    due = _next.next_run(schedule_wire, last_run_at, now, tz)
-    return -1 if due is None else epoch_seconds(due)

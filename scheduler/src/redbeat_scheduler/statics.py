@@ -20,7 +20,8 @@ from typing import Any
 from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
 from redbeat_sdk.errors import CorruptEntry, RedBeatError
-from redbeat_sdk.schedules import Crontab, Interval, RRule, Schedule, score_for
+from redbeat_sdk.schedules import Crontab, Interval, RRule, Schedule
+from redbeat_sdk.score import score_for
 
 from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 

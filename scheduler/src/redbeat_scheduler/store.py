@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from redbeat_sdk import KeyLayout
+from redbeat_sdk.protocol import as_read, field
 
 from .connection import Client
 from .link import Command
@@ -124,10 +125,15 @@ class Store:
         if not keys:
             return []
         keys = list(keys)
+        fence_key, _ = self.lock.fence()
         flat = [
-            _text(v) for v in self.retrying(lambda: self.scripts.load(keys=keys, raw=True), "loading entries")
+            field(v)  # not UTF-8: kept as bytes, the reader reports the entry
+            for v in self.retrying(
+                lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys], raw=True),
+                "loading entries",
+            )
         ]
-        entries = [RawEntry(key, flat[2 * i], flat[2 * i + 1]) for i, key in enumerate(keys)]
+        entries = [RawEntry(key, flat[3 * i], flat[3 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
@@ -188,45 +194,34 @@ class Store:
         replace_meta: bool,
         record: bool,
     ) -> int:
+        """Save one static entry (lua/save.lua, fenced): WRITTEN, LOCK_NOT_HELD, or META_CHANGED when its
+        meta is no longer the one read (nothing written)."""
         fence_key, token = self.lock.fence()
-        key = self.layout.entry(name)
         args = [
             token,
-            name,
             definition,
             fresh_meta,
             fresh_score,
-            "1" if raw.meta is not None else "0",
-            raw.meta or "",
+            as_read(raw.meta),  # bytes when not UTF-8: compared byte for byte all the same
             kept_score,
-            "1" if replace_meta else "0",
-            "1" if record else "0",
+            "1" if replace_meta else "",
+            name if record else "",
         ]
-        result: int = self.retrying(
-            lambda: self.scripts.sync_static(
-                keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args
-            ),
-            "syncing beat_schedule",
-        )
-        return result
+        keys = [fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)]
+        result = self.retrying(lambda: self.scripts.save(keys=keys, args=args), "syncing beat_schedule")
+        if result == LOCK_NOT_HELD:
+            return LOCK_NOT_HELD
+        return WRITTEN if result[0] == WRITTEN else META_CHANGED
 
     def remove_static(self, name: str) -> int:
+        """Delete a former static entry and its name among the statics (lua/delete.lua, fenced):
+        LOCK_NOT_HELD, else WRITTEN."""
         fence_key, token = self.lock.fence()
-        result: int = self.retrying(
-            lambda: self.scripts.remove_static(
-                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
+        result = self.retrying(
+            lambda: self.scripts.delete(
+                keys=[fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",
         )
-        return result
-
-
-def _text(value: bytes | None) -> str | bytes | None:
-    """A field read undecoded: its text, or the bytes themselves when they are not UTF-8."""
-    if value is None:
-        return None
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value
+        return LOCK_NOT_HELD if result == LOCK_NOT_HELD else WRITTEN

@@ -24,7 +24,7 @@ def lock(ctx: click.Context, as_json: bool) -> None:
     """Who holds the beat lock, and for how long."""
     client = client_of(ctx)
     key = client.keys.lock
-    token, ttl_ms = client.redis.get(key), client.redis.pttl(key)
+    token, ttl_ms = client.store.lock()
     expires = token is not None and ttl_ms > 0
     holder = None if token is None else parse_token(token)
     if as_json:
