@@ -105,6 +105,27 @@ async def test_list_reports_corrupt_entries_and_skips_them(aclient, r, caplog):
         await aclient.get("bad")
 
 
+@pytest.mark.parametrize("decode", [True, False], ids=["decoding client", "bytes client"])
+async def test_a_field_not_utf8_is_one_corrupt_entry(decode, redis_server, r, clock):
+    """As with the sync client: whatever the redis.asyncio client decodes, LOAD's replies come back
+    undecoded, on its first use (EVAL) as after (EVALSHA)."""
+    RedBeatClient(r, clock=clock).save(Entry("ok", "t", Interval(5)))
+    definition = r.hget("redbeat:ok", "definition")
+    r.hset("redbeat:bad", "definition", definition.encode().replace(b'"ok"', b'"b\xffd"'))
+    r.zadd("redbeat::schedule", {"redbeat:bad": 1})
+    r.script_flush()
+    async with AsyncRedBeatClient(
+        redis.asyncio.Redis.from_url(redis_server.url, decode_responses=decode), clock=clock
+    ) as client:
+        for _ in range(2):  # EVAL, then EVALSHA
+            problems: list[CorruptEntry] = []
+            assert [e.name async for e in client.list(on_error=problems.append)] == ["ok"]
+            assert [(p.key, p.reason) for p in problems] == [("redbeat:bad", "definition: not valid UTF-8")]
+            with pytest.raises(CorruptEntry, match="definition: not valid UTF-8"):
+                await client.get("bad")
+        await client.redis.aclose()
+
+
 class BusyBeat(redis.asyncio.Redis):
     """A client before whose every round trip a beat records a run of redbeat:job (a new meta)."""
 

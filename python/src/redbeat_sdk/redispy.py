@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import redis.exceptions
+from redis.client import NEVER_DECODE
 
 from . import urls
 from .errors import RedBeatConnectionError, RedBeatError
 from .flow import NOSCRIPT
 from .keys import KeyLayout
-from .scripts import Command
+from .scripts import LOAD, Command
 
 
 class _RedisErrors:
@@ -59,8 +60,19 @@ def pipeline(client: Any, commands: Sequence[Command]) -> Any:
     for command in commands:
         # execute_command, not pipe.evalsha: redis-py's cluster pipeline blocks the evalsha method, yet
         # routes the command itself by its keys (one slot under a hash-tagged prefix)
-        pipe.execute_command(*command)
+        pipe.execute_command(*command, **options(command))
     return pipe
+
+
+_UNDECODED = {NEVER_DECODE: True}
+_LOADS = {("EVALSHA", LOAD.sha), ("EVAL", LOAD.source)}  # the first use of a script is its EVAL
+
+
+def options(command: Command) -> dict[str, Any]:
+    """redis-py's options for sending `command`: a LOAD's entry fields come back undecoded whatever the
+    client decodes, so a field that is not UTF-8 is one corrupt entry (protocol.field), not a
+    UnicodeDecodeError that ends the whole read."""
+    return _UNDECODED if command[:2] in _LOADS else {}
 
 
 def replies(raw: list[Any]) -> list[Any]:

@@ -37,7 +37,7 @@ class Store(redispy.Connected):
             if len(commands) > 1:
                 return replies(redispy.pipeline(self.client, commands).execute(raise_on_error=False))
             try:  # one command (a save, a get): no pipeline, whose upkeep is a good part of a save's time
-                return [self.client.execute_command(*commands[0])]
+                return [self.client.execute_command(*commands[0], **redispy.options(commands[0]))]
             except redis.exceptions.NoScriptError:
                 return [NOSCRIPT]
 
