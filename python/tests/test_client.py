@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-from conftest import T0, dump
+from conftest import T0, dump, sent_commands
 
 from redbeat_sdk import (
     ConflictError,
@@ -21,7 +21,7 @@ from redbeat_sdk import (
     RRule,
     ValidationError,
 )
-from redbeat_sdk.datetimes import UTC, decode_datetime, epoch_seconds
+from redbeat_sdk.datetimes import UTC, decode_datetime, encode_datetime, epoch_seconds
 from redbeat_sdk.scripts import CLIENT_SCRIPTS
 
 T0_TS = epoch_seconds(T0)
@@ -334,6 +334,25 @@ def test_save_reloads_its_script_after_a_script_flush(client, r):
     r.script_flush()
     client.save_many([Entry("c", "t", Interval(5)), Entry("a", "t", Interval(9))])
     assert r.zcard("redbeat::schedule") == 3
+
+
+def test_a_save_is_one_command_once_its_script_is_loaded_and_a_resave_over_a_run_two(client, r):
+    """No read before the write: a first save is one EVALSHA, seen from Redis. An entry
+    beat has run is scored from its stored meta, which only the client can decode (Lua moves strings):
+    the script hands it back instead of writing, and the entry goes again, scored from it."""
+    client.save(Entry("job", "t", Interval(60)))  # loads the script (EVALSHA, NOSCRIPT, EVAL)
+    ran = T0 - timedelta(seconds=10)
+    r.hset("redbeat:job", "meta", json.dumps({"last_run_at": encode_datetime(ran), "total_run_count": 3}))
+    with sent_commands(r) as first:
+        client.save(Entry("new", "t", Interval(60)))
+    with sent_commands(r) as again:
+        saved = client.save(Entry("job", "t", Interval(30)))
+    with sent_commands(r) as many:
+        client.save_many([Entry(f"m{i}", "t", Interval(60)) for i in range(100)])
+    assert first == ["EVALSHA"] and again == ["EVALSHA", "EVALSHA"]
+    assert (saved.last_run_at, saved.total_run_count) == (ran, 3)
+    assert r.zscore("redbeat::schedule", "redbeat:job") == saved.score == epoch_seconds(ran) + 30
+    assert many == ["EVALSHA", "EVALSHA"]  # 64 entries a call
 
 
 class BusyBeat(redis.Redis):
