@@ -2,7 +2,7 @@
 upstream's `RedBeatSchedulerEntry.save()` and a raw redis-py / redis.asyncio pipeline.
 
 One Redis, one run, ratios printed (above 1x / 100%: the SDK is faster). Wall-clock numbers live here,
-never in tests. Each figure is the best of 3 runs. Set BENCH_N to change the entry count (default 2000
+never in tests. Each figure is the best of 5 runs. Set BENCH_N to change the entry count (default 2000
 for save, ten times that for save_many).
 """
 
@@ -27,7 +27,7 @@ from redbeat_sdk.asyncio import AsyncRedBeatClient
 N_SAVE = int(os.environ.get("BENCH_N", "2000"))
 N_MANY = int(os.environ.get("BENCH_N_MANY", str(N_SAVE * 10)))
 CONCURRENCY = 50  # coroutines saving at once, in the concurrent asyncio row
-RUNS = 3  # rounds
+RUNS = 5  # rounds
 
 
 def measure(runs: dict[str, Callable[[], Any]], loop: asyncio.AbstractEventLoop) -> dict[str, float]:
