@@ -99,7 +99,7 @@ def entries(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
 
 def orphans(r: redis.Redis, client: RedBeatClient) -> Iterator[Finding]:
     """Entry hashes the schedule does not list: beat never looks at them."""
-    special = {client.keys.schedule, client.keys.statics, client.keys.lock}
+    special = {client.keys.schedule, client.keys.statics, client.keys.lock, client.keys.outbox}
     for key in r.scan_iter(match=_glob_escape(client.keys.prefix) + "*", count=1000, _type="HASH"):
         if key in special or r.zscore(client.keys.schedule, key) is not None:
             continue
