@@ -93,3 +93,42 @@ def test_ours_send_the_pinned_messages(case_id, way, broker_url):
         "pipeline" if way == "atomic" and case_id == "fanout" else way
     )  # PUBLISH: not in the script
     assert (stats.sent, getattr(stats, f"sent_{expected_way}")) == (1, 1), stats
+
+
+def test_the_fast_argument_repr_is_celerys_saferepr():
+    """argsrepr and kwargsrepr: repr() where it writes what Celery's saferepr writes, saferepr elsewhere.
+    Random task data with the characters and shapes where the two differ (quotes, backslashes, newlines,
+    non-printable and astral characters, deep nesting, long strings), and the edges by hand."""
+    import random
+    import string
+
+    from celery.utils.saferepr import saferepr
+
+    from redbeat_scheduler.messages import fast_repr
+
+    rng = random.Random(16)
+    alphabet = string.ascii_letters + "'\"\\\n\t é✓😀\u200b\x7f{}[],:"
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, rng.choice([3, 10, 60, 400]))))
+
+    def value(depth: int):
+        pick = rng.random()
+        if depth > 5 or pick < 0.5:
+            scalars = [
+                None,
+                True,
+                False,
+                rng.randint(-(10**6), 10**20),
+                rng.random() * 10 ** rng.randint(-8, 8),
+            ]
+            return rng.choice([*scalars, -0.0, text()])
+        if pick < 0.75:
+            return [value(depth + 1) for _ in range(rng.randint(0, 5))]
+        return {text(): value(depth + 1) for _ in range(rng.randint(0, 5))}
+
+    cases = [[value(1) for _ in range(rng.randint(0, 4))] for _ in range(3_000)]
+    cases += [{text(): value(2)} for _ in range(1_000)]
+    cases += [(), {}, [[[[1]]]], [[[1]]], [{"a": {"b": 1}}], ["a" * 1100], list(range(300)), [1e300, -0.0]]
+    for case in cases:
+        assert fast_repr(case, 1024, 3) == saferepr(case, 1024, maxlevels=3), case

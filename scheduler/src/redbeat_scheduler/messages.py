@@ -33,9 +33,11 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import celery
 from celery import signals
+from celery.app import amqp as celery_amqp
 from celery.app.task import Task
 from celery.beat import Scheduler
 from celery.utils.functional import maybe_list
+from celery.utils.saferepr import saferepr
 from celery.utils.time import subtract_datetimes
 from dateutil.parser import isoparse
 from kombu import Queue
@@ -194,9 +196,11 @@ class MessageBuilder:
         self._default_compressor = conf.task_compression
         self._router = amqp.router
         self._create_task_message = amqp.create_task_message
+        self._args_max, self._kwargs_max = amqp.argsrepr_maxsize, amqp.kwargsrepr_maxsize
+        self._repr_levels = conf.task_repr_maxlevels
         self._tasks = app.tasks
         self._task_ok: dict[str, bool] = {}
-        self._tables: dict[str, list] | None = None
+        self._origin = ""
 
     @property
     def key_prefix(self) -> str:
@@ -228,8 +232,13 @@ class MessageBuilder:
         self, items: Sequence[tuple[str, Run]], on_error: Callable[[str, Exception], None]
     ) -> list[Message | None]:
         """Build each (task id, run); a run that cannot be built is reported to `on_error` and gives None.
-        The exchanges' bindings are read once for all of them (kombu reads them per message)."""
+        What Celery looks up for every message and cannot change within a batch is looked up once: the
+        exchanges' bindings (kombu reads them per message), the origin (`gen<pid>@<host>`), whether beat
+        runs inside a task."""
         out: list[Message | None] = []
+        if self.app.current_worker_task is not None:
+            raise NotBatchable("published from inside a task")
+        self._origin = celery_amqp.anon_nodename()  # what as_task_v2 calls for each message
         channel = self.channel
         tables: dict[str, list] = {}
         original = channel.get_table
@@ -331,8 +340,11 @@ class MessageBuilder:
                 )
                 expires_s = 0
             options["expiration"] = expires_s
-        if self.app.current_worker_task is not None:
-            raise NotBatchable("published from inside a task")
+        reprs = {}  # what as_task_v2 would compute with saferepr, the same text, faster when it can be
+        if "argsrepr" not in options:  # of `args or ()`, as as_task_v2 takes them
+            reprs["argsrepr"] = fast_repr(args or (), self._args_max, self._repr_levels)
+        if "kwargsrepr" not in options:
+            reprs["kwargsrepr"] = fast_repr(kwargs or {}, self._kwargs_max, self._repr_levels)
         message = self._create_task_message(
             task_id,
             name,
@@ -355,8 +367,10 @@ class MessageBuilder:
             None,  # parent_id
             shadow,
             None,  # chain
+            origin=self._origin,
             ignore_result=ignore_result,
             replaced_task_nesting=0,
+            **reprs,
             **options,
         )
         return self._send_task_message(name, message, **options)
@@ -503,6 +517,50 @@ class MessageBuilder:
             _publish_batch=collector,
         )
         return collector.commands
+
+
+def fast_repr(value: Any, maxlen: int, maxlevels: int | None) -> str:
+    """Celery's `saferepr(value, maxlen, maxlevels=maxlevels)` of task arguments, which Celery puts in the
+    argsrepr and kwargsrepr headers. saferepr walks a token stream (some 40 µs for `[1]`); for plain
+    data it writes what `repr` writes - lists, dicts with string keys, numbers, booleans, None, strings
+    `repr` quotes with single quotes and leaves unescaped, nested no deeper than `maxlevels`, all of it
+    shorter than `maxlen` - and then `repr` is used. Anything else gets saferepr itself."""
+    if _plain_repr(value, 1, maxlevels or 1 << 30):
+        text = repr(value)
+        if len(text) < maxlen:
+            return text
+    return saferepr(value, maxlen, maxlevels=maxlevels)
+
+
+def _plain_repr(value: Any, level: int, maxlevels: int) -> bool:
+    if level > maxlevels:
+        return False
+    kind = type(value)
+    if kind is list:
+        items = value
+    elif kind is dict:
+        for key in value:
+            if type(key) is not str or not _plain_text(key):
+                return False
+        items = value.values()
+    else:
+        return False
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if not _plain_text(item):
+                return False
+        elif kind is list or kind is dict:
+            if not _plain_repr(item, level + 1, maxlevels):
+                return False
+        elif kind is not int and kind is not bool and item is not None and kind is not float:
+            return False
+    return True
+
+
+def _plain_text(text: str) -> bool:
+    """repr() quotes it as saferepr does: single quotes, nothing escaped."""
+    return text.isprintable() and "'" not in text and "\\" not in text
 
 
 def _plain_task(task: Any) -> bool:
