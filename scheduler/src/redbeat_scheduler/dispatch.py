@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, Sequence
 from kombu.exceptions import OperationalError
 from kombu.utils.uuid import uuid
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoPermissionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .messages import Message, NotBatchable, Run
@@ -150,25 +151,34 @@ class Dispatcher:
         turns out not to be pushable from the script). None when the lock is not held."""
         store, limit = self.scheduler.store, self.scheduler.settings.outbox_limit
         while True:
+            pushes = self._pushes(planned)
             try:
-                recorded = store.record(runs, self._pushes(planned), limit)
-            except PushRefused as exc:
+                recorded = store.record(runs, pushes, limit)
+            except PushRefused as exc:  # nothing was written: the runs for that list go the other way
                 self.publisher.refuse(exc.key, exc.reason)
-                for index, plan in planned.items():
-                    if plan.route == ATOMIC and any(
-                        self.publisher.builder.prefixed(command) == exc.key
-                        for command in plan.message.commands
-                    ):
-                        planned[index] = plan._replace(
-                            route=self._after_record(), field=f"{plan.task_id}:{runs[index].raw.key}"
-                        )
-                continue
+                refused = {exc.key}
+            except NoPermissionError as exc:
+                # Redis refused the script before running it (ACL: the lists are among its keys)
+                refused = {key for push in pushes.values() for _, key, _ in push.commands}
+                if not refused:
+                    raise  # the schedule's own keys: not a matter of the way out
+                for key in refused:
+                    self.publisher.refuse(key, str(exc))
             except OutboxFull as exc:
                 self.outbox_full(exc.size)
                 raise
-            if recorded is not None:
-                self._outbox_seen(recorded.outbox_size, sum(1 for plan in planned.values() if plan.field))
-            return recorded
+            else:
+                if recorded is not None:
+                    self._outbox_seen(recorded.outbox_size, sum(1 for plan in planned.values() if plan.field))
+                return recorded
+            touching = [i for i, push in pushes.items() if any(key in refused for _, key, _ in push.commands)]
+            if not touching:  # the script and this disagree on the keys: push nothing from the script
+                touching = [i for i, plan in planned.items() if plan.route == ATOMIC]
+            for index in touching:
+                plan = planned[index]
+                planned[index] = plan._replace(
+                    route=self._after_record(), field=f"{plan.task_id}:{runs[index].raw.key}"
+                )
 
     def _pushes(self, planned: dict[int, Planned]) -> dict[int, Push]:
         out = {}
@@ -199,7 +209,11 @@ class Dispatcher:
             item.planned.message.after_publish()
             self._sent(item, tick, "sent_atomic")
         others = [item for item in outgoing if item.planned.route != ATOMIC]
-        if others:
+        if others and self._failing:
+            # The broker failed and has not taken a message since: these wait in the outbox with the
+            # others, and the next look at it (with back-off) is what tries the broker again.
+            logger.debug("beat: %d recorded runs wait in the outbox for the broker", len(others))
+        elif others:
             self._publish(others, tick, "sent_pipeline", "sent_celery")
 
     def sweep(self, tick: Tick) -> None:

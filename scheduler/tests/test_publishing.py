@@ -1,0 +1,285 @@
+"""How recorded runs reach the broker (dispatch.py, publishing.py), tick by tick on real servers:
+
+- the broker is the schedule's Redis server and db: the record script queues each message, so a run is
+  queued if and only if it is recorded; a list it may not push to (ACL) sends those runs to the pipeline;
+- another db or server: a pipeline right after the record, the runs in the outbox until the broker has them;
+- a broker that is down: nothing is lost - the runs wait in the outbox and go out (same task ids) once it is
+  back, on the pipeline and on Celery's own path; a full outbox stops recording, loudly;
+- a new leader publishes what a former one left in the outbox;
+- Celery's publish signals fire for exactly the messages queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+from celery import signals
+
+from redbeat_sdk import Entry, Interval
+
+from broker import BrokerView
+from conftest import T0
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+from topologies import Single  # noqa: E402
+
+OUTBOX = "redbeat::outbox"
+
+
+def save(sdk, count: int, **options) -> None:
+    for i in range(count):
+        sdk.save(Entry(f"e-{i}", "tasks.e", Interval(1), args=[i], options=options))
+
+
+def runs_recorded(sdk, count: int) -> int:
+    return sum(sdk.get(f"e-{i}").total_run_count for i in range(count))
+
+
+@pytest.fixture
+def signalled():
+    """(before, after): the task ids before_task_publish and after_task_publish were sent for."""
+    before: list[str] = []
+    after: list[str] = []
+
+    def on_before(headers=None, **kwargs):
+        before.append(headers["id"])
+        headers["x-traced"] = "yes"  # what tracing does: a header added before the message is serialized
+
+    def on_after(headers=None, **kwargs):
+        after.append(headers["id"])
+
+    signals.before_task_publish.connect(on_before, weak=False)
+    signals.after_task_publish.connect(on_after, weak=False)
+    yield before, after
+    signals.before_task_publish.disconnect(on_before)
+    signals.after_task_publish.disconnect(on_after)
+
+
+def test_same_server_and_db_the_record_script_queues_the_messages(
+    make_app, make_scheduler, sdk, clock, redis_url, r, signalled
+):
+    save(sdk, 5)
+    beat = make_scheduler(make_app(broker_url=redis_url))
+    clock.advance(1)
+    beat.tick()
+    queued = BrokerView(redis_url).sent("celery")
+    assert sorted(s.args[0] for s in queued) == list(range(5))
+    assert beat.stats.sent_atomic == 5 and runs_recorded(sdk, 5) == 5
+    assert not r.exists(OUTBOX)
+    before, after = signalled
+    ids = [s.headers["id"] for s in queued]
+    assert sorted(before) == sorted(after) == sorted(ids)
+    assert all(s.headers["x-traced"] == "yes" for s in queued)
+
+
+def test_a_run_whose_record_is_refused_is_not_queued(
+    make_app, make_scheduler, sdk, clock, redis_url, r, signalled
+):
+    """A client changes an entry between the beat's read and its record: that run is neither recorded nor
+    queued (its before_task_publish fired, as for a publish that fails; its after_task_publish does not)."""
+    save(sdk, 3)
+    beat = make_scheduler(make_app(broker_url=redis_url))
+    plan = beat._dispatcher.plan
+
+    def plan_then_change(fired, runs):
+        planned = plan(fired, runs)
+        sdk.save(Entry("e-1", "tasks.e", Interval(1), args=[1], kwargs={"changed": True}))
+        return planned
+
+    beat._dispatcher.plan = plan_then_change
+    clock.advance(1)
+    beat.tick()
+    queued = BrokerView(redis_url).sent("celery")
+    assert sorted(s.args[0] for s in queued) == [0, 2]
+    assert beat.stats.stale_decisions == 1 and sdk.get("e-1").total_run_count == 0
+    before, after = signalled
+    assert len(before) == 3 and sorted(after) == sorted(s.headers["id"] for s in queued)
+
+
+@pytest.mark.parametrize(
+    "grant, why",
+    [
+        (["~redbeat:*", "~_kombu*"], "no permissions to access one of the keys"),  # refused before it runs
+        (["~redbeat:*", "~_kombu*", "~celery*", "-lpush"], "no permission to LPUSH"),  # the script's check
+    ],
+    ids=["no key access", "no LPUSH"],
+)
+def test_a_list_the_script_may_not_push_to_goes_by_pipeline(
+    grant, why, make_app, make_scheduler, sdk, clock, redis_server, r, caplog
+):
+    """The schedule's ACL user may not LPUSH to the broker's lists (the broker's user may): the record
+    script checks before writing anything, and those runs are published right after the record."""
+    keys = [rule for rule in grant if rule.startswith("~")]
+    commands = [rule for rule in grant if not rule.startswith("~")]
+    r.execute_command(
+        "ACL", "SETUSER", "beat", "on", ">pw", *keys, "+@all", "-@dangerous", "+info", *commands
+    )
+    try:
+        schedule_url = f"redis://beat:pw@127.0.0.1:{redis_server.port}/0"
+        broker_url = f"redis://127.0.0.1:{redis_server.port}/0"
+        save(sdk, 3)
+        beat = make_scheduler(make_app(redbeat_redis_url=schedule_url, broker_url=broker_url))
+        clock.advance(1)
+        with caplog.at_level(logging.INFO, logger="redbeat_scheduler"):
+            beat.tick()
+        assert sorted(s.args[0] for s in BrokerView(broker_url).sent("celery")) == [0, 1, 2]
+        assert beat.stats.sent_pipeline == 3 and beat.stats.sent_atomic == 0
+        assert why in caplog.text and "inside the record script" in caplog.text
+        assert runs_recorded(sdk, 3) == 3 and not r.exists(OUTBOX)
+    finally:
+        r.acl_deluser("beat")
+
+
+def test_another_db_the_messages_follow_the_record_in_one_pipeline(
+    make_scheduler, sdk, clock, broker, r, signalled
+):
+    save(sdk, 4)
+    beat = make_scheduler()  # the fixtures' broker is db 1 of the schedule's server
+    clock.advance(1)
+    beat.tick()
+    assert sorted(s.args[0] for s in broker.sent()) == list(range(4))
+    assert beat.stats.sent_pipeline == 4 and not r.exists(OUTBOX)
+    before, after = signalled
+    assert sorted(before) == sorted(after) == sorted(s.headers["id"] for s in broker.sent())
+    assert all(s.headers["x-traced"] == "yes" for s in broker.sent())
+
+
+@pytest.fixture
+def broker_server(tmp_path):
+    with Single(root=tmp_path) as single:
+        yield single
+
+
+@pytest.mark.parametrize("way", ["pipeline", "celery"])
+def test_runs_wait_in_the_outbox_while_the_broker_is_down(
+    way, make_app, make_scheduler, sdk, clock, r, broker_server, caplog
+):
+    """Neither way loses a run to a broker that is away: every run recorded meanwhile goes out once it is
+    back, with the task id it was recorded with."""
+    broker_url = broker_server.url
+    save(sdk, 3)
+    beat = make_scheduler(make_app(broker_url=broker_url, redbeat_publish=way))
+    clock.advance(1)
+    beat.tick()  # the broker is up: 3 runs
+    broker_server.server.stop(save=True)
+    with caplog.at_level(logging.INFO, logger="redbeat_scheduler"):
+        clock.advance(1)
+        beat.tick()  # 3 more runs, recorded; the broker is away
+        waiting = r.hgetall(OUTBOX)
+        assert len(waiting) == 3 and beat.stats.publish_errors >= 1
+        assert "wait in the outbox" in caplog.text
+        clock.advance(1)
+        beat.tick()  # 3 more: they join the others without trying the broker again
+        assert r.hlen(OUTBOX) == 6
+        broker_server.server.start()
+        for _ in range(50):  # the next look at the outbox comes after a back-off of a second
+            if not r.exists(OUTBOX):
+                break
+            beat._dispatcher.sweep_at = 0  # (a test need not wait for it)
+            beat.tick()
+    assert not r.exists(OUTBOX) and beat.stats.outbox_republished == 6
+    sent = BrokerView(broker_url).sent("celery")
+    assert sorted(s.args[0] for s in sent) == sorted(list(range(3)) * 3) and runs_recorded(sdk, 3) == 9
+    ids = {s.headers["id"] for s in sent}
+    assert {field.split(":", 1)[0] for field in waiting} <= ids and len(ids) == 9
+    assert "the broker takes messages again" in caplog.text
+
+
+def test_a_full_outbox_stops_recording_and_says_so(
+    make_app, make_scheduler, sdk, clock, r, broker_server, errors
+):
+    save(sdk, 2)
+    beat = make_scheduler(make_app(broker_url=broker_server.url, redbeat_outbox_limit=3))
+    clock.advance(1)
+    beat.tick()  # the broker is up (beat connects to it, as Celery's beat does, before its first publish)
+    broker_server.server.stop(save=True)
+    clock.advance(1)
+    beat.tick()  # an empty outbox takes a whole batch: 2 runs wait
+    clock.advance(1)
+    beat.tick()  # 2 more would not fit
+    assert r.hlen(OUTBOX) == 2 and runs_recorded(sdk, 2) == 4 and beat.stats.outbox_full == 1
+    assert any("NOT RECORDING NEW RUNS" in e.getMessage() for e in errors())
+    broker_server.server.start()
+    for _ in range(50):
+        beat._dispatcher.sweep_at = 0  # (the next look comes after a back-off; a test need not wait)
+        beat.tick()
+        if runs_recorded(sdk, 2) == 6:
+            break
+    assert runs_recorded(sdk, 2) == 6 and not r.exists(OUTBOX)
+    assert sorted(s.args[0] for s in BrokerView(broker_server.url).sent("celery")) == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_new_leader_publishes_what_a_former_one_left_in_the_outbox(make_scheduler, sdk, clock, broker, r):
+    """A leader killed between its record and its publish leaves the runs in the outbox: the next leader
+    publishes them as soon as it takes the lock, with their task ids (at least once)."""
+    save(sdk, 1)
+    definition = r.hget("redbeat:e-0", "definition")
+    r.hset(OUTBOX, mapping={"11111111-2222-4333-8444-555555555555:redbeat:e-0": definition})
+    beat = make_scheduler()
+    beat.tick()
+    [sent] = broker.sent()
+    assert sent.headers["id"] == "11111111-2222-4333-8444-555555555555" and sent.args == [0]
+    assert not r.exists(OUTBOX) and beat.stats.outbox_republished == 1
+
+
+def test_a_run_celery_refuses_for_good_is_dropped_from_the_outbox(sdk, make_scheduler, clock, broker, r):
+    sdk.save(Entry("bad-options", "tasks.x", Interval(1), options={"countdown": "soon"}))
+    beat = make_scheduler()
+    clock.advance(1)
+    beat.tick()
+    assert beat.stats.publish_errors == 1 and not r.exists(OUTBOX) and broker.sent() == []
+
+
+def test_the_setting_forces_celerys_path(make_app, make_scheduler, sdk, clock, redis_url):
+    save(sdk, 2)
+    beat = make_scheduler(make_app(broker_url=redis_url, redbeat_publish="celery"))
+    clock.advance(1)
+    beat.tick()
+    assert beat.stats.sent_celery == 2 and beat.stats.sent_atomic == 0
+
+
+def test_a_task_that_overrides_apply_async_is_published_by_celery(
+    make_app, make_scheduler, sdk, clock, redis_url
+):
+    app = make_app(broker_url=redis_url)
+    calls = []
+
+    class Counting(app.Task):
+        def apply_async(self, *args, **kwargs):
+            calls.append(kwargs.get("task_id"))
+            return super().apply_async(*args, **kwargs)
+
+    def custom(*args, **kwargs):
+        return None
+
+    app.task(name="tasks.custom", base=Counting, shared=False)(custom)
+    sdk.save(Entry("custom", "tasks.custom", Interval(1)))
+    sdk.save(Entry("plain", "tasks.plain", Interval(1)))
+    beat = make_scheduler(app)
+    clock.advance(1)
+    beat.tick()
+    assert len(calls) == 1 and calls[0]  # our task id, so that a republish would carry it again
+    assert (beat.stats.sent_celery, beat.stats.sent_atomic) == (1, 1)
+    assert sorted(BrokerView(redis_url).tasks()) == ["tasks.custom", "tasks.plain"]
+
+
+def test_with_wait_for_replicas_the_messages_follow_the_record(make_app, make_scheduler, redis_url):
+    """A message must not be consumable before its record is on a replica: never inside the script."""
+    options = {"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.01}
+    beat = make_scheduler(make_app(broker_url=redis_url, redbeat_redis_options=options))
+    assert beat._dispatcher.publisher.mode() == "pipeline"
+    assert make_scheduler(make_app(broker_url=redis_url))._dispatcher.publisher.mode() == "atomic"
+
+
+def test_bad_publish_settings_are_named(make_app, make_scheduler):
+    from redbeat_scheduler.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="redbeat_publish"):
+        make_scheduler(make_app(redbeat_publish="fast"))
+    with pytest.raises(SettingsError, match="redbeat_outbox_limit"):
+        make_scheduler(make_app(redbeat_outbox_limit=0))
