@@ -16,13 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 from celery import signals
 
 from redbeat_sdk import Entry, Interval
 
 from broker import BrokerView
-from conftest import T0
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
