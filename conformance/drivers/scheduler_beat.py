@@ -72,6 +72,7 @@ class SchedulerBeat:
     def record(self, name, args=None, kwargs=None, **options):
         options.pop("producer", None)
         options.pop("headers", None)  # celery's own celery_beat_task header, not the entry's
+        options.pop("task_id", None)  # the run's task id, which the scheduler picks (its outbox's key)
         self.sent.append({"task": name, "args": list(args or []), "kwargs": kwargs or {}, "options": options})
 
     def tick(self, request: dict) -> dict:
