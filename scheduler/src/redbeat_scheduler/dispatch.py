@@ -21,7 +21,7 @@ import math
 import socket
 import time
 from datetime import datetime
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence, cast
 
 from kombu.exceptions import OperationalError
 from kombu.utils.uuid import uuid
@@ -58,9 +58,9 @@ class Sending(NamedTuple):
 
     name: str
     task: str
-    args: list | None
-    kwargs: dict
-    options: dict
+    args: list[Any] | None
+    kwargs: dict[str, Any] | None
+    options: dict[str, Any]
     last_run_at: datetime
     total_run_count: int
     schedule: None = None
@@ -111,7 +111,9 @@ class Dispatcher:
 
     # before the record
 
-    def plan(self, fired: Sequence[tuple], runs: Sequence[Decision]) -> dict[int, Planned]:
+    def plan(
+        self, fired: Sequence[tuple[int, Any, Any, int]], runs: Sequence[Decision]
+    ) -> dict[int, Planned]:
         """A plan for each fired run (index in `runs` -> Planned); builds the atomic ones' messages."""
         if not fired:
             return {}
@@ -170,7 +172,7 @@ class Dispatcher:
             else:
                 if recorded is not None:
                     self._outbox_seen(recorded.outbox_size, sum(1 for plan in planned.values() if plan.field))
-                return recorded
+                return cast("Recorded | None", recorded)
             touching = [i for i, push in pushes.items() if any(key in refused for _, key, _ in push.commands)]
             if not touching:  # the script and this disagree on the keys: push nothing from the script
                 touching = [i for i, plan in planned.items() if plan.route == ATOMIC]
@@ -409,7 +411,7 @@ class Dispatcher:
             )
         except Exception as exc:  # an apply_entry of a subclass that lets it through
             return exc
-        return scheduler._publish_failure
+        return cast("BaseException | None", scheduler._publish_failure)
 
     # bookkeeping
 

@@ -40,7 +40,7 @@ from celery.utils.functional import maybe_list
 from celery.utils.saferepr import saferepr
 from celery.utils.time import subtract_datetimes
 from dateutil.parser import isoparse
-from kombu import Queue
+from kombu.entity import Queue
 from kombu.common import maybe_declare
 from kombu.transport.redis import GlobalKeyPrefixMixin
 
@@ -101,8 +101,8 @@ class Message(NamedTuple):
     task_id: str
     name: str  # the task name (the signals' sender)
     body: Any
-    headers: dict
-    exchange: str
+    headers: dict[str, Any]
+    exchange: Any  # a name, or the Exchange Celery was given (as after_task_publish receives it)
     routing_key: str
     commands: list[Command]
 
@@ -125,9 +125,9 @@ class Run(NamedTuple):
     """What `Scheduler.apply_async` reads of an entry."""
 
     task: str
-    args: list | None
-    kwargs: dict | None
-    options: dict
+    args: list[Any] | None
+    kwargs: dict[str, Any] | None
+    options: dict[str, Any]
 
 
 def celery_verified() -> bool:
@@ -240,10 +240,10 @@ class MessageBuilder:
             raise NotBatchable("published from inside a task")
         self._origin = celery_amqp.anon_nodename()  # what as_task_v2 calls for each message
         channel = self.channel
-        tables: dict[str, list] = {}
+        tables: dict[str, list[Any]] = {}
         original = channel.get_table
 
-        def get_table(exchange: str) -> list:
+        def get_table(exchange: str) -> list[Any]:
             table = tables.get(exchange)
             if table is None:
                 table = tables[exchange] = original(exchange)
@@ -278,7 +278,13 @@ class MessageBuilder:
     # celery.app.task.Task.apply_async (eager mode, pydantic and old-style tasks are never built here)
 
     def _task_apply_async(
-        self, task: Any, args: list, kwargs: dict, task_id: str, shadow: Any = None, **options: Any
+        self,
+        task: Any,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        task_id: str,
+        shadow: Any = None,
+        **options: Any,
     ) -> Message:
         if task.soft_time_limit and task.time_limit and task.soft_time_limit > task.time_limit:
             raise ValueError("soft_time_limit must be less than or equal to time_limit")
@@ -299,8 +305,8 @@ class MessageBuilder:
     def _send_task(
         self,
         name: str,
-        args: list,
-        kwargs: dict,
+        args: list[Any],
+        kwargs: dict[str, Any],
         task_id: str,
         expires: Any = _OMITTED,
         time_limit: Any = _OMITTED,
@@ -452,8 +458,7 @@ class MessageBuilder:
             confirm_timeout=None,
             **properties,
         )
-        exchange_name = exchange.name if hasattr(exchange, "name") else exchange
-        return Message(headers2["id"], name, body, headers2, exchange_name, routing_key, commands)
+        return Message(headers2["id"], name, body, headers2, exchange, routing_key, commands)
 
     # kombu.Producer.publish and ._publish, into the channel's publish-batch hook
 
@@ -501,7 +506,7 @@ class MessageBuilder:
             for entity in declare:
                 # kombu's own cache, looked at before maybe_declare binds a copy of the entity
                 if not (entity.can_cache_declaration and hash(entity) in declared):
-                    maybe_declare(entity, channel)
+                    maybe_declare(entity, channel)  # type: ignore[no-untyped-call]
         reply_to = properties.get("reply_to")
         if isinstance(reply_to, Queue):
             properties["reply_to"] = reply_to.name
@@ -529,7 +534,7 @@ def fast_repr(value: Any, maxlen: int, maxlevels: int | None) -> str:
         text = repr(value)
         if len(text) < maxlen:
             return text
-    return saferepr(value, maxlen, maxlevels=maxlevels)
+    return str(saferepr(value, maxlen, maxlevels=maxlevels))
 
 
 def _plain_repr(value: Any, level: int, maxlevels: int) -> bool:

@@ -109,11 +109,7 @@ class Publisher:
     def _make_builder(self) -> None:
         producer = self.scheduler.producer
         channel = producer.channel
-        try:
-            from kombu.transport.redis import Channel as RedisChannel
-        except ImportError:  # kombu without its Redis transport's requirements
-            RedisChannel = None
-        if RedisChannel is None or not isinstance(channel, RedisChannel):
+        if not _is_redis_channel(channel):
             self._no_builder = f"the broker is not Redis ({type(channel).__module__})"
         elif not hasattr(channel, "create_publish_batch"):
             self._no_builder = "kombu's Redis transport has no publish batches (kombu < 5.7)"
@@ -126,7 +122,7 @@ class Publisher:
             return self._same
         self._same_checked = now
         client = self.scheduler.client
-        if not isinstance(client, redis.Redis) or getattr(client, "wait_replicas", 0):
+        if not isinstance(client, redis.Redis) or bool(getattr(client, "wait_replicas", None)):
             self._same = False  # a Cluster, or a message must wait for its record's replication
             return False
         try:
@@ -172,6 +168,14 @@ class Publisher:
             at += len(message.commands)
             outcomes.append(failed)
         return outcomes
+
+
+def _is_redis_channel(channel: Any) -> bool:
+    try:
+        from kombu.transport.redis import Channel
+    except ImportError:  # kombu without its Redis transport's requirements (redis-py)
+        return False
+    return isinstance(channel, Channel)
 
 
 def _run_id(info: Any) -> str:
