@@ -281,3 +281,34 @@ def test_bad_publish_settings_are_named(make_app, make_scheduler):
         make_scheduler(make_app(redbeat_publish="fast"))
     with pytest.raises(SettingsError, match="redbeat_outbox_limit"):
         make_scheduler(make_app(redbeat_outbox_limit=0))
+
+
+@pytest.mark.parametrize("way", ["atomic", "pipeline"])
+def test_a_record_whose_reply_is_lost_is_queued_once(way, make_app, make_scheduler, sdk, clock, redis_url, r):
+    """The record script ran, its reply never came (a dropped connection), `retry_period` runs it again:
+    the second run finds the entry changed (by the first) and writes nothing. Atomic: the message the first
+    run queued is the only one. Pipeline: the first run's outbox field is published on the next look."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    save(sdk, 1)
+    app = make_app(broker_url=redis_url, redbeat_publish="auto" if way == "atomic" else way)
+    app.conf.redbeat_redis_options = {"retry_period": 5}
+    beat = make_scheduler(app)
+    beat.store.retrying.sleep = lambda seconds: None
+    record = beat.store.scripts.record
+    calls = []
+
+    def reply_lost(*args, **kwargs):
+        result = record(*args, **kwargs)
+        calls.append(result)
+        if len(calls) == 1:
+            raise RedisConnectionError("connection lost before the reply")
+        return result
+
+    beat.store.scripts.record = reply_lost
+    clock.advance(1)
+    beat.tick()
+    beat.tick()  # the next look at the outbox
+    sent = BrokerView(redis_url).sent("celery")
+    assert len(calls) == 2 and len(sent) == 1 and sdk.get("e-0").total_run_count == 1
+    assert not r.exists(OUTBOX)

@@ -32,7 +32,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .messages import Message, NotBatchable, Run
 from .publishing import ATOMIC, CELERY, PIPELINE, Publisher
 from .statics import LockLost
-from .store import OutboxFull, Push, PushRefused, Recorded
+from .store import WRITTEN, OutboxFull, Push, PushRefused, Recorded
 from .store import Run as Decision
 from .tickstate import Tick
 
@@ -171,7 +171,12 @@ class Dispatcher:
                 raise
             else:
                 if recorded is not None:
-                    self._outbox_seen(recorded.outbox_size, sum(1 for plan in planned.values() if plan.field))
+                    # a field whose run the script did not record is not ours to publish - unless an
+                    # earlier attempt of this very record did run (a reply lost, a WAIT that gave up):
+                    # then the next look at the outbox publishes it
+                    results = recorded.results
+                    ours = sum(1 for i, plan in planned.items() if plan.field and results[i] == WRITTEN)
+                    self._outbox_seen(recorded.outbox_size, ours)
                 return cast("Recorded | None", recorded)
             touching = [i for i, push in pushes.items() if any(key in refused for _, key, _ in push.commands)]
             if not touching:  # the script and this disagree on the keys: push nothing from the script
