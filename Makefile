@@ -11,7 +11,7 @@ export REDBEAT_DIST := $(ROOT)/dist
 
 # Components in dependency order; a component joins by having a Makefile.
 # packaging/ comes last: it builds dist/ and uses every artifact as a user would (packaging/README.md).
-COMPONENTS := python scheduler conformance clients/js clients/go packaging
+COMPONENTS := tools/topologies python scheduler conformance clients/js clients/go packaging
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
@@ -23,10 +23,12 @@ redis: ## Debian's redis-server, installed when missing
 	@redis-server --version
 
 venv: $(VENV)/.stamp
-$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml)
+# tools/topologies (the tests' Redis deployments, never published) is installed too: `import topologies` and
+# `python -m topologies` work from every test suite, script and other language's tests.
+$(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml) tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler)
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler) -e ./tools
 	touch $@
 
 # Every component, even after one fails; each one's wall time and a summary table; exit 1 if any failed.

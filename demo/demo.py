@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 PREFIX = os.environ.get("REDBEAT_DEMO_PREFIX", "redbeat-demo:")
 TIMEZONE = os.environ.get("REDBEAT_TIMEZONE", "Europe/London")
@@ -90,7 +90,7 @@ def main() -> int:
     if url:
         run(url)
         return fire(url)
-    with RedisServer() as server:
+    with Single() as server:
         print(f"no REDBEAT_REDIS_URL: started redis-server on {server.url}")
         run(server.url)
         return fire(server.url)

@@ -42,7 +42,7 @@ from celery import Celery
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule, codec
 from redbeat_sdk.datetimes import epoch_seconds
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 from redbeat_scheduler import RedBeatScheduler
 
@@ -439,7 +439,7 @@ def _quantile(values: list[float], q: float) -> float:
 def run(config: dict, only: set | None = None) -> dict:
     results: dict = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in config.items()}}
     wanted = lambda part: only is None or part in only  # noqa: E731
-    with RedisServer() as server:
+    with Single() as server:
         url = f"redis://127.0.0.1:{server.port}/0"
         client = redis.Redis(port=server.port, decode_responses=True)
         if wanted("tick"):

@@ -35,7 +35,7 @@ import redis
 from celery import Celery, signals
 
 from redbeat_sdk.datetimes import epoch_seconds
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "tests"))  # the worker project and process helpers the tests use
@@ -229,7 +229,7 @@ def raw_limit(client: redis.Redis, payloads: list[bytes]) -> dict:
 
 
 def run(n: int) -> dict:
-    with RedisServer() as server:
+    with Single() as server:
         url = f"redis://127.0.0.1:{server.port}/0"
         client = redis.Redis(port=server.port)
         results: dict = {"entries": n}

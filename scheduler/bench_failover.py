@@ -24,7 +24,7 @@ import redis
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.lock_token import parse_token
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "tests"))  # the process helpers the tests use
@@ -46,7 +46,7 @@ def sends_by(broker: BrokerView, pid: int) -> int:
     return sum(1 for s in broker.sent() if s.origin_pid == pid)
 
 
-def beat(scheduler: str, server: RedisServer, name: str) -> Beat:
+def beat(scheduler: str, server: Single, name: str) -> Beat:
     return Beat(
         scheduler,
         server.url,
@@ -57,7 +57,7 @@ def beat(scheduler: str, server: RedisServer, name: str) -> Beat:
     )
 
 
-def ours(server: RedisServer, broker: BrokerView, client: redis.Redis, kills: int) -> dict:
+def ours(server: Single, broker: BrokerView, client: redis.Redis, kills: int) -> dict:
     started = [beat(OURS, server, "leader")]
     leader = started[0]
     takeovers, lease_ttls = [], []
@@ -94,7 +94,7 @@ def ours(server: RedisServer, broker: BrokerView, client: redis.Redis, kills: in
     }
 
 
-def upstream(server: RedisServer, broker: BrokerView, client: redis.Redis) -> dict:
+def upstream(server: Single, broker: BrokerView, client: redis.Redis) -> dict:
     leader = beat(UPSTREAM, server, "upstream")
     try:
         wait_until(lambda: sends_by(broker, leader.pid) >= 2, 60, leader.log)
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--json", default=str(HERE / "build" / "bench-failover.json"))
     args = parser.parse_args()
-    with RedisServer() as server:
+    with Single() as server:
         client = redis.Redis(port=server.port)
         broker = BrokerView(server.url.rsplit("/", 1)[0] + "/1")
         sdk = RedBeatClient.from_url(server.url, timezone="UTC")

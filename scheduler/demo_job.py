@@ -176,9 +176,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.redis_url:
         return run(args.redis_url, args.seconds)
-    from redbeat_sdk.redis_server import RedisServer
+    from topologies import Single
 
-    with RedisServer() as server:
+    with Single() as server:
         print(f"started a private redis-server on 127.0.0.1:{server.port}")
         return run(f"redis://127.0.0.1:{server.port}/0", args.seconds)
 

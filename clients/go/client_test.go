@@ -334,15 +334,8 @@ func TestExhaustedRRuleScoresMinusOne(t *testing.T) {
 
 func TestClusterNeedsHashTaggedPrefix(t *testing.T) {
 	t.Parallel()
-	if redistest.Binary() == "" {
-		redistest.Missing(t, "redis-server")
-	}
-	cl, err := redistest.StartCluster(3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Stop()
-	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs()})
+	cl := redistest.StartTopology(t, "cluster")
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Info.Addrs})
 	defer cc.Close()
 	if _, err := redbeat.New(cc); !errors.Is(err, redbeat.ErrClusterConfig) {
 		t.Fatalf("untagged prefix: %v", err)
@@ -351,25 +344,6 @@ func TestClusterNeedsHashTaggedPrefix(t *testing.T) {
 		t.Fatalf("unclosed tag: %v", err)
 	}
 	c, err := redbeat.New(cc, redbeat.WithKeyPrefix("{redbeat}:"), redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	exerciseClient(t, c)
-}
-
-func TestSentinelFollowsTheMaster(t *testing.T) {
-	t.Parallel()
-	if redistest.Binary() == "" {
-		redistest.Missing(t, "redis-server")
-	}
-	s, err := redistest.StartSentinel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Stop()
-	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: s.Name, SentinelAddrs: []string{s.Sentinel.Addr}})
-	defer fc.Close()
-	c, err := redbeat.New(fc, redbeat.WithClock(frozen(T0)))
 	if err != nil {
 		t.Fatal(err)
 	}

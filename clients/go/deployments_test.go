@@ -1,7 +1,7 @@
 package redbeat_test
 
 // The Go client on the deployments of tools/topologies: a forced Sentinel
-// failover, TLS with an ACL user (and the clear errors of a wrong password or
+// failover (every operation through the failover client, before and after), TLS with an ACL user (and the clear errors of a wrong password or
 // an untrusted certificate), and a server that goes away and comes back.
 // (Redis Cluster: TestClusterNeedsHashTaggedPrefix.)
 

@@ -76,7 +76,7 @@ func parseTime(t *testing.T, s string) time.Time {
 func goldenDB(t *testing.T, db int) *redis.Client {
 	t.Helper()
 	redistest.Need(t, srv)
-	rc := redis.NewClient(&redis.Options{Addr: srv.Addr, DB: db})
+	rc := redis.NewClient(&redis.Options{Addr: srv.Addr(), DB: db})
 	t.Cleanup(func() { rc.Close() })
 	if err := rc.FlushDB(context.Background()).Err(); err != nil {
 		t.Fatal(err)

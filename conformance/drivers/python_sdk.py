@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redbeat_sdk
 from redbeat_sdk import (
     CorruptEntry,
     Entry,
@@ -22,9 +21,7 @@ from redbeat_sdk import codec
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
 
-from harness import Failure, parse_instant, serve
-
-CLOCK: dict[str, Any] = {"now": None}
+from harness import CLIENT_OPS, CLOCK, Driver, Failure, parse_instant, serve
 
 
 def typed(value: Any, path: str) -> Any:
@@ -68,41 +65,19 @@ def to_wire(entry: Entry, client: RedBeatClient) -> dict:
     return out
 
 
-class PythonSDK:
+class PythonSDK(Driver):
+    ops = CLIENT_OPS
+    name = "python"
+    distribution = "redbeat-sdk"
+
     def __init__(self) -> None:
+        super().__init__()
         self.client: RedBeatClient | None = None
-        self.redis_url = ""
 
-    def handlers(self) -> dict:
-        return {
-            "start": self.start,
-            "configure": self.configure,
-            "save": self.save,
-            "get": self.get,
-            "list": self.list,
-            "delete": self.delete,
-            "enable": self.enable,
-            "disable": self.disable,
-            "run_now": self.run_now,
-            "next_runs": self.next_runs,
-            "stop": lambda request: {},
-        }
-
-    def start(self, request: dict) -> dict:
-        self.configure(request)
-        return {
-            "implementation": {"name": "python", "language": "python", "version": redbeat_sdk.__version__}
-        }
-
-    def configure(self, request: dict) -> dict:
-        self.redis_url = request.get("redis_url", self.redis_url)
+    def connect(self, key_prefix: str, timezone: str) -> None:
         self.client = RedBeatClient.from_url(
-            self.redis_url,
-            key_prefix=request["key_prefix"],
-            timezone=request["timezone"],
-            clock=lambda: CLOCK["now"],
+            self.redis_url, key_prefix=key_prefix, timezone=timezone, clock=CLOCK
         )
-        return {}
 
     def save(self, request: dict) -> dict:
         self.client.save(to_entry(request["entry"]))
@@ -113,9 +88,12 @@ class PythonSDK:
 
     def list(self, request: dict) -> dict:
         errors: list[dict] = []
-        report = lambda problem: errors.append(
-            {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
-        )
+
+        def report(problem: Any) -> None:
+            errors.append(
+                {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
+            )
+
         entries = [to_wire(e, self.client) for e in self.client.list(on_error=report)]
         return {"entries": entries, "errors": errors}
 
@@ -162,18 +140,5 @@ def classify(exc: BaseException) -> Failure | None:
     return None
 
 
-def main() -> None:
-    driver = PythonSDK()
-
-    def timed(handler):
-        def run(request):
-            CLOCK["now"] = parse_instant(request["now"])
-            return handler(request)
-
-        return run
-
-    serve({op: timed(h) for op, h in driver.handlers().items()}, classify)
-
-
 if __name__ == "__main__":
-    main()
+    serve(PythonSDK().handlers(), classify)

@@ -9,64 +9,38 @@ encoder, so the driver adds no format logic. Writes use the entry API the way up
 from __future__ import annotations
 
 import json
-from importlib.metadata import version
 
 from celery import Celery
 from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
 
-from harness import Failure, Unsupported, parse_instant, serve, upstream_connection
+from harness import CLIENT_OPS, CLOCK, Driver, Failure, Unsupported, serve, upstream_connection
 
-CLOCK = {"now": None}
-# Everything in celery and redbeat reads time through Celery.now: one frozen value per request.
-Celery.now = lambda self: CLOCK["now"].astimezone(self.timezone)
+CLOCK.freeze_celery()  # everything in celery and redbeat reads time through Celery.now
 
 
-class Upstream:
+class Upstream(Driver):
+    ops = CLIENT_OPS
+    name = "upstream"
+    distribution = "celery-redbeat"
+    dependencies = ("celery", "redis")
+
     def __init__(self) -> None:
+        super().__init__()
         self.app: Celery | None = None
-        self.redis_url = ""
 
-    def handlers(self) -> dict:
-        return {
-            "start": self.start,
-            "configure": self.configure,
-            "save": self.save,
-            "get": self.get,
-            "list": self.list,
-            "delete": self.delete,
-            "enable": self.enable,
-            "disable": self.disable,
-            "run_now": self.run_now,
-            "next_runs": self.next_runs,
-            "stop": lambda request: {},
-        }
-
-    def start(self, request: dict) -> dict:
-        self.configure(request)
-        return {
-            "implementation": {
-                "name": "upstream",
-                "language": "python",
-                "version": version("celery-redbeat"),
-                "dependencies": {"celery": version("celery"), "redis": version("redis")},
-            }
-        }
-
-    def configure(self, request: dict) -> dict:
-        self.redis_url = request.get("redis_url", self.redis_url)
+    def connect(self, key_prefix: str, timezone: str) -> None:
         # A fresh app per configuration: redbeat caches its config and client on the app.
         self.app = Celery("conformance", set_as_current=True)
         self.app.conf.update(
             broker_url="memory://",
             **upstream_connection(self.redis_url),
-            redbeat_key_prefix=request["key_prefix"],
-            timezone=request["timezone"],
+            redbeat_key_prefix=key_prefix,
+            timezone=timezone,
             redbeat_lock_key=None,
             result_expires=None,
         )
         ensure_conf(self.app)  # from_key/generate_key need app.redbeat_conf before any entry exists
-        return {}
 
     def key(self, name: str) -> str:
         return RedBeatSchedulerEntry.generate_key(self.app, name)
@@ -163,19 +137,5 @@ def classify(exc: BaseException) -> Failure | None:
     return None
 
 
-def main() -> None:
-    driver = Upstream()
-    handlers = driver.handlers()
-
-    def timed(handler):
-        def run(request):
-            CLOCK["now"] = parse_instant(request["now"])
-            return handler(request)
-
-        return run
-
-    serve({op: timed(h) for op, h in handlers.items()}, classify)
-
-
 if __name__ == "__main__":
-    main()
+    serve(Upstream().handlers(), classify)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import redis
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 HOST = "127.0.0.1"
 
@@ -44,7 +44,7 @@ class Lab:
     MONITOR_LINE = re.compile(r"^\S+ \[(\d+) ([^\]]*)\] (.*)$")
     LOCK_SET = re.compile(r'^"SET" "[^"]*" "([0-9a-f]{32})" "NX"')
 
-    def __init__(self, server: RedisServer) -> None:
+    def __init__(self, server: Single) -> None:
         self.server = server
         self.own: set[str] = set()  # client addresses of the generator's connections
         self.inspectors: dict[int, redis.Redis] = {}

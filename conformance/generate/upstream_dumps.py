@@ -58,7 +58,7 @@ from redbeat import RedBeatScheduler  # noqa: E402
 from redbeat.schedulers import RedBeatSchedulerEntry as Entry  # noqa: E402
 from redbeat.schedulers import acquire_distributed_beat_lock, ensure_conf, get_redis  # noqa: E402
 from redbeat.schedules import rrule  # noqa: E402
-from redbeat_sdk.redis_server import RedisServer  # noqa: E402
+from topologies import Single  # noqa: E402
 
 OUT = REPO / "conformance" / "upstream" / "upstream-vectors.json"
 
@@ -717,7 +717,7 @@ def main() -> None:
     )  # schedules built without an app read it
     fallback.conf.update(broker_url="memory://", timezone="UTC", enable_utc=True)
     fallback.set_default()
-    with RedisServer() as server:
+    with Single() as server:
         lab = Lab(server)
         records = generate(lab)
         text = render(records, lab)

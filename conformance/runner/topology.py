@@ -1,5 +1,5 @@
 """Where the suite runs: one redis-server (the default), or a 3-master Redis Cluster
-(`--topology cluster`, from ../tools/topologies).
+(`--topology cluster`); both from ../tools/topologies.
 
 On the cluster every implementation connects through its cluster client to `redis-cluster://<one
 node>`, and each vector runs under a hash-tagged version of its prefix, so that all its keys share a
@@ -11,24 +11,22 @@ its expected states. Everything else about the vector - and every expectation - 
 from __future__ import annotations
 
 import copy
-import sys
-from pathlib import Path
-from typing import Any
+import os
+from typing import Any, Callable
 
 import redis
 from redbeat_sdk.keys import KeyLayout
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Cluster, Single, Topology
 
 from .context import DEFAULT_CONFIG
 
-TOOLS = Path(__file__).resolve().parents[2] / "tools"
 TAG = "{rb}"
 
 
 class Where:
     """A started topology: the runner's own client, the URL drivers get, and how to stop it."""
 
-    def __init__(self, name: str, client: Any, url: str, stop):
+    def __init__(self, name: str, client: Any, url: str, stop: Callable[[], None]):
         self.name, self.client, self.url, self._stop = name, client, url, stop
 
     def stop(self) -> None:
@@ -37,22 +35,22 @@ class Where:
 
 
 def start(name: str, redis_server: str = "redis-server") -> Where:
-    if name == "single":
-        server = RedisServer(binary=redis_server).start()
-        return Where(name, redis.Redis.from_url(server.url, decode_responses=True), server.url, server.stop)
-    if name == "cluster":
-        sys.path.insert(0, str(TOOLS))
-        from topologies import Cluster
-
-        cluster = Cluster()
-        try:
-            cluster.start()
-        except BaseException:
-            cluster.stop()
-            raise
-        node = cluster.info()["addrs"][0]
-        return Where(name, cluster.client(), f"redis-cluster://{node}", cluster.stop)
-    raise ValueError(f"unknown topology {name!r}")
+    os.environ["REDBEAT_REDIS_SERVER"] = redis_server  # the binary tools/topologies starts
+    kinds: dict[str, type[Topology]] = {"single": Single, "cluster": Cluster}
+    if name not in kinds:
+        raise ValueError(f"unknown topology {name!r}")
+    topology = kinds[name]()
+    try:
+        topology.start()
+    except BaseException:
+        topology.stop()
+        raise
+    if isinstance(topology, Cluster):
+        node = topology.info()["addrs"][0]
+        return Where(name, topology.client(), f"redis-cluster://{node}", topology.stop)
+    assert isinstance(topology, Single)
+    client = redis.Redis.from_url(topology.url, decode_responses=True)
+    return Where(name, client, topology.url, topology.stop)
 
 
 def tagged(prefix: str) -> str:

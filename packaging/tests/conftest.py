@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
 
 
@@ -36,7 +36,7 @@ def workdir():
 
 @pytest.fixture(scope="session")
 def redis_server():
-    with RedisServer() as server:
+    with Single() as server:
         yield server
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import redis
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 N_SAVE = int(os.environ.get("BENCH_N", "2000"))
 N_MANY = int(os.environ.get("BENCH_N_MANY", str(N_SAVE * 10)))
@@ -133,7 +133,7 @@ def raw_pipeline(r: redis.Redis, n: int, batch: int = 500) -> float:
 
 def main() -> None:
     url = os.environ.get("REDBEAT_REDIS_URL")
-    server = None if url else RedisServer().start()
+    server = None if url else Single().start()
     url = url or server.url
     try:
         r = redis.Redis.from_url(url, decode_responses=True)

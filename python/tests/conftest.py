@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from redbeat_sdk import RedBeatClient
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Single
 
 ROOT = Path(__file__).resolve().parents[2]
 # Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md says where they come from).
@@ -34,7 +34,7 @@ class FrozenClock:
 
 @pytest.fixture(scope="session")
 def redis_server():
-    with RedisServer() as server:
+    with Single() as server:
         yield server
 
 

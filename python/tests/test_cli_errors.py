@@ -7,7 +7,7 @@ import pytest
 
 from clirun import run, refused
 from redbeat_sdk import Crontab, Entry, RedBeatClient
-from redbeat_sdk.redis_server import free_port
+from topologies import free_port
 
 ZONE = "unknown IANA time zone 'Nope/Zone'"
 

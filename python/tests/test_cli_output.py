@@ -10,7 +10,7 @@ import pytest
 
 from clirun import run
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
-from redbeat_sdk.redis_server import free_port
+from topologies import free_port
 
 ROW = {"name", "key", "task", "schedule", "enabled", "next_run", "last_run", "run_count", "score"}
 

@@ -254,7 +254,7 @@ def test_from_url_and_timezone_string(redis_server, clock):
 
 
 def test_a_redis_outage_raises_a_connection_error(clock):
-    from redbeat_sdk.redis_server import free_port
+    from topologies import free_port
 
     client = RedBeatClient.from_url(
         f"redis://127.0.0.1:{free_port()}/0", clock=clock, socket_connect_timeout=0.5

@@ -3,9 +3,7 @@ ACL user, and a server that goes away and comes back (tools/topologies starts ea
 
 from __future__ import annotations
 
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,10 +19,9 @@ from redbeat_sdk import (
     RedBeatError,
 )
 
-from conftest import ROOT, dump
+from topologies import Cluster, SentinelGroup, Single, TlsServer
 
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer  # noqa: E402
+from conftest import dump
 
 TAGGED = "{redbeat}:"
 

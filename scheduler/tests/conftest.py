@@ -1,9 +1,10 @@
-"""Fixtures: a real redis-server per session, Celery apps with a frozen clock, a view of the broker."""
+"""Fixtures: a real redis-server per session (and a shared cluster and TLS server), Celery apps with a frozen clock, a view of the broker."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterator, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,17 +12,53 @@ import redis
 from celery import Celery
 
 from redbeat_sdk import RedBeatClient
-from redbeat_sdk.redis_server import RedisServer
+from topologies import Cluster, Single, TlsServer, Topology
 
 from broker import BrokerView
 
 T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
+T = TypeVar("T", bound=Topology)
 
 
 @pytest.fixture(scope="session")
 def redis_server():
-    with RedisServer() as server:
+    with Single() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def shared() -> Iterator[Callable[[type[T]], T]]:
+    """One topology of each kind for the whole session: started when a test first asks for it, emptied
+    for every test that asks, stopped at the end."""
+    started: dict[type, Topology] = {}
+
+    def get(kind: type[T]) -> T:
+        if kind not in started:
+            topology = kind()
+            try:
+                topology.start()
+            except BaseException:
+                topology.stop()
+                raise
+            started[kind] = topology
+        started[kind].flushall()
+        return started[kind]  # type: ignore[return-value]
+
+    yield get
+    for topology in started.values():
+        topology.stop()
+
+
+@pytest.fixture
+def cluster(shared) -> Cluster:
+    """A 3-master Redis Cluster, empty."""
+    return shared(Cluster)
+
+
+@pytest.fixture
+def tls(shared) -> TlsServer:
+    """A TLS-only server with ACL users (tools/topologies/README.md), empty."""
+    return shared(TlsServer)
 
 
 @pytest.fixture

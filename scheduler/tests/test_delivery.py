@@ -13,20 +13,16 @@ Nothing here is timed: the waits are guards against hangs.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import redis
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
+from topologies import Single
 
 from beatproc import OURS, Beat, Worker, wait_until
 from broker import BrokerView
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Single  # noqa: E402
 
 ENTRIES = 1000  # all due together: a burst of ten batches
 PERIOD = 3.0

@@ -12,11 +12,9 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import redis
@@ -28,21 +26,12 @@ from beatproc import OURS, Beat, wait_until
 from broker import BrokerView
 from conftest import T0, snapshot
 from redbeat_scheduler.settings import SettingsError
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Cluster, SentinelGroup, Single, TlsServer  # noqa: E402
+from topologies import Cluster, SentinelGroup, Single
 
 TAGGED = "{redbeat}:"
 
 
 # -- Redis Cluster ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    with Cluster() as topology:
-        yield topology
 
 
 def cluster_snapshot(topology: Cluster) -> dict:
@@ -212,12 +201,6 @@ def test_beats_ride_through_forced_failovers_without_sending_a_run_twice(broker_
 
 
 # -- TLS and ACL users ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tls():
-    with TlsServer() as topology:
-        yield topology
 
 
 def test_tls_with_an_acl_user_runs_every_operation(tls, make_app, make_scheduler, clock, broker):

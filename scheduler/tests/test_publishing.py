@@ -12,19 +12,15 @@
 from __future__ import annotations
 
 import logging
-import sys
-from pathlib import Path
 
 import pytest
 from celery import signals
 
 from redbeat_sdk import Entry, Interval
+from topologies import Single
 
 from broker import BrokerView
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-from topologies import Single  # noqa: E402
 
 OUTBOX = "redbeat::outbox"
 

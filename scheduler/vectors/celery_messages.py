@@ -187,12 +187,12 @@ def celery_state(vectors: dict, case: dict, broker_url: str) -> dict:
 
 
 def generate(check: bool) -> int:
-    from redbeat_sdk.redis_server import RedisServer
+    from topologies import Single
 
     vectors = load()
     versions = _versions()
     changed = [] if vectors.get("versions") == versions else ["versions"]
-    with RedisServer() as server:
+    with Single() as server:
         url = f"redis://127.0.0.1:{server.port}/0"
         for case in vectors["cases"]:
             state = celery_state(vectors, case, url)

@@ -1,4 +1,4 @@
-"""`python -m topologies` (run from tools/, or with tools/ on PYTHONPATH).
+"""`python -m topologies` (installed into the repository venv by `make venv`: runs from any folder).
 
     up KIND [--root DIR]     start KIND, print its JSON description on one line, then answer commands
                              read from stdin, one per line, each with one JSON line; stop everything at

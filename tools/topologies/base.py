@@ -42,6 +42,19 @@ class Topology:
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
+    def flushall(self) -> None:
+        """Empty every data node, so that tests can share one topology (a replica follows its master)."""
+        import redis
+
+        for node in self.nodes.values():
+            if node.sentinel or not node.running:
+                continue
+            with node.client() as client:
+                try:
+                    client.flushall()
+                except redis.ReadOnlyError:
+                    pass
+
     def info(self) -> dict:
         """The topology as JSON: what a client in any language needs to connect, plus every node."""
         return {"kind": self.kind, "root": str(self.root), "nodes": [n.info() for n in self.nodes.values()]}

@@ -16,7 +16,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:
+    import redis
 
 HOST = "127.0.0.1"
 CLUSTER_BUS_OFFSET = 10000  # Redis Cluster's bus listens on port + 10000
@@ -27,9 +30,11 @@ class TopologyError(RuntimeError):
 
 
 def redis_server_binary() -> str:
-    binary = shutil.which("redis-server")
+    """Debian's redis-server, or the one $REDBEAT_REDIS_SERVER names (the conformance runner's --redis-server)."""
+    wanted = os.environ.get("REDBEAT_REDIS_SERVER") or "redis-server"
+    binary = shutil.which(wanted)
     if not binary:
-        raise TopologyError("redis-server is not installed: run `make redis` (Debian's redis-server)")
+        raise TopologyError(f"{wanted} is not installed: run `make redis` (Debian's redis-server)")
     return binary
 
 
@@ -168,16 +173,15 @@ class Node:
             time.sleep(0.02)
         return False
 
-    def client(self, **options):
+    def client(self, **options: Any) -> "redis.Redis":
+        """An administrator's connection. No retries: redis-py's default (3, with backoff) would turn a
+        server that is down on purpose into seconds of waiting."""
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        return redis.Redis(
-            host=HOST,
-            port=self.port,
-            decode_responses=True,
-            socket_timeout=5,
-            **{**self.client_options, **options},
-        )
+        defaults = {"decode_responses": True, "socket_timeout": 5, "retry": Retry(NoBackoff(), 0)}
+        return redis.Redis(host=HOST, port=self.port, **{**defaults, **self.client_options, **options})
 
     def stop(self, *, save: bool = False) -> None:
         """SIGTERM and wait; with `save`, SHUTDOWN SAVE first, so that the next start loads the data

@@ -1,4 +1,5 @@
-"""One plain server: the topology of restart and outage tests (stop it, start it again on its port)."""
+"""One plain server: every test suite's Redis, and the topology of restarts and outages (stop it, start it
+again on its port)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ class Single(Topology):
         return self.nodes["server"]
 
     @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
     def url(self) -> str:
         return f"redis://{HOST}:{self.server.port}/0"
 
     def info(self) -> dict:
-        return {**super().info(), "url": self.url, "host": HOST, "port": self.server.port}
+        return {**super().info(), "url": self.url, "host": HOST, "port": self.port}

@@ -1,17 +1,17 @@
 /**
  * saveMany against a raw node-redis pipeline writing the same commands and values (one
- * MULTI/HSET/HSETNX/ZADD/EXEC per entry), on one private redis-server. Prints both rates and their
+ * MULTI/HSET/HSETNX/ZADD/EXEC per entry), on one private redis-server from tools/topologies. Prints both rates and their
  * ratio; the target is saveMany >= 80% of the raw pipeline.
  */
 import { RedBeatClient, encodeDefinition, encodeMeta, interval, type EntryInput } from "../src/index.js";
-import { connect, startRedisServer } from "../test/helpers/redis.js";
+import { Topology, connect } from "../test/helpers/topology.js";
 
 const N = Number(process.env.BENCH_ENTRIES ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const T0 = new Date("2025-01-15T12:00:00Z");
 
 async function main(): Promise<void> {
-  const server = await startRedisServer();
+  const server = await Topology.start("single");
   const redis = await connect(server.url);
   try {
     const entries: EntryInput[] = Array.from({ length: N }, (_, i) => ({

@@ -3,7 +3,7 @@
  * SDK's typed error naming the argument (the same paths and reasons as the Python and Go clients),
  * never a TypeError from inside, and nothing is written.
  */
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CorruptEntry,
@@ -19,7 +19,7 @@ import {
   rrule,
 } from "../src/index.js";
 import { nextRunsFrom } from "../src/schedules.js";
-import { connect, redisMissing, startRedisServer, type RedisServer } from "./helpers/redis.js";
+import { redisForSuite, redisMissing } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 
@@ -41,13 +41,16 @@ async function refused(fn: () => unknown, path: string, reason?: string | RegExp
   return thrown;
 }
 
+/** A stand-in client the constructor accepts: these tests are refused before it is ever called. */
+const unusedRedis = {
+  evalSha: () => undefined,
+  eval: () => undefined,
+  zRangeWithScores: () => undefined,
+} as never;
+
 describe("time zones", () => {
   test("an unknown zone in a client option is refused at `timezone`", async () => {
-    const redis = {
-      evalSha: () => undefined,
-      eval: () => undefined,
-      zRangeWithScores: () => undefined,
-    } as never;
+    const redis = unusedRedis;
     const e = await refused(
       () => new RedBeatClient(redis, { timezone: "Nope/Zone" }),
       "timezone",
@@ -75,11 +78,7 @@ describe("time zones", () => {
 
 describe("preview counts", () => {
   test("a negative count is refused at `n` by every preview entry point; 0 gives no runs", async () => {
-    const redis = {
-      evalSha: () => undefined,
-      eval: () => undefined,
-      zRangeWithScores: () => undefined,
-    } as never;
+    const redis = unusedRedis;
     const client = new RedBeatClient(redis, { clock: () => T0 });
     await refused(() => nextRuns(interval(5), -1, { after: T0 }), "n", "must be >= 0");
     await refused(() => client.nextRuns(interval(5), -1), "n", "must be >= 0");
@@ -131,11 +130,7 @@ describe("schedule builders from plain JavaScript", () => {
 });
 
 describe("client arguments", () => {
-  const redis = {
-    evalSha: () => undefined,
-    eval: () => undefined,
-    zRangeWithScores: () => undefined,
-  } as never;
+  const redis = unusedRedis;
 
   test("constructor options are checked before anything is used", async () => {
     await refused(() => new RedBeatClient(null as never), "redis", /node-redis client/);
@@ -250,21 +245,12 @@ describe("fromUrl", () => {
 });
 
 describe("against Redis", { skip: redisMissing() }, () => {
-  let server: RedisServer;
-  let redis: Awaited<ReturnType<typeof connect>>;
+  const db = redisForSuite();
   let client: RedBeatClient;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = await connect(server.url);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
   beforeEach(async () => {
-    await redis.flushAll();
-    client = new RedBeatClient(redis, { clock: () => T0 });
+    await db.redis.flushAll();
+    client = new RedBeatClient(db.redis, { clock: () => T0 });
   });
 
   test("a failing bulk write names the entry by its index and writes none of the batch", async () => {
@@ -276,7 +262,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
     entries[3] = { ...entries[3], schedule: { ...entries[3].schedule, hour: 24 } };
     const e = await refused(() => client.saveMany(entries), "[3].schedule.hour", "must be <= 23");
     assert.equal(e.message, "[3].schedule.hour: must be <= 23");
-    assert.deepEqual(await redis.keys("*"), []);
+    assert.deepEqual(await db.redis.keys("*"), []);
     // The same entry saved alone: no index.
     await refused(() => client.save(entries[3]), "schedule.hour", "must be <= 23");
     // A bad name and an rrule this client cannot evaluate carry the index too.
@@ -287,7 +273,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
       client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]),
       (err: unknown) => err instanceof UnsupportedScheduleError && err.path === "[2].schedule.bysetpos",
     );
-    assert.deepEqual(await redis.keys("*"), []);
+    assert.deepEqual(await db.redis.keys("*"), []);
   });
 
   test("a zone in task data keeps its data path; one in stored meta is named in the CorruptEntry", async () => {
@@ -312,8 +298,8 @@ describe("against Redis", { skip: redisMissing() }, () => {
         }),
       "args[0].timezone",
     );
-    assert.deepEqual(await redis.keys("*"), []);
-    await redis.hSet("redbeat:z", {
+    assert.deepEqual(await db.redis.keys("*"), []);
+    await db.redis.hSet("redbeat:z", {
       definition:
         '{"name": "z", "task": "t", "schedule": {"__type__": "interval", "every": 5.0, "relative": false}}',
       meta: '{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "timezone": "Nope/Zone"}}',
@@ -328,10 +314,10 @@ describe("against Redis", { skip: redisMissing() }, () => {
 
   test("fromUrl with a bad option opens no connection", async () => {
     const clients = async () =>
-      (await redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
+      (await db.redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
     const count = await clients();
-    await refused(() => RedBeatClient.fromUrl(server.url, { timezone: "Nope/Zone" }), "timezone");
-    await refused(() => RedBeatClient.fromUrl(server.url, { keyPrefix: "" }), "keyPrefix");
+    await refused(() => RedBeatClient.fromUrl(db.url, { timezone: "Nope/Zone" }), "timezone");
+    await refused(() => RedBeatClient.fromUrl(db.url, { keyPrefix: "" }), "keyPrefix");
     assert.equal(await clients(), count);
   });
 });

@@ -1,5 +1,5 @@
 /** RedBeatClient operations against a real Redis, with a frozen clock. */
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConcurrentModification,
@@ -13,7 +13,7 @@ import {
   rrule,
   type Entry,
 } from "../src/index.js";
-import { connect, redisMissing, startRedisServer, type RedisServer } from "./helpers/redis.js";
+import { Topology, redisForSuite, redisMissing } from "./helpers/topology.js";
 import { loadUpstreamVectors } from "./helpers/vectors.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
@@ -22,29 +22,20 @@ const META_T0 =
   '{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12, "minute": 0, "second": 0, "microsecond": 0, "timezone": "UTC"}}';
 
 describe("RedBeatClient", { skip: redisMissing() }, () => {
-  let server: RedisServer;
-  let redis: Awaited<ReturnType<typeof connect>>;
+  const db = redisForSuite();
   let now: Date;
   let client: RedBeatClient;
 
-  before(async () => {
-    server = await startRedisServer();
-    redis = await connect(server.url);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
   beforeEach(async () => {
-    await redis.flushAll();
+    await db.redis.flushAll();
     now = T0;
-    client = new RedBeatClient(redis, { clock: () => now });
+    client = new RedBeatClient(db.redis, { clock: () => now });
   });
 
   const raw = async (key: string) => ({
-    definition: await redis.hGet(key, "definition"),
-    meta: await redis.hGet(key, "meta"),
-    score: await redis.zScore("redbeat::schedule", key),
+    definition: await db.redis.hGet(key, "definition"),
+    meta: await db.redis.hGet(key, "meta"),
+    score: await db.redis.zScore("redbeat::schedule", key),
   });
 
   test("a first save writes definition, meta {last_run_at: now} in UTC and the score from it", async () => {
@@ -80,7 +71,10 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("a re-save over never-run meta scores now", async () => {
-    await redis.hSet("redbeat:n", { definition: "{}", meta: '{"last_run_at": null, "total_run_count": 2}' });
+    await db.redis.hSet("redbeat:n", {
+      definition: "{}",
+      meta: '{"last_run_at": null, "total_run_count": 2}',
+    });
     now = new Date(T0.getTime() + 1234);
     const saved = await client.save({ name: "n", task: "t", schedule: interval(60) });
     assert.equal((await raw("redbeat:n")).score, T0s + 1);
@@ -95,7 +89,7 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       schedule: rrule({ freq: "HOURLY", dtstart: T0 }),
       kwargs: { when: new Date("2025-02-01T00:00:00Z") },
     });
-    await redis.hSet("redbeat:g", "meta", META_T0.replace("}}", '}, "total_run_count": 7}'));
+    await db.redis.hSet("redbeat:g", "meta", META_T0.replace("}}", '}, "total_run_count": 7}'));
     const e = await client.get("g");
     assert.equal(e.task, "t");
     assert.equal(e.lastRunAt?.toISOString(), T0.toISOString());
@@ -111,9 +105,9 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       client.get("nope"),
       (e: unknown) => e instanceof EntryNotFound && e.key === "redbeat:nope",
     );
-    await redis.hSet("redbeat:bad", "definition", "{not json");
+    await db.redis.hSet("redbeat:bad", "definition", "{not json");
     await assert.rejects(client.get("bad"), CorruptEntry);
-    await redis.hSet(
+    await db.redis.hSet(
       "redbeat:extra",
       "definition",
       '{"name": "extra", "task": "t", "description": "x", "schedule": 5}',
@@ -131,13 +125,13 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       { name: "a", task: "t", schedule: interval(10) },
       { name: "c", task: "t", schedule: interval(30) },
     ]);
-    await redis.zAdd("redbeat::schedule", [
+    await db.redis.zAdd("redbeat::schedule", [
       { score: T0s + 15, value: "redbeat:ghost" },
       { score: T0s + 16, value: "redbeat:broken" },
     ]);
-    await redis.hSet("redbeat:broken", "definition", "{not json");
+    await db.redis.hSet("redbeat:broken", "definition", "{not json");
     const problems: CorruptEntry[] = [];
-    const small = new RedBeatClient(redis, { clock: () => now, batchSize: 2 });
+    const small = new RedBeatClient(db.redis, { clock: () => now, batchSize: 2 });
     const names: string[] = [];
     for await (const e of small.list({ onError: (p) => problems.push(p) })) names.push(e.name);
     assert.deepEqual(names, ["a", "b", "c"]);
@@ -147,8 +141,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   test("delete removes the hash and the schedule member together", async () => {
     await client.save({ name: "d", task: "t", schedule: interval(5) });
     assert.equal(await client.delete("d"), true);
-    assert.equal(await redis.exists("redbeat:d"), 0);
-    assert.equal(await redis.zScore("redbeat::schedule", "redbeat:d"), null);
+    assert.equal(await db.redis.exists("redbeat:d"), 0);
+    assert.equal(await db.redis.zScore("redbeat::schedule", "redbeat:d"), null);
     assert.equal(await client.delete("d"), false);
   });
 
@@ -156,8 +150,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     // As an external writer stored it: int `every`, a 1.0 in args, enabled absent, odd key order.
     const def =
       '{"task": "t", "args": [1.0, {"enabled": true}], "schedule": {"__type__": "interval", "every": 5, "relative": false}, "name": "x"}';
-    await redis.hSet("redbeat:x", { definition: def, meta: META_T0 });
-    await redis.zAdd("redbeat::schedule", { score: 0, value: "redbeat:x" });
+    await db.redis.hSet("redbeat:x", { definition: def, meta: META_T0 });
+    await db.redis.zAdd("redbeat::schedule", { score: 0, value: "redbeat:x" });
     await client.disable("x");
     assert.equal((await raw("redbeat:x")).definition, def.slice(0, -1) + ', "enabled": false}');
     assert.equal((await raw("redbeat:x")).score, 0);
@@ -173,7 +167,7 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
 
   test("runNow sets last_run_at null keeping total_run_count and scores now", async () => {
     await client.save({ name: "r", task: "t", schedule: crontab({ minute: 0, hour: 4 }) });
-    await redis.hSet("redbeat:r", "meta", META_T0.replace("}}", '}, "total_run_count": 3}'));
+    await db.redis.hSet("redbeat:r", "meta", META_T0.replace("}}", '}, "total_run_count": 3}'));
     now = new Date(T0.getTime() + 90_500);
     await client.runNow("r");
     const got = await raw("redbeat:r");
@@ -238,7 +232,7 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
         `save: expected a ValidationError at ${path} for ${JSON.stringify(entry)}`,
       );
     }
-    assert.deepEqual(await redis.keys("*"), []);
+    assert.deepEqual(await db.redis.keys("*"), []);
   });
 
   test("saveMany writes every entry atomically and scores each one", async () => {
@@ -249,8 +243,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     }));
     const saved: Entry[] = await client.saveMany(entries);
     assert.equal(saved.length, 1200);
-    assert.equal(await redis.zCard("redbeat::schedule"), 1200);
-    assert.equal(await redis.zScore("redbeat::schedule", "redbeat:e1199"), T0s + 1200);
+    assert.equal(await db.redis.zCard("redbeat::schedule"), 1200);
+    assert.equal(await db.redis.zScore("redbeat::schedule", "redbeat:e1199"), T0s + 1200);
   });
 
   test("the same name twice in one batch: the second is scored from the first's meta", async () => {
@@ -266,10 +260,10 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
   });
 
   test("the beat timezone decides crontab scores", async () => {
-    const ny = new RedBeatClient(redis, { timezone: "America/New_York", clock: () => T0 });
+    const ny = new RedBeatClient(db.redis, { timezone: "America/New_York", clock: () => T0 });
     await ny.save({ name: "nine", task: "t", schedule: crontab({ minute: 0, hour: 9 }) });
     assert.equal((await raw("redbeat:nine")).score, Date.parse("2025-01-15T14:00:00Z") / 1000);
-    assert.throws(() => new RedBeatClient(redis, { timezone: "Mars/Olympus" }), ValidationError);
+    assert.throws(() => new RedBeatClient(db.redis, { timezone: "Mars/Olympus" }), ValidationError);
   });
 
   test("an exhausted rrule scores -1", async () => {
@@ -302,12 +296,13 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       "external_unknown_schedule_type",
     ];
     for (const name of [...readable, ...refused]) {
-      await redis.flushAll();
+      await db.redis.flushAll();
       const before = vectors.get(name)!.redis_before as Record<string, { type: string; value: unknown }>;
       for (const [key, v] of Object.entries(before)) {
-        if (v.type === "hash") await redis.hSet(key, v.value as Record<string, string>);
+        if (v.type === "hash") await db.redis.hSet(key, v.value as Record<string, string>);
         else
-          for (const [m, s] of v.value as [string, number][]) await redis.zAdd(key, { score: s, value: m });
+          for (const [m, s] of v.value as [string, number][])
+            await db.redis.zAdd(key, { score: s, value: m });
       }
       const problems: CorruptEntry[] = [];
       const listed: Entry[] = [];
@@ -316,8 +311,8 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
         assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message)}`);
       else assert.equal(problems.length, 1, `${name} should be reported corrupt`);
     }
-    await redis.flushAll();
-    await redis.hSet(
+    await db.redis.flushAll();
+    await db.redis.hSet(
       "redbeat:dtv",
       vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never][
         "value"
@@ -334,18 +329,21 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     const fixed =
       '{"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 6, "minute": 59, "second": 30, "microsecond": 0, "timezone": -18000.0}';
     const def = `{"name": "z", "task": "t", "args": [${fixed}], "kwargs": {"when": ${when}}, "options": {}, "schedule": {"__type__": "interval", "every": 60.0, "relative": false}, "enabled": true}`;
-    await redis.hSet("redbeat:z", { definition: def, meta: `{"last_run_at": ${when}}` });
+    await db.redis.hSet("redbeat:z", { definition: def, meta: `{"last_run_at": ${when}}` });
     const e = await client.get("z");
     assert.equal(e.lastRunAt?.timezone, "America/New_York");
     assert.equal(e.lastRunAt?.microsecond, 123456);
     assert.equal(e.lastRunAt?.toISOString(), "2025-02-01T13:30:00.123Z");
     await client.save(e);
-    assert.equal(await redis.hGet("redbeat:z", "definition"), def);
+    assert.equal(await db.redis.hGet("redbeat:z", "definition"), def);
   });
 
   test("a concurrent meta change is detected and the save re-scored", async () => {
     // Seed a meta the client does not expect: the first attempt conflicts, the second scores from it.
-    await redis.hSet("redbeat:cc", { definition: "{}", meta: META_T0.replace('"hour": 12', '"hour": 11') });
+    await db.redis.hSet("redbeat:cc", {
+      definition: "{}",
+      meta: META_T0.replace('"hour": 12', '"hour": 11'),
+    });
     const saved = await client.save({ name: "cc", task: "t", schedule: interval(60) });
     assert.equal(saved.score, T0s - 3600 + 60);
     assert.ok(new ConcurrentModification("k") instanceof Error);
@@ -354,14 +352,14 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
 
 describe("connection failures", { skip: redisMissing() }, () => {
   test("a dead server gives RedBeatConnectionError", async () => {
-    const server = await startRedisServer();
+    const server = await Topology.start("single");
     const url = server.url;
     await server.stop();
     await assert.rejects(RedBeatClient.fromUrl(url), RedBeatConnectionError);
   });
 
   test("fromUrl owns and closes its connection", async () => {
-    const server = await startRedisServer();
+    const server = await Topology.start("single");
     try {
       const client = await RedBeatClient.fromUrl(server.url, { clock: () => T0 });
       await client.save({ name: "u", task: "t", schedule: interval(5) });

@@ -1,44 +1,75 @@
 /**
- * The client on the deployments of tools/topologies: a forced Sentinel failover, TLS with an ACL user
- * (and the clear errors of a wrong password or an untrusted certificate), and a server that goes away
- * and comes back. (Cluster and plain Sentinel: topologies.test.ts.)
+ * The client on the deployments of tools/topologies: Redis Cluster (a hash-tagged prefix required), a
+ * forced Sentinel failover, TLS with an ACL user (and the clear errors of a wrong password or an
+ * untrusted certificate), and a server that goes away and comes back.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createClient, createSentinel } from "redis";
-import { RedBeatClient, RedBeatConnectionError, interval } from "../src/index.js";
-import { Topology, topologyMissing } from "./helpers/topology.js";
+import { createClient, createCluster, createSentinel } from "redis";
+import {
+  ClusterConfigError,
+  RedBeatClient,
+  RedBeatConnectionError,
+  crontab,
+  interval,
+} from "../src/index.js";
+import { Topology, redisMissing, topologyForSuite } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
+const T0s = T0.getTime() / 1000;
 const clock = () => T0;
 
-/** Every operation once. */
+/** Every operation once, on whatever deployment `client` talks to; leaves e0..e49 behind. */
 async function exercise(client: RedBeatClient): Promise<void> {
-  await client.saveMany([
-    { name: "a", task: "t", schedule: interval(60) },
-    { name: "b", task: "t", schedule: interval(5) },
-  ]);
-  await client.save({ name: "a", task: "t", schedule: interval(30) });
-  await client.disable("a");
-  await client.enable("a");
-  await client.runNow("b");
-  assert.equal((await client.get("b")).lastRunAt, null);
-  const names: string[] = [];
-  for await (const e of client.list()) names.push(e.name);
-  assert.deepEqual(names.sort(), ["a", "b"]);
-  assert.equal(await client.delete("a"), true);
-  assert.equal(await client.delete("b"), true);
+  const saved = await client.saveMany(
+    Array.from({ length: 50 }, (_, i) => ({ name: `e${i}`, task: "t", schedule: interval(i + 1) })),
+  );
+  assert.equal(saved[49].score, T0s + 50);
+  await client.save({ name: "cron", task: "t", schedule: crontab({ minute: 30 }) });
+  assert.equal((await client.get("cron")).score, T0s + 1800);
+  await client.disable("cron");
+  assert.equal((await client.get("cron")).enabled, false);
+  await client.enable("cron");
+  await client.runNow("e0");
+  assert.equal((await client.get("e0")).lastRunAt, null);
+  let n = 0;
+  for await (const _ of client.list({ onError: (p) => assert.fail(p.message) })) n++;
+  assert.equal(n, 51);
+  assert.equal(await client.delete("cron"), true);
+  await assert.rejects(client.get("cron"));
 }
 
-describe("Sentinel: a forced failover", { skip: topologyMissing() }, () => {
-  let top: Topology;
+describe("Redis Cluster", { skip: redisMissing() }, () => {
+  const top = new Topology("cluster");
+  let redis: ReturnType<typeof createCluster>;
+
   before(async () => {
-    top = await Topology.start("sentinel");
+    await top.up();
+    redis = createCluster({ rootNodes: top.info.addrs!.map((addr) => ({ url: `redis://${addr}` })) });
+    redis.on("error", () => undefined);
+    await redis.connect();
   });
   after(async () => {
-    await top?.stop();
+    await redis?.close();
+    await top.stop();
   });
+
+  test("a prefix without hash tag is refused with a clear error", () => {
+    assert.throws(
+      () => new RedBeatClient(redis),
+      (e: unknown) => e instanceof ClusterConfigError && /\{redbeat\}:/.test(e.message),
+    );
+    assert.throws(() => new RedBeatClient(redis, { keyPrefix: "rb{}:" }), ClusterConfigError);
+  });
+
+  test("every operation works with a hash-tagged prefix", async () => {
+    await exercise(new RedBeatClient(redis, { keyPrefix: "{redbeat}:", clock }));
+  });
+});
+
+describe("Sentinel: a forced failover", { skip: redisMissing() }, () => {
+  const top = topologyForSuite("sentinel");
 
   test("is followed: data written before is there, every operation works after", async () => {
     const redis = createSentinel({ name: top.info.service_name!, sentinelRootNodes: top.info.sentinels! });
@@ -58,10 +89,10 @@ describe("Sentinel: a forced failover", { skip: topologyMissing() }, () => {
       assert.notEqual(info.master!.name, old);
       assert.equal((await client.get("before")).task, "t");
       assert.equal(await client.delete("before"), true);
-      await exercise(client);
+      await exercise(client); // every operation, on the new master
       const direct = createClient({ url: `redis://127.0.0.1:${info.master!.port}` });
       await direct.connect();
-      assert.equal(await direct.exists("redbeat::schedule"), 0); // emptied on the new master by the deletes
+      assert.equal(await direct.exists("redbeat:e49"), 1); // written after the failover, on the new master
       await direct.close();
     } finally {
       await redis.close();
@@ -69,14 +100,8 @@ describe("Sentinel: a forced failover", { skip: topologyMissing() }, () => {
   });
 });
 
-describe("TLS with an ACL user", { skip: topologyMissing() }, () => {
-  let top: Topology;
-  before(async () => {
-    top = await Topology.start("tls");
-  });
-  after(async () => {
-    await top?.stop();
-  });
+describe("TLS with an ACL user", { skip: redisMissing() }, () => {
+  const top = topologyForSuite("tls");
 
   test("rediss://user:pass@ with the CA: every operation", async () => {
     const client = await RedBeatClient.fromUrl(top.info.url, {
@@ -114,7 +139,7 @@ describe("TLS with an ACL user", { skip: topologyMissing() }, () => {
   });
 });
 
-describe("an outage", { skip: topologyMissing() }, () => {
+describe("an outage", { skip: redisMissing() }, () => {
   test("is a RedBeatConnectionError on every call, and the same client works after it", async () => {
     const top = await Topology.start("single");
     try {

@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "./helpers/paths.js";
-import { redisMissing, startRedisServer } from "./helpers/redis.js";
+import { Topology, redisMissing } from "./helpers/topology.js";
 
 test("conformance driver round trip", { skip: redisMissing() }, async () => {
-  const server = await startRedisServer();
+  const server = await Topology.start("single");
   try {
     const now = "2025-01-15T12:00:00Z";
     const entry = {
@@ -32,7 +32,7 @@ test("conformance driver round trip", { skip: redisMissing() }, async () => {
       enabled: true,
     };
     const requests = [
-      { op: "start", protocol: 1, redis_url: `${server.url}/0`, key_prefix: "redbeat:", timezone: "UTC" },
+      { op: "start", protocol: 1, redis_url: server.url, key_prefix: "redbeat:", timezone: "UTC" },
       { op: "save", entry },
       { op: "get", name: "a" },
       {

@@ -3,10 +3,10 @@
  * the same entry at the same frozen time (the `after_save` records of upstream-vectors.json), on a
  * real Redis.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { RedBeatClient, crontab, interval, rrule, ValidationError, type EntryInput } from "../src/index.js";
-import { connect, redisMissing, startRedisServer, type RedisServer } from "./helpers/redis.js";
+import { redisForSuite, redisMissing } from "./helpers/topology.js";
 import { loadUpstreamVectors, type UpstreamRecord } from "./helpers/vectors.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
@@ -162,17 +162,7 @@ const NEW_YORK: Record<string, EntryInput> = {
 };
 
 describe("golden: byte-equal to upstream's after_save records", { skip }, () => {
-  let server: RedisServer;
-  let redis: Awaited<ReturnType<typeof connect>>;
-
-  before(async () => {
-    server = await startRedisServer();
-    redis = await connect(server.url);
-  });
-  after(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const db = redisForSuite();
 
   const record = (name: string): UpstreamRecord => {
     const r = vectors.get(name);
@@ -181,15 +171,15 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
   };
 
   async function stored(key: string, scheduleKey: string) {
-    const [definition, meta] = await redis.hmGet(key, ["definition", "meta"]);
-    const score = await redis.zScore(scheduleKey, key);
+    const [definition, meta] = await db.redis.hmGet(key, ["definition", "meta"]);
+    const score = await db.redis.zScore(scheduleKey, key);
     return { definition, meta, score };
   }
 
   for (const [name, entry] of Object.entries(ENTRIES)) {
     test(`${name}: definition, meta and score`, async () => {
       const r = record(name);
-      const client = new RedBeatClient(redis, { clock: () => new Date(r.frozen_now!) });
+      const client = new RedBeatClient(db.redis, { clock: () => new Date(r.frozen_now!) });
       await client.save(entry);
       const got = await stored(r.redis_key!, r.zset_key!);
       assert.equal(got.definition, r.redis_hash_fields!.definition);
@@ -201,7 +191,7 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
   for (const [name, entry] of Object.entries(DEFINITION_ONLY)) {
     test(`${name}: definition`, async () => {
       const r = record(name);
-      const client = new RedBeatClient(redis, { clock: () => T0 });
+      const client = new RedBeatClient(db.redis, { clock: () => T0 });
       await client.save(entry);
       assert.equal((await stored(r.redis_key!, r.zset_key!)).definition, r.redis_hash_fields!.definition);
     });
@@ -210,7 +200,7 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
   for (const [name, entry] of Object.entries(NEW_YORK)) {
     test(`${name}: definition and score with prefix "custom", beat timezone New York`, async () => {
       const r = record(name);
-      const client = new RedBeatClient(redis, {
+      const client = new RedBeatClient(db.redis, {
         keyPrefix: "custom",
         timezone: "America/New_York",
         clock: () => T0,
@@ -232,8 +222,8 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
   test("resave_existing_meta_kept: a re-save keeps upstream's meta and scores from its last run", async () => {
     const r = record("resave_existing_meta_kept");
     // The state before the re-save: saved at T0, run once at T0 (meta has total_run_count 1).
-    await redis.hSet(r.redis_key!, { definition: "{}", meta: r.redis_hash_fields!.meta! });
-    const client = new RedBeatClient(redis, { clock: () => new Date(r.frozen_now!) });
+    await db.redis.hSet(r.redis_key!, { definition: "{}", meta: r.redis_hash_fields!.meta! });
+    const client = new RedBeatClient(db.redis, { clock: () => new Date(r.frozen_now!) });
     const saved = await client.save({ name: "resave", task: "tasks.t2", schedule: interval(120) });
     const got = await stored(r.redis_key!, r.zset_key!);
     assert.equal(got.definition, r.redis_hash_fields!.definition);
@@ -248,7 +238,7 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
   test("upstream's refusals are refusals here too (set-valued crontab field, solar)", async () => {
     assert.equal(record("crontab_set_field_unencodable").redis_hash_fields ?? null, null);
     assert.throws(() => crontab({ minute: new Set([0, 30]) as unknown as number[] }), ValidationError);
-    const client = new RedBeatClient(redis, { clock: () => T0 });
+    const client = new RedBeatClient(db.redis, { clock: () => T0 });
     await assert.rejects(
       client.save({
         name: "solar",
@@ -257,6 +247,6 @@ describe("golden: byte-equal to upstream's after_save records", { skip }, () => 
       }),
       (e: unknown) => e instanceof ValidationError && e.path === "schedule",
     );
-    assert.equal(await redis.exists("redbeat:solar"), 0);
+    assert.equal(await db.redis.exists("redbeat:solar"), 0);
   });
 });

@@ -25,17 +25,4 @@ def start(request):
     return answer
 
 
-driver.save, driver.start = save, start
-handlers = {op: h for op, h in driver.handlers().items()}
-handlers.update(save=save, start=start)
-
-
-def timed(handler):
-    def run(request):
-        upstream.CLOCK["now"] = upstream.parse_instant(request["now"])
-        return handler(request)
-
-    return run
-
-
-upstream.serve({op: timed(h) for op, h in handlers.items()}, upstream.classify)
+upstream.serve({**driver.handlers(), "save": save, "start": start}, upstream.classify)

@@ -5,10 +5,16 @@ KEYS are always [entry key, schedule key], so on Redis Cluster a hash-tagged pre
 """
 
 import hashlib
+from importlib.resources import files
 
 
 def sha1(script: str) -> str:
     return hashlib.sha1(script.encode()).hexdigest()
+
+
+def source(name: str) -> str:
+    """The text of `lua/<name>.lua` (the repository's lua/ folder, shipped in this package by `make generate`)."""
+    return files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
 
 
 # ARGV: definition, new meta, score if new, expected-meta flag ("1"/"0"), expected meta, score if expected.

@@ -1,5 +1,5 @@
-"""The Lua scripts, loaded from `lua/` and called through the scheduler's `Link` (EVALSHA, with SCRIPT
-LOAD on NOSCRIPT).
+"""The Lua scripts, loaded from redbeat-sdk (which ships the repository's `lua/` folder) and called
+through the scheduler's `Link` (EVALSHA, with SCRIPT LOAD on NOSCRIPT).
 
 Scripts move whole JSON strings around and compare them byte for byte; none decodes JSON (Lua's cjson
 would turn `[]` into `{}` and `5.0` into `5`).
@@ -8,16 +8,13 @@ would turn `[]` into `{}` and `5.0` into `5`).
 from __future__ import annotations
 
 import hashlib
-from importlib.resources import files
 from typing import Any, Sequence
+
+from redbeat_sdk.scripts import source
 
 from .link import Command, Link
 
 NAMES = ("lock_acquire", "lock_release", "load", "record", "drop_vanished", "sync_static", "remove_static")
-
-
-def source(name: str) -> str:
-    return files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
 
 
 class Script:

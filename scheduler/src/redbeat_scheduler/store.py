@@ -15,7 +15,7 @@ from .lock import FencedLock, LockState
 from .retry import Retrying
 from .scripts import Scripts
 
-# Results of the fenced scripts (see lua/record.lua and friends).
+# Results of the fenced scripts (see lua/record.lua and friends at the repository root).
 WRITTEN = 1
 LOCK_NOT_HELD = 0
 HASH_GONE = -1

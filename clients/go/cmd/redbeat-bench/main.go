@@ -1,9 +1,9 @@
 // Command redbeat-bench compares Client.SaveMany with the cheapest way to write
 // the same entries by hand: a raw go-redis pipeline of one MULTI per entry
 // holding upstream's own commands (HSET definition, HSETNX meta, ZADD score,
-// EXEC) with the very bytes SaveMany wrote. Both run on one redis-server the
-// command starts on a free loopback port; the ratio is SaveMany's throughput
-// over the raw pipeline's.
+// EXEC) with the very bytes SaveMany wrote. Both run on one redis-server that
+// tools/topologies starts on a free loopback port; the ratio is SaveMany's
+// throughput over the raw pipeline's.
 package main
 
 import (
@@ -29,12 +29,12 @@ func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the SaveMany rounds")
 	flag.Parse()
 
-	srv, err := redistest.Start()
+	srv, err := redistest.Up("single")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redbeat-bench:", err)
 		os.Exit(1)
 	}
-	defer srv.Stop()
+	defer srv.Close()
 	ctx := context.Background()
 	rc := srv.Client()
 	defer rc.Close()

@@ -9,7 +9,7 @@ import (
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/redistest"
 )
 
-var srv *redistest.Server
+var srv *redistest.Topology
 
 func TestMain(m *testing.M) { os.Exit(redistest.Run(m, &srv)) }
 

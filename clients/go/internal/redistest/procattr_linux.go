@@ -5,8 +5,9 @@ import (
 	"syscall"
 )
 
-// dieWithParent makes the kernel kill redis-server if the test binary dies
-// (a timeout or a panic), so no server outlives its test run.
+// dieWithParent makes the kernel kill the topology launcher (whose servers die
+// with it) if the test binary dies (a timeout or a panic), so no server
+// outlives its test run.
 func dieWithParent(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // Topology is a deployment that tools/topologies starts on loopback (the same
-// scripts the Python tests and the conformance runner use): "single",
+// launcher the Python tests and the conformance runner use): "single",
 // "cluster", "sentinel" or "tls". It runs `python -m topologies up KIND` and
 // stops when Close closes its stdin (or when the test process dies).
 type Topology struct {
@@ -76,38 +76,47 @@ func Python() string {
 // redis-server or venv skips the test (fails it under CI=true).
 func StartTopology(tb testing.TB, kind string) *Topology {
 	tb.Helper()
-	if Binary() == "" {
-		Missing(tb, "redis-server")
+	if why := missing(); why != "" {
+		Missing(tb, why)
 	}
-	py := Python()
-	if py == "" {
-		Missing(tb, "the Python venv that runs tools/topologies (make venv)")
+	t, err := Up(kind)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	cmd := exec.Command(py, "-m", "topologies", "up", kind)
-	cmd.Dir = filepath.Join(repoRoot(), "tools")
+	tb.Cleanup(t.Close)
+	return t
+}
+
+// Up starts kind outside a test (a TestMain, a benchmark command); the caller
+// closes it.
+func Up(kind string) (*Topology, error) {
+	if why := missing(); why != "" {
+		return nil, fmt.Errorf("missing %s", why)
+	}
+	cmd := exec.Command(Python(), "-m", "topologies", "up", kind)
 	cmd.Stderr = os.Stderr
 	dieWithParent(cmd)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	t := &Topology{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}
-	tb.Cleanup(t.Close)
 	line, err := t.out.ReadBytes('\n')
+	if err == nil {
+		err = json.Unmarshal(line, &t.Info)
+	}
 	if err != nil {
-		tb.Fatalf("topology %s did not start: %v", kind, err)
+		t.Close()
+		return nil, fmt.Errorf("topology %s did not start: %v: %s", kind, err, line)
 	}
-	if err := json.Unmarshal(line, &t.Info); err != nil {
-		tb.Fatalf("topology %s: %v: %s", kind, err, line)
-	}
-	return t
+	return t, nil
 }
 
 // Do sends one command ("failover", "stop-save server", "start server", ...)

@@ -13,3 +13,9 @@ export const vectorsDir = join(repoRoot, "conformance", "vectors");
 export const upstreamVectorsFile = join(repoRoot, "conformance", "upstream", "upstream-vectors.json");
 
 export const isCI = process.env.CI === "true";
+
+/** The repository venv's interpreter, which runs tools/topologies. */
+export function venvPython(): string {
+  const venv = process.env.REDBEAT_VENV || join(repoRoot, ".venv");
+  return join(venv, "bin", "python");
+}

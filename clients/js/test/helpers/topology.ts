@@ -1,23 +1,31 @@
 /**
- * A deployment from tools/topologies (the scripts the Python and Go tests use too), started through
- * `python -m topologies up KIND`: it prints its description as one JSON line, answers commands
- * ("failover", "stop-save server", "start server") one JSON line each, and stops when stdin closes.
+ * Redis for the tests, from tools/topologies: the repository's one launcher, which the Python and Go
+ * tests use too. `python -m topologies up KIND` prints its description as one JSON line, answers
+ * commands ("failover", "stop-save server", "start server") one JSON line each, and stops when its
+ * stdin closes, also when this process dies. Without redis-server or the repository venv the tests
+ * skip locally and fail under CI=true.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { isCI, repoRoot } from "./paths.js";
-import { haveRedisServer } from "./redis.js";
-import { venvPython } from "./upstream.js";
+import { after, before } from "node:test";
+import { createClient } from "redis";
+import { isCI, venvPython } from "./paths.js";
+
+export interface TopologyNode {
+  name: string;
+  host: string;
+  port: number;
+}
 
 export interface TopologyInfo {
   kind: string;
   url: string;
-  nodes: { name: string; host: string; port: number }[];
+  nodes: TopologyNode[];
+  addrs?: string[];
   service_name?: string;
   sentinels?: { host: string; port: number }[];
-  master?: { name: string; host: string; port: number };
+  master?: TopologyNode;
   ca_file?: string;
   untrusted_ca_file?: string;
   user?: string;
@@ -25,42 +33,53 @@ export interface TopologyInfo {
   port?: number;
 }
 
-/** Why a topology cannot start here: a skip reason locally, a failure under CI=true. */
-export function topologyMissing(): string | false {
-  const why = !haveRedisServer()
-    ? "redis-server is not installed"
-    : !existsSync(venvPython())
-      ? `no Python venv at ${venvPython()} (make venv)`
-      : "";
+/** Why Redis cannot start here: a skip reason locally, a failure under CI=true. */
+export function redisMissing(): string | false {
+  const why =
+    spawnSync("redis-server", ["--version"]).status !== 0
+      ? "redis-server is not installed (make redis)"
+      : !existsSync(venvPython())
+        ? `no Python venv at ${venvPython()} to run tools/topologies (make venv)`
+        : "";
   if (!why) return false;
   if (isCI) throw new Error(`${why}; CI=true: a missing prerequisite fails`);
   return why;
 }
 
+/** A deployment of `kind`: "single", "cluster", "sentinel" or "tls" (tools/topologies/README.md). */
 export class Topology {
   info!: TopologyInfo;
-  private lines: AsyncIterableIterator<string>;
+  private proc?: ChildProcessWithoutNullStreams;
+  private lines?: AsyncIterableIterator<string>;
 
-  private constructor(private proc: ChildProcessWithoutNullStreams) {
-    this.lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-    proc.stderr.on("data", (d) => process.stderr.write(d));
+  constructor(readonly kind: string) {}
+
+  static start(kind: string): Promise<Topology> {
+    return new Topology(kind).up();
   }
 
-  static async start(kind: string): Promise<Topology> {
-    const proc = spawn(venvPython(), ["-m", "topologies", "up", kind], { cwd: join(repoRoot, "tools") });
-    const t = new Topology(proc);
-    t.info = JSON.parse(await t.next());
-    return t;
+  /** Starts it; resolves once it answers and `info` describes it. */
+  async up(): Promise<this> {
+    this.proc = spawn(venvPython(), ["-m", "topologies", "up", this.kind]);
+    this.proc.stderr.on("data", (d) => process.stderr.write(d));
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+    this.info = JSON.parse(await this.next());
+    return this;
+  }
+
+  /** The URL clients connect with (for a cluster: one node's). */
+  get url(): string {
+    return this.info.url;
   }
 
   private async next(): Promise<string> {
-    const { value, done } = await this.lines.next();
+    const { value, done } = await this.lines!.next();
     if (done) throw new Error("tools/topologies exited");
     return value;
   }
 
   async do(command: string): Promise<TopologyInfo> {
-    this.proc.stdin.write(command + "\n");
+    this.proc!.stdin.write(command + "\n");
     const answer = JSON.parse(await this.next());
     if (!answer.ok) throw new Error(`topology ${this.info.kind}: ${command}: ${answer.error}`);
     this.info = answer.info;
@@ -68,8 +87,42 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.proc.once("exit", resolve));
-    this.proc.stdin.end();
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once("exit", resolve));
+    proc.stdin.end();
     await exited;
   }
+}
+
+export async function connect(url: string) {
+  const c = createClient({ url });
+  c.on("error", () => undefined);
+  await c.connect();
+  return c;
+}
+
+export type Connection = Awaited<ReturnType<typeof connect>>;
+
+/** A deployment of `kind` for the enclosing describe(): up before its tests, stopped after them. */
+export function topologyForSuite(kind: string): Topology {
+  const top = new Topology(kind);
+  before(() => top.up());
+  after(() => top.stop());
+  return top;
+}
+
+/** A private plain server for the enclosing describe(), and `redis`, a connection to it. */
+export function redisForSuite(): { readonly url: string; readonly redis: Connection } {
+  const top = new Topology("single");
+  const suite = {} as { url: string; redis: Connection };
+  before(async () => {
+    suite.url = (await top.up()).url;
+    suite.redis = await connect(suite.url);
+  });
+  after(async () => {
+    await suite.redis?.close();
+    await top.stop();
+  });
+  return suite;
 }

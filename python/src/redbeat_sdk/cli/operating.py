@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 from rich.progress import Progress
 from rich.table import Table
@@ -45,7 +43,7 @@ def lock(ctx, as_json) -> None:
         # a beat killed with SIGKILL leaves its lock until it expires: a TTL says nothing of being alive
         click.echo(
             f"{key}: held by {holder.describe()} (token {token}), expires in "
-            f"{timedelta(milliseconds=ttl_ms)} unless its beat extends it"
+            f"{ttl_ms / 1000:.1f}s unless its beat extends it"
         )
     else:
         click.echo(
