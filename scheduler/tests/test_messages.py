@@ -15,6 +15,7 @@ import json
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import jsonschema
 import pytest
@@ -78,7 +79,11 @@ def test_ours_send_the_pinned_messages(case_id, way, broker_url):
             sdk.save(
                 Entry("vector", entry["task"], Interval(60), entry["args"], entry["kwargs"], entry["options"])
             )
-            with vectors.injected(VECTORS, app, "redbeat_scheduler.dispatch.uuid"):
+            task_id = VECTORS["injected"]["task_id"]
+            with (
+                vectors.injected(VECTORS, app),
+                mock.patch("redbeat_scheduler.dispatch.task_ids", lambda count: [task_id] * count),
+            ):
                 vectors.declare_exchanges(case, scheduler.producer)
                 scheduler.tick()
 
@@ -93,6 +98,18 @@ def test_ours_send_the_pinned_messages(case_id, way, broker_url):
         "pipeline" if way == "atomic" and case_id == "fanout" else way
     )  # PUBLISH: not in the script
     assert (stats.sent, getattr(stats, f"sent_{expected_way}")) == (1, 1), stats
+
+
+def test_task_ids_are_random_uuid4s():
+    import uuid
+
+    from redbeat_scheduler.dispatch import task_ids
+
+    ids = task_ids(2000)
+    assert len(set(ids)) == 2000 and task_ids(0) == []
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
 
 
 def test_the_fast_argument_repr_is_celerys_saferepr():

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import socket
 import time
 from datetime import datetime
 from typing import Any, NamedTuple, Sequence, cast
 
 from kombu.exceptions import OperationalError
-from kombu.utils.uuid import uuid
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -86,6 +86,19 @@ class Outgoing(NamedTuple):
     planned: Planned
 
 
+def task_ids(count: int) -> list[str]:
+    """`count` random (version 4) UUIDs, as `str(uuid.uuid4())` writes them: the ids of a batch's runs,
+    from one read of the OS's randomness (a third of the cost of one `uuid4()` each)."""
+    raw = bytearray(os.urandom(16 * count))
+    raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])  # version 4
+    raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])  # RFC 4122 variant
+    h = raw.hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-{h[i + 12 : i + 16]}-{h[i + 16 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
+
+
 def transient(exc: BaseException) -> bool:
     """A broker or connection failure that may pass (the run waits in the outbox), as opposed to a run
     Celery refuses for good (bad arguments, an unknown queue), which is dropped as Celery drops it."""
@@ -122,9 +135,8 @@ class Dispatcher:
         builder = publisher._builder
         planned: dict[int, Planned] = {}
         atomic: list[int] = []
-        for index, entry, _verdict, _score in fired:
+        for (index, entry, _verdict, _score), task_id in zip(fired, task_ids(len(fired))):
             run = Run(entry.task, entry.args, entry.kwargs, entry.options)
-            task_id = uuid()
             if mode == CELERY or builder is None or not builder.batchable(run):
                 route = CELERY
             elif mode == PIPELINE:
