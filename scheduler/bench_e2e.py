@@ -21,6 +21,7 @@ Prints a table of ratios and writes `build/bench-e2e.json` (or `--json PATH`).
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import gc
 import json
@@ -176,9 +177,9 @@ def one_side(who: str, url: str, client: redis.Redis, n: int) -> tuple[dict, lis
         signals.after_task_publish.disconnect(on_queued)
         scheduler.close()
         app.close()
-    queued = client.llen(QUEUE)
-    assert queued == n, f"{who}: {queued} messages queued for {n} entries"
-    payloads = client.lrange(QUEUE, 0, -1) if who == "ours" else []
+    payloads = client.lrange(QUEUE, 0, -1)
+    queued = len(payloads)
+    check_queued(who, payloads, n)
     print(f"  {who}: {n:,} queued in {wall:.2f} s; draining with a worker", file=sys.stderr)
     drained = drain(url, client, n)
     out = {
@@ -192,7 +193,23 @@ def one_side(who: str, url: str, client: redis.Redis, n: int) -> tuple[dict, lis
     }
     if phases is not None:
         out["phases_us_per_entry"] = {label: s / n * 1e6 for label, s in phases.seconds.items()}
-    return out, payloads
+    return out, payloads if who == "ours" else []
+
+
+def check_queued(who: str, payloads: list[bytes], n: int) -> None:
+    """One message per entry, and nothing else."""
+    per_entry: dict[object, int] = {}
+    for payload in payloads:
+        message = json.loads(payload)
+        body = json.loads(base64.b64decode(message["body"]))
+        key = body[0][0] if message["headers"].get("task") == TASK and body[0] else None
+        per_entry[key] = per_entry.get(key, 0) + 1
+    foreign = per_entry.pop(None, 0)
+    doubled = {key: count for key, count in per_entry.items() if count > 1}
+    assert not foreign, f"{who}: {foreign} messages in the queue are not this bench's (another process?)"
+    assert not doubled and len(per_entry) == n, (
+        f"{who}: {len(per_entry)} of {n} entries queued, doubled {doubled}"
+    )
 
 
 def drain(url: str, client: redis.Redis, n: int) -> float:

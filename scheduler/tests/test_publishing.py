@@ -80,8 +80,8 @@ def test_a_run_whose_record_is_refused_is_not_queued(
     beat = make_scheduler(make_app(broker_url=redis_url))
     plan = beat._dispatcher.plan
 
-    def plan_then_change(fired, runs):
-        planned = plan(fired, runs)
+    def plan_then_change(fired, runs, mode):
+        planned = plan(fired, runs, mode)
         sdk.save(Entry("e-1", "tasks.e", Interval(1), args=[1], kwargs={"changed": True}))
         return planned
 
@@ -291,20 +291,45 @@ def test_a_record_whose_reply_is_lost_is_queued_once(way, make_app, make_schedul
     app.conf.redbeat_redis_options = {"retry_period": 5}
     beat = make_scheduler(app)
     beat.store.retrying.sleep = lambda seconds: None
-    record = beat.store.scripts.record
+    link, record_sha = beat.store.scripts.link, beat.store.scripts.record.sha
+    receive = link.receive
     calls = []
 
-    def reply_lost(*args, **kwargs):
-        result = record(*args, **kwargs)
-        calls.append(result)
-        if len(calls) == 1:
-            raise RedisConnectionError("connection lost before the reply")
-        return result
+    def reply_lost(pending):
+        replies = receive(pending)
+        if any(command[:2] == ("EVALSHA", record_sha) for command in pending.commands):
+            calls.append(replies)
+            if len(calls) == 1:
+                raise RedisConnectionError("connection lost before the reply")
+        return replies
 
-    beat.store.scripts.record = reply_lost
+    link.receive = reply_lost
     clock.advance(1)
     beat.tick()
     beat.tick()  # the next look at the outbox
     sent = BrokerView(redis_url).sent("celery")
     assert len(calls) == 2 and len(sent) == 1 and sdk.get("e-0").total_run_count == 1
     assert not r.exists(OUTBOX)
+
+
+def test_a_stop_signal_while_pipelining_still_sends_the_batch(make_scheduler, sdk, clock, broker, r):
+    """Celery's SIGTERM handler raises SystemExit wherever beat is - here while a message is being built:
+    the batch's runs still go out (none left for the next leader), then beat stops."""
+    save(sdk, 5)
+    beat = make_scheduler()  # the pipeline way (the broker is db 1)
+    calls = []
+
+    def interrupt(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise SystemExit()
+
+    signals.before_task_publish.connect(interrupt, weak=False)
+    try:
+        clock.advance(1)
+        with pytest.raises(SystemExit):
+            beat.tick()
+    finally:
+        signals.before_task_publish.disconnect(interrupt)
+    assert sorted(s.args[0] for s in broker.sent()) == list(range(5))
+    assert not r.exists(OUTBOX) and runs_recorded(sdk, 5) == 5

@@ -22,7 +22,7 @@ import os
 import socket
 import time
 from datetime import datetime
-from typing import Any, NamedTuple, Sequence, cast
+from typing import Any, Callable, NamedTuple, Sequence, cast
 
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -32,13 +32,14 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .messages import Message, NotBatchable, Run
 from .publishing import ATOMIC, CELERY, PIPELINE, Publisher
 from .statics import LockLost
-from .store import WRITTEN, OutboxFull, Push, PushRefused, Recorded
+from .store import NOT_RECORDED, WRITTEN, OutboxFull, Push, PushRefused, Recorded
 from .store import Run as Decision
 from .tickstate import Tick
 
 logger = logging.getLogger(__name__)
 
 _OPS = {"lpush": "L", "pexpire": "E"}  # record.lua's names of the commands it runs
+CHUNK = 200  # runs per record script: Redis runs one chunk's script while the beat builds the next chunk
 SWEEP_COUNT = 500  # outbox runs republished per tick
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0  # seconds between attempts while the broker fails
 FULL_LOG_EVERY = 10.0  # seconds between the error lines of a full outbox
@@ -121,17 +122,96 @@ class Dispatcher:
         self._backoff = 0.0
         self._failing = False  # the broker failed and has not taken a message since
         self._full_logged = -math.inf
+        self._written_fields = 0  # outbox fields the batch being recorded wrote
 
     # before the record
 
+    def record_batch(
+        self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, int]]
+    ) -> tuple[dict[int, Planned], list[int], BaseException | None]:
+        """Plan and record a batch: (the plan of each fired run by its index in `runs`, one result per
+        decision - NOT_RECORDED for those left out -, what to raise once the recorded runs are sent:
+        LockLost or OutboxFull, else None).
+
+        The batch is recorded in chunks of CHUNK runs, each sent to Redis before the next is built, so that
+        Redis runs one chunk's script while the beat builds the next chunk's messages."""
+        planned: dict[int, Planned] = {}
+        results: list[int] = []
+        if not runs:
+            return planned, results, None
+        mode = self.publisher.mode() if fired else CELERY  # before a script is in flight: it may ask Redis
+        link = self.scheduler.store.scripts.link
+        size = CHUNK if link.sends_ahead and not link.waits_for_replicas else max(1, len(fired))
+        bounds: list[tuple[int, int, list[tuple[int, Any, Any, int]]]] = []
+        start, chunk = 0, []
+        for item in fired:
+            chunk.append(item)
+            if len(chunk) == size:
+                bounds.append((start, item[0] + 1, chunk))
+                start, chunk = item[0] + 1, []
+        if start < len(runs):
+            bounds.append((start, len(runs), chunk))
+        self._written_fields = 0
+        in_flight: tuple[int, int, Callable[[], Recorded | None]] | None = None
+        stop: BaseException | None = None
+        for start, end, chunk in bounds:
+            planned.update(self.plan(chunk, runs, mode))
+            if in_flight is not None:
+                stop = self._recorded(in_flight, runs, planned, results)
+                if stop is not None:
+                    break
+            in_flight = (start, end, self._record_ahead(runs, start, end, planned))
+        else:
+            if in_flight is not None:
+                stop = self._recorded(in_flight, runs, planned, results)
+        results += [NOT_RECORDED] * (len(runs) - len(results))
+        return planned, results, stop
+
+    def _record_ahead(
+        self, runs: Sequence[Decision], start: int, end: int, planned: dict[int, Planned]
+    ) -> Callable[[], Recorded | None]:
+        pushes = {i - start: push for i, push in self._pushes(planned, start, end).items()}
+        return cast(
+            "Callable[[], Recorded | None]",
+            self.scheduler.store.record_ahead(runs[start:end], pushes, self.scheduler.settings.outbox_limit),
+        )
+
+    def _recorded(
+        self,
+        in_flight: tuple[int, int, Callable[[], Recorded | None]],
+        runs: Sequence[Decision],
+        planned: dict[int, Planned],
+        results: list[int],
+    ) -> BaseException | None:
+        """Read a chunk's outcome into `results`; what stops the batch, if anything."""
+        start, end, outcome = in_flight
+        try:
+            recorded = outcome()
+        except (PushRefused, NoPermissionError):  # nothing written: again, those lists by pipeline
+            chunk = {i - start: plan for i, plan in planned.items() if start <= i < end}
+            recorded = self.record(runs[start:end], chunk)
+            planned.update({i + start: plan for i, plan in chunk.items()})
+        except OutboxFull as exc:
+            self.outbox_full(exc.size)
+            return exc
+        if recorded is None:
+            return LockLost()
+        results += recorded.results
+        # a field whose run the script did not record is not ours to publish - unless an earlier attempt
+        # of this very record did run (a reply lost, a WAIT that gave up): the next look publishes it
+        self._written_fields += sum(
+            1 for i in range(start, end) if i in planned and planned[i].field and results[i] == WRITTEN
+        )
+        self._outbox_seen(recorded.outbox_size, self._written_fields)
+        return None
+
     def plan(
-        self, fired: Sequence[tuple[int, Any, Any, int]], runs: Sequence[Decision]
+        self, fired: Sequence[tuple[int, Any, Any, int]], runs: Sequence[Decision], mode: str
     ) -> dict[int, Planned]:
         """A plan for each fired run (index in `runs` -> Planned); builds the atomic ones' messages."""
         if not fired:
             return {}
         publisher = self.publisher
-        mode = publisher.mode()
         builder = publisher._builder
         planned: dict[int, Planned] = {}
         atomic: list[int] = []
@@ -161,13 +241,13 @@ class Dispatcher:
         return planned
 
     def record(self, runs: Sequence[Decision], planned: dict[int, Planned]) -> Recorded | None:
-        """Record the batch with each run's push or outbox field (`planned` is updated when a list
-        turns out not to be pushable from the script). None when the lock is not held."""
+        """Record runs with each one's push or outbox field, at once (`planned` by index in `runs`, updated
+        when a list turns out not to be pushable from the script). None when the lock is not held."""
         store, limit = self.scheduler.store, self.scheduler.settings.outbox_limit
         while True:
-            pushes = self._pushes(planned)
+            pushes = self._pushes(planned, 0, len(runs))
             try:
-                recorded = store.record(runs, pushes, limit)
+                return cast("Recorded | None", store.record(runs, pushes, limit))
             except PushRefused as exc:  # nothing was written: the runs for that list go the other way
                 self.publisher.refuse(exc.key, exc.reason)
                 refused = {exc.key}
@@ -178,18 +258,6 @@ class Dispatcher:
                     raise  # the schedule's own keys: not a matter of the way out
                 for key in refused:
                     self.publisher.refuse(key, str(exc))
-            except OutboxFull as exc:
-                self.outbox_full(exc.size)
-                raise
-            else:
-                if recorded is not None:
-                    # a field whose run the script did not record is not ours to publish - unless an
-                    # earlier attempt of this very record did run (a reply lost, a WAIT that gave up):
-                    # then the next look at the outbox publishes it
-                    results = recorded.results
-                    ours = sum(1 for i, plan in planned.items() if plan.field and results[i] == WRITTEN)
-                    self._outbox_seen(recorded.outbox_size, ours)
-                return cast("Recorded | None", recorded)
             touching = [i for i, push in pushes.items() if any(key in refused for _, key, _ in push.commands)]
             if not touching:  # the script and this disagree on the keys: push nothing from the script
                 touching = [i for i, plan in planned.items() if plan.route == ATOMIC]
@@ -199,9 +267,11 @@ class Dispatcher:
                     route=self._after_record(), field=f"{plan.task_id}:{runs[index].raw.key}"
                 )
 
-    def _pushes(self, planned: dict[int, Planned]) -> dict[int, Push]:
+    def _pushes(self, planned: dict[int, Planned], start: int, end: int) -> dict[int, Push]:
         out = {}
         for index, plan in planned.items():
+            if not start <= index < end:
+                continue
             if plan.route == ATOMIC:
                 assert plan.message is not None
                 prefixed = self.publisher.builder.prefixed
@@ -310,18 +380,37 @@ class Dispatcher:
                 try:
                     celery += self._pipeline(piped, tick, done, piped_stat)
                 except (SystemExit, KeyboardInterrupt) as exc:
-                    stopping = exc  # what was not published stays in the outbox
+                    # Celery's SIGTERM handler: send the rest first, as one at a time does (a message the
+                    # interrupted pipeline had sent already goes again: at least once)
+                    stopping = exc
+                    logger.info("beat: stopping; sending the other runs this batch recorded first")
+                    sent = set(done)
+                    rest = [item for item in piped if item.planned.field not in sent]
+                    try:
+                        celery += self._pipeline(rest, tick, done, piped_stat)
+                    except (SystemExit, KeyboardInterrupt):
+                        pass  # stopped again: what is left waits in the outbox
             if celery:
                 stopping, lost = self._one_by_one(celery, tick, done, celery_stat, stopping)
         finally:
             if done:
-                self.outbox_size = self.scheduler.store.outbox_done(done)
-                if self.outbox_size == 0 and not self._failing:
-                    self.sweep_at = math.inf
+                self._done(done)
         if stopping is not None:
             raise stopping
         if lost:
             raise LockLost()
+
+    def _done(self, fields: list[str]) -> None:
+        """Remove the fields of runs the broker has: a stop signal landing meanwhile must not leave them
+        for the next leader to publish again, so the removal is made once more before the stop goes on."""
+        store = self.scheduler.store
+        try:
+            self.outbox_size = store.outbox_done(fields)
+        except (SystemExit, KeyboardInterrupt):
+            self.outbox_size = store.outbox_done(fields)
+            raise
+        if self.outbox_size == 0 and not self._failing:
+            self.sweep_at = math.inf
 
     def _pipeline(self, items: Sequence[Outgoing], tick: Tick, done: list[str], stat: str) -> list[Outgoing]:
         """Publish in one pipeline on the broker; returns the runs Celery is to publish instead."""
@@ -353,6 +442,7 @@ class Dispatcher:
             self._broker_failed(len(ready), exc)
             return celery
         refused: list[Exception] = []
+        published = []
         for (item, message), error in zip(ready, outcomes):
             if error is not None:  # the broker refused a command (ACL, a key's type): kept, said loudly
                 refused.append(error)
@@ -362,9 +452,11 @@ class Dispatcher:
                     error,
                 )
                 continue
+            published.append((item, message))
+        done += [item.planned.field for item, _ in published]  # before any receiver runs (a stop signal)
+        for item, message in published:
             _log_sending(item)
             message.after_publish()
-            done.append(item.planned.field)
             self._sent(item, tick, stat)
         if refused:
             self._broker_failed(len(refused), refused[0], log=False)

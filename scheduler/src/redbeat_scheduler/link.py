@@ -17,21 +17,27 @@ Redis Cluster clients have no single connection; there every command goes throug
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import time
 
 import hiredis
 import redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .connection import ReplicationNotConfirmed
 
 Command = tuple  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
 
 RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
+
+
+class Pending(NamedTuple):
+    """Commands sent on a connection, their replies not read yet."""
+
+    conn: Any
+    commands: list
+    wait: bool
 
 
 class Link:
@@ -44,6 +50,7 @@ class Link:
         self._wait = int(getattr(client, "wait_replicas", 0) or 0)
         self._wait_ms = int(getattr(client, "wait_timeout_ms", 1000) or 1000)
         self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
+        self._pending: Pending | None = None  # commands sent whose replies are not read yet
 
     def script(self, sha: str, source: str) -> None:
         self._sources[sha] = source
@@ -55,16 +62,15 @@ class Link:
         """The replies of several commands sent in one round trip, in order. A script Redis does not
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
         raised once every reply is read."""
-        replies = self._through_client(commands) if self._pool is None else self._direct(commands)
-        for i, reply in enumerate(replies):
-            if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
-                self.client.script_load(self._sources[commands[i][1]])
-                replies[i] = self.run_many([commands[i]])[0]
-            elif isinstance(reply, ResponseError):
-                raise reply
-        return replies
+        if self._pool is None:
+            return self._checked(commands, self._through_client(commands))
+        return self.receive(self.send(commands))
 
-    def _direct(self, commands: Sequence[Command]) -> list:
+    def send(self, commands: Sequence[Command]) -> "Pending":
+        """Send commands without waiting for their replies (`receive` reads them): the beat does other
+        work meanwhile. Nothing else may use this link until then. Only on a link with its own connection
+        (`sends_ahead`)."""
+        assert self._pool is not None and self._pending is None, "one round trip at a time"
         conn = self._connection()
         wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
         if wait:
@@ -72,21 +78,52 @@ class Link:
         try:
             # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
             conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
+        except BaseException:  # a connection error, or a stop signal half-way: the connection is out of step
+            conn.disconnect()
+            raise
+        self._pending = Pending(conn, list(commands), bool(wait))
+        return self._pending
+
+    def receive(self, pending: "Pending") -> list:
+        """The replies of what `send` sent, checked as `run_many` checks them."""
+        assert pending is self._pending, "replies are read in the order the commands were sent"
+        self._pending = None
+        conn, commands = pending.conn, pending.commands
+        try:
             replies = []
             for _ in commands:
                 try:
                     replies.append(conn.read_response())
                 except ResponseError as exc:  # keep reading: the next reply belongs to the next command
                     replies.append(exc)
-        except (RedisConnectionError, RedisTimeoutError, OSError):
+        except BaseException:  # replies left unread (a connection error, a stop signal): start afresh
             conn.disconnect()
             raise
-        if wait:
+        if pending.wait:
             acknowledged = replies.pop()
+            commands = commands[:-1]
             if not isinstance(acknowledged, int) or acknowledged < self._wait:
                 raise ReplicationNotConfirmed(
                     f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
                 )
+        return self._checked(commands, replies)
+
+    @property
+    def waits_for_replicas(self) -> bool:
+        return bool(self._wait)
+
+    @property
+    def sends_ahead(self) -> bool:
+        """Whether `send` and `receive` can be used (a plain or Sentinel client, not a Cluster)."""
+        return self._pool is not None
+
+    def _checked(self, commands: Sequence[Command], replies: list) -> list:
+        for i, reply in enumerate(replies):
+            if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
+                self.client.script_load(self._sources[commands[i][1]])
+                replies[i] = self.run_many([commands[i]])[0]
+            elif isinstance(reply, ResponseError):
+                raise reply
         return replies
 
     def _connection(self):
@@ -114,6 +151,9 @@ class Link:
         return replies
 
     def close(self) -> None:
+        if self._pending is not None:  # replies never read: this connection is out of step
+            self._pending.conn.disconnect()
+            self._pending = None
         if self._conn is not None:
             self._pool.release(self._conn)
             self._conn = None

@@ -34,6 +34,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import celery
 from celery import signals
 from celery.app import amqp as celery_amqp
+from celery.app.amqp import AMQP
 from celery.app.task import Task
 from celery.beat import Scheduler
 from celery.utils.functional import maybe_list
@@ -145,6 +146,9 @@ def app_blockers(app: Any, scheduler: Any) -> list[str]:
         why.append(f"Celery {celery.__version__} is not one of the verified versions")
     if type(app).send_task is not Celery.send_task or "send_task" in vars(app):
         why.append("app.send_task is replaced")
+    amqp = type(app.amqp)
+    if amqp._create_task_sender is not AMQP._create_task_sender or amqp.as_task_v2 is not AMQP.as_task_v2:
+        why.append(f"{amqp.__name__} changes how Celery sends task messages")
     if app.conf.task_always_eager:
         why.append("task_always_eager is on")
     if app.conf.task_send_sent_event:

@@ -19,6 +19,7 @@ import time
 from typing import Any, Sequence
 
 import redis
+from kombu.messaging import Producer
 
 from .messages import Message, MessageBuilder, app_blockers
 
@@ -109,7 +110,9 @@ class Publisher:
     def _make_builder(self) -> None:
         producer = self.scheduler.producer
         channel = producer.channel
-        if not _is_redis_channel(channel):
+        if type(producer).publish is not Producer.publish or type(producer)._publish is not Producer._publish:
+            self._no_builder = f"the producer class {type(producer).__name__} changes how kombu publishes"
+        elif not _is_redis_channel(channel):
             self._no_builder = f"the broker is not Redis ({type(channel).__module__})"
         elif not hasattr(channel, "create_publish_batch"):
             self._no_builder = "kombu's Redis transport has no publish batches (kombu < 5.7)"

@@ -42,7 +42,17 @@ from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
-from .store import DELETED, HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, OutboxFull, RawEntry, Store
+from .store import (
+    DELETED,
+    HASH_GONE,
+    LOCK_NOT_HELD,
+    META_CHANGED,
+    NOT_RECORDED,
+    WRITTEN,
+    OutboxFull,
+    RawEntry,
+    Store,
+)
 from .tickstate import Pass, Stats, Tick
 from .waiting import Waiting
 
@@ -369,11 +379,9 @@ class RedBeatScheduler(Scheduler):
         batch = self._decider.decide(items, tick, self.app.timezone, self.settings.starting_deadline)
         for due in batch.wakes:
             self._will_wake(due)
-        planned = self._dispatcher.plan(batch.fired, batch.runs)
-        recorded = self._dispatcher.record(batch.runs, planned)
-        if recorded is None:
-            raise LockLost()
-        results = recorded.results
+        planned, results, stop = self._dispatcher.record_batch(batch.runs, batch.fired)
+        if stop is not None and all(result == NOT_RECORDED for result in results):
+            raise stop  # nothing recorded: nothing to send
         now_ts = tick.now_ts
         stay = batch.stay
         left = len(batch.vanished)
@@ -390,6 +398,8 @@ class RedBeatScheduler(Scheduler):
         sending, sent, gone = self._settle(batch, results, planned, tick)
         left += len(sent)
         self._dispatcher.send(sending, tick)
+        if stop is not None:
+            raise stop  # the runs recorded before it went out; the rest is read again
         for key in batch.vanished + gone:
             self._vanished(key, tick.now)
             if self.layout.name_of(key) in self._static_config.entries:
@@ -412,7 +422,7 @@ class RedBeatScheduler(Scheduler):
             if result == HASH_GONE:
                 gone.append(key)
                 continue
-            if result == DELETED:  # deleted since it was read: nothing to send, nothing to repair
+            if result == DELETED or result == NOT_RECORDED:  # nothing to send, nothing to repair
                 continue
             if result == META_CHANGED:
                 # Someone (a client's run_now or save, another beat) changed the entry since it was

@@ -9,10 +9,10 @@ decision about them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Mapping, NamedTuple, Sequence
 
 from .lock import FencedLock, LockState
-from .retry import Retrying
+from .retry import RETRYABLE, Retrying
 from .scripts import Scripts
 
 # Results of the fenced scripts (see lua/record.lua and friends at the repository root).
@@ -21,6 +21,7 @@ LOCK_NOT_HELD = 0
 HASH_GONE = -1
 META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run also its definition)
 DELETED = -3  # hash and schedule member both gone: deleted by a client since it was read
+NOT_RECORDED = -9  # not sent to the script: the batch stopped before (the lock lost, the outbox full)
 HASH_BACK = 2
 
 
@@ -180,12 +181,51 @@ class Store:
         pushed to; nothing is written then."""
         if not runs:
             return Recorded([], 0)
-        pushes = pushes or {}
+        keys, args = self._record_call(runs, pushes or {}, outbox_limit)
+        reply = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
+        return self._recorded(reply, keys)
+
+    def record_ahead(
+        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
+    ) -> Callable[[], Recorded | None]:
+        """`record`, sent at once and awaited later: returns the call that reads its outcome (`record`'s),
+        so that the beat builds the next runs while Redis runs this script. Connection errors are retried
+        per `retry_period` when the outcome is read (by running the script again: it writes nothing twice).
+        Without a connection of its own (Cluster) the script runs at once."""
+        if not runs:
+            return lambda: Recorded([], 0)
+        link = self.scripts.link
+        if not link.sends_ahead:
+            outcome = self.record(runs, pushes, outbox_limit)
+            return lambda: outcome
+        keys, args = self._record_call(runs, pushes, outbox_limit)
+        command = self.scripts.record.call(keys, args)
+        try:
+            pending = link.send([command])
+        except RETRYABLE:
+            if not self.retrying.period:
+                raise
+            return lambda: self.record(runs, pushes, outbox_limit)
+
+        def outcome() -> Recorded | None:
+            try:
+                [reply] = link.receive(pending)
+            except RETRYABLE:
+                if not self.retrying.period:
+                    raise
+                return self.record(runs, pushes, outbox_limit)  # (retried and logged as any call)
+            return self._recorded(reply, keys)
+
+        return outcome
+
+    def _record_call(
+        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
+    ) -> tuple[list[str], list[Any]]:
         fence_key, token = self.lock.fence()
         keys = [fence_key, self.layout.schedule, self.layout.outbox]
         keys += [run.raw.key for run in runs]
         lists: dict[str, int] = {}
-        args: list = [token, outbox_limit, len(runs)]
+        args: list[Any] = [token, outbox_limit, len(runs)]
         for index, run in enumerate(runs):
             if run.kind != "F":
                 args += ("R", run.score)
@@ -207,7 +247,10 @@ class Store:
                     keys.append(key)
                     at = lists[key] = len(keys)  # a KEYS index (from 1)
                 args += (op, at, value)
-        reply = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
+        return keys, args
+
+    @staticmethod
+    def _recorded(reply: Any, keys: list[str]) -> Recorded | None:
         status = reply[0]
         if status == LOCK_NOT_HELD:
             return None
