@@ -37,12 +37,11 @@ from celery.app import amqp as celery_amqp
 from celery.app.amqp import AMQP
 from celery.app.task import Task
 from celery.beat import Scheduler
-from celery.utils.functional import maybe_list
 from celery.utils.saferepr import saferepr
 from celery.utils.time import subtract_datetimes
 from dateutil.parser import isoparse
 from kombu.entity import Queue
-from kombu.common import maybe_declare
+from kombu.common import Broadcast, maybe_declare
 from kombu.transport.redis import GlobalKeyPrefixMixin
 
 logger = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ _ROUTED = BATCH_OPTIONS | {"immediate", "mandatory", "expiration"}
 _OMITTED = object()  # Celery's marker for "argument not given" (send_task's time limits and expires)
 
 # kombu prefixes these commands' first argument with `global_keyprefix` (its Redis client does it)
-_PREFIXED = frozenset(GlobalKeyPrefixMixin.PREFIXED_SIMPLE_COMMANDS)
+_PREFIXED = frozenset(name.lower() for name in GlobalKeyPrefixMixin.PREFIXED_SIMPLE_COMMANDS)
 
 
 class NotBatchable(Exception):
@@ -212,7 +211,7 @@ class MessageBuilder:
         return self.channel.global_keyprefix or ""
 
     def prefixed(self, command: Command) -> str:
-        return self.key_prefix + command.key if command.name.upper() in _PREFIXED else command.key
+        return self.key_prefix + command.key if command.name.lower() in _PREFIXED else command.key
 
     def batchable(self, run: Run) -> bool:
         """Whether this module builds `run`'s message exactly as Celery would (else Celery publishes it)."""
@@ -367,8 +366,8 @@ class MessageBuilder:
             expires,
             0,  # retries
             None,  # chord
-            maybe_list(None),  # link
-            maybe_list(None),  # link_error
+            None,  # maybe_list(link)
+            None,  # maybe_list(link_error)
             self.app.thread_oid,
             time_limit,
             soft_time_limit,
@@ -433,7 +432,7 @@ class MessageBuilder:
         elif exchange is None:
             exchange = queue.exchange.name or self._default_exchange
             routing_key = routing_key or queue.routing_key or self._default_rkey
-        if declare is None and queue and not isinstance(queue, _broadcast()):
+        if declare is None and queue and not isinstance(queue, Broadcast):
             declare = [queue]
         retry = self._default_retry if retry is None else retry
         rp = dict(self._default_policy, **retry_policy) if retry_policy else dict(self._default_policy)
@@ -580,9 +579,3 @@ def _plain_task(task: Any) -> bool:
         and not task.__v2_compat__
         and task._dump_pydantic_arguments is None
     )
-
-
-def _broadcast() -> type:
-    from kombu.common import Broadcast
-
-    return Broadcast
