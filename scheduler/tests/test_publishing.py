@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -333,3 +334,54 @@ def test_a_stop_signal_while_pipelining_still_sends_the_batch(make_scheduler, sd
         signals.before_task_publish.disconnect(interrupt)
     assert sorted(s.args[0] for s in broker.sent()) == list(range(5))
     assert not r.exists(OUTBOX) and runs_recorded(sdk, 5) == 5
+
+
+@pytest.mark.parametrize("schedule_user", ["admin", "redbeat"])
+def test_a_tls_broker(schedule_user, tls, make_app, make_scheduler, sdk, clock):
+    """rediss:// on both sides. As an admin the schedule's user may queue the messages itself; the grant
+    the README recommends has neither INFO nor the broker's lists, so the messages follow by pipeline."""
+    import redis
+
+    info = tls.info()
+    ssl_options = {"ssl_ca_certs": info["ca_file"]}
+    admin = redis.Redis.from_url(info["admin_url"], decode_responses=True, **ssl_options)
+    schedule_url = info["admin_url"] if schedule_user == "admin" else info["url"]
+    tls_sdk = type(sdk).from_url(schedule_url, clock=clock, **ssl_options)
+    save(tls_sdk, 2)
+    beat = make_scheduler(
+        make_app(redbeat_redis_url=schedule_url, broker_url=info["admin_url"], broker_use_ssl=ssl_options)
+    )
+    clock.advance(1)
+    beat.tick()
+    queued = [json.loads(raw) for raw in admin.lrange("celery", 0, -1)]
+    assert sorted(message["headers"]["argsrepr"] for message in queued) == ["[0]", "[1]"]
+    way = "sent_atomic" if schedule_user == "admin" else "sent_pipeline"
+    assert getattr(beat.stats, way) == 2 and not admin.exists(OUTBOX)
+    admin.close()
+
+
+def test_a_sentinel_broker_that_is_the_schedules_master(make_app, make_scheduler, clock):
+    """kombu's sentinel:// transport and the scheduler's redis-sentinel:// find the same master: the record
+    script queues the messages there."""
+    from redis.sentinel import Sentinel
+
+    from redbeat_sdk import RedBeatClient
+    from topologies import SentinelGroup
+
+    with SentinelGroup() as group:
+        hosts = [(s["host"], s["port"]) for s in group.info()["sentinels"]]
+        master = Sentinel(hosts, socket_timeout=5).master_for(group.service_name, decode_responses=True)
+        save(RedBeatClient(master, clock=clock), 2)
+        beat = make_scheduler(
+            make_app(
+                redbeat_redis_url="redis-sentinel://",
+                redbeat_redis_options={"sentinels": hosts, "service_name": group.service_name},
+                broker_url=";".join(f"sentinel://{host}:{port}" for host, port in hosts),
+                broker_transport_options={"master_name": group.service_name},
+            )
+        )
+        clock.advance(1)
+        beat.tick()
+        assert beat.stats.sent_atomic == 2 and master.llen("celery") == 2
+        beat.close()
+        master.close()
