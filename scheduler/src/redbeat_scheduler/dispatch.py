@@ -405,12 +405,20 @@ class Dispatcher:
         for the next leader to publish again, so the removal is made once more before the stop goes on."""
         store = self.scheduler.store
         try:
-            self.outbox_size = store.outbox_done(fields)
+            store.outbox_done_later(fields, self._outbox_counted)
         except (SystemExit, KeyboardInterrupt):
-            self.outbox_size = store.outbox_done(fields)
+            store.outbox_done_later(fields, self._outbox_counted)
             raise
-        if self.outbox_size == 0 and not self._failing:
-            self.sweep_at = math.inf
+        finally:
+            self.outbox_size = max(0, self.outbox_size - len(fields))  # until Redis's count comes
+            if self.outbox_size == 0 and not self._failing:
+                self.sweep_at = math.inf
+
+    def _outbox_counted(self, size: int) -> None:
+        """Redis's count right after a removal: more than none left means runs not ours to wait for."""
+        self.outbox_size = size
+        if size and self.sweep_at == math.inf:
+            self.sweep_at = time.monotonic()
 
     def _pipeline(self, items: Sequence[Outgoing], tick: Tick, done: list[str], stat: str) -> list[Outgoing]:
         """Publish in one pipeline on the broker; returns the runs Celery is to publish instead."""

@@ -17,7 +17,7 @@ Redis Cluster clients have no single connection; there every command goes throug
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import time
 
@@ -33,11 +33,12 @@ RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
 
 
 class Pending(NamedTuple):
-    """Commands sent on a connection, their replies not read yet."""
+    """Commands sent on a connection, their replies not read yet (after those of `posted`)."""
 
     conn: Any
     commands: list
     wait: bool
+    posted: list  # [(Pending, on_replies)] sent by `post` before these, read first
 
 
 class Link:
@@ -51,6 +52,7 @@ class Link:
         self._wait_ms = int(getattr(client, "wait_timeout_ms", 1000) or 1000)
         self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
         self._pending: Pending | None = None  # commands sent whose replies are not read yet
+        self._posted: list = []  # [(Pending, on_replies)]: sent by `post`, replies read with the next
 
     def script(self, sha: str, source: str) -> None:
         self._sources[sha] = source
@@ -72,6 +74,7 @@ class Link:
         (`sends_ahead`)."""
         assert self._pool is not None and self._pending is None, "one round trip at a time"
         conn = self._connection()
+        posted, self._posted = self._posted, []
         wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
         if wait:
             commands = [*commands, ("WAIT", self._wait, self._wait_ms)]
@@ -81,8 +84,19 @@ class Link:
         except BaseException:  # a connection error, or a stop signal half-way: the connection is out of step
             conn.disconnect()
             raise
-        self._pending = Pending(conn, list(commands), bool(wait))
+        self._pending = Pending(conn, list(commands), bool(wait), posted)
         return self._pending
+
+    def post(self, commands: Sequence[Command], on_replies: Callable[[list], None]) -> None:
+        """Send commands now and read their replies with the next round trip (`on_replies` gets them,
+        error replies included): the beat does not wait for a reply it does not need yet. Redis runs
+        them as soon as they arrive, whatever happens to this beat afterwards."""
+        if self._pool is None:
+            on_replies(self._through_client(commands))
+            return
+        pending = self.send(commands)
+        self._pending = None
+        self._posted = [*pending.posted, (pending._replace(posted=[]), on_replies)]
 
     def receive(self, pending: "Pending") -> list:
         """The replies of what `send` sent, checked as `run_many` checks them."""
@@ -90,6 +104,8 @@ class Link:
         self._pending = None
         conn, commands = pending.conn, pending.commands
         try:
+            for earlier, on_replies in pending.posted:  # what `post` sent before, first
+                on_replies(self._read(conn, earlier.commands))
             replies = []
             for _ in commands:
                 try:
@@ -107,6 +123,16 @@ class Link:
                     f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
                 )
         return self._checked(commands, replies)
+
+    @staticmethod
+    def _read(conn: Any, commands: Sequence[Command]) -> list:
+        replies: list = []
+        for _ in commands:
+            try:
+                replies.append(conn.read_response())
+            except ResponseError as exc:
+                replies.append(exc)
+        return replies
 
     @property
     def waits_for_replicas(self) -> bool:
@@ -128,7 +154,7 @@ class Link:
 
     def _connection(self):
         now = time.monotonic()
-        if self._conn is not None and now - self._taken_at >= self._recycle:
+        if self._conn is not None and now - self._taken_at >= self._recycle and not self._posted:
             self.close()  # back to the pool, which may check the master and drop it
         if self._conn is None:
             try:
@@ -151,9 +177,9 @@ class Link:
         return replies
 
     def close(self) -> None:
-        if self._pending is not None:  # replies never read: this connection is out of step
-            self._pending.conn.disconnect()
-            self._pending = None
+        if self._pending is not None or self._posted:  # replies never read: the connection is out of step
+            (self._pending or self._posted[0][0]).conn.disconnect()
+            self._pending, self._posted = None, []
         if self._conn is not None:
             self._pool.release(self._conn)
             self._conn = None

@@ -284,6 +284,20 @@ class Store:
         )
         return int(replies[1])
 
+    def outbox_done_later(self, fields: Sequence[str], on_size: Callable[[int], None]) -> None:
+        """`outbox_done` without waiting for Redis's reply: the removal is sent now (Redis runs it on
+        arrival) and `on_size` gets the outbox's size with the next round trip."""
+        outbox = self.layout.outbox
+
+        def replies(found: list) -> None:
+            if isinstance(found[-1], int):
+                on_size(found[-1])
+
+        try:
+            self.scripts.link.post([("HDEL", outbox, *fields), ("HLEN", outbox)], replies)
+        except RETRYABLE:
+            on_size(self.outbox_done(fields))
+
     def outbox_size(self) -> int:
         return int(
             self.retrying(lambda: self.scripts.link.run(("HLEN", self.layout.outbox)), "reading the outbox")
