@@ -385,3 +385,46 @@ def test_a_sentinel_broker_that_is_the_schedules_master(make_app, make_scheduler
         assert beat.stats.sent_atomic == 2 and master.llen("celery") == 2
         beat.close()
         master.close()
+
+
+@pytest.mark.parametrize("way", ["atomic", "pipeline"])
+def test_a_sigterm_during_a_batch_is_taken_once_the_batch_is_out(
+    way, make_app, make_scheduler, sdk, clock, redis_url, r
+):
+    """Celery's SIGTERM handler raises SystemExit wherever beat is; held back while a batch goes out, it is
+    taken right after: every run recorded is queued, none left in the outbox, every after_task_publish sent."""
+    import os
+    import signal as signals_module
+
+    save(sdk, 5)
+    beat = make_scheduler(make_app(broker_url=redis_url, redbeat_publish="auto" if way == "atomic" else way))
+    taken = []
+
+    def handler(signum, frame):
+        taken.append(len(BrokerView(redis_url).sent("celery")))
+        raise SystemExit()
+
+    def kill_on_first(**kwargs):
+        if not queued_before:
+            queued_before.append(1)
+            os.kill(os.getpid(), signals_module.SIGTERM)
+
+    queued_before: list = []
+    after: list = []
+
+    def count(**kwargs):
+        after.append(1)
+
+    previous = signals_module.signal(signals_module.SIGTERM, handler)
+    signals.before_task_publish.connect(kill_on_first, weak=False)
+    signals.after_task_publish.connect(count, weak=False)
+    try:
+        clock.advance(1)
+        with pytest.raises(SystemExit):
+            beat.tick()
+    finally:
+        signals_module.signal(signals_module.SIGTERM, previous)
+        signals.before_task_publish.disconnect(kill_on_first)
+        signals.after_task_publish.disconnect(count)
+    assert taken == [5] and len(after) == 5  # taken once the 5 messages were queued and announced
+    assert not r.exists(OUTBOX) and runs_recorded(sdk, 5) == 5

@@ -42,6 +42,7 @@ from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
+from .stopping import stop_signals_held
 from .store import (
     DELETED,
     HASH_GONE,
@@ -316,7 +317,8 @@ class RedBeatScheduler(Scheduler):
         return self._pass.size, len(self._pass.counted)
 
     def _run(self, tick: Tick, prefetched=None) -> float:
-        self._dispatcher.sweep(tick)  # runs waiting in the outbox, when it is time to look
+        with stop_signals_held():
+            self._dispatcher.sweep(tick)  # runs waiting in the outbox, when it is time to look
         waiters = self._waiting.pop_due(tick.now_f)
         if waiters:
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
@@ -379,6 +381,10 @@ class RedBeatScheduler(Scheduler):
         batch = self._decider.decide(items, tick, self.app.timezone, self.settings.starting_deadline)
         for due in batch.wakes:
             self._will_wake(due)
+        with stop_signals_held():  # a batch goes out whole (stopping.py)
+            return self._record_and_send(batch, tick)
+
+    def _record_and_send(self, batch, tick: Tick) -> int:
         planned, results, stop = self._dispatcher.record_batch(batch.runs, batch.fired)
         if stop is not None and all(result == NOT_RECORDED for result in results):
             raise stop  # nothing recorded: nothing to send
