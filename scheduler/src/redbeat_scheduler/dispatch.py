@@ -22,7 +22,7 @@ import os
 import socket
 import time
 from datetime import datetime
-from typing import Any, Callable, NamedTuple, Sequence, cast
+from typing import Any, NamedTuple, Sequence, cast
 
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -32,14 +32,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .messages import Message, NotBatchable, Run
 from .publishing import ATOMIC, CELERY, PIPELINE, Publisher
 from .statics import LockLost
-from .store import NOT_RECORDED, WRITTEN, OutboxFull, Push, PushRefused, Recorded
+from .store import WRITTEN, OutboxFull, Push, PushRefused, Recorded
 from .store import Run as Decision
 from .tickstate import Tick
 
 logger = logging.getLogger(__name__)
 
 _OPS = {"lpush": "L", "pexpire": "E"}  # record.lua's names of the commands it runs
-CHUNK = 200  # runs per record script: Redis runs one chunk's script while the beat builds the next chunk
 SWEEP_COUNT = 500  # outbox runs republished per tick
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0  # seconds between attempts while the broker fails
 FULL_LOG_EVERY = 10.0  # seconds between the error lines of a full outbox
@@ -122,88 +121,28 @@ class Dispatcher:
         self._backoff = 0.0
         self._failing = False  # the broker failed and has not taken a message since
         self._full_logged = -math.inf
-        self._written_fields = 0  # outbox fields the batch being recorded wrote
 
     # before the record
 
     def record_batch(
         self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, int]]
-    ) -> tuple[dict[int, Planned], list[int], BaseException | None]:
-        """Plan and record a batch: (the plan of each fired run by its index in `runs`, one result per
-        decision - NOT_RECORDED for those left out -, what to raise once the recorded runs are sent:
-        LockLost or OutboxFull, else None).
-
-        The batch is recorded in chunks of CHUNK runs, each sent to Redis before the next is built, so that
-        Redis runs one chunk's script while the beat builds the next chunk's messages."""
-        planned: dict[int, Planned] = {}
-        results: list[int] = []
-        if not runs:
-            return planned, results, None
-        mode = self.publisher.mode() if fired else CELERY  # before a script is in flight: it may ask Redis
-        link = self.scheduler.store.scripts.link
-        size = CHUNK if link.sends_ahead and not link.waits_for_replicas else max(1, len(fired))
-        bounds: list[tuple[int, int, list[tuple[int, Any, Any, int]]]] = []
-        start, chunk = 0, []
-        for item in fired:
-            chunk.append(item)
-            if len(chunk) == size:
-                bounds.append((start, item[0] + 1, chunk))
-                start, chunk = item[0] + 1, []
-        if start < len(runs):
-            bounds.append((start, len(runs), chunk))
-        self._written_fields = 0
-        in_flight: tuple[int, int, Callable[[], Recorded | None]] | None = None
-        stop: BaseException | None = None
-        for start, end, chunk in bounds:
-            planned.update(self.plan(chunk, runs, mode))
-            if in_flight is not None:
-                stop = self._recorded(in_flight, runs, planned, results)
-                if stop is not None:
-                    break
-            in_flight = (start, end, self._record_ahead(runs, start, end, planned))
-        else:
-            if in_flight is not None:
-                stop = self._recorded(in_flight, runs, planned, results)
-        results += [NOT_RECORDED] * (len(runs) - len(results))
-        return planned, results, stop
-
-    def _record_ahead(
-        self, runs: Sequence[Decision], start: int, end: int, planned: dict[int, Planned]
-    ) -> Callable[[], Recorded | None]:
-        pushes = {i - start: push for i, push in self._pushes(planned, start, end).items()}
-        return cast(
-            "Callable[[], Recorded | None]",
-            self.scheduler.store.record_ahead(runs[start:end], pushes, self.scheduler.settings.outbox_limit),
-        )
-
-    def _recorded(
-        self,
-        in_flight: tuple[int, int, Callable[[], Recorded | None]],
-        runs: Sequence[Decision],
-        planned: dict[int, Planned],
-        results: list[int],
-    ) -> BaseException | None:
-        """Read a chunk's outcome into `results`; what stops the batch, if anything."""
-        start, end, outcome = in_flight
+    ) -> tuple[dict[int, Planned], Recorded | None]:
+        """Plan and record a batch: (the plan of each fired run by its index in `runs`, what the record
+        script did - None when the lock is not held). Raises OutboxFull (logged) when nothing fits."""
+        mode = self.publisher.mode() if fired else CELERY
+        planned = self.plan(fired, runs, mode)
         try:
-            recorded = outcome()
-        except (PushRefused, NoPermissionError):  # nothing written: again, those lists by pipeline
-            chunk = {i - start: plan for i, plan in planned.items() if start <= i < end}
-            recorded = self.record(runs[start:end], chunk)
-            planned.update({i + start: plan for i, plan in chunk.items()})
+            recorded = self.record(runs, planned)
         except OutboxFull as exc:
             self.outbox_full(exc.size)
-            return exc
-        if recorded is None:
-            return LockLost()
-        results += recorded.results
-        # a field whose run the script did not record is not ours to publish - unless an earlier attempt
-        # of this very record did run (a reply lost, a WAIT that gave up): the next look publishes it
-        self._written_fields += sum(
-            1 for i in range(start, end) if i in planned and planned[i].field and results[i] == WRITTEN
-        )
-        self._outbox_seen(recorded.outbox_size, self._written_fields)
-        return None
+            raise
+        if recorded is not None:
+            # a field whose run the script did not record is not ours to publish - unless an earlier
+            # attempt of this very record did run (a reply lost, a WAIT that gave up): the next look does
+            results = recorded.results
+            ours = sum(1 for i, plan in planned.items() if plan.field and results[i] == WRITTEN)
+            self._outbox_seen(recorded.outbox_size, ours)
+        return planned, recorded
 
     def plan(
         self, fired: Sequence[tuple[int, Any, Any, int]], runs: Sequence[Decision], mode: str

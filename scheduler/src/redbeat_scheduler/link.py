@@ -69,9 +69,8 @@ class Link:
         return self.receive(self.send(commands))
 
     def send(self, commands: Sequence[Command]) -> "Pending":
-        """Send commands without waiting for their replies (`receive` reads them): the beat does other
-        work meanwhile. Nothing else may use this link until then. Only on a link with its own connection
-        (`sends_ahead`)."""
+        """Send commands without waiting for their replies (`receive` reads them). Nothing else may use
+        this link until then. Only on a link with its own connection (not a Cluster's)."""
         assert self._pool is not None and self._pending is None, "one round trip at a time"
         conn = self._connection()
         posted, self._posted = self._posted, []
@@ -133,15 +132,6 @@ class Link:
             except ResponseError as exc:
                 replies.append(exc)
         return replies
-
-    @property
-    def waits_for_replicas(self) -> bool:
-        return bool(self._wait)
-
-    @property
-    def sends_ahead(self) -> bool:
-        """Whether `send` and `receive` can be used (a plain or Sentinel client, not a Cluster)."""
-        return self._pool is not None
 
     def _checked(self, commands: Sequence[Command], replies: list) -> list:
         for i, reply in enumerate(replies):

@@ -48,7 +48,6 @@ from .store import (
     HASH_GONE,
     LOCK_NOT_HELD,
     META_CHANGED,
-    NOT_RECORDED,
     WRITTEN,
     OutboxFull,
     RawEntry,
@@ -385,9 +384,10 @@ class RedBeatScheduler(Scheduler):
             return self._record_and_send(batch, tick)
 
     def _record_and_send(self, batch, tick: Tick) -> int:
-        planned, results, stop = self._dispatcher.record_batch(batch.runs, batch.fired)
-        if stop is not None and all(result == NOT_RECORDED for result in results):
-            raise stop  # nothing recorded: nothing to send
+        planned, recorded = self._dispatcher.record_batch(batch.runs, batch.fired)
+        if recorded is None:
+            raise LockLost()
+        results = recorded.results
         now_ts = tick.now_ts
         stay = batch.stay
         left = len(batch.vanished)
@@ -404,8 +404,6 @@ class RedBeatScheduler(Scheduler):
         sending, sent, gone = self._settle(batch, results, planned, tick)
         left += len(sent)
         self._dispatcher.send(sending, tick)
-        if stop is not None:
-            raise stop  # the runs recorded before it went out; the rest is read again
         for key in batch.vanished + gone:
             self._vanished(key, tick.now)
             if self.layout.name_of(key) in self._static_config.entries:
@@ -428,7 +426,7 @@ class RedBeatScheduler(Scheduler):
             if result == HASH_GONE:
                 gone.append(key)
                 continue
-            if result == DELETED or result == NOT_RECORDED:  # nothing to send, nothing to repair
+            if result == DELETED:  # deleted since it was read: nothing to send, nothing to repair
                 continue
             if result == META_CHANGED:
                 # Someone (a client's run_now or save, another beat) changed the entry since it was

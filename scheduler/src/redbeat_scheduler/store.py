@@ -21,7 +21,6 @@ LOCK_NOT_HELD = 0
 HASH_GONE = -1
 META_CHANGED = -2  # the entry changed since it was read (its meta, or for a run also its definition)
 DELETED = -3  # hash and schedule member both gone: deleted by a client since it was read
-NOT_RECORDED = -9  # not sent to the script: the batch stopped before (the lock lost, the outbox full)
 HASH_BACK = 2
 
 
@@ -184,39 +183,6 @@ class Store:
         keys, args = self._record_call(runs, pushes or {}, outbox_limit)
         reply = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
         return self._recorded(reply, keys)
-
-    def record_ahead(
-        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
-    ) -> Callable[[], Recorded | None]:
-        """`record`, sent at once and awaited later: returns the call that reads its outcome (`record`'s),
-        so that the beat builds the next runs while Redis runs this script. Connection errors are retried
-        per `retry_period` when the outcome is read (by running the script again: it writes nothing twice).
-        Without a connection of its own (Cluster) the script runs at once."""
-        if not runs:
-            return lambda: Recorded([], 0)
-        link = self.scripts.link
-        if not link.sends_ahead:
-            outcome = self.record(runs, pushes, outbox_limit)
-            return lambda: outcome
-        keys, args = self._record_call(runs, pushes, outbox_limit)
-        command = self.scripts.record.call(keys, args)
-        try:
-            pending = link.send([command])
-        except RETRYABLE:
-            if not self.retrying.period:
-                raise
-            return lambda: self.record(runs, pushes, outbox_limit)
-
-        def outcome() -> Recorded | None:
-            try:
-                [reply] = link.receive(pending)
-            except RETRYABLE:
-                if not self.retrying.period:
-                    raise
-                return self.record(runs, pushes, outbox_limit)  # (retried and logged as any call)
-            return self._recorded(reply, keys)
-
-        return outcome
 
     def _record_call(
         self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
