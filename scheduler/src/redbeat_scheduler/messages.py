@@ -35,6 +35,7 @@ import celery
 from celery import signals
 from celery.app import amqp as celery_amqp
 from celery.app.amqp import AMQP
+from celery.app.routes import MapRoute
 from celery.app.task import Task
 from celery.beat import Scheduler
 from celery.utils.saferepr import saferepr
@@ -75,6 +76,9 @@ BATCH_OPTIONS = frozenset(
 # What options may hold after the task's execution options and the route (`task_routes`) were merged in
 # (kombu's publish takes `immediate` and `mandatory`, which the Redis transport ignores).
 _ROUTED = BATCH_OPTIONS | {"immediate", "mandatory", "expiration"}
+
+# Option values whose repr() is their identity (a route cache key); dicts and lists of task data only.
+_PLAIN = frozenset((str, int, float, bool, type(None), dict, list))
 
 _OMITTED = object()  # Celery's marker for "argument not given" (send_task's time limits and expires)
 
@@ -204,6 +208,7 @@ class MessageBuilder:
         self._tasks = app.tasks
         self._task_ok: dict[str, bool] = {}
         self._origin = ""
+        self._routed: dict[tuple[str, str], dict[str, Any]] = {}  # (task, options) -> the router's answer
 
     @property
     def key_prefix(self) -> str:
@@ -242,6 +247,7 @@ class MessageBuilder:
         if self.app.current_worker_task is not None:
             raise NotBatchable("published from inside a task")
         self._origin = celery_amqp.anon_nodename()  # what as_task_v2 calls for each message
+        self._routed.clear()
         channel = self.channel
         tables: dict[str, list[Any]] = {}
         original = channel.get_table
@@ -333,7 +339,7 @@ class MessageBuilder:
         else:
             options.pop("expires", None)
         ignore_result = options.pop("ignore_result", None)
-        options = self._router.route(options, name, args, kwargs, task_type)
+        options = self._route(options, name, args, kwargs, task_type)
         if not options.keys() <= _ROUTED:
             raise NotBatchable(f"a route adds {sorted(options.keys() - _ROUTED)}")
         if expires is not None:
@@ -383,6 +389,23 @@ class MessageBuilder:
             **options,
         )
         return self._send_task_message(name, message, **options)
+
+    def _route(self, options: dict[str, Any], name: str, args: Any, kwargs: Any, task_type: Any) -> Any:
+        """Celery's router, asked once per batch for each task name and set of options when every route
+        is a dict, glob or regex (`MapRoute`: the answer depends on nothing else); a router function may
+        look at the arguments, and is asked for every message."""
+        router = self._router
+        if not all(type(route) is MapRoute for route in router.routes):
+            return router.route(options, name, args, kwargs, task_type)
+        if not all(type(value) in _PLAIN for value in options.values()):
+            return router.route(options, name, args, kwargs, task_type)
+        key = (name, repr(options))
+        routed = self._routed.get(key)
+        if routed is None:
+            routed = router.route(options, name, args, kwargs, task_type)
+            self._routed[key] = dict(routed)  # the caller changes the one it gets
+            return routed
+        return dict(routed)
 
     # celery.app.amqp.AMQP.send_task_message (as _create_task_sender makes it)
 
