@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from pathlib import Path
+
+from topologies import Single
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
-from topologies import Single
 
 PREFIX = os.environ.get("REDBEAT_DEMO_PREFIX", "redbeat-demo:")
 TIMEZONE = os.environ.get("REDBEAT_TIMEZONE", "Europe/London")
@@ -48,7 +48,7 @@ def show(client: RedBeatClient) -> None:
     for entry in client.list():
         runs = entry.next_runs(3, tz=client.timezone, now=now)
         when = ", ".join(r.astimezone(client.timezone).strftime("%a %d %b %H:%M:%S") for r in runs) or "-"
-        print(f"{entry.name:<24} {entry.task:<20} {str(entry.enabled):<8} {when}")
+        print(f"{entry.name:<24} {entry.task:<20} {entry.enabled!s:<8} {when}")
     key = client.keys.entry("heartbeat")
     print(f"\nraw Redis hash {key!r}:")
     for field, value in sorted(client.redis.hgetall(key).items()):

@@ -27,6 +27,7 @@ Prints a table (ratios: how many times better ours is) and writes the numbers as
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import random
@@ -39,12 +40,11 @@ from types import SimpleNamespace
 
 import redis
 from celery import Celery
-
-from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule, codec
-from redbeat_sdk.datetimes import epoch_seconds
 from topologies import Single
 
 from redbeat_scheduler import RedBeatScheduler
+from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule, codec
+from redbeat_sdk.datetimes import epoch_seconds
 
 UTC = timezone.utc
 PREFIX = "redbeat:"
@@ -340,10 +340,8 @@ def first_send(url: str, client: redis.Redis, n: int) -> dict:
         scheduler = make(url, recorder)
         gc.collect()
         started = time.perf_counter()
-        try:
+        with contextlib.suppress(FirstSend):
             scheduler.tick()
-        except FirstSend:
-            pass
         out[who] = (recorder.times[0] - started) * 1000
         scheduler.close()
         print(f"  first send with {n:,} due, {who}: {out[who]:.1f} ms", file=sys.stderr)
@@ -377,7 +375,7 @@ def lateness(url: str, client: redis.Redis, seconds: float, count: int = 1000) -
         scheduler.close()
         previous: dict = {}
         late = []
-        for at, i in zip(recorder.times, recorder.args):
+        for at, i in zip(recorder.times, recorder.args, strict=True):
             sent = wall0 + at
             due = previous[i] + 1.0 if i in previous else first_due[i].timestamp()
             late.append(sent - due)
@@ -398,8 +396,8 @@ def lateness(url: str, client: redis.Redis, seconds: float, count: int = 1000) -
 
 
 def memory(url: str, client: redis.Redis, n: int) -> dict:
-    from redbeat.schedulers import RedBeatSchedulerEntry
     from celery.schedules import crontab, schedule
+    from redbeat.schedulers import RedBeatSchedulerEntry
 
     out = {}
     client.flushall()
@@ -521,13 +519,13 @@ def table(results: dict) -> str:
     row(f"startup, {s['entries']:,} stored", s["ours"], s["upstream"], "ms", "lower", "no slower")
     m = results["memory_bytes_per_entry"]
     row("Redis memory per entry", m["ours"], m["upstream"], "B", "lower", "")
-    widths = [max(len(str(r[i])) for r in rows + [HEADER]) for i in range(5)]
+    widths = [max(len(str(r[i])) for r in [*rows, HEADER]) for i in range(5)]
     lines = [
         "  ".join(
             str(cell).ljust(w) if i == 0 or i == 4 else str(cell).rjust(w)
-            for i, (cell, w) in enumerate(zip(r, widths))
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
         )
-        for r in [HEADER] + rows
+        for r in [HEADER, *rows]
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -27,16 +27,17 @@ import gc
 import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import redis
 from celery import Celery, signals
+from topologies import Single
 
 from redbeat_sdk.datetimes import epoch_seconds
-from topologies import Single
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "tests"))  # the worker project and process helpers the tests use
@@ -109,7 +110,7 @@ class Phases:
         self.seconds: dict[str, float] = {}
         self._originals: list = []
 
-    def __enter__(self) -> "Phases":
+    def __enter__(self) -> Phases:
         import importlib
 
         for module, cls_name, method, label in self.WRAPPED:
@@ -302,7 +303,8 @@ def table(results: dict) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = [
         "  ".join(
-            cell.ljust(w) if i in (0, 4) else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))
+            cell.ljust(w) if i in (0, 4) else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
         )
         for r in rows
     ]

@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import redis
+from topologies import Single
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.lock_token import parse_token
-from topologies import Single
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "tests"))  # the process helpers the tests use

@@ -86,8 +86,8 @@ def run(redis_url: str, seconds: float) -> int:
     save_samples(redis_url)
     celery = [sys.executable, "-m", "celery", "-A", "demo_job"]
     worker = subprocess.Popen(
-        celery
-        + [
+        [
+            *celery,
             "worker",
             "-P",
             "solo",
@@ -105,7 +105,7 @@ def run(redis_url: str, seconds: float) -> int:
         start_new_session=True,
     )
     beat = subprocess.Popen(
-        celery + ["beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
+        [*celery, "beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
         cwd=HERE,
         env=env,
         stdout=subprocess.PIPE,

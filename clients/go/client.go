@@ -43,7 +43,7 @@ func New(rc redis.UniversalClient, opts ...Option) (*Client, error) {
 	if isNil(rc) {
 		return nil, &ValidationError{Path: "redis", Reason: "must be a go-redis client, not nil (NewFromURL connects by URL)"}
 	}
-	c := &Client{rdb: rdb.New(rc), keys: keys.Keys{Prefix: keys.DefaultPrefix}, tz: time.UTC, clock: time.Now}
+	c := &Client{keys: keys.Keys{Prefix: keys.DefaultPrefix}, tz: time.UTC, clock: time.Now}
 	for _, o := range opts {
 		if o == nil {
 			return nil, &ValidationError{Path: "options", Reason: "must not hold a nil Option"}
@@ -67,6 +67,7 @@ func New(rc redis.UniversalClient, opts ...Option) (*Client, error) {
 				ErrClusterConfig, c.keys.Prefix, c.keys.Schedule())
 		}
 	}
+	c.rdb = rdb.New(rc, c.keys)
 	return c, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -385,5 +386,58 @@ func exerciseClient(t *testing.T, c *redbeat.Client) {
 	}
 	if ok, err := c.Delete(ctx, "a"); !ok || err != nil {
 		t.Fatalf("delete %v %v", ok, err)
+	}
+}
+
+// busyBeat records a run (a new meta) just before every compare-and-write
+// script call of the client it is hooked into.
+type busyBeat struct {
+	rc   *redis.Client
+	key  string
+	runs int
+}
+
+func (b *busyBeat) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (b *busyBeat) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (b *busyBeat) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		// EVALSHA sha 3 lock schedule entry, then the six ARGV of lua/update.lua (an EVAL after a
+		// NOSCRIPT is the same attempt)
+		if args := cmd.Args(); len(args) == 12 && cmd.Name() == "evalsha" {
+			b.runs++
+			b.rc.HSet(ctx, b.key, "meta", strings.Replace(metaT0, `"second": 0`, fmt.Sprintf(`"second": %d`, b.runs), 1))
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func TestAnEntryChangingBeforeEveryAttemptIsAConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.c.Save(e.ctx, &redbeat.Entry{Name: "busy", Task: "t", Schedule: redbeat.Every(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	hooked := srv.Client()
+	t.Cleanup(func() { hooked.Close() })
+	beat := &busyBeat{rc: e.rc, key: e.c.Key("busy")}
+	hooked.AddHook(beat)
+	racing, err := redbeat.New(hooked, redbeat.WithKeyPrefix(e.c.KeyPrefix()), redbeat.WithClock(frozen(T0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = racing.RunNow(e.ctx, "busy")
+	var conflict *redbeat.ConflictError
+	if !errors.As(err, &conflict) || !errors.Is(err, redbeat.ErrConflict) || conflict.Key != e.c.Key("busy") {
+		t.Fatalf("err = %v", err)
+	}
+	if beat.runs != 10 {
+		t.Errorf("%d attempts", beat.runs)
+	}
+	if m, _ := e.hget("busy", "meta"); strings.Contains(m, `"last_run_at": null`) {
+		t.Errorf("the last attempt wrote %s", m)
 	}
 }

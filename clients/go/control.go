@@ -16,15 +16,15 @@ func (c *Client) Delete(ctx context.Context, name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return c.rdb.Delete(ctx, key, c.keys.Schedule())
+	return c.rdb.Delete(ctx, key)
 }
 
 // Disable sets the entry's "enabled" to false and changes nothing else: beat
 // loads it and sends nothing.
 func (c *Client) Disable(ctx context.Context, name string) error {
-	return c.modify(ctx, name, func(e *Entry, def []byte, _ meta, u *rdb.Update) error {
+	return c.modify(ctx, name, func(e *Entry, def []byte, _ meta, u *rdb.Change) error {
 		var err error
-		u.SetDef, err = withEnabled(def, false)
+		u.Definition, err = withEnabled(def, false)
 		return err
 	})
 }
@@ -32,9 +32,9 @@ func (c *Client) Disable(ctx context.Context, name string) error {
 // Enable sets the entry's "enabled" to true and re-scores it from its stored
 // last run, so a run missed while disabled is due at once.
 func (c *Client) Enable(ctx context.Context, name string) error {
-	return c.modify(ctx, name, func(e *Entry, def []byte, m meta, u *rdb.Update) error {
+	return c.modify(ctx, name, func(e *Entry, def []byte, m meta, u *rdb.Change) error {
 		var err error
-		if u.SetDef, err = withEnabled(def, true); err != nil {
+		if u.Definition, err = withEnabled(def, true); err != nil {
 			return err
 		}
 		score, err := scoreFor(e.Schedule, m, c.env())
@@ -49,9 +49,9 @@ func (c *Client) Enable(ctx context.Context, name string) error {
 // RunNow makes the next tick send the task: meta's last_run_at becomes null
 // (total_run_count is kept) and the score becomes now.
 func (c *Client) RunNow(ctx context.Context, name string) error {
-	return c.modify(ctx, name, func(e *Entry, _ []byte, m meta, u *rdb.Update) error {
+	return c.modify(ctx, name, func(e *Entry, _ []byte, m meta, u *rdb.Change) error {
 		var err error
-		if u.SetMeta, err = encodeMeta(zeroTime, m.count); err != nil {
+		if u.Meta, err = encodeMeta(zeroTime, m.count); err != nil {
 			return err
 		}
 		score := floorSeconds(c.now())
@@ -63,36 +63,32 @@ func (c *Client) RunNow(ctx context.Context, name string) error {
 // modify is a read-modify-write of one existing entry: change fills in the
 // update from the stored entry, which is written only if neither field changed
 // in between (otherwise it is recomputed from the new values).
-func (c *Client) modify(ctx context.Context, name string, change func(e *Entry, def []byte, m meta, u *rdb.Update) error) error {
+func (c *Client) modify(ctx context.Context, name string, change func(e *Entry, def []byte, m meta, u *rdb.Change) error) error {
 	key, err := c.entryKey(name)
 	if err != nil {
 		return err
 	}
-	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
+	f, err := c.rdb.Load(ctx, key)
 	if err != nil {
 		return err
 	}
-	def, metaField := f.Definition, f.Meta
 	for range maxAttempts {
-		e, err := c.entryFrom(name, key, def.Present, def.Value, metaField.Present, metaField.Value, nil)
+		e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, nil)
 		if err != nil {
 			return err
 		}
-		m, _ := decodeMeta([]byte(metaField.Value), metaField.Present) // checked by entryFrom
-		u := rdb.Update{Entry: key, Definition: rdb.Expect{Field: def}, Meta: rdb.Expect{Field: metaField}}
-		if err := change(e, []byte(def.Value), m, &u); err != nil {
+		m, _ := decodeMeta([]byte(f.Meta.Value), f.Meta.Present) // checked by entryFrom
+		var u rdb.Change
+		if err := change(e, []byte(f.Definition.Value), m, &u); err != nil {
 			return err
 		}
-		res, err := c.rdb.Apply(ctx, c.keys.Schedule(), []rdb.Update{u})
-		if err != nil {
+		applied, now, err := c.rdb.Update(ctx, key, f, u)
+		if err != nil || applied {
 			return err
 		}
-		if res[0].Applied {
-			return nil
-		}
-		def, metaField = res[0].Definition, res[0].Meta
+		f = now
 	}
-	return ErrConflict
+	return &ConflictError{Key: key}
 }
 
 // withEnabled rewrites a stored definition with "enabled" set, keeping every

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 // This file reimplements, from its observed behaviour, how Celery 5.7 expands a
@@ -263,18 +265,18 @@ func cronRange(from, to string, max, min int) ([]int, error) {
 
 // everyNth keeps every step-th element from the first, as Python's [::step].
 func everyNth(ns []int, stepWord string) ([]int, error) {
-	step, ok := pyInt(stepWord)
+	step, ok := wire.ParsePyInt(stepWord)
 	if !ok {
 		return nil, fmt.Errorf("invalid step %q", stepWord)
 	}
-	if step.sign <= 0 {
+	if step.Sign <= 0 {
 		return nil, fmt.Errorf("step %q must not be zero", stepWord)
 	}
-	if step.big {
+	if step.Big {
 		return ns[:min(1, len(ns))], nil
 	}
 	var out []int
-	for i := 0; i < len(ns); i += step.n {
+	for i := 0; i < len(ns); i += step.N {
 		out = append(out, ns[i])
 	}
 	return out, nil
@@ -289,13 +291,13 @@ func cronNumber(s string, max, min int) (int, error) {
 		return 0, fmt.Errorf("negative numbers are not supported: %q", s)
 	}
 	var n int
-	if v, ok := pyInt(s); ok {
-		if v.big || v.sign < 0 && v.n > 0 {
+	if v, ok := wire.ParsePyInt(s); ok {
+		if v.Big || v.Sign < 0 && v.N > 0 {
 			return 0, fmt.Errorf("invalid value %q: must be between %d and %d", s, min, max-1+min)
 		}
-		n = v.n
-		if v.sign < 0 {
-			n = -v.n
+		n = v.N
+		if v.Sign < 0 {
+			n = -v.N
 		}
 	} else {
 		abbr := firstRunes(s, 3)
@@ -337,86 +339,4 @@ func wordPrefix(s string) string {
 		}
 	}
 	return s
-}
-
-// isPySpace is the whitespace Python's int() strips: Go's unicode.IsSpace plus
-// the four ASCII separators U+001C..U+001F.
-func isPySpace(r rune) bool {
-	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
-}
-
-type pyIntValue struct {
-	n    int
-	sign int  // -1, 0 (the value is zero) or 1
-	big  bool // larger than any field could hold
-}
-
-// pyInt parses s as Python's int(s) does in base 10: surrounding whitespace,
-// an optional sign, Unicode decimal digits with single "_" between them.
-func pyInt(s string) (pyIntValue, bool) {
-	s = strings.TrimFunc(s, isPySpace)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if s == "" {
-		return pyIntValue{}, false
-	}
-	var v pyIntValue
-	prevUnderscore := true // a leading "_" is refused
-	for _, r := range s {
-		if r == '_' {
-			if prevUnderscore {
-				return pyIntValue{}, false
-			}
-			prevUnderscore = true
-			continue
-		}
-		d, ok := decimalValue(r)
-		if !ok {
-			return pyIntValue{}, false
-		}
-		prevUnderscore = false
-		if !v.big {
-			v.n = v.n*10 + d
-			if v.n > 1<<20 {
-				v.big = true
-			}
-		}
-	}
-	if prevUnderscore {
-		return pyIntValue{}, false
-	}
-	switch {
-	case v.n == 0 && !v.big:
-		v.sign = 0
-	case neg:
-		v.sign = -1
-	default:
-		v.sign = 1
-	}
-	return v, true
-}
-
-// decimalValue is the value of a Unicode decimal digit (category Nd). Nd digits
-// come in runs of ten from zero, and Go's table keeps each run's start as Lo.
-func decimalValue(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
-		return int(r - '0'), true
-	}
-	if !unicode.Is(unicode.Nd, r) {
-		return 0, false
-	}
-	for _, rg := range unicode.Nd.R16 {
-		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
-			return int(r-rune(rg.Lo)) % 10, true
-		}
-	}
-	for _, rg := range unicode.Nd.R32 {
-		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
-			return int(r-rune(rg.Lo)) % 10, true
-		}
-	}
-	return 0, false
 }

@@ -18,8 +18,8 @@ var (
 	ErrUnsupported = errors.New("redbeat: unsupported")
 	// ErrClusterConfig: Redis Cluster with a key prefix whose keys span slots.
 	ErrClusterConfig = errors.New("redbeat: cluster needs a hash-tagged key prefix")
-	// ErrConflict: an entry kept changing under a read-modify-write until the
-	// retries ran out. Nothing was written.
+	// ErrConflict: an entry changed under every attempt of a write that checks
+	// what it read; the *ConflictError it comes in names the entry.
 	ErrConflict = errors.New("redbeat: entry changed concurrently")
 	// ErrConnection: Redis could not be reached or used (refused or broken
 	// connection, timeout, refused login, untrusted TLS certificate); the
@@ -56,6 +56,20 @@ func (e *NotFoundError) Error() string {
 }
 
 func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// ConflictError is an entry that changed under every attempt of a write that
+// checks what it read (Save, SaveMany, Enable, Disable, RunNow); the last
+// attempt wrote nothing. It matches ErrConflict. The Python and TypeScript
+// clients raise a ConflictError too.
+type ConflictError struct {
+	Key string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("redbeat: entry %q changed concurrently on every attempt; not written", e.Key)
+}
+
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // CorruptEntryError is a stored entry the read profile rejects; it matches
 // ErrCorrupt. Path names the offending field ("definition.schedule.minute").

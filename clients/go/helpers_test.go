@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,9 +74,6 @@ func (e *env) score(name string) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// repoPath is a path relative to the repository root.
-func repoPath(rel string) string { return filepath.Join("..", "..", rel) }
 
 func mustLoc(t testing.TB, name string) *time.Location {
 	t.Helper()

@@ -17,7 +17,7 @@ func (c *Client) Get(ctx context.Context, name string) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.rdb.Load(ctx, key, c.keys.Schedule())
+	f, err := c.rdb.Load(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -43,23 +43,29 @@ func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bo
 // drops such members). A Redis error ends the listing.
 func (c *Client) List(ctx context.Context) iter.Seq2[*Entry, error] {
 	return func(yield func(*Entry, error) bool) {
-		members, err := c.rdb.Members(ctx, c.keys.Schedule())
+		members, err := c.rdb.Members(ctx)
 		if err != nil {
 			yield(nil, err)
 			return
 		}
 		for start := 0; start < len(members); start += listBatch {
-			batch := members[start:min(start+listBatch, len(members))]
-			fields, err := c.rdb.LoadMany(ctx, batch, c.keys.Schedule())
+			// A member outside the prefix is not ours to read (on a cluster it would sit in another slot).
+			var batch []string
+			for _, key := range members[start:min(start+listBatch, len(members))] {
+				if _, ok := c.keys.Name(key); ok {
+					batch = append(batch, key)
+				}
+			}
+			if len(batch) == 0 {
+				continue
+			}
+			fields, err := c.rdb.LoadMany(ctx, batch)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			for i, key := range batch {
-				name, ok := c.keys.Name(key)
-				if !ok {
-					continue // a member outside the prefix is not ours to read
-				}
+				name, _ := c.keys.Name(key)
 				f := fields[i]
 				e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
 				if !yield(e, err) {

@@ -9,8 +9,9 @@ import (
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
-// maxAttempts bounds the compare-and-set retries of one write.
-const maxAttempts = 8
+// maxAttempts is how often a write that checks what it read is tried before a
+// *ConflictError (the same in every client).
+const maxAttempts = 10
 
 // Save writes an entry (an upsert), atomically. A first save also writes meta
 // {"last_run_at": now} (UTC) and scores the entry from it. A re-save keeps the
@@ -57,13 +58,13 @@ func (c *Client) save(ctx context.Context, entries []*Entry, indexed bool) error
 	}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt == maxAttempts {
-			return ErrConflict
+			return &ConflictError{Key: pending[0].key}
 		}
-		updates := make([]rdb.Update, len(pending))
+		saves := make([]rdb.Save, len(pending))
 		for i, p := range pending {
-			updates[i] = p.update(c)
+			saves[i] = p.save()
 		}
-		results, err := c.rdb.Apply(ctx, c.keys.Schedule(), updates)
+		results, err := c.rdb.SaveMany(ctx, saves)
 		if err != nil {
 			return err
 		}
@@ -116,7 +117,6 @@ type pendingSave struct {
 	freshMeta  []byte // written when the entry has no meta yet
 	freshScore int64
 	// Once the stored meta is known: the value expected and the score from it.
-	known      bool
 	storedMeta rdb.Field
 	score      int64
 }
@@ -150,26 +150,15 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 	return &pendingSave{entry: e, key: key, sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
 }
 
-func (p *pendingSave) update(c *Client) rdb.Update {
-	u := rdb.Update{Entry: p.key, Definition: rdb.Expect{Any: true}, SetDef: p.definition}
-	if !p.known || !p.storedMeta.Present {
-		u.Meta = rdb.Expect{Field: rdb.Field{Present: false}}
-		u.SetMeta = p.freshMeta
-		u.Score = &p.freshScore
-		return u
-	}
-	u.Meta = rdb.Expect{Field: p.storedMeta}
-	u.Score = &p.score
-	return u
+func (p *pendingSave) save() rdb.Save {
+	return rdb.Save{Entry: p.key, Definition: p.definition, FirstMeta: p.freshMeta, FirstScore: p.freshScore,
+		Expected: p.storedMeta, Score: p.score}
 }
 
 // rebase scores the entry from the meta Redis holds.
-func (p *pendingSave) rebase(stored rdb.Field, env evalEnv) error {
-	p.known, p.storedMeta = true, stored
-	if !stored.Present {
-		return nil
-	}
-	m, err := decodeMeta([]byte(stored.Value), true)
+func (p *pendingSave) rebase(stored string, env evalEnv) error {
+	p.storedMeta = rdb.Field{Present: true, Value: stored}
+	m, err := decodeMeta([]byte(stored), true)
 	if err != nil {
 		// Saving must not bless meta upstream would crash on or drop.
 		return storedError(p.key, err)

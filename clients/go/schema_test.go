@@ -2,8 +2,8 @@ package redbeat
 
 // Every value the client encodes, and every shared example and upstream vector,
 // is checked against schema/ (write and read profiles) with a JSON Schema
-// 2020-12 validator; the client's reader must agree with the read profile, and
-// the Go types must cover every property the schema declares.
+// 2020-12 validator, and the client's reader must agree with the read profile
+// (schema_types_test.go checks the Go types' property names against it).
 
 import (
 	"encoding/json"
@@ -11,15 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/keys"
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/schemafiles"
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/upstreamvectors"
-	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
 var schemaT0 = time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
@@ -201,102 +198,6 @@ func TestUpstreamVectorsValidate(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no after_save records")
-	}
-}
-
-// goKnows lists, per schema $defs entry, the properties the Go codec writes or
-// reads. It is built from the codec itself: the keys each encoder emits and the
-// key sets each decoder accepts.
-func goKnows(t *testing.T) map[string][]string {
-	t.Helper()
-	emitted := func(raw []byte) []string {
-		ms, err := wire.Members(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, m := range ms {
-			out = append(out, m.Key)
-		}
-		return out
-	}
-	full := sampleEntries(t)
-	var rr []byte
-	for _, e := range full {
-		if e.Name == "rrule-full" {
-			rr, _ = e.Schedule.appendJSON(nil)
-		}
-	}
-	def, _ := encodeDefinition(nil, full[0], full[0].Schedule)
-	count := 1
-	meta, _ := encodeMeta(schemaT0, &count)
-	iv, _ := Every(time.Second).appendJSON(nil)
-	cr, _ := Crontab{}.appendJSON(nil)
-	dt, _ := wire.AppendDatetime(nil, schemaT0)
-	keysOf := func(m map[string]bool) []string {
-		var out []string
-		for k := range m {
-			out = append(out, k)
-		}
-		return out
-	}
-	return map[string][]string{
-		"write:Definition": emitted(def),
-		"write:Meta":       emitted(meta),
-		"write:Interval":   emitted(iv),
-		"write:Crontab":    emitted(cr),
-		"write:RRule":      emitted(rr),
-		"write:Weekday":    emitted(appendWeekday(nil, Monday)),
-		"write:Datetime":   emitted(dt),
-		"read:Definition":  keysOf(definitionKeys),
-		"read:Meta":        {"last_run_at", "total_run_count"},
-		"read:Interval":    {"__type__", "every", "relative"},
-		"read:Crontab":     {"__type__", "minute", "hour", "day_of_week", "day_of_month", "month_of_year"},
-		"read:RRule":       keysOf(rruleKeys),
-		"read:Weekday":     {"__type__", "wkday", "n"},
-		"read:Datetime":    keysOf(datetimeKeysForTest()),
-	}
-}
-
-func datetimeKeysForTest() map[string]bool {
-	// The datetime reader refuses unknown keys; probe it with each candidate.
-	out := map[string]bool{}
-	for _, k := range []string{"__type__", "year", "month", "day", "hour", "minute", "second", "microsecond", "timezone"} {
-		ms := []wire.Member{{Key: "__type__", Value: json.RawMessage(`"datetime"`)}, {Key: "year", Value: json.RawMessage(`2025`)}, {Key: "month", Value: json.RawMessage(`1`)}, {Key: "day", Value: json.RawMessage(`1`)}}
-		if _, ok := wire.Lookup(ms, k); !ok {
-			v := json.RawMessage(`0`)
-			if k == "timezone" {
-				v = json.RawMessage(`"UTC"`)
-			}
-			ms = append(ms, wire.Member{Key: k, Value: v})
-		}
-		if _, err := wire.ParseDatetime(ms); err == nil {
-			out[k] = true
-		}
-	}
-	return out
-}
-
-func TestGoTypesCoverEverySchemaProperty(t *testing.T) {
-	known := goKnows(t)
-	for _, p := range []schemafiles.Profile{schemafiles.Write, schemafiles.Read} {
-		props, err := schemafiles.Properties(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		profile := strings.TrimSuffix(string(p), ".schema.json")
-		for def, names := range props {
-			have, ok := known[profile+":"+def]
-			if !ok {
-				t.Errorf("%s: $defs/%s has properties %v the Go types do not model", p, def, names)
-				continue
-			}
-			for _, n := range names {
-				if !slices.Contains(have, n) {
-					t.Errorf("%s: $defs/%s.%s is missing from the Go types", p, def, n)
-				}
-			}
-		}
 	}
 }
 

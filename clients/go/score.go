@@ -4,11 +4,18 @@ import (
 	"time"
 )
 
+// The score rule (schema/README.md "Scores"): the one place this client takes
+// an entry's score from. The Python SDK has it in redbeat_sdk/score.py, the
+// TypeScript client in src/score.ts, under the same name.
+//
 // The score of an entry is its next due time in integer epoch seconds,
 // truncated toward the past (beat loads members with 0 <= score <= now, so an
 // early score is safe and a late one delays the run); -1 means no further run.
 // Unlike upstream's save (which scores from now, up to one period early), the
 // client scores from the stored last run, so an edit never delays a due run.
+
+// noNextRun is the score of an entry that never runs again.
+const noNextRun = -1
 
 // scoreFor is the score of sched given the stored run state.
 func scoreFor(sched Schedule, m meta, env evalEnv) (int64, error) {
@@ -20,7 +27,7 @@ func scoreFor(sched Schedule, m meta, env evalEnv) (int64, error) {
 		return 0, err
 	}
 	if !ok {
-		return -1, nil
+		return noNextRun, nil
 	}
 	return floorSeconds(t), nil
 }
@@ -28,46 +35,3 @@ func scoreFor(sched Schedule, m meta, env evalEnv) (int64, error) {
 var zeroTime time.Time
 
 func floorSeconds(t time.Time) int64 { return t.Unix() }
-
-// NextRuns previews the next n due times of sched after a run at after, as a
-// Celery 5.7 beat would fire them if it ticked exactly at each due time (each
-// run's last_run_at stamped in the beat timezone). Crontab fields are matched in
-// the client's beat timezone; a relative interval rounds in the zone of the run
-// before. It stops early when an rrule runs out.
-func (c *Client) NextRuns(sched Schedule, after time.Time, n int) ([]time.Time, error) {
-	return NextRuns(sched, after, n, c.tz)
-}
-
-// NextRuns is Client.NextRuns with an explicit beat timezone (nil: UTC). A zero
-// rrule Dtstart counts as after (as a freshly saved rule would have it). n 0
-// gives no runs; a negative n is a *ValidationError at "n" ("must be >= 0").
-func NextRuns(sched Schedule, after time.Time, n int, tz *time.Location) ([]time.Time, error) {
-	if sched == nil {
-		return nil, &ValidationError{Path: "schedule", Reason: "required"}
-	}
-	if n < 0 {
-		return nil, &ValidationError{Path: "n", Reason: "must be >= 0"}
-	}
-	if tz == nil {
-		tz = time.UTC
-	}
-	if err := sched.check(); err != nil {
-		return nil, prefixed(err, "schedule")
-	}
-	env := evalEnv{tz: tz, now: after}
-	out := make([]time.Time, 0, n)
-	last := after
-	for len(out) < n {
-		t, ok, err := sched.next(last, env)
-		if err != nil {
-			return out, err
-		}
-		if !ok {
-			break
-		}
-		out = append(out, t)
-		// Beat stamps a run's last_run_at with its own clock, in its timezone.
-		last = t.In(tz)
-	}
-	return out, nil
-}

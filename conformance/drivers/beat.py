@@ -9,10 +9,10 @@ and fills in the two things the beats differ in: the connection settings and how
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from celery import Celery
-
 from harness import CLOCK, Driver, Failure, serve
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import datetime
 from importlib.metadata import version
-from typing import Any, Callable
+from typing import Any
 
 
 class Unsupported(Exception):
@@ -107,7 +108,21 @@ class Driver:
 
 
 # A writer, reader and next-run previewer (PROTOCOL.md's table, `tick` aside).
-CLIENT_OPS = tuple("start configure save get list delete enable disable run_now next_runs stop".split())
+CLIENT_OPS = tuple(
+    [
+        "start",
+        "configure",
+        "save",
+        "get",
+        "list",
+        "delete",
+        "enable",
+        "disable",
+        "run_now",
+        "next_runs",
+        "stop",
+    ]
+)
 
 
 def serve(
@@ -133,7 +148,7 @@ def serve(
             answer["unsupported"] = {"reason": str(exc)}
         except Failure as exc:
             answer["error"] = exc.as_dict()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes an answer, the loop goes on
+        except Exception as exc:
             failure = classify(exc)
             if failure is None:
                 traceback.print_exc(file=sys.stderr)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from harness import CLIENT_OPS, CLOCK, Driver, Failure, parse_instant, serve
+
 from redbeat_sdk import (
     CorruptEntry,
     Entry,
@@ -16,12 +18,10 @@ from redbeat_sdk import (
     RedBeatClient,
     RedBeatConnectionError,
     ValidationError,
+    codec,
 )
-from redbeat_sdk import codec
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
-
-from harness import CLIENT_OPS, CLOCK, Driver, Failure, parse_instant, serve
 
 
 def typed(value: Any, path: str) -> Any:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from beat import BeatDriver
+
 from redbeat_scheduler import RedBeatScheduler
 from redbeat_sdk import codec
-
-from beat import BeatDriver
 
 
 class SchedulerBeat(BeatDriver):

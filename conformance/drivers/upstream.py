@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 
 from celery import Celery
+from harness import CLIENT_OPS, CLOCK, Driver, Failure, Unsupported, serve, upstream_connection
 from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
 from redbeat.schedulers import RedBeatSchedulerEntry, ensure_conf, get_redis
-
-from harness import CLIENT_OPS, CLOCK, Driver, Failure, Unsupported, serve, upstream_connection
 
 CLOCK.freeze_celery()  # everything in celery and redbeat reads time through Celery.now
 

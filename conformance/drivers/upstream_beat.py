@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from redbeat import RedBeatScheduler
-from redbeat.decoder import RedBeatJSONEncoder
-
 from beat import BeatDriver
 from harness import upstream_connection
+from redbeat import RedBeatScheduler
+from redbeat.decoder import RedBeatJSONEncoder
 
 
 class UpstreamBeat(BeatDriver):

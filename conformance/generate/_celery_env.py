@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import sys
 import zoneinfo
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 # Use only the `tzdata` package's database, never the machine's /usr/share/zoneinfo: the output must not
 # depend on which tzdata release the OS happens to carry. Done before Celery creates any ZoneInfo.
@@ -32,7 +33,7 @@ def versions(*distributions: str) -> dict[str, str]:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def celery_app(timezone: str) -> Celery:
     """A Celery app whose `timezone` setting is `timezone` (the beat's zone), with UTC enabled."""
     app = Celery(f"vectors-{timezone}", set_as_current=False)

@@ -15,14 +15,14 @@ the cases are a fixed list, the output is written with stable formatting.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import REPO, bind, celery_app, finish, versions, write_json  # noqa: E402
-
-from celery.schedules import crontab  # noqa: E402
+from _celery_env import REPO, bind, celery_app, finish, versions, write_json
+from celery.schedules import crontab
 
 OUT = REPO / "schema" / "examples" / "crontab-fields.json"
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
@@ -62,6 +62,12 @@ def per_field_cases() -> Iterator[dict[str, Any]]:
             ("leading zero", f"0{mid}"),
             ("leading space (int() strips it)", f" {mid}"),
             ("trailing space (int() strips it)", f"{mid} "),
+            ("leading tab and vertical tab (int() strips them)", f"\t\x0b{mid}"),
+            ("leading no-break space (int() strips non-ASCII whitespace)", f"\u00a0{mid}"),
+            ("leading next-line U+0085 (int() strips it)", f"\x85{mid}"),
+            ("leading file separator U+001C (str.isspace(), but int() keeps it)", f"\x1c{mid}"),
+            ("trailing unit separator U+001F (str.isspace(), but int() keeps it)", f"{mid}\x1f"),
+            ("range step with a leading U+001D (int() keeps it)", f"{lo}-{hi}/\x1d2"),
             ("plus sign (int() accepts it)", f"+{mid}"),
             ("digit group underscore (int() accepts it)", "1_0" if hi >= 10 else "0_1"),
             ("fullwidth digit (int() accepts Unicode digits)", "\uff13"),
@@ -252,7 +258,7 @@ def observe(fields: dict[str, Any]) -> tuple[bool, dict[str, list[int]] | None]:
             bind(schedule, app, lambda start=start: start + timedelta(seconds=1))
             schedule.remaining_estimate(start)
             schedule.is_due(start)
-    except Exception:  # noqa: BLE001 - any exception is a refusal: it would kill beat
+    except Exception:
         return False, None
     return True, {name: sorted(getattr(schedule, name)) for name in FIELDS}
 

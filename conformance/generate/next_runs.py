@@ -27,19 +27,20 @@ import json
 import random
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import REPO, bind, celery_app, finish, versions, write_json  # noqa: E402
-
-from celery.schedules import crontab, schedule as interval  # noqa: E402
-from dateutil import rrule as du  # noqa: E402
-from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder  # noqa: E402
-from redbeat.schedules import rrule  # noqa: E402
+from _celery_env import REPO, bind, celery_app, finish, versions, write_json
+from celery.schedules import crontab
+from celery.schedules import schedule as interval
+from dateutil import rrule as du
+from redbeat.decoder import RedBeatJSONDecoder, RedBeatJSONEncoder
+from redbeat.schedules import rrule
 
 OUT = REPO / "conformance" / "vectors" / "next_runs"
 SEED = 20260315

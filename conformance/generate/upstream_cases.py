@@ -8,10 +8,11 @@ them is upstream_dumps.py. The descriptions and notes are the records' `python_c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import _celery_env  # noqa: F401  (first: the tzdata package's zone database, before any ZoneInfo is made)

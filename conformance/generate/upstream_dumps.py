@@ -36,8 +36,15 @@ from types import SimpleNamespace
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _celery_env import CHECK, DRIFT, REPO, finish  # noqa: E402  (pins the tzdata package's zone database)
-from _redis_watch import HOST, Lab, Observation  # noqa: E402
+from _celery_env import CHECK, DRIFT, REPO, finish
+from _redis_watch import HOST, Lab, Observation
+from celery import Celery
+from celery.schedules import crontab, schedule
+from redbeat import RedBeatScheduler
+from redbeat.schedulers import RedBeatSchedulerEntry as Entry
+from redbeat.schedulers import acquire_distributed_beat_lock, ensure_conf, get_redis
+from redbeat.schedules import rrule
+from topologies import Single
 from upstream_cases import (
     BEAT_DB,
     EXTERNAL,
@@ -47,18 +54,10 @@ from upstream_cases import (
     SAVES_DB1,
     STATICS,
     T0,
-    TICKS,  # noqa: E402
+    TICKS,
     UTC,
     SaveCase,
 )
-
-from celery import Celery  # noqa: E402
-from celery.schedules import crontab, schedule  # noqa: E402
-from redbeat import RedBeatScheduler  # noqa: E402
-from redbeat.schedulers import RedBeatSchedulerEntry as Entry  # noqa: E402
-from redbeat.schedulers import acquire_distributed_beat_lock, ensure_conf, get_redis  # noqa: E402
-from redbeat.schedules import rrule  # noqa: E402
-from topologies import Single  # noqa: E402
 
 OUT = REPO / "conformance" / "upstream" / "upstream-vectors.json"
 

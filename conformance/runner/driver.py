@@ -75,7 +75,8 @@ class Driver:
         self.declared: dict | None = None
         self.process: subprocess.Popen | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        # the driver's stderr for as long as it runs, read back into error messages
+        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self.seq = 0
         self.requests, self.responses = protocol_validators()
 

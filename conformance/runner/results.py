@@ -84,7 +84,11 @@ def _table(kind: str, results: list[Result]) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     out = []
     for n, r in enumerate(table):
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        out.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)

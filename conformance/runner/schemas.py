@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -19,7 +19,7 @@ def schema_files() -> list[Path]:
     return sorted([*WIRE.glob("*.schema.json"), *(CONFORMANCE / "schema").rglob("*.schema.json")])
 
 
-@lru_cache(maxsize=None)
+@cache
 def registry() -> tuple[Registry, dict[str, dict]]:
     by_name: dict[str, dict] = {}
     resources = []
@@ -42,14 +42,14 @@ def schema_id(relative: str) -> str:
     return by_name[relative].get("$id", (CONFORMANCE.parent / relative).as_uri())
 
 
-@lru_cache(maxsize=None)
+@cache
 def write_profile_validators() -> dict[str, Draft202012Validator]:
     """Validators of the two entry hash fields under the write profile."""
     base = schema_id("schema/write.schema.json")
     return {"definition": validator(f"{base}#/$defs/Definition"), "meta": validator(f"{base}#/$defs/Meta")}
 
 
-@lru_cache(maxsize=None)
+@cache
 def protocol_validators() -> tuple[Draft202012Validator, dict[str, Draft202012Validator]]:
     request = schema_id("conformance/schema/protocol/request.schema.json")
     response = schema_id("conformance/schema/protocol/response.schema.json")

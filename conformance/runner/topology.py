@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import redis
-from redbeat_sdk.keys import KeyLayout
 from topologies import Cluster, Single, Topology
+
+from redbeat_sdk.keys import KeyLayout
 
 from .context import DEFAULT_CONFIG
 

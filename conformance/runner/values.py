@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ def is_datetime(value: Any) -> bool:
     return isinstance(value, dict) and value.get("__type__") == "datetime"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -103,7 +103,7 @@ def diff(expected: Any, actual: Any, path: str = "") -> str | None:
                 return found
         return None
     if kind_e == "array":
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=False)):  # lengths compared below
             found = diff(e, a, _join(path, i))
             if found:
                 return found

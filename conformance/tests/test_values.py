@@ -1,5 +1,7 @@
 """The suite's equality: numbers by value, datetimes as instant + zone, first difference named."""
 
+import json
+
 from runner import state, values
 
 
@@ -86,19 +88,13 @@ def test_state_compare_names_key_field_and_difference():
 
 def test_now_zone_relaxation_is_only_the_same_instant_in_the_beat_zone():
     expected = {"p:a": {"hash": {"meta": {"last_run_at": dt("UTC")}}}}
-    in_ny = {
-        "p:a": {
-            "hash": {"meta": '{"last_run_at": %s}' % __import__("json").dumps(dt("America/New_York", hour=7))}
-        }
-    }
+    in_ny = {"p:a": {"hash": {"meta": f'{{"last_run_at": {json.dumps(dt("America/New_York", hour=7))}}}'}}}
     strict = state.WriterRule(now_zone="utc", beat_zone="America/New_York")
     relaxed = state.WriterRule(now_zone="beat", beat_zone="America/New_York")
     assert "expected zone 'UTC', got 'America/New_York'" in state.compare(expected, in_ny, strict)
     assert state.compare(expected, in_ny, relaxed) is None
     an_hour_off = {
-        "p:a": {
-            "hash": {"meta": '{"last_run_at": %s}' % __import__("json").dumps(dt("America/New_York", hour=8))}
-        }
+        "p:a": {"hash": {"meta": f'{{"last_run_at": {json.dumps(dt("America/New_York", hour=8))}}}'}}
     }
     assert state.compare(expected, an_hour_off, relaxed) is not None
     other_zone = state.WriterRule(now_zone="beat", beat_zone="Europe/Berlin")

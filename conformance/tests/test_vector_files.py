@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
-
 from runner import schemas, values, vectors
 
 CONFORMANCE = Path(__file__).resolve().parent.parent
@@ -29,7 +28,7 @@ def test_every_kind_has_vectors():
 
 @pytest.mark.parametrize(
     "path",
-    sorted((CONFORMANCE / "schema").rglob("*.json")) + [CONFORMANCE / "implementations.json"],
+    [*sorted((CONFORMANCE / "schema").rglob("*.json")), CONFORMANCE / "implementations.json"],
     ids=lambda p: str(p.relative_to(CONFORMANCE)),
 )
 def test_schemas_are_valid_json_schema(path):
@@ -76,7 +75,7 @@ def _replay(commands: list[list]) -> dict:
     state: dict = {}
     for command in commands:
         if command[0] == "HSET":
-            state.setdefault(command[1], {}).update(dict(zip(command[2::2], command[3::2])))
+            state.setdefault(command[1], {}).update(dict(zip(command[2::2], command[3::2], strict=True)))
         elif command[0] == "ZADD":
             state.setdefault(command[1], {})[command[3]] = float(command[2])
     return state

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
 from topologies import Single
 from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import email
-import io
 import json
 import tarfile
 import zipfile
 
 import pytest
-
 from userenv import DIST, GO_MODULE, ROOT
 
 URL = "https://github.com/redbeat-sdk/redbeat-sdk"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from blocks import parse
 
 URL = "redis://127.0.0.1:6379"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from beat import run_until_sent, write_project
 from blocks import all_blocks
 from goprog import build_and_run

@@ -9,9 +9,10 @@ import os
 import shlex
 import subprocess
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = Path(os.environ.get("REDBEAT_DIST") or ROOT / "dist").resolve()
@@ -100,7 +101,7 @@ class Artifacts:
     go_version: str
 
     @classmethod
-    def from_sources(cls) -> "Artifacts":
+    def from_sources(cls) -> Artifacts:
         sdk = tomllib.loads((ROOT / "python" / "pyproject.toml").read_text())["project"]["version"]
         sched = tomllib.loads((ROOT / "scheduler" / "pyproject.toml").read_text())["project"]["version"]
         npm = json.loads((ROOT / "clients" / "js" / "package.json").read_text())["version"]

@@ -12,9 +12,9 @@ import time
 from datetime import datetime, timezone
 
 import redis
+from topologies import Single
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
-from topologies import Single
 
 N_SAVE = int(os.environ.get("BENCH_N", "2000"))
 N_MANY = int(os.environ.get("BENCH_N_MANY", str(N_SAVE * 10)))

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from topologies import Single
 
 from redbeat_sdk import RedBeatClient
-from topologies import Single
 
 ROOT = Path(__file__).resolve().parents[2]
 # Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md says where they come from).

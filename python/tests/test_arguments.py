@@ -7,20 +7,20 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from conftest import T0, dump
+
 from redbeat_sdk import (
     Crontab,
     Entry,
-    InvalidUrlError,
     Interval,
+    InvalidUrlError,
     RedBeatClient,
     RedBeatError,
     RRule,
     ValidationError,
     codec,
+    next_run,
 )
-from redbeat_sdk import next_run
 from redbeat_sdk.errors import CorruptEntry
 
 UNKNOWN_ZONE = "unknown IANA time zone 'Nope/Zone'"

@@ -10,6 +10,7 @@ import uuid
 import pytest
 import yaml
 from clirun import run
+
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 
 

@@ -4,10 +4,10 @@ and why, exit status 2 for a usage error and 1 for an unreachable Redis or a mis
 from __future__ import annotations
 
 import pytest
-
-from clirun import run, refused
-from redbeat_sdk import Crontab, Entry, RedBeatClient
+from clirun import refused, run
 from topologies import free_port
+
+from redbeat_sdk import Crontab, Entry, RedBeatClient
 
 ZONE = "unknown IANA time zone 'Nope/Zone'"
 

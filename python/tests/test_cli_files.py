@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 
 import pytest
 import yaml
-
-from clirun import run, refused
+from clirun import refused, run
 from conftest import ROOT
+
 from redbeat_sdk import FR, MO, Crontab, Entry, Interval, RedBeatClient, RRule
 
 EXAMPLE = ROOT / "python" / "examples" / "entries.yaml"

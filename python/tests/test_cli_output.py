@@ -7,10 +7,10 @@ import json
 from datetime import timedelta
 
 import pytest
-
 from clirun import run
-from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 from topologies import free_port
+
+from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 
 ROW = {"name", "key", "task", "schedule", "enabled", "next_run", "last_run", "run_count", "score"}
 

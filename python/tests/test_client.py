@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-
 from conftest import T0, dump
+
 from redbeat_sdk import (
-    Crontab,
+    ConflictError,
     CorruptEntry,
+    Crontab,
     Entry,
     EntryNotFound,
     Interval,
@@ -21,6 +22,7 @@ from redbeat_sdk import (
     ValidationError,
 )
 from redbeat_sdk.datetimes import UTC, decode_datetime, epoch_seconds
+from redbeat_sdk.scripts import CLIENT_SCRIPTS
 
 T0_TS = epoch_seconds(T0)
 
@@ -191,7 +193,7 @@ def test_get_of_a_corrupt_entry_raises_corrupt_entry_naming_the_field(client, r)
             "meta": json.dumps({"last_run_at": None, "paused": True}),
         },
     )
-    with pytest.raises(CorruptEntry, match="meta.paused"):
+    with pytest.raises(CorruptEntry, match=r"meta\.paused"):
         client.get("job")
 
 
@@ -294,3 +296,31 @@ def test_save_reloads_its_script_after_a_script_flush(client, r):
     r.script_flush()
     client.save_many([Entry("c", "t", Interval(5)), Entry("a", "t", Interval(9))])
     assert r.zcard("redbeat::schedule") == 3
+
+
+class BusyBeat(redis.Redis):
+    """A client before whose every round trip a beat records a run of redbeat:job (a new meta)."""
+
+    runs = 0
+
+    def pipeline(self, transaction=True, shard_hint=None):
+        self.runs += 1
+        self.hset("redbeat:job", "meta", json.dumps({"last_run_at": None, "total_run_count": self.runs}))
+        return super().pipeline(transaction, shard_hint)
+
+
+@pytest.mark.parametrize("operation", ["run_now", "enable", "disable"])
+def test_an_entry_changing_before_every_attempt_is_a_conflict_and_the_last_attempt_writes_nothing(
+    client, r, redis_server, clock, operation
+):
+    client.save(Entry("job", "t", Interval(60), enabled=operation != "enable"))
+    definition = r.hget("redbeat:job", "definition")
+    for script in CLIENT_SCRIPTS:  # no NOSCRIPT round trip to count
+        r.script_load(script.source)
+    busy = BusyBeat.from_url(redis_server.url, decode_responses=True)
+    with pytest.raises(ConflictError) as caught:
+        getattr(RedBeatClient(busy, clock=clock), operation)("job")
+    assert caught.value.key == "redbeat:job"
+    assert busy.runs == 1 + 10  # the read, then ten attempts
+    assert r.hget("redbeat:job", "definition") == definition
+    assert meta_of(r) == {"last_run_at": None, "total_run_count": 11}

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-
 from conftest import T0, FrozenClock
+
 from redbeat_sdk import FR, MO, SU, WE, Crontab, Entry, Interval, RedBeatClient, RRule, codec
 from redbeat_sdk.datetimes import decode_datetime
 
@@ -121,7 +121,7 @@ def test_save_writes_upstreams_bytes(case, upstream_vectors, redis_server):
             assert ours["meta"] == stored["meta"]
 
 
-@pytest.mark.parametrize("case", sorted(CASES) + ["resave_existing_meta_kept"])
+@pytest.mark.parametrize("case", [*sorted(CASES), "resave_existing_meta_kept"])
 def test_upstream_dumps_decode_and_reencode_byte_equal(case, upstream_vectors):
     record = upstream_vectors[case]
     stored = record["redis_hash_fields"]

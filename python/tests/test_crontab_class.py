@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import ROOT
+
 from redbeat_sdk import Crontab, ValidationError
 
 CASES = json.loads((ROOT / "schema" / "examples" / "crontab-fields.json").read_text())["cases"]

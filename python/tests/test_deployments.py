@@ -7,7 +7,9 @@ import threading
 
 import pytest
 import redis
+from conftest import dump
 from redis.sentinel import Sentinel
+from topologies import Cluster, SentinelGroup, Single, TlsServer
 
 from redbeat_sdk import (
     ClusterConfigError,
@@ -18,10 +20,6 @@ from redbeat_sdk import (
     RedBeatConnectionError,
     RedBeatError,
 )
-
-from topologies import Cluster, SentinelGroup, Single, TlsServer
-
-from conftest import dump
 
 TAGGED = "{redbeat}:"
 
@@ -140,7 +138,7 @@ def _fails_fast(call, timeout: float = 20) -> BaseException:
         try:
             call()
             outcome.append(None)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:
             outcome.append(exc)
 
     thread = threading.Thread(target=run, daemon=True)

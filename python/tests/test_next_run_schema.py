@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,12 +23,12 @@ def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def vectors(kind: str) -> dict:
     return load(VECTORS / f"{kind}.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator() -> Draft202012Validator:
     write = load(REPO / "schema" / "write.schema.json")
     schema = load(REPO / "conformance" / "schema" / "next_runs.schema.json")
@@ -81,7 +82,7 @@ def test_cases_are_consistent(kind):
         assert case["schedule"]["__type__"] == kind, case["id"]
         instants = [datetime.fromisoformat(run) for run in case["next_runs"]]
         assert len(instants) == runs or (kind == "rrule" and len(instants) < runs), case["id"]
-        assert all(a < b for a, b in zip(instants, instants[1:])), case["id"]
+        assert all(a < b for a, b in pairwise(instants)), case["id"]
         last = wire_instant(case["last_run_at"])
         now = datetime.fromisoformat(case["now"])
         assert last <= now, case["id"]

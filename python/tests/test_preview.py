@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from conftest import T0
+
 from redbeat_sdk import Crontab, Entry, Interval, RRule
 
 NY = ZoneInfo("America/New_York")

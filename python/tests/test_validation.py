@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-
 from conftest import ROOT, dump
+
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatError, RRule, ValidationError, codec
 from redbeat_sdk.datetimes import UTC
 from redbeat_sdk.errors import CorruptEntry

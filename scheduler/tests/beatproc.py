@@ -9,8 +9,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 OURS = "redbeat_scheduler.RedBeatScheduler"
@@ -54,7 +54,7 @@ class Beat:
             env["BEAT_REDIS_OPTIONS"] = json.dumps(redis_options)
         if import_upstream:
             env["BEAT_IMPORT_UPSTREAM"] = "1"
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - the beat writes it until stop() closes it
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -136,7 +136,7 @@ class Worker:
             BEAT_BROKER_URL=broker_url,
             PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
         )
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - the worker writes it until stop() closes it
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+from broker import BrokerView
 from celery import Celery
-
-from redbeat_sdk import RedBeatClient
 from topologies import Cluster, Single, TlsServer, Topology
 
-from broker import BrokerView
+from redbeat_sdk import RedBeatClient
 
 T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
 T = TypeVar("T", bound=Topology)
@@ -144,10 +145,9 @@ def make_scheduler(make_app):
 
     yield make
     for scheduler in made:
-        try:
+        # a test may have closed it or stopped its server already
+        with contextlib.suppress(Exception):
             scheduler.close()
-        except Exception:  # a test may have closed it or stopped its server already
-            pass
 
 
 @pytest.fixture

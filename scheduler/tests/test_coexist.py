@@ -12,12 +12,12 @@ import uuid
 import weakref
 
 import pytest
+import redbeat
 from celery.beat import Service
 from celery.signals import beat_init
 
-import redbeat  # noqa: F401 - what an app that manages entries with upstream's API does
-from redbeat_sdk.lock_token import parse_token
 from redbeat_scheduler import RedBeatScheduler
+from redbeat_sdk.lock_token import parse_token
 
 OURS = "redbeat_scheduler.RedBeatScheduler"
 KEY = "redbeat::lock"

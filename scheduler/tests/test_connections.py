@@ -8,9 +8,8 @@ import pytest
 import redis
 from topologies import Cluster, SentinelGroup, Single, free_port
 
-from redbeat_sdk import Entry, Interval, RedBeatClient
-
 from redbeat_scheduler.retry import Retrying
+from redbeat_sdk import Entry, Interval, RedBeatClient
 
 
 def test_through_sentinel(make_app, make_scheduler, clock, broker):

@@ -16,13 +16,11 @@ import json
 
 import pytest
 import redis
-
-from redbeat_sdk import Entry, Interval, RedBeatClient
-from topologies import Single
-
 from beatproc import OURS, Beat, Worker, wait_until
 from broker import BrokerView
+from topologies import Single
 
+from redbeat_sdk import Entry, Interval, RedBeatClient
 
 ENTRIES = 1000  # all due together: a burst of ten batches
 PERIOD = 3.0
@@ -34,7 +32,7 @@ def recorded_runs(r: redis.Redis, names: list[str]) -> dict[str, int]:
         pipe.hget(f"redbeat:{name}", "meta")
     return {
         name: json.loads(meta).get("total_run_count", 0) if meta else 0
-        for name, meta in zip(names, pipe.execute())
+        for name, meta in zip(names, pipe.execute(), strict=True)
     }
 
 

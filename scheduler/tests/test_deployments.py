@@ -18,15 +18,14 @@ from collections import Counter
 
 import pytest
 import redis
-from redis.sentinel import Sentinel
-
-from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
-
 from beatproc import OURS, Beat, wait_until
 from broker import BrokerView
 from conftest import T0, snapshot
-from redbeat_scheduler.settings import SettingsError
+from redis.sentinel import Sentinel
 from topologies import Cluster, SentinelGroup, Single
+
+from redbeat_scheduler.settings import SettingsError
+from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 
 TAGGED = "{redbeat}:"
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import snapshot
 
 from redbeat_sdk import Entry, Interval
-
-from conftest import snapshot
 
 LOCK = "redbeat::lock"
 
@@ -119,10 +118,16 @@ def test_release_on_close_lets_the_standby_in_at_once(sdk, make_scheduler, r):
     assert b.leading
 
 
-@pytest.mark.parametrize("ttl_ms, expected", [(500, 0.55), (120_000, 1.0)])
-def test_standby_wakes_when_the_lock_expires_or_polls_every_second(make_scheduler, r, ttl_ms, expected):
-    r.set(LOCK, "other", px=ttl_ms)
-    assert make_scheduler().tick() == pytest.approx(expected, abs=0.1)
+def test_standby_wakes_when_the_lock_expires(make_scheduler, r):
+    """It sleeps what the holder's lock has left plus 50 ms: never past it, however long the setup took
+    (Redis counts that TTL down in real time, so only the upper bound is exact)."""
+    r.set(LOCK, "other", px=500)
+    assert 0.05 < make_scheduler().tick() <= 0.55
+
+
+def test_standby_polls_every_second_behind_a_long_lock(make_scheduler, r):
+    r.set(LOCK, "other", px=120_000)
+    assert make_scheduler().tick() == pytest.approx(1.0)
 
 
 def test_standby_never_sleeps_longer_than_max_interval(make_app, make_scheduler, r):

@@ -7,10 +7,9 @@ import socket
 
 import pytest
 
-from redbeat_sdk.lock_token import parse_token
-
 from redbeat_scheduler.lock import FencedLock
 from redbeat_scheduler.scripts import Scripts
+from redbeat_sdk.lock_token import parse_token
 
 KEY = "redbeat::lock"
 

@@ -7,9 +7,8 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from redbeat_sdk import Entry, Interval
-
 from redbeat_scheduler.settings import RedBeatSettings, SettingsError
+from redbeat_sdk import Entry, Interval
 
 LOCK = "redbeat::lock"
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from redbeat_sdk import Crontab, Interval, RRule
-from redbeat_sdk.next_run import next_run
-
 from redbeat_scheduler import decision
 from redbeat_scheduler.plans import Plan, without_dst
+from redbeat_sdk import Crontab, Interval, RRule
+from redbeat_sdk.next_run import next_run
 
 UTC = timezone.utc
 START = datetime(2026, 3, 7, tzinfo=UTC)  # New York springs forward on the 8th; Berlin on the 29th
@@ -69,7 +69,7 @@ def test_decisions_through_a_plan_are_the_sdks(tz):
     for schedule in SCHEDULES:
         plan = Plan(schedule)
         runs = instants(seed=7, count=60)
-        for last, now in zip(runs, runs[1:]):
+        for last, now in pairwise(runs):
             entry = _Entry(schedule, last)
             planned = decision.decide(_Entry(plan, last), now, tz, deadline=600, next_run=plan.next_run)
             assert planned == decision.decide(entry, now, tz, deadline=600), (schedule, last, now)

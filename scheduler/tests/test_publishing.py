@@ -15,13 +15,11 @@ import json
 import logging
 
 import pytest
+from broker import BrokerView
 from celery import signals
-
-from redbeat_sdk import Entry, Interval
 from topologies import Single
 
-from broker import BrokerView
-
+from redbeat_sdk import Entry, Interval
 
 OUTBOX = "redbeat::outbox"
 
@@ -364,9 +362,9 @@ def test_a_sentinel_broker_that_is_the_schedules_master(make_app, make_scheduler
     """kombu's sentinel:// transport and the scheduler's redis-sentinel:// find the same master: the record
     script queues the messages there."""
     from redis.sentinel import Sentinel
+    from topologies import SentinelGroup
 
     from redbeat_sdk import RedBeatClient
-    from topologies import SentinelGroup
 
     with SentinelGroup() as group:
         hosts = [(s["host"], s["port"]) for s in group.info()["sentinels"]]

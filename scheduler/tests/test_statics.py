@@ -6,10 +6,9 @@ import json
 from datetime import timedelta
 
 from celery.schedules import crontab, schedule
+from conftest import T0, snapshot
 
 from redbeat_sdk.datetimes import epoch_seconds
-
-from conftest import T0, snapshot
 
 BEAT_SCHEDULE = {
     "every-30": {"task": "tasks.thirty", "schedule": 30.0, "args": (1, 2)},

@@ -7,10 +7,9 @@ import time
 from datetime import timedelta
 
 import pytest
+from conftest import T0, snapshot
 
 from redbeat_sdk import Entry, Interval
-
-from conftest import T0, snapshot
 
 LOCK = "redbeat::lock"
 

@@ -7,11 +7,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import T0, snapshot
 
 from redbeat_sdk import Crontab, Entry, Interval, RRule
 from redbeat_sdk.datetimes import epoch_seconds
-
-from conftest import T0, snapshot
 
 
 def ts(when: datetime) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .node import Node, TopologyError
 
@@ -33,7 +34,7 @@ class Topology:
                 f"{self.kind} has no node {name!r} (it has {', '.join(self.nodes)})"
             ) from None
 
-    def start(self) -> "Topology":
+    def start(self) -> Topology:
         raise NotImplementedError
 
     def stop(self) -> None:
@@ -49,11 +50,8 @@ class Topology:
         for node in self.nodes.values():
             if node.sentinel or not node.running:
                 continue
-            with node.client() as client:
-                try:
-                    client.flushall()
-                except redis.ReadOnlyError:
-                    pass
+            with node.client() as client, contextlib.suppress(redis.ReadOnlyError):
+                client.flushall()
 
     def info(self) -> dict:
         """The topology as JSON: what a client in any language needs to connect, plus every node."""
@@ -79,7 +77,7 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: f
             value = condition()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - a server still coming up answers with errors
+        except Exception as exc:
             last = exc
         if time.monotonic() > deadline:
             raise TopologyError(

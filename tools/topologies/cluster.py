@@ -20,7 +20,7 @@ class Cluster(Topology):
         super().__init__(root, detached=detached)
         self.masters = masters
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         directives = ["cluster-enabled yes", "cluster-config-file nodes.conf", "cluster-node-timeout 2000"]
         nodes = [
             self.add(Node(f"node{i}", self.root, directives, cluster_bus=True, detached=self.detached))

@@ -6,6 +6,7 @@ on the same address (a restart, an outage) with the data it saved on the way dow
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -15,8 +16,9 @@ import ssl
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import redis
@@ -60,10 +62,8 @@ def free_port(*, with_bus: bool = False) -> int:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 class Node:
@@ -128,7 +128,7 @@ class Node:
             path.write_text("\n".join(lines + self.directives) + "\n")
         return path
 
-    def start(self, timeout: float = 10) -> "Node":
+    def start(self, timeout: float = 10) -> Node:
         binary = redis_server_binary()
         fixed = bool(self.port)  # a restart keeps its address
         for _ in range(1 if fixed else 5):  # another process may take a free port before we bind it
@@ -173,7 +173,7 @@ class Node:
             time.sleep(0.02)
         return False
 
-    def client(self, **options: Any) -> "redis.Redis":
+    def client(self, **options: Any) -> redis.Redis:
         """An administrator's connection. No retries: redis-py's default (3, with backoff) would turn a
         server that is down on purpose into seconds of waiting."""
         import redis
@@ -196,10 +196,8 @@ class Node:
                 pass
             finally:
                 client.close()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
         if self.running:
             self.process.terminate()
             try:
@@ -246,17 +244,13 @@ def stop_pids(pids: Sequence[int], timeout: float = 5) -> None:
         alive = [pid for pid in alive if _exists(pid)]
         time.sleep(0.05)
     for pid in alive:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _exists(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -26,7 +26,7 @@ class SentinelGroup(Topology):
         self.sentinel_count = sentinels
         self.quorum = quorum
 
-    def start(self) -> "SentinelGroup":
+    def start(self) -> SentinelGroup:
         data = ["repl-diskless-sync-delay 0"]  # a (re)joining replica syncs at once, not after 5 s
         first = self.add(Node("redis-a", self.root, data, detached=self.detached)).start()
         second = self.add(

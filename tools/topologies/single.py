@@ -10,7 +10,7 @@ from .node import HOST, Node
 class Single(Topology):
     kind = "single"
 
-    def start(self) -> "Single":
+    def start(self) -> Single:
         self.add(Node("server", self.root, detached=self.detached)).start()
         return self
 

@@ -55,7 +55,7 @@ class TlsServer(Topology):
                 out.write(blob.bytes())
         trustme.CA(organization_name="somebody else's CA").cert_pem.write_to_path(str(self.untrusted_ca_file))
 
-    def start(self) -> "TlsServer":
+    def start(self) -> TlsServer:
         self._certificates()
         context = ssl.create_default_context(cafile=str(self.ca_file))
         directives = [

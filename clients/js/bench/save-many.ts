@@ -4,6 +4,7 @@
  * ratio; the target is saveMany >= 80% of the raw pipeline.
  */
 import { RedBeatClient, encodeDefinition, encodeMeta, interval, type EntryInput } from "../src/index.js";
+import { scoreFor } from "../src/score.js";
 import { Topology, connect } from "../test/helpers/topology.js";
 
 const N = Number(process.env.BENCH_ENTRIES ?? 5000);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     const raw = entries.map((e) => ({
       key: client.keys.entry(e.name),
       definition: encodeDefinition(e),
-      score: client.scoreFor(e.schedule, { ms: T0.getTime(), zone: "UTC" }, T0.getTime()),
+      score: scoreFor(e.schedule, { ms: T0.getTime(), zone: "UTC" }, T0.getTime(), client.timezone),
     }));
 
     async function rawPipeline(): Promise<void> {

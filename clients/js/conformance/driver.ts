@@ -50,11 +50,11 @@ function classify(e: unknown): Failure {
   if (e instanceof EntryNotFound) return { type: "not_found", path: null, reason: e.message };
   if (e instanceof CorruptEntry) return { type: "corrupt", path: null, reason: e.reason };
   if (e instanceof RedBeatConnectionError) return { type: "connection", path: null, reason: e.message };
-  process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
   return {
     type: "internal",
     path: null,
-    reason: `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? e}`,
+    reason: `${(e as Error)?.name ?? "Error"}: ${(e as Error)?.message ?? String(e)}`,
   };
 }
 
@@ -206,8 +206,8 @@ class Driver {
     return {};
   }
 
-  async next_runs(r: Json): Promise<Json> {
-    return { cases: r.cases.map((c: Json) => preview(c)) };
+  next_runs(r: Json): Promise<Json> {
+    return Promise.resolve({ cases: r.cases.map((c: Json) => preview(c)) });
   }
 
   async stop(): Promise<Json> {

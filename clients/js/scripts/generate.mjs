@@ -1,4 +1,4 @@
-// Regenerates src/generated/ from ../../schema (the single source of truth).
+// Regenerates src/generated/ from ../../schema and ../../lua (the single sources of truth).
 // `make generate` runs it; `make check-generated` runs it and fails on any diff.
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,7 @@ import { compile } from "json-schema-to-typescript";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaDir = join(here, "..", "..", "..", "schema");
+const luaDir = join(here, "..", "..", "..", "lua");
 const outDir = join(here, "..", "src", "generated");
 
 const banner = (file) =>
@@ -38,4 +39,22 @@ async function main() {
   );
 }
 
+// The Lua scripts src/store.ts runs, their text exactly as in lua/ (the client loads them from here, so
+// the npm package needs no file beside dist/).
+const LUA_SCRIPTS = ["delete", "load", "save", "update"];
+
+async function scripts() {
+  const members = [];
+  for (const name of LUA_SCRIPTS) {
+    const text = await readFile(join(luaDir, `${name}.lua`), "utf8");
+    members.push(`  ${JSON.stringify(name)}: ${JSON.stringify(text)},`);
+  }
+  await writeFile(
+    join(outDir, "scripts.ts"),
+    `/* Generated from lua/{${LUA_SCRIPTS.join(",")}}.lua by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
+      `export const luaScripts = {\n${members.join("\n")}\n} as const;\n`,
+  );
+}
+
 await main();
+await scripts();

@@ -55,6 +55,12 @@ export function optionalDate(value: unknown, path: string): Date | undefined {
   return value;
 }
 
+/** The name of the class that made an object (undefined for a null-prototype one), for reason texts. */
+export function className(value: object): string | undefined {
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  return proto?.constructor?.name;
+}
+
 /** A short description of a bad value for a reason text. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
@@ -74,6 +80,6 @@ export function describe(value: unknown): string {
     case "symbol":
       return "a symbol";
     default:
-      return `a ${Object.getPrototypeOf(value)?.constructor?.name ?? "object"}`;
+      return `a ${className(value) ?? "object"}`;
   }
 }

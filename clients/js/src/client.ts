@@ -6,7 +6,7 @@ import { createClient } from "redis";
 import { decodeEntry, decodeMeta, encodeDefinition, encodeMeta, type ZonedInstant } from "./codec.js";
 import { optionalDate, optionalFunction, optionsObject, positiveInteger, runCount } from "./arguments.js";
 import {
-  ConcurrentModification,
+  ConflictError,
   CorruptEntry,
   EntryNotFound,
   RedBeatConnectionError,
@@ -16,8 +16,9 @@ import {
 } from "./errors.js";
 import { setTopLevelMember } from "./jsontext.js";
 import { DEFAULT_PREFIX, KeyLayout } from "./keys.js";
-import { nextRunAfter, nextRuns as previewRuns, type NextRunsOptions } from "./schedules.js";
-import { expectRaw, isCluster, Store, type RedisLike } from "./store.js";
+import { nextRuns as previewRuns, type NextRunsOptions } from "./schedules.js";
+import { scoreFor, scoreNow } from "./score.js";
+import { isCluster, Store, type Change, type RawEntry, type RedisLike } from "./store.js";
 import type { Entry, EntryInput, Schedule } from "./types.js";
 import { redacted, refusedUrl, urlScheme } from "./url.js";
 import { checkZoneName } from "./zones.js";
@@ -84,11 +85,8 @@ export interface ListOptions {
   onError?: (problem: CorruptEntry) => void;
 }
 
-const MAX_ROUNDS = 10;
-
-function epochSeconds(ms: number): number {
-  return Math.floor(ms / 1000);
-}
+/** How often a write that checks what it read is tried before ConflictError (the same in every client). */
+const MAX_ATTEMPTS = 10;
 
 /** One entry on its way into Redis: encoded once, scored again only if its stored meta changes. */
 class Pending {
@@ -107,7 +105,7 @@ class Pending {
     private readonly nowMs: number,
   ) {
     this.lastRun = { ms: nowMs, zone: "UTC" };
-    this.newScore = client.scoreFor(entry.schedule, this.lastRun, nowMs);
+    this.newScore = scoreFor(entry.schedule, this.lastRun, nowMs, client.timezone);
     this.score = this.newScore;
   }
 
@@ -126,7 +124,7 @@ class Pending {
       );
       this.lastRun = null;
     }
-    this.score = this.client.scoreFor(this.entry.schedule, this.lastRun, this.nowMs);
+    this.score = scoreFor(this.entry.schedule, this.lastRun, this.nowMs, this.client.timezone);
   }
 
   saved(): Entry {
@@ -170,7 +168,7 @@ export class RedBeatClient {
     this.clock = s.clock;
     this.batchSize = s.batchSize;
     if (isCluster(redis)) this.keys.requireClusterSafe();
-    this.store = new Store(redis);
+    this.store = new Store(redis, this.keys);
   }
 
   /**
@@ -212,7 +210,7 @@ export class RedBeatClient {
       );
     }
     try {
-      const client = new RedBeatClient(redis as unknown as RedisLike, options);
+      const client = new RedBeatClient(redis, options);
       client.owned = true;
       return client;
     } catch (e) {
@@ -240,13 +238,6 @@ export class RedBeatClient {
     return d instanceof ZonedDate ? d.preciseTime : d.getTime();
   }
 
-  /** The score our clients write (schema/README.md "Scores"): never run = now, else the next due time or -1. */
-  scoreFor(schedule: Schedule, last: ZonedInstant | null, nowMs: number): number {
-    if (last === null) return epochSeconds(nowMs);
-    const due = nextRunAfter(schedule, last, this.timezone);
-    return due === null ? -1 : epochSeconds(due);
-  }
-
   private pending(entry: EntryInput, nowMs: number, newMeta: string): Pending {
     if (entry === null || typeof entry !== "object" || Array.isArray(entry))
       throw new ValidationError("", "an entry must be an object");
@@ -269,11 +260,7 @@ export class RedBeatClient {
    * its index in `entries` (`[3].schedule.hour`).
    */
   async saveMany(entries: Iterable<EntryInput>): Promise<Entry[]> {
-    if (
-      entries === null ||
-      typeof entries !== "object" ||
-      typeof (entries as Iterable<EntryInput>)[Symbol.iterator] !== "function"
-    ) {
+    if (entries === null || typeof entries !== "object" || typeof entries[Symbol.iterator] !== "function") {
       throw new ValidationError("entries", "must be an array (or other iterable) of entries");
     }
     const nowMs = this.nowMs();
@@ -298,9 +285,9 @@ export class RedBeatClient {
 
   private async saveBatch(batch: Pending[]): Promise<void> {
     let todo = batch;
-    for (let round = 0; round < MAX_ROUNDS && todo.length; round++) {
+    for (let round = 0; round < MAX_ATTEMPTS && todo.length; round++) {
       const send = (p: Pending) =>
-        this.store.save(p.key, this.keys.schedule, {
+        this.store.save(p.key, {
           definition: p.definition,
           newMeta: p.newMeta,
           newScore: p.newScore,
@@ -319,13 +306,13 @@ export class RedBeatClient {
       });
       todo = conflicts;
     }
-    if (todo.length) throw new ConcurrentModification(todo[0].key);
+    if (todo.length) throw new ConflictError(todo[0].key);
   }
 
   /** The entry with its run state; EntryNotFound when there is no definition. */
   async get(name: string): Promise<Entry> {
     const key = this.keys.entry(name);
-    const raw = await this.store.read(key, this.keys.schedule);
+    const [raw] = await this.store.load([key]);
     if (!raw.definition) throw new EntryNotFound(name, key);
     return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
   }
@@ -340,17 +327,19 @@ export class RedBeatClient {
       ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
     const seen = new Set<string>();
     for (let start = 0; ; start += this.batchSize) {
-      const members = await this.store.schedulePage(this.keys.schedule, start, start + this.batchSize - 1);
+      const members = await this.store.schedulePage(start, start + this.batchSize - 1);
       if (!members.length) return;
-      const rows = await Promise.all(members.map((m) => this.store.read(m.key, this.keys.schedule)));
+      // A member outside the prefix is not an entry of ours (on a cluster it would sit in another slot).
+      const own = members.filter((m) => this.keys.nameOf(m.key) !== null).map((m) => m.key);
+      const loaded = new Map((await this.store.load(own)).map((raw) => [raw.key, raw]));
       const nowMs = this.nowMs();
       for (let i = 0; i < members.length; i++) {
         const { key, score } = members[i];
         if (seen.has(key)) continue; // a member re-scored during the walk can show up twice
         seen.add(key);
-        const raw = rows[i];
+        const raw = loaded.get(key);
         const name = this.keys.nameOf(key) ?? key;
-        if (!raw.definition) {
+        if (!raw?.definition) {
           report(new CorruptEntry(key, "the schedule lists it but its hash (or definition) is missing"));
           continue;
         }
@@ -368,7 +357,7 @@ export class RedBeatClient {
   /** Removes the entry's hash and its schedule member together; false when neither existed. */
   async delete(name: string): Promise<boolean> {
     const key = this.keys.entry(name);
-    return this.store.delete(key, this.keys.schedule);
+    return this.store.delete(key);
   }
 
   /** Sets `enabled` to false; nothing else changes (not even another byte of the definition). */
@@ -382,49 +371,46 @@ export class RedBeatClient {
   }
 
   private async editDefinition(name: string, enabled: boolean): Promise<void> {
-    const key = this.keys.entry(name);
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const raw = await this.store.read(key, this.keys.schedule);
-      if (!raw.definition) throw new EntryNotFound(name, key);
-      const newDefinition = setTopLevelMember(raw.definition, "enabled", enabled ? "true" : "false", key);
-      let score: number | undefined;
-      if (enabled) {
-        const nowMs = this.nowMs();
-        const entry = decodeEntry(key, name, raw.definition, raw.meta, raw.score, nowMs);
-        score = this.scoreFor(entry.schedule, decodeMeta(key, raw.meta).lastRun, nowMs);
-      }
-      const written = await this.store.casWrite(key, this.keys.schedule, {
-        definition: expectRaw(raw.definition),
-        meta: enabled ? expectRaw(raw.meta) : { mode: "any" },
-        newDefinition,
-        score,
-      });
-      if (written) return;
-    }
-    throw new ConcurrentModification(key);
+    await this.change(name, (raw) => {
+      const key = raw.key;
+      const definition = setTopLevelMember(raw.definition!, "enabled", enabled ? "true" : "false", key);
+      if (!enabled) return { definition };
+      const nowMs = this.nowMs();
+      const entry = decodeEntry(key, name, raw.definition!, raw.meta, raw.score, nowMs);
+      return {
+        definition,
+        score: scoreFor(entry.schedule, decodeMeta(key, raw.meta).lastRun, nowMs, this.timezone),
+      };
+    });
   }
 
   /** Makes the entry due at the next tick: meta last_run_at null (run count kept), score now. */
   async runNow(name: string): Promise<void> {
-    const key = this.keys.entry(name);
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const raw = await this.store.read(key, this.keys.schedule);
-      if (!raw.definition) throw new EntryNotFound(name, key);
+    await this.change(name, (raw) => {
       let total: number | undefined;
       try {
-        total = decodeMeta(key, raw.meta).totalRunCount;
+        total = decodeMeta(raw.key, raw.meta).totalRunCount;
       } catch (e) {
         if (!(e instanceof CorruptEntry)) throw e;
       }
-      const written = await this.store.casWrite(key, this.keys.schedule, {
-        definition: { mode: "present" },
-        meta: expectRaw(raw.meta),
-        newMeta: encodeMeta(null, total),
-        score: epochSeconds(this.nowMs()),
-      });
-      if (written) return;
+      return { meta: encodeMeta(null, total), score: scoreNow(this.nowMs()) };
+    });
+  }
+
+  /**
+   * Reads the entry, computes the change from it and writes it if the entry still holds what was
+   * read; else computes it again from what it holds now. EntryNotFound when there is no definition.
+   */
+  private async change(name: string, compute: (raw: RawEntry) => Change): Promise<void> {
+    const key = this.keys.entry(name);
+    let [raw] = await this.store.load([key]);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (!raw.definition) throw new EntryNotFound(name, key);
+      const result = await this.store.update(raw, compute(raw));
+      if (result === true) return;
+      raw = result;
     }
-    throw new ConcurrentModification(key);
+    throw new ConflictError(key);
   }
 
   /**

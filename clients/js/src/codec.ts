@@ -2,6 +2,7 @@
  * The wire encoding: entry definitions and meta to and from the exact JSON text upstream writes and
  * reads. Writing goes through the write profile, reading through the (wider) read profile.
  */
+import { className } from "./arguments.js";
 import { CorruptEntry, ValidationError } from "./errors.js";
 import type { Datetime } from "./generated/write-types.js";
 import { PyFloat, pyDumps } from "./pyjson.js";
@@ -112,9 +113,9 @@ export function argsToWire(v: unknown, path: string): unknown {
   }
   if (Array.isArray(v)) return v.map((x, i) => argsToWire(x, `${path}[${i}]`));
   if (v !== null && typeof v === "object" && !(v instanceof PyFloat)) {
-    const proto = Object.getPrototypeOf(v);
+    const proto: unknown = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) {
-      throw new ValidationError(path, `cannot store a ${proto?.constructor?.name ?? "non-plain"} object`);
+      throw new ValidationError(path, `cannot store a ${className(v) ?? "non-plain"} object`);
     }
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) out[k] = argsToWire(x, path ? `${path}.${k}` : k);
@@ -129,7 +130,7 @@ export function argsToWire(v: unknown, path: string): unknown {
 function argsFromWire(v: unknown, path = ""): unknown {
   if (isTyped(v, "datetime")) {
     try {
-      return zonedDate(v as Partial<Datetime>);
+      return zonedDate(v);
     } catch (e) {
       if (e instanceof ValidationError && path) throw e.at(path);
       throw e;
@@ -186,7 +187,7 @@ export function scheduleToWire(s: Schedule): Record<string, unknown> {
       return out;
     }
     default:
-      return s as never;
+      return s;
   }
 }
 
@@ -394,9 +395,9 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
       const r = {
         ...(o as object),
         freq,
-        interval: (o.interval as number) ?? 1,
-        dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : (o.dtstart as number),
-        dtstart_tz: (o.dtstart_tz as number) ?? 0,
+        interval: o.interval ?? 1,
+        dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : o.dtstart,
+        dtstart_tz: o.dtstart_tz ?? 0,
       } as Record<string, unknown>;
       for (const k of [
         "wkst",

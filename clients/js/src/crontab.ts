@@ -48,15 +48,16 @@ const RANGE = new RegExp(`^(${WORD}+?)-(${WORD}+)`, "u");
 const STAR_STEPS = new RegExp(`^\\*/(${WORD}+)?`, "u");
 const STAR = /^\*$/;
 
-// str.isspace() of Python, which int() strips.
-const PY_SPACE = /^[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
+// The whitespace Python's int() strips: ASCII " \t\n\v\f\r", and above U+007F what str.isspace() calls
+// space (U+001C..U+001F are spaces to str.isspace() but int() keeps them, and Celery refuses the value).
+const PY_SPACE = /^[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
 const ND = /\p{Nd}/u;
 
 class ParseFailure extends Error {}
 
 /** Value of a Unicode decimal digit: Nd characters come in contiguous runs of 0..9. */
 function digitValue(ch: string): number {
-  let cp = ch.codePointAt(0)!;
+  const cp = ch.codePointAt(0)!;
   let start = cp;
   while (start > 0 && ND.test(String.fromCodePoint(start - 1))) start--;
   return (cp - start) % 10;

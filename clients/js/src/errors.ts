@@ -101,9 +101,18 @@ export class UnsupportedScheduleError extends RedBeatError {
   }
 }
 
-/** The entry kept changing under a compare-and-set write; nothing was written by the last attempt. */
-export class ConcurrentModification extends RedBeatError {
+/**
+ * The entry changed under every attempt of a write that checks what it read (save, enable, disable,
+ * runNow); the last attempt wrote nothing. The Python SDK raises ConflictError too, the Go client a
+ * *ConflictError matching ErrConflict.
+ */
+export class ConflictError extends RedBeatError {
   constructor(readonly key: string) {
     super(`${key}: changed concurrently on every attempt; not written`);
   }
 }
+
+/** @deprecated Renamed {@link ConflictError}, the name every redbeat-sdk client uses. */
+export const ConcurrentModification = ConflictError;
+/** @deprecated Renamed {@link ConflictError}. */
+export type ConcurrentModification = ConflictError;

@@ -27,6 +27,7 @@ export {
   RedBeatConnectionError,
   ClusterConfigError,
   UnsupportedScheduleError,
+  ConflictError,
   ConcurrentModification,
 } from "./errors.js";
 export { KeyLayout, DEFAULT_PREFIX, hashTag } from "./keys.js";

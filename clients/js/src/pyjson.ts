@@ -6,6 +6,7 @@
  * is always written with a fraction or exponent (5 -> `5.0`), a plain number is written as an int
  * when it is integral and as a float otherwise.
  */
+import { className } from "./arguments.js";
 import { ValidationError } from "./errors.js";
 
 /** A number Python holds as a float: written as `5.0`, never `5`. */
@@ -86,12 +87,9 @@ export function pyDumps(value: unknown, path = ""): string {
       if (Array.isArray(value)) {
         return "[" + value.map((v, i) => pyDumps(v, `${path}[${i}]`)).join(", ") + "]";
       }
-      const proto = Object.getPrototypeOf(value);
+      const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        throw new ValidationError(
-          path,
-          `cannot encode a ${proto?.constructor?.name ?? "non-plain"} object as JSON`,
-        );
+        throw new ValidationError(path, `cannot encode a ${className(value) ?? "non-plain"} object as JSON`);
       }
       const parts: string[] = [];
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

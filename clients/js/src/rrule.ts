@@ -9,7 +9,7 @@
  * UnsupportedScheduleError instead of giving a different answer (README: "rrule support").
  */
 import rrulePkg from "rrule";
-import type { Options as RRuleLibOptions, Weekday as RRuleLibWeekday } from "rrule";
+import type { Options as RRuleLibOptions } from "rrule";
 import { UnsupportedScheduleError } from "./errors.js";
 import type { RRule as WireRRule, Weekday as WireWeekday } from "./generated/write-types.js";
 
@@ -48,7 +48,7 @@ function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOpti
     byyearday: list(r.byyearday),
     byeaster,
     byweekno: list(r.byweekno),
-    byweekday: byweekday as unknown as RRuleLibWeekday[] | null,
+    byweekday: byweekday,
     byhour: list(r.byhour),
     byminute: list(r.byminute),
     bysecond: list(r.bysecond),
@@ -95,7 +95,7 @@ function easterUnion(r: WireRRule, offsets: number[]): Rule {
     );
   }
   const parts: LibRule[] = [...new Set(offsets)].map(
-    (o) => new RRuleLib({ ...libOptions(r, o), count: undefined } as Partial<RRuleLibOptions>),
+    (o) => new RRuleLib({ ...libOptions(r, o), count: undefined }),
   );
   if (r.count === null) {
     return {

@@ -1,11 +1,15 @@
 /**
- * The only module that talks to Redis. Every write is one Lua script: a compare-and-set on the
- * stored raw `definition`/`meta` strings, then the writes. The scripts compare and copy JSON text
- * byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
+ * The only module that talks to Redis. Every operation is one of the Lua scripts of the repository's
+ * lua/ folder (src/generated/scripts.ts, made by `make generate`), with its convention: KEYS are the
+ * lock, the schedule, the statics set (where a script uses it), then the entry hashes; ARGV[1] is the lock token, "" here (clients write unfenced);
+ * a field as read is "" when absent, else "=" followed by its value. The scripts compare and copy JSON
+ * text byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
  */
 import { createHash } from "node:crypto";
 import { ErrorReply } from "redis";
 import { RedBeatConnectionError, RedBeatError } from "./errors.js";
+import { luaScripts } from "./generated/scripts.js";
+import type { KeyLayout } from "./keys.js";
 
 /**
  * What this client needs from a node-redis client: a standalone client, a cluster or a sentinel
@@ -26,87 +30,34 @@ export function isCluster(client: object): boolean {
   return "getSlotMaster" in client && "masters" in client;
 }
 
-class Script {
+export class Script {
   readonly sha: string;
-  constructor(readonly source: string) {
+  constructor(
+    readonly name: keyof typeof luaScripts,
+    readonly source: string = luaScripts[name],
+  ) {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 }
 
-/**
- * KEYS: entry, schedule. ARGV: definition check mode and expected text, meta check mode and expected
- * text (mode "any" | "absent" | "eq" | "present"), new definition, new meta, new score ("" = leave).
- * Returns 1 when written, 0 when a check failed (nothing written).
- */
-const CAS_WRITE = new Script(`
-local h = redis.call('HMGET', KEYS[1], 'definition', 'meta')
-local function ok(mode, cur, want)
-  if mode == 'any' then return true end
-  if mode == 'absent' then return not cur end
-  if mode == 'present' then return cur ~= false end
-  return cur == want
-end
-if not ok(ARGV[1], h[1], ARGV[2]) or not ok(ARGV[3], h[2], ARGV[4]) then return 0 end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'definition', ARGV[5]) end
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'meta', ARGV[6]) end
-if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[7], KEYS[1]) end
-return 1
-`);
+/** The scripts this client runs. */
+export const SCRIPTS = {
+  load: new Script("load"),
+  save: new Script("save"),
+  update: new Script("update"),
+  delete: new Script("delete"),
+} as const;
 
-/**
- * KEYS: entry, schedule. ARGV: definition, meta for a first save, its score, expected-meta flag
- * ("1"/"0"), expected meta, score for that meta. A first save writes all three; a re-save keeps the
- * stored meta (upstream's HSETNX) and needs a score computed from it, so when the stored meta is not
- * the expected one nothing is written and it is returned: the caller scores from it and calls again.
- */
-const SAVE = new Script(`
-local cur = redis.call('HGET', KEYS[1], 'meta')
-if cur == false then
-  redis.call('HSET', KEYS[1], 'definition', ARGV[1], 'meta', ARGV[2])
-  redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
-  return 1
-end
-if ARGV[4] == '1' and cur == ARGV[5] then
-  redis.call('HSET', KEYS[1], 'definition', ARGV[1])
-  redis.call('ZADD', KEYS[2], ARGV[6], KEYS[1])
-  return 1
-end
-return {cur}
-`);
+const UNFENCED = "";
 
-/** KEYS: entry, schedule. Returns [definition, meta, score] (nil where absent). */
-const READ = new Script(`
-local h = redis.call('HMGET', KEYS[1], 'definition', 'meta')
-return {h[1], h[2], redis.call('ZSCORE', KEYS[2], KEYS[1])}
-`);
-
-/** KEYS: entry, schedule. ZREM + DEL together; returns 1 if anything existed. */
-const DELETE = new Script(`
-local z = redis.call('ZREM', KEYS[2], KEYS[1])
-local d = redis.call('DEL', KEYS[1])
-if z + d > 0 then return 1 end
-return 0
-`);
-
-/** A check on the stored value of one hash field. */
-export type Expect =
-  { mode: "any" } | { mode: "absent" } | { mode: "present" } | { mode: "eq"; value: string };
-
-/** The check that passes only if the field still holds `raw` (null = absent). */
-export function expectRaw(raw: string | null): Expect {
-  return raw === null ? { mode: "absent" } : { mode: "eq", value: raw };
-}
-
-export interface CasWrite {
-  definition: Expect;
-  meta: Expect;
-  newDefinition?: string;
-  newMeta?: string;
-  score?: number;
+/** A field as read, in the scripts' convention: "" when absent, else "=" and the value. */
+function asRead(value: string | null): string {
+  return value === null ? "" : `=${value}`;
 }
 
 export interface SaveArgs {
   definition: string;
+  /** The meta and score of a first save. */
   newMeta: string;
   newScore: number;
   /** The stored meta the caller scored from; null = expect none (first save). */
@@ -114,15 +65,27 @@ export interface SaveArgs {
   score: number;
 }
 
+/** An entry as stored: its two hash fields undecoded (null where absent) and its score. */
 export interface RawEntry {
+  key: string;
   definition: string | null;
   meta: string | null;
   score: number | null;
 }
 
+/** What to write over an entry as read (undefined: leave it). */
+export interface Change {
+  definition?: string;
+  meta?: string;
+  score?: number;
+}
+
 function asString(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  return typeof v === "string" ? v : Buffer.isBuffer(v) ? v.toString("utf8") : String(v);
+  if (Buffer.isBuffer(v)) return v.toString("utf8");
+  // Lua replies bulk strings and integers here; anything else is a script bug, not data to stringify
+  if (typeof v === "string" || typeof v === "number" || typeof v === "bigint") return String(v);
+  throw new TypeError(`unexpected Redis reply ${JSON.stringify(v)}`);
 }
 
 function wrap(e: unknown): Error {
@@ -133,10 +96,17 @@ function wrap(e: unknown): Error {
 }
 
 export class Store {
-  constructor(private readonly redis: RedisLike) {}
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly keys: KeyLayout,
+  ) {}
 
-  /** EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet. */
-  private async run(script: Script, keys: string[], args: string[]): Promise<unknown> {
+  /**
+   * EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet.
+   * `keys` follow the lock and the schedule key.
+   */
+  private async run(script: Script, keysAfter: string[], args: string[]): Promise<unknown> {
+    const keys = [this.keys.lock, this.keys.schedule, ...keysAfter];
     try {
       try {
         return await this.redis.evalSha(script.sha, { keys, arguments: args });
@@ -151,55 +121,68 @@ export class Store {
     }
   }
 
-  async casWrite(key: string, scheduleKey: string, w: CasWrite): Promise<boolean> {
-    const exp = (x: Expect): [string, string] => [x.mode, x.mode === "eq" ? x.value : ""];
+  /**
+   * lua/save.lua for one entry (node-redis pipelines concurrent calls): true when written, else the
+   * stored meta to score from before saving again.
+   */
+  async save(key: string, a: SaveArgs): Promise<true | string> {
     const args = [
-      ...exp(w.definition),
-      ...exp(w.meta),
-      w.newDefinition ?? "",
-      w.newMeta ?? "",
-      w.score === undefined ? "" : String(w.score),
-    ];
-    return Number(await this.run(CAS_WRITE, [key, scheduleKey], args)) === 1;
-  }
-
-  /** Runs SAVE: true when written, else the stored meta to score from. */
-  async save(key: string, scheduleKey: string, a: SaveArgs): Promise<true | string> {
-    const args = [
+      UNFENCED,
       a.definition,
       a.newMeta,
       String(a.newScore),
-      a.expectedMeta === null ? "0" : "1",
-      a.expectedMeta ?? "",
+      asRead(a.expectedMeta),
       String(a.score),
+      "",
+      "",
     ];
-    const reply = await this.run(SAVE, [key, scheduleKey], args);
-    if (Array.isArray(reply)) return asString(reply[0]) ?? "";
+    const [result] = (await this.run(SCRIPTS.save, [this.keys.statics, key], args)) as unknown[];
+    if (Array.isArray(result)) return asString(result[0]) ?? "";
     return true;
   }
 
-  async read(key: string, scheduleKey: string): Promise<RawEntry> {
-    const reply = (await this.run(READ, [key, scheduleKey], [])) as unknown[];
-    const score = asString(reply[2]);
-    return {
-      definition: asString(reply[0]),
-      meta: asString(reply[1]),
-      score: score === null ? null : Number(score),
-    };
+  /**
+   * lua/update.lua: writes `change` if the entry still holds what `read` holds. True when written,
+   * else the entry as it is now (to compute the change again).
+   */
+  async update(read: RawEntry, change: Change): Promise<true | RawEntry> {
+    const args = [
+      UNFENCED,
+      asRead(read.definition),
+      asRead(read.meta),
+      change.definition ?? "",
+      change.meta ?? "",
+      change.score === undefined ? "" : String(change.score),
+    ];
+    const reply = await this.run(SCRIPTS.update, [read.key], args);
+    if (!Array.isArray(reply)) return true;
+    return { key: read.key, definition: asString(reply[0]), meta: asString(reply[1]), score: null };
   }
 
-  async delete(key: string, scheduleKey: string): Promise<boolean> {
-    return Number(await this.run(DELETE, [key, scheduleKey], [])) === 1;
+  /** lua/load.lua: the entries' fields and scores, in one step. */
+  async load(entryKeys: string[]): Promise<RawEntry[]> {
+    if (!entryKeys.length) return [];
+    const reply = (await this.run(SCRIPTS.load, entryKeys, [])) as unknown[];
+    return entryKeys.map((key, i) => {
+      const score = asString(reply[3 * i + 2]);
+      return {
+        key,
+        definition: asString(reply[3 * i]),
+        meta: asString(reply[3 * i + 1]),
+        score: score === null ? null : Number(score),
+      };
+    });
+  }
+
+  /** lua/delete.lua: the member and the hash together; true when either existed. */
+  async delete(key: string): Promise<boolean> {
+    return Number(await this.run(SCRIPTS.delete, [this.keys.statics, key], [UNFENCED, ""])) === 1;
   }
 
   /** One page of the schedule sorted set by rank, lowest score first. */
-  async schedulePage(
-    scheduleKey: string,
-    start: number,
-    stop: number,
-  ): Promise<Array<{ key: string; score: number }>> {
+  async schedulePage(start: number, stop: number): Promise<Array<{ key: string; score: number }>> {
     try {
-      const page = await this.redis.zRangeWithScores(scheduleKey, start, stop);
+      const page = await this.redis.zRangeWithScores(this.keys.schedule, start, stop);
       return page.map((m) => ({ key: asString(m.value)!, score: Number(m.score) }));
     } catch (e) {
       throw wrap(e);

@@ -314,7 +314,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
 
   test("fromUrl with a bad option opens no connection", async () => {
     const clients = async () =>
-      (await db.redis.sendCommand(["CLIENT", "LIST"]))!.toString().trim().split("\n").length;
+      (await db.redis.sendCommand<string>(["CLIENT", "LIST"])).trim().split("\n").length;
     const count = await clients();
     await refused(() => RedBeatClient.fromUrl(db.url, { timezone: "Nope/Zone" }), "timezone");
     await refused(() => RedBeatClient.fromUrl(db.url, { keyPrefix: "" }), "keyPrefix");

@@ -3,6 +3,7 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   ConcurrentModification,
+  ConflictError,
   CorruptEntry,
   EntryNotFound,
   RedBeatClient,
@@ -308,15 +309,13 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
       const listed: Entry[] = [];
       for await (const e of client.list({ onError: (p) => problems.push(p) })) listed.push(e);
       if (readable.includes(name))
-        assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message)}`);
+        assert.equal(listed.length, 1, `${name}: ${problems.map((p) => p.message).join("; ")}`);
       else assert.equal(problems.length, 1, `${name} should be reported corrupt`);
     }
     await db.redis.flushAll();
     await db.redis.hSet(
       "redbeat:dtv",
-      vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never][
-        "value"
-      ] as Record<string, string>,
+      vectors.get("external_datetime_variants_in_meta")!.redis_before!["redbeat:dtv" as never]["value"],
     );
     const dtv = await client.get("dtv");
     assert.equal(dtv.lastRunAt?.toISOString(), "2025-01-15T11:59:00.000Z"); // 12:59 at +3600 s
@@ -346,7 +345,33 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     });
     const saved = await client.save({ name: "cc", task: "t", schedule: interval(60) });
     assert.equal(saved.score, T0s - 3600 + 60);
-    assert.ok(new ConcurrentModification("k") instanceof Error);
+  });
+
+  test("an entry that changes before every attempt ends in ConflictError, the last attempt unwritten", async () => {
+    await client.save({ name: "busy", task: "t", schedule: interval(60) });
+    // A beat that records a run between each read and write: every script call first sees a new meta.
+    let runs = 0;
+    type Call = { keys: string[]; arguments: string[] };
+    const busy = {
+      eval: (script: string, options: Call) => db.redis.eval(script, options),
+      evalSha: async (sha: string, options: Call) => {
+        if (options.arguments.length === 6) {
+          runs += 1; // an update: a run is recorded just before it
+          await db.redis.hSet("redbeat:busy", "meta", META_T0.replace('"second": 0', `"second": ${runs}`));
+        }
+        return db.redis.evalSha(sha, options);
+      },
+      zRangeWithScores: (key: string, start: number, stop: number) =>
+        db.redis.zRangeWithScores(key, start, stop),
+    };
+    const racing = new RedBeatClient(busy, { clock: () => now });
+    const error = await racing.runNow("busy").catch((e: unknown) => e);
+    assert.ok(error instanceof ConflictError);
+    assert.equal(error.key, "redbeat:busy");
+    assert.equal(runs, 10);
+    assert.ok(!(await db.redis.hGet("redbeat:busy", "meta"))!.includes('"last_run_at": null'));
+    // The former name stays, deprecated, as the same class.
+    assert.equal(ConcurrentModification, ConflictError);
   });
 });
 

@@ -28,7 +28,7 @@ test("every crontab-fields case: accepted exactly when Celery 5.7 accepts, with 
       else assert.deepEqual(got, c.expanded, c.description);
     } catch (e) {
       if (e instanceof assert.AssertionError) failures.push(`${c.description}: ${e.message.split("\n")[0]}`);
-      else if (!(e instanceof ValidationError)) failures.push(`${c.description}: threw ${e}`);
+      else if (!(e instanceof ValidationError)) failures.push(`${c.description}: threw ${String(e)}`);
       else if (c.accepted) failures.push(`${c.description}: refused (${e.message}), Celery accepts`);
     }
   }

@@ -5,8 +5,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "drivers"))
 
-import upstream  # noqa: E402
-from redbeat.schedulers import get_redis  # noqa: E402
+import upstream
+from redbeat.schedulers import get_redis
 
 driver = upstream.Upstream()
 original_save = driver.save

@@ -6,9 +6,12 @@ arguments"."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .entry import Entry
 
 
 def run_count(value: Any, path: str = "n") -> int:
@@ -41,4 +44,20 @@ def optional_str(value: Any, path: str) -> str | None:
 def optional_callable(value: Any, path: str) -> Any:
     if value is not None and not callable(value):
         raise ValidationError(path, f"must be callable, not {value!r}")
+    return value
+
+
+def entries(value: Any, path: str = "entries") -> list[Entry]:
+    """The entries of a bulk call: an iterable of Entry (a string, bytes or a mapping is not one); an item
+    that is not an Entry is a ValidationError at its index (`[3]`)."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise ValidationError(path, f"must be an iterable of Entry, not {type(value).__name__}")
+    return [entry(item, f"[{index}]") for index, item in enumerate(value)]
+
+
+def entry(value: Any, path: str = "entry") -> Entry:
+    from .entry import Entry  # entry.py imports this module
+
+    if not isinstance(value, Entry):
+        raise ValidationError(path, f"must be an Entry, not {type(value).__name__}")
     return value

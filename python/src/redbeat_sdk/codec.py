@@ -10,7 +10,7 @@ import pydantic
 
 from ._models import read as read_model
 from ._models import write as write_model
-from .datetimes import UTC, decode_datetime, encode_datetime
+from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
 from .schedules import Schedule, schedule_from_wire
@@ -116,9 +116,8 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
 
 
 # the read profile's schedule union on its own, under the field name its error paths start with
-_ScheduleField = pydantic.create_model(
-    "ScheduleField", schedule=(read_model.Definition.model_fields["schedule"].annotation, ...)
-)
+_schedule_annotation: Any = read_model.Definition.model_fields["schedule"].annotation
+_ScheduleField = pydantic.create_model("ScheduleField", schedule=(_schedule_annotation, ...))
 
 
 def schedule_from_data(value: Any) -> Schedule:

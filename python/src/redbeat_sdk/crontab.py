@@ -23,12 +23,13 @@ parser follows Celery's observed behaviour, quirks included, as pinned by
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import NamedTuple, Sequence, Union
+from typing import NamedTuple, TypeAlias
 
 from .errors import ValidationError
 
-CronField = Union[str, int, Sequence[int]]
+CronField: TypeAlias = str | int | Sequence[int]
 
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
 
@@ -81,7 +82,7 @@ def expand_crontab(
     """Expand the five fields as Celery 5.7 does; raise ValidationError(field, reason) where it refuses."""
     frozen = tuple(
         _hashable(name, value)
-        for name, value in zip(FIELDS, (minute, hour, day_of_week, day_of_month, month_of_year))
+        for name, value in zip(FIELDS, (minute, hour, day_of_week, day_of_month, month_of_year), strict=True)
     )
     return _expand(*frozen)
 
@@ -104,7 +105,7 @@ def _hashable(field: str, value: object) -> str | int | tuple[int, ...]:
 
 @lru_cache(maxsize=4096)
 def _expand(*fields: str | int | tuple[int, ...]) -> CronSets:
-    sets = CronSets(*(_expand_field(name, value) for name, value in zip(FIELDS, fields)))
+    sets = CronSets(*(_expand_field(name, value) for name, value in zip(FIELDS, fields, strict=True)))
     if not any(day <= LONGEST_MONTH[month] for month in sets.month_of_year for day in sets.day_of_month):
         raise ValidationError(
             "day_of_month",
@@ -143,7 +144,8 @@ def _parse_item(field: str, item: str, low: int, high: int) -> list[int]:
         return _range(field, first, last, low, high)[:: _step(field, item, step)]
     match = _RANGE.match(item)
     if match:
-        return _range(field, *match.groups(), low, high)
+        first, last = match.groups()
+        return _range(field, first, last, low, high)
     match = _STAR_WITH_STEP.match(item)
     if match:
         return list(range(low, high + 1))[:: _step(field, item, match.group(1))]
@@ -178,12 +180,13 @@ def _value(field: str, text: str, low: int, high: int) -> int:
     try:
         number = int(text)
     except ValueError:
-        number = NAMES.get(text[:3].lower())
-        if number is None:
+        name = NAMES.get(text[:3].lower())
+        if name is None:
             raise ValidationError(
                 field,
                 f"{text!r} is neither a number nor a month or day name (cron's L, W, #, ? and N/step are not supported)",
             ) from None
+        number = name
     if not low <= number <= high:
         raise ValidationError(field, f"{text!r} is {number}, outside {_span_text(field)}")
     return number

@@ -47,7 +47,9 @@ def encode_datetime(dt: datetime) -> dict[str, Any]:
         tz_value: str | float = "UTC"  # a naive value is taken as UTC, as upstream does
     else:
         key = getattr(dt.tzinfo, "key", None)
-        tz_value = key if isinstance(key, str) else dt.utcoffset().total_seconds()
+        offset = dt.utcoffset()
+        assert offset is not None  # an aware datetime has an offset
+        tz_value = key if isinstance(key, str) else offset.total_seconds()
     return {
         "__type__": "datetime",
         "year": dt.year,

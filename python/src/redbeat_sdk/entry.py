@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ValidationError
 from .schedules import Schedule, as_schedule
@@ -20,7 +21,7 @@ class Entry:
     name: str
     task: str
     schedule: Schedule
-    args: list | None = None
+    args: list[Any] | None = None
     kwargs: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
@@ -67,7 +68,7 @@ class Entry:
         score: int | None,
         timezone: tzinfo | None = None,
         clock: Callable[[], datetime] | None = None,
-    ) -> "Entry":
+    ) -> Entry:
         """A copy carrying run state read from Redis (no re-validation: the definition is unchanged)."""
         entry = copy.copy(self)
         for name, value in (

@@ -19,7 +19,7 @@ class ValidationError(RedBeatError, ValueError):
         self.reason = reason
         super().__init__(f"{path}: {reason}" if path else reason)
 
-    def at(self, prefix: str) -> "ValidationError":
+    def at(self, prefix: str) -> ValidationError:
         """The same error with `prefix` put in front of its path."""
         path = (
             f"{prefix}.{self.path}" if self.path and not self.path.startswith("[") else f"{prefix}{self.path}"
@@ -50,7 +50,7 @@ class EntryNotFound(RedBeatError, KeyError):
         super().__init__(f"no entry {name!r} (key {key!r})")
 
     def __str__(self) -> str:  # KeyError would repr() the message
-        return self.args[0]
+        return str(self.args[0])
 
 
 class CorruptEntry(RedBeatError):
@@ -60,6 +60,16 @@ class CorruptEntry(RedBeatError):
         self.key = key
         self.reason = reason
         super().__init__(f"{key}: {reason}")
+
+
+class ConflictError(RedBeatError):
+    """The entry changed under every attempt of a write that checks what it read (save, enable, disable,
+    run_now); the last attempt wrote nothing. The TypeScript client throws ConflictError too, the Go
+    client a *ConflictError matching ErrConflict."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"{key}: changed concurrently on every attempt; not written")
 
 
 class RedBeatConnectionError(RedBeatError, ConnectionError):

@@ -28,15 +28,16 @@ the wall clock leaves the repeated hour. `next_run` returns Celery's instant; th
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from dateutil import rrule as du
 from dateutil.tz import datetime_exists, resolve_imaginary
 
-from .crontab import FIELDS as CRONTAB_FIELDS
 from .arguments import run_count
+from .crontab import FIELDS as CRONTAB_FIELDS
 from .crontab import CronSets, expand_crontab
 from .errors import ValidationError
 
@@ -78,6 +79,7 @@ def next_run(
     """
     last = _aware(last_run_at, tz)
     kind = schedule.get("__type__")
+    due: datetime | None
     if kind == "crontab":
         due = _crontab_next(schedule, last, tz)
     elif kind == "interval":
@@ -100,8 +102,10 @@ def next_runs(
     count = run_count(count)
     if schedule.get("__type__") == "rrule":
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
-        runs = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count) if count > 0 else ()
-        return [due.astimezone(tz) for due in runs]
+        if count == 0:
+            return []
+        occurrences = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count)
+        return [due.astimezone(tz) for due in occurrences]
     runs: list[datetime] = []
     last, clock = last_run_at, now
     while len(runs) < count:
@@ -160,8 +164,26 @@ def _crontab_wall_time(sets: CronSets, local: datetime) -> datetime:
     return _wall(local, year=year, month=month, day=day, hour=first_hour, minute=first_minute)
 
 
-def _wall(local: datetime, **fields: int) -> datetime:
-    return local.replace(**fields, second=0, microsecond=0, fold=0)
+def _wall(
+    local: datetime,
+    *,
+    minute: int,
+    hour: int | None = None,
+    year: int | None = None,
+    month: int | None = None,
+    day: int | None = None,
+) -> datetime:
+    """`local` with the given wall-clock fields (the others kept), at the start of that minute."""
+    return local.replace(
+        year=local.year if year is None else year,
+        month=local.month if month is None else month,
+        day=local.day if day is None else day,
+        hour=local.hour if hour is None else hour,
+        minute=minute,
+        second=0,
+        microsecond=0,
+        fold=0,
+    )
 
 
 def _next_date(sets: CronSets, local: datetime) -> tuple[int, int, int]:

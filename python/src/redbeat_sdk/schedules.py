@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, TypeAlias
 
 from . import arguments
 from . import next_run as _next
 from ._models import write as wire_model
-from .crontab import expand_crontab
+from .crontab import CronField, expand_crontab
 from .datetimes import UTC, as_tzinfo, aware, epoch_seconds
 from .errors import ValidationError
 from .validation import check_model
@@ -35,12 +35,14 @@ class _Previewable:
         (the beat's Celery timezone, default UTC) as Celery 5.7 / RedBeat compute them."""
         count = arguments.run_count(count)
         zone = as_tzinfo(tz, "tz")
-        now = aware(now) if arguments.optional_datetime(now, "now") is not None else datetime.now(UTC)
-        after = aware(after) if arguments.optional_datetime(after, "after") is not None else now
-        return _next.next_runs(self.to_wire(now, zone), count, after, max(now, after), zone)
+        now = arguments.optional_datetime(now, "now")
+        after = arguments.optional_datetime(after, "after")
+        now_ = datetime.now(UTC) if now is None else aware(now)
+        after_ = now_ if after is None else aware(after)
+        return _next.next_runs(self.to_wire(now_, zone), count, after_, max(now_, after_), zone)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Interval(_Previewable):
     """Celery `schedule(run_every)`: due `every` seconds after the last run."""
 
@@ -48,22 +50,19 @@ class Interval(_Previewable):
     relative: bool = False
     TYPE: ClassVar[str] = "interval"
 
-    def __post_init__(self) -> None:
-        every = self.every
-        if isinstance(every, timedelta):
-            every = every.total_seconds()
-        if isinstance(every, bool) or not isinstance(every, (int, float)) or not math.isfinite(every):
-            raise ValidationError("every", f"must be a number of seconds or a timedelta, not {self.every!r}")
-        if not isinstance(self.relative, bool):
-            raise ValidationError("relative", f"must be true or false, not {self.relative!r}")
-        object.__setattr__(self, "every", float(every))
+    # written out rather than generated: `every` is also accepted as a timedelta, and stored as seconds
+    def __init__(self, every: float | timedelta, relative: bool = False) -> None:
+        seconds = every.total_seconds() if isinstance(every, timedelta) else every
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+            raise ValidationError("every", f"must be a number of seconds or a timedelta, not {every!r}")
+        if not isinstance(relative, bool):
+            raise ValidationError("relative", f"must be true or false, not {relative!r}")
+        object.__setattr__(self, "every", float(seconds))
+        object.__setattr__(self, "relative", relative)
         check_model(wire_model.Interval, self.to_wire())
 
     def to_wire(self, now: datetime | None = None, tz: tzinfo = UTC) -> dict[str, Any]:
         return {"__type__": "interval", "every": self.every, "relative": self.relative}
-
-
-CronField = Union[str, int, list]
 
 
 def _cron_value(value: Any, path: str) -> Any:
@@ -146,7 +145,9 @@ def _weekday_wire(value: Any) -> Any:
 
 
 def _offset_minutes(dt: datetime) -> int | float:
-    minutes = dt.utcoffset().total_seconds() / 60
+    offset = dt.utcoffset()
+    assert offset is not None  # dt is aware
+    minutes = offset.total_seconds() / 60
     return 0 if minutes == 0 else minutes  # upstream writes int 0, any other offset as a float
 
 
@@ -234,7 +235,7 @@ class RRule(_Previewable):
         return out
 
 
-Schedule = Union[Interval, Crontab, RRule]
+Schedule: TypeAlias = Interval | Crontab | RRule
 
 
 def as_schedule(value: Any) -> Schedule:
@@ -281,11 +282,3 @@ def _weekday_from_wire(value: Any) -> Any:
     if isinstance(value, list):
         return [_weekday_from_wire(v) for v in value]
     return value
-
-
-def score_for(schedule_wire: dict[str, Any], last_run_at: datetime | None, now: datetime, tz: tzinfo) -> int:
-    """The schedule-set score our clients write: the true next due time (see schema/README.md)."""
-    if last_run_at is None:
-        return epoch_seconds(now)
-    due = _next.next_run(schedule_wire, last_run_at, now, tz)
-    return -1 if due is None else epoch_seconds(due)

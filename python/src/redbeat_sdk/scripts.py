@@ -1,11 +1,19 @@
-"""Lua scripts for writes that must read and write one entry atomically.
+"""The Lua scripts, as shipped in this package: a copy of the repository's `lua/` folder (`make generate`).
 
-They only move strings: JSON is never decoded in Lua (cjson would turn [] into {} and 5.0 into 5).
-KEYS are always [entry key, schedule key], so on Redis Cluster a hash-tagged prefix keeps them in one slot.
+Every script is a file of that folder, loaded as it is by the Python SDK, the scheduler, the TypeScript
+and the Go clients (lua/README.md lists them and their KEYS/ARGV convention). They only move strings:
+JSON is never decoded in Lua (cjson would turn [] into {} and 5.0 into 5).
 """
 
+from __future__ import annotations
+
 import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.resources import files
+from typing import Any
+
+Command = tuple[Any, ...]  # the arguments of one Redis command: ("ZRANGE", key, 0, 9), ("EVALSHA", ...)
 
 
 def sha1(script: str) -> str:
@@ -13,25 +21,30 @@ def sha1(script: str) -> str:
 
 
 def source(name: str) -> str:
-    """The text of `lua/<name>.lua` (the repository's lua/ folder, shipped in this package by `make generate`)."""
-    return files(__package__).joinpath("lua", f"{name}.lua").read_text(encoding="utf-8")
+    """The text of `lua/<name>.lua`."""
+    return files(__package__).joinpath("lua").joinpath(f"{name}.lua").read_text(encoding="utf-8")
 
 
-# ARGV: definition, new meta, score if new, expected-meta flag ("1"/"0"), expected meta, score if expected.
-# A first save writes definition + meta + score. A re-save keeps the stored meta (upstream's HSETNX) but
-# needs a score computed from it, so when meta exists and is not what the caller expected, nothing is
-# written and the stored meta is returned; the caller scores from it and calls again.
-SAVE = """
-local cur = redis.call('HGET', KEYS[1], 'meta')
-if cur == false then
-  redis.call('HSET', KEYS[1], 'definition', ARGV[1], 'meta', ARGV[2])
-  redis.call('ZADD', KEYS[2], ARGV[3], KEYS[1])
-  return 1
-end
-if ARGV[4] == '1' and cur == ARGV[5] then
-  redis.call('HSET', KEYS[1], 'definition', ARGV[1])
-  redis.call('ZADD', KEYS[2], ARGV[6], KEYS[1])
-  return 1
-end
-return {cur}
-"""
+@dataclass(frozen=True)
+class Script:
+    name: str
+    source: str
+    sha: str
+
+    @classmethod
+    def named(cls, name: str) -> Script:
+        text = source(name)
+        return cls(name, text, sha1(text))
+
+    def call(self, keys: Sequence[str], args: Sequence[Any] = ()) -> Command:
+        """The EVALSHA command that runs this script (the store loads it on NOSCRIPT)."""
+        return ("EVALSHA", self.sha, len(keys), *keys, *args)
+
+
+# The scripts of the client; the scheduler loads its own through `source`.
+LOAD = Script.named("load")
+SAVE = Script.named("save")
+UPDATE = Script.named("update")
+DELETE = Script.named("delete")
+CLIENT_SCRIPTS = (LOAD, SAVE, UPDATE, DELETE)
+BY_SHA = {script.sha: script for script in CLIENT_SCRIPTS}

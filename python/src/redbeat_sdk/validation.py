@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import pydantic
+from pydantic_core import ErrorDetails
 
 from .errors import ValidationError
 
 _SCHEDULE_TAGS = {"interval", "crontab", "rrule"}
 
 
-def _clean_loc(loc: tuple) -> list:
+def _clean_loc(loc: tuple[int | str, ...]) -> list[int | str]:
     """Drop the union-branch labels pydantic puts into a location (class names, tags, 'list[...]')."""
-    out: list = []
+    out: list[int | str] = []
     for i, part in enumerate(loc):
         if isinstance(part, str) and (part[:1].isupper() or "[" in part):
             continue
@@ -26,7 +28,7 @@ def _clean_loc(loc: tuple) -> list:
     return out
 
 
-def format_path(parts: list | tuple) -> str:
+def format_path(parts: Sequence[int | str]) -> str:
     path = ""
     for part in parts:
         if isinstance(part, int):
@@ -46,7 +48,7 @@ def _word_choices(pattern: str) -> list[str]:
     return [re.sub(r"\[(\w)\w\]", r"\1", word) for word in match.group(1).split("|")] if match else []
 
 
-def _describe(errors: list[dict]) -> str:
+def _describe(errors: list[ErrorDetails]) -> str:
     wrong_type = [e for e in errors if e["type"].endswith("_type") or e["type"] == "model_attributes_type"]
     if len(wrong_type) == len(errors) and len(errors) > 1:
         kinds = sorted(
@@ -54,7 +56,7 @@ def _describe(errors: list[dict]) -> str:
         )
         return "must be one of: " + ", ".join(kinds)
     best = next((e for e in errors if e not in wrong_type), errors[0])
-    msg = best["msg"]
+    msg: str = best["msg"]
     if best["type"] == "union_tag_invalid":
         tag = best.get("ctx", {}).get("tag")
         return f"unknown __type__ {tag!r}; expected one of {best.get('ctx', {}).get('expected_tags')}"
@@ -77,7 +79,7 @@ def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> Validation
         if err["loc"][-1:] == ("__type__",) and err["type"] == "literal_error"
     }
     kept = [err for err in errors if not any(err["loc"][: len(b)] == b for b in wrong)] or errors
-    by_path: dict[str, list[dict]] = {}
+    by_path: dict[str, list[ErrorDetails]] = {}
     for err in kept:
         path = format_path(_clean_loc(err["loc"]))
         by_path.setdefault(path, []).append(err)
@@ -93,7 +95,7 @@ def from_pydantic(exc: pydantic.ValidationError, prefix: str = "") -> Validation
     return ValidationError(full, reason)
 
 
-def _refused_tags(errors: list[dict], path: str) -> list[dict]:
+def _refused_tags(errors: list[ErrorDetails], path: str) -> list[ErrorDetails]:
     """The `__type__` literal errors of the union branches at `path`."""
     return [
         e

@@ -3,8 +3,9 @@
 celery -A proj beat -S redbeat_scheduler.RedBeatScheduler
 """
 
-from .scheduler import RedBeatScheduler, Stats
+from .scheduler import RedBeatScheduler
 from .settings import RedBeatSettings, SettingsError
+from .tickstate import Stats
 
 __all__ = ["RedBeatScheduler", "RedBeatSettings", "SettingsError", "Stats"]
 __version__ = "0.1.0"

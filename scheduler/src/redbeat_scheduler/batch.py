@@ -13,9 +13,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from redbeat_sdk import KeyLayout
+
 from . import decision as decisions
 from .decision import whole_seconds
-from .reading import Reader
+from .reading import Loaded, Reader
 from .store import RawEntry, Run
 from .tickstate import Stats, Tick
 from .waiting import Waiting
@@ -35,7 +37,8 @@ Fire, Wait, Disabled, Exhausted, SkipLate = (
 class Batch:
     runs: list[Run] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)  # the score each run's member was read with
-    fired: list[tuple] = field(default_factory=list)  # (index in runs, entry, verdict, new score)
+    # (index in runs, entry, verdict, new score)
+    fired: list[tuple[int, Loaded, decisions.Fire, float]] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)  # members whose hash was gone
     stay: list[str] = field(default_factory=list)  # members that keep their place in the due range
     wakes: list[float] = field(default_factory=list)  # due times (epoch seconds) of the scores written
@@ -44,13 +47,13 @@ class Batch:
 class Decider:
     """Decides batches for one scheduler, and remembers which entries it could not read."""
 
-    def __init__(self, layout, waiting: Waiting, stats: Stats, max_interval: float):
+    def __init__(self, layout: KeyLayout, waiting: Waiting, stats: Stats, max_interval: float) -> None:
         self.name_of = layout.name_of
         self.waiting = waiting
         self.stats = stats
         self.max_interval = max_interval
         self.reader = Reader()
-        self.quarantine: dict[str, tuple] = {}  # key -> fingerprint of the stored value that failed
+        self.quarantine: dict[str, tuple[object, ...]] = {}  # key -> fingerprint of the value that failed
 
     def decide(
         self, items: list[tuple[RawEntry, float]], tick: Tick, tz: tzinfo, deadline: float | None
@@ -80,12 +83,12 @@ class Decider:
                 continue
             if quarantine and quarantine.pop(key, None) is not None:
                 logger.info("beat: entry %s is readable again", key)
-            kind = type(verdict)
-            if kind is Fire:
+            # `type(...) is` rather than isinstance: this loop runs for every due entry of every tick
+            if type(verdict) is Fire:
                 new_score = verdict.score
                 fired.append((len(runs), entry, verdict, new_score))
                 runs.append(Run("F", raw, new_score, tick.meta(entry.total_run_count + 1)))
-            elif kind is Wait:
+            elif type(verdict) is Wait:
                 due_score = whole_seconds(verdict.due)
                 if due_score > score:  # an early score (upstream #307, a hand-written 0): correct it
                     runs.append(Run("R", raw, due_score))
@@ -94,12 +97,12 @@ class Decider:
                     self.waiting.add(key, score, verdict.due.timestamp(), raw)
                     batch.stay.append(key)
                     continue
-            elif kind is Disabled:
+            elif type(verdict) is Disabled:
                 runs.append(Run("R", raw, later))  # looked at again within max_interval, not every tick
-            elif kind is Exhausted:
+            elif type(verdict) is Exhausted:
                 runs.append(Run("R", raw, -1))
             else:
-                assert kind is SkipLate, verdict
+                assert type(verdict) is SkipLate, verdict
                 self.stats.skipped_late += 1
                 logger.warning(
                     "beat: skipped %s: its run at %s is later than the starting deadline (%ss)",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 from celery.signals import beat_init
 
@@ -35,7 +36,7 @@ def guard_upstream_receiver() -> bool:
     if receiver is None or not beat_init.disconnect(receiver):
         return False
 
-    def skip_ours(sender=None, **kwargs):
+    def skip_ours(sender: object = None, **kwargs: Any) -> Any:
         from .scheduler import RedBeatScheduler
 
         if isinstance(getattr(sender, "scheduler", None), RedBeatScheduler):

@@ -20,9 +20,10 @@ Two options go beyond upstream, both for a master with replicas (see README, "De
 
 from __future__ import annotations
 
+import contextlib
 import ssl
 import time
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -32,6 +33,9 @@ from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from .settings import RedBeatSettings, SettingsError
 
+# what make_client returns: a client of one node (a Sentinel's master too) or of a cluster
+Client: TypeAlias = redis.Redis | RedisCluster
+
 SENTINEL_SCHEMES = ("redis-sentinel", "sentinel", "redis+sentinel")
 CLUSTER_SCHEMES = ("redis-cluster",)
 
@@ -40,15 +44,15 @@ def scheme_of(url: str) -> str:
     return url.split("://", 1)[0].lower() if "://" in url else ""
 
 
-def ssl_options(use_ssl: Any) -> dict:
+def ssl_options(use_ssl: Any) -> dict[str, Any]:
     """TLS client options: certificates are required unless the settings say otherwise."""
-    options: dict = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+    options: dict[str, Any] = {"ssl_cert_reqs": ssl.CERT_REQUIRED}
     if isinstance(use_ssl, dict):
         options.update(use_ssl)
     return options
 
 
-def make_client(settings: RedBeatSettings):
+def make_client(settings: RedBeatSettings) -> Client:
     scheme = scheme_of(settings.redis_url)
     if scheme in SENTINEL_SCHEMES:
         return _sentinel_master(settings)
@@ -70,7 +74,7 @@ class _WaitingForReplicas(redis.Redis):
     wait_replicas = 0
     wait_timeout_ms = 1000
 
-    def evalsha(self, sha, numkeys, *keys_and_args):
+    def evalsha(self, sha: str, numkeys: int, *keys_and_args: Any) -> Any:
         pipe = self.pipeline(transaction=False)  # one connection: WAIT covers this very write
         pipe.evalsha(sha, numkeys, *keys_and_args)
         pipe.wait(self.wait_replicas, self.wait_timeout_ms)
@@ -83,7 +87,7 @@ class _WaitingForReplicas(redis.Redis):
         return result
 
 
-def _client_class(settings: RedBeatSettings) -> type:
+def _client_class(settings: RedBeatSettings) -> type[redis.Redis]:
     replicas = settings.redis_options.get("wait_for_replicas")
     if not replicas:
         return redis.Redis
@@ -101,18 +105,17 @@ class _FollowingSentinelPool(SentinelConnectionPool):
 
     check_interval = 0.5
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
         self._checked_at = float("-inf")
 
-    def get_connection(self, *args, **kwargs):
+    def get_connection(self, *args: Any, **kwargs: Any) -> Any:
         now = time.monotonic()
         if self.master_address is not None and now - self._checked_at >= self.check_interval:
             self._checked_at = now
-            try:
-                self.get_master_address()
-            except MasterNotFoundError:  # the sentinels are away, not necessarily the master: carry on
-                pass
+            # MasterNotFoundError: the sentinels are away, not necessarily the master: carry on
+            with contextlib.suppress(MasterNotFoundError):
+                self.get_master_address()  # type: ignore[no-untyped-call]
         return super().get_connection(*args, **kwargs)
 
 
@@ -134,13 +137,13 @@ def _sentinel_hosts(settings: RedBeatSettings) -> list[tuple[str, int]]:
     return hosts
 
 
-def _sentinel_master(settings: RedBeatSettings):
+def _sentinel_master(settings: RedBeatSettings) -> redis.Redis:
     options = settings.redis_options
     # With several URLs joined by ';', credentials and db come from the first one.
     first = urlsplit(settings.redis_url.split(";", 1)[0])
     db_path = first.path.strip("/")
     db = int(db_path) if db_path.isdigit() else int(options.get("db") or 0)
-    connection_kwargs: dict = {
+    connection_kwargs: dict[str, Any] = {
         "socket_timeout": options.get("socket_timeout"),
         "password": unquote(first.password) if first.password else options.get("password"),
         "db": db,
@@ -162,15 +165,16 @@ def _sentinel_master(settings: RedBeatSettings):
         (_FollowingSentinelPool,),
         {"check_interval": 0.5 if interval is None else float(interval)},
     )
-    return sentinel.master_for(
+    master: redis.Redis = sentinel.master_for(
         options.get("service_name") or "master",
         db=db,
         redis_class=_client_class(settings),
         connection_pool_class=pool,
     )
+    return master
 
 
-def _cluster(settings: RedBeatSettings, scheme: str):
+def _cluster(settings: RedBeatSettings, scheme: str) -> RedisCluster:
     check_cluster_prefix(settings)
     options = dict(settings.client_options)
     if scheme in CLUSTER_SCHEMES:

@@ -14,15 +14,32 @@ the entry on every tick until the hour is over. Here the next run is then found 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Callable, Union
+from typing import Any, Protocol, TypeAlias
 
 from redbeat_sdk.crontab import FIELDS as CRONTAB_FIELDS
 from redbeat_sdk.crontab import expand_crontab
 from redbeat_sdk.next_run import next_run as sdk_next_run
 
-NextRun = Callable[[dict, datetime, datetime, tzinfo], "datetime | None"]
+NextRun = Callable[[dict[str, Any], datetime, datetime, tzinfo], "datetime | None"]
+
+
+class _Schedule(Protocol):
+    def to_wire(self, now: datetime, tz: tzinfo) -> dict[str, Any]: ...
+
+
+class Decidable(Protocol):
+    """What `decide` reads of an entry: a redbeat_sdk Entry, or the scheduler's lean `Loaded` one."""
+
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def schedule(self) -> _Schedule: ...
+    @property
+    def last_run_at(self) -> datetime | None: ...
+
 
 # Schedules with calendar slots, to which a starting deadline applies; an interval has no slots to miss.
 CALENDAR_KINDS = ("crontab", "rrule")
@@ -76,11 +93,16 @@ class Exhausted:
     """No run is left (an rrule past its last occurrence)."""
 
 
-Decision = Union[Fire, Wait, SkipLate, Disabled, Exhausted]
+Decision: TypeAlias = Fire | Wait | SkipLate | Disabled | Exhausted
 
 
 def decide(
-    entry, now: datetime, tz: tzinfo, *, deadline: float | None = None, next_run: NextRun = sdk_next_run
+    entry: Decidable,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    deadline: float | None = None,
+    next_run: NextRun = sdk_next_run,
 ) -> Decision:
     """`entry` is a redbeat_sdk Entry carrying its stored run state. Returned times are in UTC.
 
@@ -114,7 +136,9 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def _after(wire: dict, last: datetime, now: datetime, tz: tzinfo, next_run: NextRun) -> datetime | None:
+def _after(
+    wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo, next_run: NextRun
+) -> datetime | None:
     """The next run strictly after `last`, in UTC."""
     due = _utc(next_run(wire, last, now, tz))
     if due is not None and due <= last.astimezone(UTC) and wire["__type__"] == "crontab":
@@ -127,7 +151,7 @@ _WALK_LIMIT = 120
 
 
 def _crontab_after_repeated_hour(
-    wire: dict, last: datetime, now: datetime, tz: tzinfo, next_run: NextRun
+    wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo, next_run: NextRun
 ) -> datetime | None:
     """The first whole minute after `last` whose wall time in `tz` matches, walking real (UTC) minutes."""
     sets = expand_crontab(**{name: wire.get(name, "*") for name in CRONTAB_FIELDS})
@@ -153,6 +177,7 @@ def run_stamp(now: datetime) -> datetime:
     wall time that a DST change repeats would read back an hour off. Only for those, the stamp is
     stored with its fixed UTC offset instead (`"timezone": -18000.0`): same wall time, exact instant.
     """
-    if now.tzinfo is None or now.replace(fold=1 - now.fold).utcoffset() == now.utcoffset():
+    offset = now.utcoffset()
+    if offset is None or now.replace(fold=1 - now.fold).utcoffset() == offset:
         return now
-    return now.astimezone(timezone(now.utcoffset()))
+    return now.astimezone(timezone(offset))

@@ -16,13 +16,15 @@ signal that lands while they are being sent lets the rest of them go out first, 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import socket
 import time
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Sequence, cast
+from typing import Any, NamedTuple, cast
 
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -125,7 +127,7 @@ class Dispatcher:
     # before the record
 
     def record_batch(
-        self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, int]]
+        self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, float]]
     ) -> tuple[dict[int, Planned], Recorded | None]:
         """Plan and record a batch: (the plan of each fired run by its index in `runs`, what the record
         script did - None when the lock is not held). Raises OutboxFull (logged) when nothing fits."""
@@ -145,7 +147,7 @@ class Dispatcher:
         return planned, recorded
 
     def plan(
-        self, fired: Sequence[tuple[int, Any, Any, int]], runs: Sequence[Decision], mode: str
+        self, fired: Sequence[tuple[int, Any, Any, float]], runs: Sequence[Decision], mode: str
     ) -> dict[int, Planned]:
         """A plan for each fired run (index in `runs` -> Planned); builds the atomic ones' messages."""
         if not fired:
@@ -154,7 +156,7 @@ class Dispatcher:
         builder = publisher._builder
         planned: dict[int, Planned] = {}
         atomic: list[int] = []
-        for (index, entry, _verdict, _score), task_id in zip(fired, task_ids(len(fired))):
+        for (index, entry, _verdict, _score), task_id in zip(fired, task_ids(len(fired)), strict=True):
             run = Run(entry.task, entry.args, entry.kwargs, entry.options)
             if mode == CELERY or builder is None or not builder.batchable(run):
                 route = CELERY
@@ -167,7 +169,7 @@ class Dispatcher:
         if atomic:
             assert builder is not None
             messages = builder.build_many([(planned[i].task_id, planned[i].run) for i in atomic], _ignore)
-            for index, message in zip(atomic, messages):
+            for index, message in zip(atomic, messages, strict=True):
                 plan = planned[index]
                 if message is None:  # Celery refuses it, or the builder does not follow it: Celery says why
                     planned[index] = plan._replace(route=CELERY)
@@ -325,10 +327,8 @@ class Dispatcher:
                     logger.info("beat: stopping; sending the other runs this batch recorded first")
                     sent = set(done)
                     rest = [item for item in piped if item.planned.field not in sent]
-                    try:
+                    with contextlib.suppress(SystemExit, KeyboardInterrupt):  # stopped again: the rest waits
                         celery += self._pipeline(rest, tick, done, piped_stat)
-                    except (SystemExit, KeyboardInterrupt):
-                        pass  # stopped again: what is left waits in the outbox
             if celery:
                 stopping, lost = self._one_by_one(celery, tick, done, celery_stat, stopping)
         finally:
@@ -390,7 +390,7 @@ class Dispatcher:
             return celery
         refused: list[Exception] = []
         published = []
-        for (item, message), error in zip(ready, outcomes):
+        for (item, message), error in zip(ready, outcomes, strict=True):
             if error is not None:  # the broker refused a command (ACL, a key's type): kept, said loudly
                 refused.append(error)
                 logger.error(
@@ -426,12 +426,12 @@ class Dispatcher:
         producer = scheduler.producer
         lost = False
         for position, item in enumerate(items):
-            if stopping is None and lock_enabled and not lost:
-                if time.monotonic() - scheduler._extended_at > keep_every:
-                    try:
-                        scheduler._keep_lock()
-                    except LockLost:
-                        lost = True
+            due_to_extend = time.monotonic() - scheduler._extended_at > keep_every
+            if stopping is None and lock_enabled and not lost and due_to_extend:
+                try:
+                    scheduler._keep_lock()
+                except LockLost:
+                    lost = True
             try:
                 failure = self._apply(item, tick, producer)
             except (SystemExit, KeyboardInterrupt) as exc:

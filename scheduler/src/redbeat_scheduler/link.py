@@ -12,47 +12,54 @@ pool that has one): a Sentinel pool checks then which server is the master and d
 demoted one. With `wait_for_replicas` (connection.py), a round trip that ran a script ends with `WAIT`
 on the same connection, and too few acknowledgements raise `ReplicationNotConfirmed`, as the client does.
 
+Replies the beat does not need yet (the outbox's HDEL after a publish) are not waited for: `post` sends
+the commands and their replies are read with the next round trip's.
+
 Redis Cluster clients have no single connection; there every command goes through the client.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
-
 import time
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import hiredis
 import redis
 from redis.exceptions import NoScriptError, ResponseError
 
-from .connection import ReplicationNotConfirmed
+from .connection import Client, ReplicationNotConfirmed
 
-Command = tuple  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
+Command = tuple[Any, ...]  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
 
 RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
+
+OnReplies = Callable[[list[Any]], None]
 
 
 class Pending(NamedTuple):
     """Commands sent on a connection, their replies not read yet (after those of `posted`)."""
 
     conn: Any
-    commands: list
+    commands: list[Command]
     wait: bool
-    posted: list  # [(Pending, on_replies)] sent by `post` before these, read first
+    posted: list[tuple[Pending, OnReplies]]  # sent by `post` before these, read first
 
 
 class Link:
-    def __init__(self, client):
+    def __init__(self, client: Client) -> None:
         self.client = client
-        self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
-        self._conn = None
+        self._pool: redis.ConnectionPool | None = (
+            client.connection_pool if isinstance(client, redis.Redis) else None
+        )
+        self._conn: Any = None  # a connection taken from _pool
         self._taken_at = 0.0
         self._recycle = float(getattr(self._pool, "check_interval", RECYCLE_EVERY) or RECYCLE_EVERY)
         self._wait = int(getattr(client, "wait_replicas", 0) or 0)
         self._wait_ms = int(getattr(client, "wait_timeout_ms", 1000) or 1000)
         self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
         self._pending: Pending | None = None  # commands sent whose replies are not read yet
-        self._posted: list = []  # [(Pending, on_replies)]: sent by `post`, replies read with the next
+        self._posted: list[tuple[Pending, OnReplies]] = []  # sent by `post`, read with the next replies
 
     def script(self, sha: str, source: str) -> None:
         self._sources[sha] = source
@@ -60,7 +67,7 @@ class Link:
     def run(self, command: Command) -> Any:
         return self.run_many([command])[0]
 
-    def run_many(self, commands: Sequence[Command]) -> list:
+    def run_many(self, commands: Sequence[Command]) -> list[Any]:
         """The replies of several commands sent in one round trip, in order. A script Redis does not
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
         raised once every reply is read."""
@@ -68,13 +75,13 @@ class Link:
             return self._checked(commands, self._through_client(commands))
         return self.receive(self.send(commands))
 
-    def send(self, commands: Sequence[Command]) -> "Pending":
+    def send(self, commands: Sequence[Command]) -> Pending:
         """Send commands without waiting for their replies (`receive` reads them). Nothing else may use
         this link until then. Only on a link with its own connection (not a Cluster's)."""
         assert self._pool is not None and self._pending is None, "one round trip at a time"
         conn = self._connection()
         posted, self._posted = self._posted, []
-        wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
+        wait = bool(self._wait) and any(command[0] == "EVALSHA" for command in commands)
         if wait:
             commands = [*commands, ("WAIT", self._wait, self._wait_ms)]
         try:
@@ -83,10 +90,10 @@ class Link:
         except BaseException:  # a connection error, or a stop signal half-way: the connection is out of step
             conn.disconnect()
             raise
-        self._pending = Pending(conn, list(commands), bool(wait), posted)
+        self._pending = Pending(conn, list(commands), wait, posted)
         return self._pending
 
-    def post(self, commands: Sequence[Command], on_replies: Callable[[list], None]) -> None:
+    def post(self, commands: Sequence[Command], on_replies: OnReplies) -> None:
         """Send commands now and read their replies with the next round trip (`on_replies` gets them,
         error replies included): the beat does not wait for a reply it does not need yet. Redis runs
         them as soon as they arrive, whatever happens to this beat afterwards."""
@@ -97,7 +104,7 @@ class Link:
         self._pending = None
         self._posted = [*pending.posted, (pending._replace(posted=[]), on_replies)]
 
-    def receive(self, pending: "Pending") -> list:
+    def receive(self, pending: Pending) -> list[Any]:
         """The replies of what `send` sent, checked as `run_many` checks them."""
         assert pending is self._pending, "replies are read in the order the commands were sent"
         self._pending = None
@@ -105,12 +112,7 @@ class Link:
         try:
             for earlier, on_replies in pending.posted:  # what `post` sent before, first
                 on_replies(self._read(conn, earlier.commands))
-            replies = []
-            for _ in commands:
-                try:
-                    replies.append(conn.read_response())
-                except ResponseError as exc:  # keep reading: the next reply belongs to the next command
-                    replies.append(exc)
+            replies = self._read(conn, commands)
         except BaseException:  # replies left unread (a connection error, a stop signal): start afresh
             conn.disconnect()
             raise
@@ -124,16 +126,16 @@ class Link:
         return self._checked(commands, replies)
 
     @staticmethod
-    def _read(conn: Any, commands: Sequence[Command]) -> list:
-        replies: list = []
+    def _read(conn: Any, commands: Sequence[Command]) -> list[Any]:
+        replies: list[Any] = []
         for _ in commands:
             try:
                 replies.append(conn.read_response())
-            except ResponseError as exc:
+            except ResponseError as exc:  # keep reading: the next reply belongs to the next command
                 replies.append(exc)
         return replies
 
-    def _checked(self, commands: Sequence[Command], replies: list) -> list:
+    def _checked(self, commands: Sequence[Command], replies: list[Any]) -> list[Any]:
         for i, reply in enumerate(replies):
             if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
                 self.client.script_load(self._sources[commands[i][1]])
@@ -142,7 +144,8 @@ class Link:
                 raise reply
         return replies
 
-    def _connection(self):
+    def _connection(self) -> Any:
+        assert self._pool is not None  # only a client of one node is spoken to directly
         now = time.monotonic()
         if self._conn is not None and now - self._taken_at >= self._recycle and not self._posted:
             self.close()  # back to the pool, which may check the master and drop it
@@ -154,14 +157,14 @@ class Link:
             self._taken_at = now
         return self._conn
 
-    def _through_client(self, commands: Sequence[Command]) -> list:
-        replies = []
+    def _through_client(self, commands: Sequence[Command]) -> list[Any]:
+        replies: list[Any] = []
         for command in commands:
             try:
                 if command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
                     replies.append(self.client.evalsha(*command[1:]))
                 else:
-                    replies.append(self.client.execute_command(*command))
+                    replies.append(self.client.execute_command(*command))  # type: ignore[no-untyped-call]
             except ResponseError as exc:
                 replies.append(exc)
         return replies
@@ -170,6 +173,6 @@ class Link:
         if self._pending is not None or self._posted:  # replies never read: the connection is out of step
             (self._pending or self._posted[0][0]).conn.disconnect()
             self._pending, self._posted = None, []
-        if self._conn is not None:
+        if self._conn is not None and self._pool is not None:
             self._pool.release(self._conn)
             self._conn = None

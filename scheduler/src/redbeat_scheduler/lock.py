@@ -11,9 +11,23 @@ same lock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from redbeat_sdk.lock_token import new_token, parse_token
+
+if TYPE_CHECKING:
+    from .link import Command
+    from .scripts import Scripts
+
+# how a lock call is made: directly, or through the scheduler's retrying
+Caller = Callable[[Callable[[], Any]], Any]
+
+
+def _direct(operation: Callable[[], Any]) -> Any:
+    return operation()
+
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +42,7 @@ class LockState:
 class FencedLock:
     """One scheduler's view of the lock. With `key=None` there is no lock: every instance leads."""
 
-    def __init__(self, scripts, key: str | None, timeout: float, *, placeholder_key: str):
+    def __init__(self, scripts: Scripts, key: str | None, timeout: float, *, placeholder_key: str) -> None:
         self.scripts = scripts
         self.key = key
         self.timeout = timeout  # the lease: the TTL each take or extend sets
@@ -44,17 +58,17 @@ class FencedLock:
         """(KEYS[1], ARGV[1]) for a fenced script: the lock key and our token ('' when there is no lock)."""
         return self._fence_key, (self.token if self.enabled else "")
 
-    def acquire_or_extend(self, call=lambda f: f()) -> LockState:
+    def acquire_or_extend(self, call: Caller = _direct) -> LockState:
         if not self.enabled:
             return LockState(True, float("inf"))
         return self.state(call(lambda: self.scripts.lock_acquire(**self._acquire_arguments())))
 
-    def acquire_call(self):
+    def acquire_call(self) -> Command | None:
         """The acquire-or-extend script call, to send with the tick's first read in one round trip
         (`state()` reads its reply); None when there is no lock."""
         return self.scripts.lock_acquire.call(**self._acquire_arguments()) if self.enabled else None
 
-    def state(self, reply) -> LockState:
+    def state(self, reply: Any) -> LockState:
         if not self.enabled:
             return LockState(True, float("inf"))
         held, ttl_ms, *holder = reply
@@ -62,16 +76,17 @@ class FencedLock:
             bool(held), ttl_ms / 1000 if ttl_ms >= 0 else float(ttl_ms), _text(holder[0]) if holder else None
         )
 
-    def _acquire_arguments(self) -> dict:
+    def _acquire_arguments(self) -> dict[str, Any]:
         return {"keys": [self.key], "args": [self.token, int(self.timeout * 1000)]}
 
-    def release(self, call=lambda f: f()) -> bool:
-        if not self.enabled:
+    def release(self, call: Caller = _direct) -> bool:
+        key = self.key
+        if key is None:  # no lock
             return False
-        return bool(call(lambda: self.scripts.lock_release(keys=[self.key], args=[self.token])))
+        return bool(call(lambda: self.scripts.lock_release(keys=[key], args=[self.token])))
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 

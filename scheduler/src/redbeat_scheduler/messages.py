@@ -27,9 +27,11 @@ never reads) is not called.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple, cast
 
 import celery
 from celery import signals
@@ -39,10 +41,10 @@ from celery.app.routes import MapRoute
 from celery.app.task import Task
 from celery.beat import Scheduler
 from celery.utils.saferepr import saferepr
-from celery.utils.time import subtract_datetimes
+from celery.utils.time import subtract_datetimes  # type: ignore[attr-defined]
 from dateutil.parser import isoparse
-from kombu.entity import Queue
 from kombu.common import Broadcast, maybe_declare
+from kombu.entity import Queue
 from kombu.transport.redis import GlobalKeyPrefixMixin
 
 logger = logging.getLogger(__name__)
@@ -149,8 +151,9 @@ def app_blockers(app: Any, scheduler: Any) -> list[str]:
         why.append(f"Celery {celery.__version__} is not one of the verified versions")
     if type(app).send_task is not Celery.send_task or "send_task" in vars(app):
         why.append("app.send_task is replaced")
-    amqp = type(app.amqp)
-    if amqp._create_task_sender is not AMQP._create_task_sender or amqp.as_task_v2 is not AMQP.as_task_v2:
+    amqp: Any = type(app.amqp)
+    sender = AMQP._create_task_sender  # type: ignore[attr-defined]  # (not in the stubs)
+    if amqp._create_task_sender is not sender or amqp.as_task_v2 is not AMQP.as_task_v2:
         why.append(f"{amqp.__name__} changes how Celery sends task messages")
     if app.conf.task_always_eager:
         why.append("task_always_eager is on")
@@ -246,7 +249,7 @@ class MessageBuilder:
         out: list[Message | None] = []
         if self.app.current_worker_task is not None:
             raise NotBatchable("published from inside a task")
-        self._origin = celery_amqp.anon_nodename()  # what as_task_v2 calls for each message
+        self._origin = celery_amqp.anon_nodename()  # type: ignore[attr-defined]  # as as_task_v2 calls it
         self._routed.clear()
         channel = self.channel
         tables: dict[str, list[Any]] = {}
@@ -440,10 +443,8 @@ class MessageBuilder:
             else:
                 qname = queue.name
         if delivery_mode is None:
-            try:
+            with contextlib.suppress(AttributeError):
                 delivery_mode = queue.exchange.delivery_mode
-            except AttributeError:
-                pass
             delivery_mode = delivery_mode or self._default_delivery_mode
         if exchange_type is None:
             try:
@@ -532,7 +533,7 @@ class MessageBuilder:
             for entity in declare:
                 # kombu's own cache, looked at before maybe_declare binds a copy of the entity
                 if not (entity.can_cache_declaration and hash(entity) in declared):
-                    maybe_declare(entity, channel)  # type: ignore[no-untyped-call]
+                    maybe_declare(entity, channel)
         reply_to = properties.get("reply_to")
         if isinstance(reply_to, Queue):
             properties["reply_to"] = reply_to.name
@@ -560,7 +561,7 @@ def fast_repr(value: Any, maxlen: int, maxlevels: int | None) -> str:
         text = repr(value)
         if len(text) < maxlen:
             return text
-    return str(saferepr(value, maxlen, maxlevels=maxlevels))
+    return str(saferepr(value, maxlen, maxlevels=cast(int, maxlevels)))
 
 
 def _plain_repr(value: Any, level: int, maxlevels: int) -> bool:

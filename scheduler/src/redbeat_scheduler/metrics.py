@@ -9,6 +9,15 @@ registry, so two schedulers in one process (tests) do not collide.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from prometheus_client.metrics_core import Metric
+
+    from .scheduler import RedBeatScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +82,7 @@ class NoMetrics:
 class PrometheusMetrics(NoMetrics):
     enabled = True
 
-    def __init__(self, scheduler, port: int, addr: str):
+    def __init__(self, scheduler: RedBeatScheduler, port: int, addr: str) -> None:
         from prometheus_client import CollectorRegistry, Histogram
 
         self.scheduler = scheduler
@@ -95,17 +104,22 @@ class PrometheusMetrics(NoMetrics):
             buckets=LATENESS_BUCKETS,
             registry=self.registry,
         )
-        self.observe_tick = self._tick.observe
-        self.observe_lateness = self._lateness.observe
-        self._server = None
+        self._server: WSGIServer | None = None
+
+    def observe_tick(self, seconds: float) -> None:
+        self._tick.observe(seconds)
+
+    def observe_lateness(self, seconds: float) -> None:
+        self._lateness.observe(seconds)
 
     def start(self) -> None:
         if self._server is not None:
             return
         from prometheus_client import start_http_server
 
-        self._server, _ = start_http_server(self.requested_port, addr=self.addr, registry=self.registry)
-        self.port = self._server.server_address[1]
+        server, _ = start_http_server(self.requested_port, addr=self.addr, registry=self.registry)
+        self._server = server
+        self.port = server.server_address[1]
         logger.info("beat: metrics on http://%s:%d/metrics", self.addr, self.port)
 
     def close(self) -> None:
@@ -118,10 +132,10 @@ class PrometheusMetrics(NoMetrics):
 class _StateCollector:
     """Counters and gauges read from the scheduler at scrape time."""
 
-    def __init__(self, scheduler):
+    def __init__(self, scheduler: RedBeatScheduler) -> None:
         self.scheduler = scheduler
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         scheduler = self.scheduler
@@ -158,7 +172,7 @@ class _StateCollector:
             yield gauge
 
 
-def metrics_for(scheduler, port: int | None, addr: str):
+def metrics_for(scheduler: RedBeatScheduler, port: int | None, addr: str) -> NoMetrics:
     """Prometheus metrics when a port is configured (0: any free port), else no-ops."""
     if port is None:
         return NoMetrics()

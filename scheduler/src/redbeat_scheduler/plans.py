@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
+from redbeat_sdk import RRule, Schedule
 from redbeat_sdk.next_run import next_run as sdk_next_run
 
 # Remembered answers per plan; past it the memory starts over (answers for past instants go stale anyway).
@@ -28,15 +29,16 @@ MEMO_SIZE = 256
 class Plan:
     """Stands in for the SDK schedule inside `decision.decide` (`to_wire`) and is its `next_run`."""
 
-    __slots__ = ("schedule", "_wire", "_memo", "_dynamic", "_window")
+    __slots__ = ("_dynamic", "_memo", "_window", "_wire", "schedule")
 
-    def __init__(self, schedule):
+    def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule
         # An rrule stored without dtstart starts "now", as upstream reads it: its wire depends on the clock.
-        self._dynamic = schedule.TYPE == "rrule" and schedule.dtstart is None
+        self._dynamic = isinstance(schedule, RRule) and schedule.dtstart is None
         self._wire: dict[str, Any] | None = None
-        self._memo: dict = {}
-        self._window: tuple | None = None  # (from, until as epoch seconds, zone, the answer `until`)
+        self._memo: dict[tuple[datetime, tzinfo | None, int, tzinfo], datetime | None] = {}
+        # (from, until as epoch seconds, zone, the answer `until`)
+        self._window: tuple[float, float, tzinfo, datetime] | None = None
 
     @property
     def TYPE(self) -> str:
@@ -49,7 +51,7 @@ class Plan:
             self._wire = self.schedule.to_wire(now, tz)
         return self._wire
 
-    def next_run(self, wire: dict, last: datetime, now: datetime, tz: tzinfo) -> datetime | None:
+    def next_run(self, wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo) -> datetime | None:
         """`redbeat_sdk.next_run`, remembered. The answer depends on the instant, the zone and the fold of
         `last` (a relative interval rounds in last's own zone), so all three are in the key; two datetimes
         in one zone compare by wall time and ignore fold, hence the fold."""

@@ -34,24 +34,38 @@ PLANS_KEPT = 4096  # distinct schedules
 
 _raw_decode = json.JSONDecoder().raw_decode
 
+# A definition of the plain form: (task, args, kwargs, options, enabled, plan)
+_Lean = tuple[str, list[Any] | None, dict[str, Any], dict[str, Any], bool, Plan]
+
 
 class Loaded:
     """One readable entry: what to send and when it last ran. Duck-types the SDK `Entry` for
     `decision.decide` (`enabled`, `schedule`, `last_run_at`)."""
 
     __slots__ = (
-        "name",
-        "task",
         "args",
-        "kwargs",
-        "options",
         "enabled",
-        "plan",
+        "kwargs",
         "last_run_at",
+        "name",
+        "options",
+        "plan",
+        "task",
         "total_run_count",
     )
 
-    def __init__(self, name, task, args, kwargs, options, enabled, plan, last_run_at, total_run_count):
+    def __init__(
+        self,
+        name: str,
+        task: str,
+        args: list[Any] | None,
+        kwargs: dict[str, Any],
+        options: dict[str, Any],
+        enabled: bool,
+        plan: Plan,
+        last_run_at: datetime | None,
+        total_run_count: int,
+    ) -> None:
         self.name = name
         self.task = task
         self.args = args
@@ -71,9 +85,9 @@ class Reader:
     """Decodes `RawEntry`s into `Loaded` entries for one scheduler; raises `CorruptEntry` (or any error
     of the SDK's reader) for an entry upstream would crash on or drop."""
 
-    def __init__(self):
-        self._definitions: OrderedDict = OrderedDict()
-        self._metas: OrderedDict = OrderedDict()
+    def __init__(self) -> None:
+        self._definitions: OrderedDict[tuple[str, str | None], _Lean] = OrderedDict()
+        self._metas: OrderedDict[str, tuple[datetime | None, int]] = OrderedDict()
         self._plans: dict[str, Plan] = {}
 
     def read(self, key: str, name: str, definition: str | None, meta: str | None) -> Loaded:
@@ -91,7 +105,7 @@ class Reader:
 
     # definitions
 
-    def _lean_definition(self, key: str, name: str, definition: str | None):
+    def _lean_definition(self, key: str, name: str, definition: str | None) -> _Lean | None:
         """(task, args, kwargs, options, enabled, plan) when the definition has the plain form and a
         schedule the SDK has accepted before; None sends it to the SDK's reader."""
         if not definition or not name:
@@ -157,7 +171,7 @@ class Reader:
         return state
 
     @staticmethod
-    def _remember(cache: OrderedDict, key: Any, value: Any, size: int) -> None:
+    def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
         cache[key] = value
         if len(cache) > size:
             cache.popitem(last=False)

@@ -26,16 +26,17 @@ import math
 import time
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from celery.beat import ScheduleEntry, Scheduler
 from redis.exceptions import RedisError
 
 from redbeat_sdk.keys import KeyLayout
 
-from .batch import Decider
+from .batch import Batch, Decider
 from .coexist import guard_upstream_receiver
-from .connection import make_client
-from .dispatch import Dispatcher, Outgoing
+from .connection import Client, make_client
+from .dispatch import Dispatcher, Outgoing, Planned
 from .lock import FencedLock, HolderWatch
 from .metrics import metrics_for
 from .retry import Retrying
@@ -56,6 +57,14 @@ from .store import (
 from .tickstate import Pass, Stats, Tick
 from .waiting import Waiting
 
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from .store import Candidates
+
+    # (size, offset, candidates) read with the lock in the tick's first round trip
+    Prefetched = tuple[int, int, Candidates]
+
 logger = logging.getLogger(__name__)
 
 # A standby wakes this long after the holder's lock would expire, so that it finds it expired.
@@ -73,6 +82,8 @@ class RedBeatScheduler(Scheduler):
     """Drop-in for `redbeat.RedBeatScheduler`: same settings, same keys, same data, same lock."""
 
     Entry = ScheduleEntry
+    # Celery's constructor sets it from beat_max_loop_interval, or its default: never None here
+    max_interval: float  # type: ignore[assignment]  # the stubs say int | None
 
     #: Most due entries read, decided and recorded in one batch (one tick); the rest are read by the
     #: next ticks, right after.
@@ -86,9 +97,16 @@ class RedBeatScheduler(Scheduler):
     #: within this; an expiring one is taken when it expires (a standby wakes up right then).
     standby_poll = 1.0
 
-    def __init__(self, app, lock_key=_MISSING, lock_timeout=None, lock_lease=None, **kwargs):
+    def __init__(
+        self,
+        app: Celery,
+        lock_key: Any = _MISSING,
+        lock_timeout: float | None = None,
+        lock_lease: float | None = None,
+        **kwargs: Any,
+    ) -> None:
         guard_upstream_receiver()  # upstream imported by the app would take the lock for us (coexist.py)
-        self._static_specs: dict = {}
+        self._static_specs: dict[str, Any] = {}
         self._static_names: set[str] = set()
         self._static_config = StaticConfig()
         self._statics_configured = False  # a lazy instance never read beat_schedule: it must not sync
@@ -105,7 +123,7 @@ class RedBeatScheduler(Scheduler):
         self.leading = False
         self._standing_by = False
         self._resync = True
-        self._client = None
+        self._client: Client | None = None
         self._store: Store | None = None
         self._lock: FencedLock | None = None
         self._waiting = Waiting()
@@ -136,23 +154,21 @@ class RedBeatScheduler(Scheduler):
     # wiring (lazy: `celery beat` builds a lazy instance just to print its banner)
 
     @property
-    def client(self):
+    def client(self) -> Client:
         if self._client is None:
             self._client = make_client(self.settings)
         return self._client
 
     @property
     def lock(self) -> FencedLock:
-        self._wire()
-        return self._lock
+        return self._wire()[0]
 
     @property
     def store(self) -> Store:
-        self._wire()
-        return self._store
+        return self._wire()[1]
 
-    def _wire(self) -> None:
-        if self._store is None:
+    def _wire(self) -> tuple[FencedLock, Store]:
+        if self._lock is None or self._store is None:
             scripts = Scripts(self.client)
             layout = self.layout
             self._lock = FencedLock(
@@ -163,10 +179,11 @@ class RedBeatScheduler(Scheduler):
                 self.client, layout, self._lock, Retrying(self.settings.retry_period), scripts
             )
             self._store.count_backlog = self.metrics.enabled
+        return self._lock, self._store
 
     # static entries
 
-    def setup_schedule(self):
+    def setup_schedule(self) -> None:
         """Record `beat_schedule` (and Celery's default entries); they are written once we hold the lock."""
         self._static_specs = {}
         self.install_default_entries(self.app.conf.beat_schedule or {})  # calls update_from_dict
@@ -177,7 +194,7 @@ class RedBeatScheduler(Scheduler):
         self._statics_configured = True
         self._resync = True
 
-    def update_from_dict(self, dict_):
+    def update_from_dict(self, dict_: dict[str, Any]) -> None:
         self._static_specs.update(dict_)
         self._static_config = StaticConfig.build(self._static_specs)
         self._resync = True
@@ -200,7 +217,7 @@ class RedBeatScheduler(Scheduler):
 
     # the tick
 
-    def tick(self, *args, **kwargs) -> float:
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         self.stats.ticks += 1
         started = time.perf_counter()
         self.metrics.start()
@@ -315,7 +332,7 @@ class RedBeatScheduler(Scheduler):
             return max(1, min(self.first_batch_size, self.batch_size)), 0
         return self._pass.size, len(self._pass.counted)
 
-    def _run(self, tick: Tick, prefetched=None) -> float:
+    def _run(self, tick: Tick, prefetched: Prefetched | None = None) -> float:
         with stop_signals_held():
             self._dispatcher.sweep(tick)  # runs waiting in the outbox, when it is time to look
         waiters = self._waiting.pop_due(tick.now_f)
@@ -344,7 +361,7 @@ class RedBeatScheduler(Scheduler):
         end = self.app.now().timestamp() if tick.elapsed() > 0.001 else tick.now_f
         return max(0.0, wake - end)
 
-    def _read_batch(self, tick: Tick, prefetched=None) -> None:
+    def _read_batch(self, tick: Tick, prefetched: Prefetched | None = None) -> None:
         size, offset = self._next_read()
         batch = self._pass
         if batch is None:
@@ -363,7 +380,7 @@ class RedBeatScheduler(Scheduler):
             else:
                 fresh.append((key, score))
         raws = self.store.load([key for key, _ in fresh])
-        left = self._dispatch([(raw, score) for raw, (_, score) in zip(raws, fresh)], tick)
+        left = self._dispatch([(raw, score) for raw, (_, score) in zip(raws, fresh, strict=True)], tick)
         self.due_backlog = max(0, candidates.backlog - left)
         if batch.restart:
             self._pass = Pass(size=batch.size)
@@ -383,7 +400,7 @@ class RedBeatScheduler(Scheduler):
         with stop_signals_held():  # a batch goes out whole (stopping.py)
             return self._record_and_send(batch, tick)
 
-    def _record_and_send(self, batch, tick: Tick) -> int:
+    def _record_and_send(self, batch: Batch, tick: Tick) -> int:
         planned, recorded = self._dispatcher.record_batch(batch.runs, batch.fired)
         if recorded is None:
             raise LockLost()
@@ -391,7 +408,7 @@ class RedBeatScheduler(Scheduler):
         now_ts = tick.now_ts
         stay = batch.stay
         left = len(batch.vanished)
-        for run, score in zip(batch.runs, batch.scores):
+        for run, score in zip(batch.runs, batch.scores, strict=True):
             if run.kind != "R":
                 continue
             if 0 <= run.score <= now_ts:
@@ -413,7 +430,9 @@ class RedBeatScheduler(Scheduler):
             self._pass.counted.difference_update(sent)
         return left
 
-    def _settle(self, batch, results: list[int], planned: dict, tick: Tick) -> tuple[list, list, list]:
+    def _settle(
+        self, batch: Batch, results: list[int], planned: dict[int, Planned], tick: Tick
+    ) -> tuple[list[Outgoing], list[str], list[str]]:
         """What the record script did with each run: ([Outgoing] to send in schedule order, the keys
         recorded, the keys whose hash was gone). Runs recorded whose next run is close stay in memory."""
         sending: list[Outgoing] = []
@@ -461,7 +480,7 @@ class RedBeatScheduler(Scheduler):
                 raise LockLost()
             self._extended_at = time.monotonic()
 
-    def apply_entry(self, entry, producer=None):
+    def apply_entry(self, entry: Any, producer: Any = None) -> None:
         """Celery's per-run publish, for the runs the batch ways do not take (dispatch.py): what it fails
         with is left in `_publish_failure` for the dispatcher (a broker away: the run waits in the
         outbox; anything else: dropped, as Celery drops it)."""
@@ -499,7 +518,7 @@ class RedBeatScheduler(Scheduler):
 
     # shutdown and banner
 
-    def close(self):
+    def close(self) -> None:
         try:
             if self.leading and self._lock is not None and self._lock.release(self.store.retrying):
                 logger.info("beat: released the lock %s", self.settings.lock_key)
@@ -517,7 +536,7 @@ class RedBeatScheduler(Scheduler):
                 self._store = None
 
     @property
-    def info(self):
+    def info(self) -> str:
         s = self.settings
         lines = [f"    . redis -> {s.redacted_url}"]
         if s.lock_key:
@@ -541,7 +560,7 @@ class RedBeatScheduler(Scheduler):
         """How many unreadable entries are currently skipped."""
         return len(self._decider.quarantine)
 
-    def stats_dict(self) -> dict:
+    def stats_dict(self) -> dict[str, int]:
         return asdict(self.stats)
 
 

@@ -2,43 +2,54 @@
 through the scheduler's `Link` (EVALSHA, with SCRIPT LOAD on NOSCRIPT).
 
 Scripts move whole JSON strings around and compare them byte for byte; none decodes JSON (Lua's cjson
-would turn `[]` into `{}` and `5.0` into `5`).
+would turn `[]` into `{}` and `5.0` into `5`). lua/README.md lists them and their KEYS/ARGV convention.
 """
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
-from redbeat_sdk.scripts import source
+from redbeat_sdk import scripts as sdk_scripts
 
+from .connection import Client
 from .link import Command, Link
 
-NAMES = ("lock_acquire", "lock_release", "load", "record", "drop_vanished", "sync_static", "remove_static")
+NAMES = ("lock_acquire", "lock_release", "load", "record", "drop_vanished", "save", "delete")
 
 
 class Script:
-    def __init__(self, link: Link, text: str):
+    def __init__(self, link: Link, script: sdk_scripts.Script):
         self.link = link
-        self.source = text
-        self.sha = hashlib.sha1(text.encode("utf-8")).hexdigest()
-        link.script(self.sha, text)
+        self.script = script
+        self.source = script.source
+        self.sha = script.sha
+        link.script(self.sha, self.source)
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
         return self.link.run(self.call(keys, args))
 
     def call(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Command:
         """This script's call as a command, to send with others in one round trip (`Link.run_many`)."""
-        return ("EVALSHA", self.sha, len(keys), *keys, *args)
+        return self.script.call(keys, args)
 
 
 class Scripts:
     """The scripts of one scheduler, as attributes: `scripts.record(keys=..., args=...)`."""
 
-    def __init__(self, client):
+    # one per name in NAMES
+    lock_acquire: Script
+    lock_release: Script
+    load: Script
+    record: Script
+    drop_vanished: Script
+    save: Script
+    delete: Script
+
+    def __init__(self, client: Client) -> None:
         self.link = Link(client)
         for name in NAMES:
-            setattr(self, name, Script(self.link, source(name)))
+            setattr(self, name, Script(self.link, sdk_scripts.Script.named(name)))
 
     def close(self) -> None:
         self.link.close()

@@ -10,8 +10,12 @@ since 2.4.2, kept here so that an upstream configuration works unchanged).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +75,8 @@ def lock_key_for(prefix: str, configured: Any) -> str | None:
         return prefix + ":lock"
     if not configured:
         return None  # upstream: a falsy lock key means "no lock"
-    configured = str(configured)
-    return configured if configured.startswith(prefix) else prefix + configured
+    key = str(configured)
+    return key if key.startswith(prefix) else prefix + key
 
 
 def _seconds(setting: str, value: Any, *, allow_none: bool = True) -> float | None:
@@ -99,9 +103,9 @@ class RedBeatSettings:
     lock_timeout_source: str = "default"
     max_interval: float = DEFAULT_MAX_INTERVAL
     # Options handed to the redis-py client constructor (only when given explicitly, as upstream does).
-    client_options: dict = field(default_factory=dict)
+    client_options: dict[str, Any] = field(default_factory=dict)
     # The whole options dict, consumed keys included (Sentinel and Cluster read from it).
-    redis_options: dict = field(default_factory=dict)
+    redis_options: dict[str, Any] = field(default_factory=dict)
     retry_period: float | None = None  # None: no retries; -1: retry forever
     use_ssl: Any = None  # dict of ssl_* options, or a truthy non-dict for cert-required defaults
     # Runs of crontab and rrule entries later than this many seconds are skipped and counted.
@@ -113,8 +117,9 @@ class RedBeatSettings:
     outbox_limit: int = DEFAULT_OUTBOX_LIMIT
 
     @property
-    def sentinels(self) -> list | None:
-        return self.redis_options.get("sentinels")
+    def sentinels(self) -> list[tuple[str, int]] | None:
+        sentinels: list[tuple[str, int]] | None = self.redis_options.get("sentinels")
+        return sentinels
 
     @property
     def redacted_url(self) -> str:
@@ -133,13 +138,13 @@ class RedBeatSettings:
     @classmethod
     def from_app(
         cls,
-        app,
+        app: Celery,
         *,
         max_interval: float | None = None,
         lock_key: Any = _MISSING,
         lock_timeout: float | None = None,
         lock_lease: float | None = None,
-    ) -> "RedBeatSettings":
+    ) -> RedBeatSettings:
         """Read the settings of `app`; keyword arguments (the scheduler constructor's) win over the config."""
         conf = app.conf
         max_interval = float(max_interval or conf.get("beat_max_loop_interval") or DEFAULT_MAX_INTERVAL)

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
 from redbeat_sdk.errors import CorruptEntry, RedBeatError
-from redbeat_sdk.schedules import Crontab, Interval, RRule, score_for
+from redbeat_sdk.schedules import Crontab, Interval, RRule, Schedule
+from redbeat_sdk.score import score_for
 
 from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 
@@ -49,7 +51,7 @@ class LockLost(Exception):
     """A fenced write found that this scheduler no longer holds the lock; nothing was written."""
 
 
-def sdk_schedule(value: Any, relative: bool = False):
+def sdk_schedule(value: Any, relative: bool = False) -> Schedule:
     """The SDK schedule for what a `beat_schedule` entry may hold: a Celery `schedule` or `crontab`,
     upstream's `redbeat.schedules.rrule`, an SDK schedule, a number of seconds or a timedelta."""
     if isinstance(value, SDK_SCHEDULES):
@@ -58,18 +60,20 @@ def sdk_schedule(value: Any, relative: bool = False):
         return Interval(value, relative)
     from celery import schedules as celery_schedules
 
+    celery_value: Any = value  # what is read below (`_orig_*`, `run_every`) is not in Celery's type stubs
     if isinstance(value, celery_schedules.crontab):
         return Crontab(
-            minute=value._orig_minute,
-            hour=value._orig_hour,
-            day_of_week=value._orig_day_of_week,
-            day_of_month=value._orig_day_of_month,
-            month_of_year=value._orig_month_of_year,
+            minute=celery_value._orig_minute,
+            hour=celery_value._orig_hour,
+            day_of_week=celery_value._orig_day_of_week,
+            day_of_month=celery_value._orig_day_of_month,
+            month_of_year=celery_value._orig_month_of_year,
         )
     if type(value) is celery_schedules.schedule:
-        return Interval(value.run_every, bool(value.relative))
+        return Interval(celery_value.run_every, bool(value.relative))
     if type(value).__name__ == "rrule" and hasattr(value, "freq"):  # upstream's rrule, duck-typed
-        return RRule(value.freq, **{name: getattr(value, name, None) for name in _RRULE_FIELDS})
+        fields: dict[str, Any] = {name: getattr(value, name, None) for name in _RRULE_FIELDS}
+        return RRule(value.freq, **fields)
     raise TypeError(f"{type(value).__name__} cannot be stored in RedBeat (interval, crontab or rrule only)")
 
 
@@ -109,7 +113,7 @@ class StaticConfig:
     rejected: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, specs: Mapping[str, Any]) -> "StaticConfig":
+    def build(cls, specs: Mapping[str, Any]) -> StaticConfig:
         config = cls()
         for name, spec in specs.items():
             try:
@@ -174,7 +178,7 @@ def write_statics(
             break
         raws = store.load([layout.entry(name) for name in pending])
         retry = {}
-        for (name, (entry, sets_enabled)), raw in zip(pending.items(), raws):
+        for (name, (entry, sets_enabled)), raw in zip(pending.items(), raws, strict=True):
             if not sets_enabled:
                 stored = _stored_enabled(raw)
                 if stored is False:

@@ -8,9 +8,14 @@ decision about them.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple, cast
 
+from redbeat_sdk import KeyLayout
+
+from .connection import Client
+from .link import Command
 from .lock import FencedLock, LockState
 from .retry import RETRYABLE, Retrying
 from .scripts import Scripts
@@ -33,7 +38,7 @@ class RawEntry(NamedTuple):
     exists: bool = True
 
     @property
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> tuple[str | None, str | None]:
         return self.definition, self.meta
 
 
@@ -90,7 +95,9 @@ _NO_PUSH = Push()
 
 
 class Store:
-    def __init__(self, client, layout, lock: FencedLock, retrying: Retrying, scripts: Scripts):
+    def __init__(
+        self, client: Client, layout: KeyLayout, lock: FencedLock, retrying: Retrying, scripts: Scripts
+    ) -> None:
         self.client = client
         self.layout = layout  # redbeat_sdk.KeyLayout
         self.lock = lock
@@ -117,12 +124,12 @@ class Store:
         state = self.lock.state(replies.pop(0) if acquire is not None else None)
         return state, self._candidates(replies, batch)
 
-    def _candidate_commands(self, now_ts: int, batch: int, offset: int) -> list:
+    def _candidate_commands(self, now_ts: int, batch: int, offset: int) -> list[Command]:
         """The due members from `offset` (one more than `batch`, to know whether more are due), the first
         score after now (to sleep exactly until it) and how many members are due in all (the backlog).
         Plain reads: a script would cost Redis several times more."""
         schedule = self.layout.schedule
-        commands = [
+        commands: list[Command] = [
             ("ZRANGEBYSCORE", schedule, 0, now_ts, "WITHSCORES", "LIMIT", offset, batch + 1),
             ("ZRANGEBYSCORE", schedule, f"({now_ts}", "+inf", "WITHSCORES", "LIMIT", 0, 1),
         ]
@@ -131,7 +138,7 @@ class Store:
         return commands
 
     @staticmethod
-    def _candidates(replies: list, batch: int) -> Candidates:
+    def _candidates(replies: list[Any], batch: int) -> Candidates:
         due, later = replies[0], replies[1]
         if due and isinstance(due[0], (list, tuple)):  # a client that pairs them already (Cluster, RESP3)
             pairs = [(member, float(score)) for member, score in due]
@@ -150,23 +157,28 @@ class Store:
         if not keys:
             return []
         keys = list(keys)
-        flat = self.retrying(lambda: self.scripts.load(keys=keys), "loading entries")
-        entries = [RawEntry(key, flat[2 * i], flat[2 * i + 1]) for i, key in enumerate(keys)]
+        fence_key, _ = self.lock.fence()
+        flat = self.retrying(
+            lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys]), "loading entries"
+        )
+        entries = [RawEntry(key, flat[3 * i], flat[3 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
-            gone = {key for key, flag in zip(empty, exists) if not flag}
+            gone = {key for key, flag in zip(empty, exists, strict=True) if not flag}
             entries = [RawEntry(e.key, e.definition, e.meta, e.key not in gone) for e in entries]
         return entries
 
-    def _exists_each(self, keys):
+    def _exists_each(self, keys: list[str]) -> list[int]:
         pipe = self.client.pipeline(transaction=False)
         for key in keys:
             pipe.exists(key)
-        return pipe.execute()
+        replies: list[int] = pipe.execute()
+        return replies
 
     def statics(self) -> set[str]:
-        return set(self.retrying(lambda: self.client.smembers(self.layout.statics), "reading statics"))
+        members = self.retrying(lambda: self.client.smembers(self.layout.statics), "reading statics")
+        return cast("set[str]", members)  # the client decodes responses
 
     # fenced writes
 
@@ -255,7 +267,7 @@ class Store:
         arrival) and `on_size` gets the outbox's size with the next round trip."""
         outbox = self.layout.outbox
 
-        def replies(found: list) -> None:
+        def replies(found: list[Any]) -> None:
             if isinstance(found[-1], int):
                 on_size(found[-1])
 
@@ -271,10 +283,11 @@ class Store:
 
     def drop_vanished(self, key: str) -> int:
         fence_key, token = self.lock.fence()
-        return self.retrying(
+        result: int = self.retrying(
             lambda: self.scripts.drop_vanished(keys=[fence_key, self.layout.schedule, key], args=[token]),
             "dropping a vanished entry",
         )
+        return result
 
     def sync_static(
         self,
@@ -287,33 +300,34 @@ class Store:
         replace_meta: bool,
         record: bool,
     ) -> int:
+        """Save one static entry (lua/save.lua, fenced): WRITTEN, LOCK_NOT_HELD, or META_CHANGED when its
+        meta is no longer the one read (nothing written)."""
         fence_key, token = self.lock.fence()
-        key = self.layout.entry(name)
         args = [
             token,
-            name,
             definition,
             fresh_meta,
             fresh_score,
-            "1" if raw.meta is not None else "0",
-            raw.meta or "",
+            "" if raw.meta is None else "=" + raw.meta,
             kept_score,
-            "1" if replace_meta else "0",
-            "1" if record else "0",
+            "1" if replace_meta else "",
+            name if record else "",
         ]
-        return self.retrying(
-            lambda: self.scripts.sync_static(
-                keys=[fence_key, self.layout.schedule, key, self.layout.statics], args=args
-            ),
-            "syncing beat_schedule",
-        )
+        keys = [fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)]
+        result = self.retrying(lambda: self.scripts.save(keys=keys, args=args), "syncing beat_schedule")
+        if result == LOCK_NOT_HELD:
+            return LOCK_NOT_HELD
+        return WRITTEN if result[0] == WRITTEN else META_CHANGED
 
     def remove_static(self, name: str) -> int:
+        """Delete a former static entry and its name among the statics (lua/delete.lua, fenced):
+        LOCK_NOT_HELD, else WRITTEN."""
         fence_key, token = self.lock.fence()
-        return self.retrying(
-            lambda: self.scripts.remove_static(
-                keys=[fence_key, self.layout.schedule, self.layout.entry(name), self.layout.statics],
+        result = self.retrying(
+            lambda: self.scripts.delete(
+                keys=[fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",
         )
+        return LOCK_NOT_HELD if result == LOCK_NOT_HELD else WRITTEN

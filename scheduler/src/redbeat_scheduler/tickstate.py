@@ -47,21 +47,21 @@ class Pass:
     """
 
     size: int
-    counted: set = field(default_factory=set)
+    counted: set[str] = field(default_factory=set)
     restart: bool = False
 
 
 class Tick:
     """What one tick shares between its batches: the clock reading, the run stamp, the encoded metas."""
 
-    __slots__ = ("now", "now_f", "now_ts", "started", "_stamp", "_metas")
+    __slots__ = ("_metas", "_stamp", "now", "now_f", "now_ts", "started")
 
     def __init__(self, now: datetime):
         self.now = now
         self.now_f = now.timestamp()
         self.now_ts = whole_seconds(now)
         self.started = time.perf_counter()
-        self._stamp = None
+        self._stamp: datetime | None = None
         self._metas: dict[int, str] = {}
 
     def meta(self, total: int) -> str:

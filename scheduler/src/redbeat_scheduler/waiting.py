@@ -28,7 +28,7 @@ class Waiter:
 
 
 class Waiting:
-    def __init__(self):
+    def __init__(self) -> None:
         self._by_key: dict[str, Waiter] = {}
         self._heap: list[tuple[float, int, Waiter]] = []
         self._seq = itertools.count()

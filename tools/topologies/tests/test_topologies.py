@@ -9,12 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import redis
-
 from topologies import KINDS, Cluster, SentinelGroup, Single, TlsServer, Topology, TopologyError
 
 LOOPBACK = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
@@ -123,9 +123,8 @@ def test_a_topology_that_fails_to_start_stops_what_it_started(monkeypatch: pytes
 
     monkeypatch.setattr(Cluster, "_converged", fail_after_the_first_node)
     monkeypatch.setattr("topologies.cluster.wait_for", lambda condition, *a, **k: condition())
-    with pytest.raises(TopologyError, match="converge"):
-        with Cluster():
-            pass
+    with pytest.raises(TopologyError, match="converge"), Cluster():
+        pass
     assert started and gone(started)
 
 
@@ -286,6 +285,5 @@ def test_bad_arguments_get_a_one_line_message(argv: list[str], message: str) -> 
 
 def test_no_redis_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDBEAT_REDIS_SERVER", "no-such-redis-server")
-    with pytest.raises(TopologyError, match="no-such-redis-server is not installed"):
-        with Single():
-            pass
+    with pytest.raises(TopologyError, match="no-such-redis-server is not installed"), Single():
+        pass

@@ -1,11 +1,17 @@
-// Package rdb is the only code that talks to Redis. Every write is one atomic
-// step per entry: a MULTI/EXEC or a Lua script that compares and sets whole
-// field values as opaque strings (it never decodes JSON: Lua's cjson would turn
-// [] into {} and 5.0 into 5).
+// Package rdb is the only code that talks to Redis. Every operation on an
+// entry is one of the Lua scripts of the repository's lua/ folder (copied into
+// lua/ here by `make generate`: go:embed cannot reach outside the module), with
+// its convention: KEYS are the lock, the schedule, the statics set (where a
+// script uses it), then the entry hashes;
+// ARGV[1] is the lock token, "" here (clients write unfenced); a field as read
+// is "" when absent, else "=" followed by its value. The scripts compare and
+// copy field values as opaque strings and never decode JSON (Lua's cjson would
+// turn [] into {} and 5.0 into 5).
 package rdb
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -13,15 +19,46 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/keys"
 )
 
-// RDB wraps a go-redis client of any kind (single node, sentinel, cluster).
-type RDB struct {
-	c redis.UniversalClient
+// Lua holds lua/*.lua, byte for byte the files of the repository's lua/ folder.
+//
+//go:embed lua/*.lua
+var Lua embed.FS
+
+// Scripts are the scripts this package runs, by name.
+var Scripts = map[string]*redis.Script{}
+
+func script(name string) *redis.Script {
+	src, err := Lua.ReadFile("lua/" + name + ".lua")
+	if err != nil {
+		panic(err) // the files are embedded at build time
+	}
+	s := redis.NewScript(string(src))
+	Scripts[name] = s
+	return s
 }
 
-// New wraps c.
-func New(c redis.UniversalClient) *RDB { return &RDB{c: c} }
+var (
+	loadScript   = script("load")
+	saveScript   = script("save")
+	updateScript = script("update")
+	deleteScript = script("delete")
+)
+
+const unfenced = ""
+
+// RDB wraps a go-redis client of any kind (single node, sentinel, cluster) and
+// the keys of one schedule.
+type RDB struct {
+	c    redis.UniversalClient
+	keys keys.Keys
+}
+
+// New wraps c, for the schedule under k.
+func New(c redis.UniversalClient, k keys.Keys) *RDB { return &RDB{c: c, keys: k} }
 
 // Client is the wrapped client.
 func (r *RDB) Client() redis.UniversalClient { return r.c }
@@ -32,6 +69,14 @@ type Field struct {
 	Value   string
 }
 
+// asRead is the field in the scripts' convention.
+func (f Field) asRead() string {
+	if !f.Present {
+		return ""
+	}
+	return "=" + f.Value
+}
+
 // Fields is what one entry holds: its two hash fields and its schedule score.
 type Fields struct {
 	Definition Field
@@ -39,227 +84,161 @@ type Fields struct {
 	Score      *int64
 }
 
-// Load reads an entry's fields and score in one MULTI.
-func (r *RDB) Load(ctx context.Context, entryKey, scheduleKey string) (Fields, error) {
-	fs, err := r.LoadMany(ctx, []string{entryKey}, scheduleKey)
+// entryKeys are a script's KEYS: the lock, the schedule, then these.
+func (r *RDB) entryKeys(after ...string) []string {
+	return append([]string{r.keys.Lock(), r.keys.Schedule()}, after...)
+}
+
+// Load reads an entry's fields and score in one step.
+func (r *RDB) Load(ctx context.Context, entryKey string) (Fields, error) {
+	fs, err := r.LoadMany(ctx, []string{entryKey})
 	if err != nil {
 		return Fields{}, err
 	}
 	return fs[0], nil
 }
 
-// LoadMany reads several entries in one MULTI (one round trip, one snapshot).
-func (r *RDB) LoadMany(ctx context.Context, entryKeys []string, scheduleKey string) ([]Fields, error) {
-	fs, err := r.loadMany(ctx, entryKeys, scheduleKey)
-	return fs, connErr(err)
-}
-
-func (r *RDB) loadMany(ctx context.Context, entryKeys []string, scheduleKey string) ([]Fields, error) {
-	type cmds struct {
-		def, meta *redis.StringCmd
-		score     *redis.FloatCmd
-	}
-	all := make([]cmds, len(entryKeys))
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range entryKeys {
-			all[i].def = p.HGet(ctx, k, "definition")
-			all[i].meta = p.HGet(ctx, k, "meta")
-			all[i].score = p.ZScore(ctx, scheduleKey, k)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+// LoadMany reads several entries in one step (one round trip, one snapshot).
+func (r *RDB) LoadMany(ctx context.Context, entryKeys []string) ([]Fields, error) {
+	v, err := r.run(ctx, loadScript, r.entryKeys(entryKeys...))
+	if err != nil {
 		return nil, err
 	}
+	vals, ok := v.([]any)
+	if !ok || len(vals) != 3*len(entryKeys) {
+		return nil, fmt.Errorf("redbeat: unexpected load reply %v", v)
+	}
 	out := make([]Fields, len(entryKeys))
-	for i, c := range all {
-		var e error
-		if out[i].Definition, e = field(c.def); e != nil {
-			return nil, e
-		}
-		if out[i].Meta, e = field(c.meta); e != nil {
-			return nil, e
-		}
-		switch s, e := c.score.Result(); {
-		case e == nil:
-			n := int64(s)
+	for i := range out {
+		out[i].Definition = field(vals[3*i])
+		out[i].Meta = field(vals[3*i+1])
+		if s, ok := vals[3*i+2].(string); ok {
+			f, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, fmt.Errorf("redbeat: unexpected score %q", s)
+			}
+			n := int64(f)
 			out[i].Score = &n
-		case !errors.Is(e, redis.Nil):
-			return nil, e
 		}
 	}
 	return out, nil
 }
 
-func field(c *redis.StringCmd) (Field, error) {
-	v, err := c.Result()
-	switch {
-	case err == nil:
-		return Field{Present: true, Value: v}, nil
-	case errors.Is(err, redis.Nil):
-		return Field{}, nil
-	default:
-		return Field{}, err
-	}
+// field is a script's reply value as a Field: nil is an absent field.
+func field(v any) Field {
+	s, ok := v.(string)
+	return Field{Present: ok, Value: s}
 }
 
 // Members returns every entry key in the schedule sorted set, by score.
-func (r *RDB) Members(ctx context.Context, scheduleKey string) ([]string, error) {
-	members, err := r.c.ZRange(ctx, scheduleKey, 0, -1).Result()
+func (r *RDB) Members(ctx context.Context) ([]string, error) {
+	members, err := r.c.ZRange(ctx, r.keys.Schedule(), 0, -1).Result()
 	return members, connErr(err)
 }
 
-// Delete removes the entry from the schedule and deletes its hash in one MULTI;
-// it reports whether the hash existed.
-func (r *RDB) Delete(ctx context.Context, entryKey, scheduleKey string) (bool, error) {
-	var del *redis.IntCmd
-	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZRem(ctx, scheduleKey, entryKey)
-		del = p.Del(ctx, entryKey)
-		return nil
-	})
+// Delete removes the entry's schedule member and its hash together; it
+// reports whether either existed.
+func (r *RDB) Delete(ctx context.Context, entryKey string) (bool, error) {
+	v, err := r.run(ctx, deleteScript, r.entryKeys(r.keys.Statics(), entryKey), unfenced, "")
 	if err != nil {
-		return false, connErr(err)
+		return false, err
 	}
-	return del.Val() > 0, nil
+	return v == int64(1), nil
 }
 
-// Expect is a precondition on a field: any value, absent, or exactly Value.
-type Expect struct {
-	Any bool
-	Field
-}
-
-// Update is one entry's compare-and-set: if both fields meet their Expect,
-// set the non-nil fields and the score (nil: keep) together.
-type Update struct {
-	Entry      string
-	Definition Expect
-	Meta       Expect
-	SetDef     []byte
-	SetMeta    []byte
+// Change is what an Update writes over an entry as read: the non-nil fields
+// and the score (nil: keep).
+type Change struct {
+	Definition []byte
+	Meta       []byte
 	Score      *int64
 }
 
-// Result of one Update: applied, or the fields as they were when it was not.
-type Result struct {
-	Applied    bool
-	Definition Field
-	Meta       Field
+// Update writes change if the entry still holds read's two fields. When it
+// does not, nothing is written and the fields it holds now are returned.
+func (r *RDB) Update(ctx context.Context, entryKey string, read Fields, change Change) (applied bool, now Fields, err error) {
+	score := ""
+	if change.Score != nil {
+		score = strconv.FormatInt(*change.Score, 10)
+	}
+	v, err := r.run(ctx, updateScript, r.entryKeys(entryKey),
+		unfenced, read.Definition.asRead(), read.Meta.asRead(), change.Definition, change.Meta, score)
+	if err != nil {
+		return false, Fields{}, err
+	}
+	if v == int64(1) {
+		return true, Fields{}, nil
+	}
+	vals, ok := v.([]any)
+	if !ok || len(vals) != 2 {
+		return false, Fields{}, fmt.Errorf("redbeat: unexpected update reply %v", v)
+	}
+	return false, Fields{Definition: field(vals[0]), Meta: field(vals[1])}, nil
 }
 
-// updateScript is the compare-and-set behind every write but delete.
-// ARGV: definition mode and value, meta mode and value, new definition, new
-// meta, new score. A mode is "*" (anything), "A" (absent) or "=" (equal to the
-// value); an empty new value keeps the field. On a failed check it returns the
-// current fields, each as "A" or "M" followed by the value.
-var updateScript = redis.NewScript(`
-local key = KEYS[1]
-local dm, mm, newmeta = ARGV[1], ARGV[3], ARGV[6]
-local ok = true
-if dm ~= '*' then
-  local d = redis.call('HGET', key, 'definition')
-  if dm == 'A' then ok = not d else ok = d == ARGV[2] end
-end
-if ok and mm == 'A' and newmeta ~= '' then
-  -- A first save: the meta must not exist yet (upstream's HSETNX).
-  ok = redis.call('HSETNX', key, 'meta', newmeta) == 1
-elseif ok and mm ~= '*' then
-  local m = redis.call('HGET', key, 'meta')
-  if mm == 'A' then ok = not m else ok = m == ARGV[4] end
-  if ok and newmeta ~= '' then redis.call('HSET', key, 'meta', newmeta) end
-elseif ok and newmeta ~= '' then
-  redis.call('HSET', key, 'meta', newmeta)
-end
-if not ok then
-  local d = redis.call('HGET', key, 'definition')
-  local m = redis.call('HGET', key, 'meta')
-  return {d and 'M' .. d or 'A', m and 'M' .. m or 'A'}
-end
-if ARGV[5] ~= '' then redis.call('HSET', key, 'definition', ARGV[5]) end
-if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[7], key) end
-return 1
-`)
+// run calls a script, loading it when Redis does not know it yet.
+func (r *RDB) run(ctx context.Context, s *redis.Script, keys []string, args ...any) (any, error) {
+	v, err := s.Run(ctx, r.c, keys, args...).Result()
+	return v, connErr(err)
+}
 
-// firstSaveScript is the common case of updateScript for a group of entries
-// (KEYS: the entry keys, then the schedule key; ARGV: definition, meta, score
-// of each entry): write meta only if absent (upstream's HSETNX), then the
-// definition and the score; when meta exists, write nothing for that entry and
-// return its meta. One call covers many entries, so the cost of a script call
-// is paid once per group, and each entry is still written atomically.
-var firstSaveScript = redis.NewScript(`
-local sched = KEYS[#KEYS]
-local out = {}
-for i = 1, #KEYS - 1 do
-  local key, j = KEYS[i], (i - 1) * 3
-  if redis.call('HSETNX', key, 'meta', ARGV[j + 2]) == 1 then
-    redis.call('HSET', key, 'definition', ARGV[j + 1])
-    redis.call('ZADD', sched, ARGV[j + 3], key)
-    out[i] = 1
-  else
-    out[i] = redis.call('HGET', key, 'meta')
-  end
-end
-return out
-`)
+// Save is one entry's save (lua/save.lua): a first save writes FirstMeta
+// scored FirstScore; a re-save keeps the stored meta, which must be Expected
+// (not Present: no meta expected), and writes Score.
+type Save struct {
+	Entry      string
+	Definition []byte
+	FirstMeta  []byte
+	FirstScore int64
+	Expected   Field
+	Score      int64
+}
 
-// group is how many first saves share one script call.
+func (s Save) appendArgs(args []any) []any {
+	return append(args, s.Definition, s.FirstMeta, strconv.FormatInt(s.FirstScore, 10),
+		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "")
+}
+
+// Saved is the result of one Save: applied, or the meta stored instead of the
+// one expected (to score from before saving again).
+type Saved struct {
+	Applied bool
+	Meta    string
+}
+
+// group is how many saves share one script call, so the cost of a call is
+// paid once per group; each entry is still written atomically on its own.
 const group = 64
 
-// isFirstSave: any definition, meta must be absent and is set, a score is set.
-func isFirstSave(u Update) bool {
-	return u.Definition.Any && !u.Meta.Any && !u.Meta.Present && u.SetMeta != nil && u.SetDef != nil && u.Score != nil
-}
-
-func expectArgs(e Expect) (string, string) {
-	switch {
-	case e.Any:
-		return "*", ""
-	case !e.Present:
-		return "A", ""
-	default:
-		return "=", e.Value
-	}
-}
-
-func parseState(s string) Field {
-	if strings.HasPrefix(s, "M") {
-		return Field{Present: true, Value: s[1:]}
-	}
-	return Field{}
-}
-
-// Apply runs the updates, each atomically, in one pipelined round trip.
-func (r *RDB) Apply(ctx context.Context, scheduleKey string, updates []Update) ([]Result, error) {
-	res, err := r.applyChunks(ctx, scheduleKey, updates, true)
+// SaveMany runs the saves, each atomically, pipelined.
+func (r *RDB) SaveMany(ctx context.Context, saves []Save) ([]Saved, error) {
+	res, err := r.saveChunks(ctx, saves, true)
 	if err != nil && isNoScript(err) {
-		for _, s := range []*redis.Script{updateScript, firstSaveScript} {
-			if err := s.Load(ctx, r.c).Err(); err != nil {
-				return nil, connErr(err)
-			}
+		if err := saveScript.Load(ctx, r.c).Err(); err != nil {
+			return nil, connErr(err)
 		}
-		res, err = r.applyChunks(ctx, scheduleKey, updates, false)
+		res, err = r.saveChunks(ctx, saves, false)
 	}
 	return res, connErr(err)
 }
 
-// chunk is how many updates one pipeline carries; a large batch is sent as
+// chunk is how many saves one pipeline carries; a large batch is sent as
 // several pipelines on parallel connections, so that encoding and network
 // time overlap with Redis executing the previous chunk.
 const chunk = 256
 
-func (r *RDB) applyChunks(ctx context.Context, scheduleKey string, updates []Update, sha bool) ([]Result, error) {
-	if len(updates) <= chunk {
-		return r.apply(ctx, scheduleKey, updates, sha)
+func (r *RDB) saveChunks(ctx context.Context, saves []Save, sha bool) ([]Saved, error) {
+	if len(saves) <= chunk {
+		return r.save(ctx, saves, sha)
 	}
-	out := make([]Result, len(updates))
+	out := make([]Saved, len(saves))
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
-	for lo := 0; lo < len(updates); lo += chunk {
-		hi := min(lo+chunk, len(updates))
+	for lo := 0; lo < len(saves); lo += chunk {
+		hi := min(lo+chunk, len(saves))
 		wg.Go(func() {
-			res, err := r.apply(ctx, scheduleKey, updates[lo:hi], sha)
+			res, err := r.save(ctx, saves[lo:hi], sha)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -275,117 +254,57 @@ func (r *RDB) applyChunks(ctx context.Context, scheduleKey string, updates []Upd
 	return out, firstErr
 }
 
-func scriptFor(u Update) (*redis.Script, []any) {
-	if isFirstSave(u) {
-		return firstSaveScript, []any{u.SetDef, u.SetMeta, strconv.FormatInt(*u.Score, 10)}
-	}
-	return updateScript, updateArgs(u)
-}
-
-func updateArgs(u Update) []any {
-	score := ""
-	if u.Score != nil {
-		score = strconv.FormatInt(*u.Score, 10)
-	}
-	dm, dv := expectArgs(u.Definition)
-	mm, mv := expectArgs(u.Meta)
-	return []any{dm, dv, mm, mv, u.SetDef, u.SetMeta, score}
-}
-
-func parseResult(v any) (Result, error) {
-	switch x := v.(type) {
-	case int64:
-		return Result{Applied: x == 1}, nil
-	case []any:
-		if len(x) == 2 {
-			d, _ := x[0].(string)
-			if d == "" { // the first-save script: meta exists, here is its value
-				m, _ := x[1].(string)
-				return Result{Meta: Field{Present: true, Value: m}}, nil
-			}
-			m, _ := x[1].(string)
-			return Result{Definition: parseState(d), Meta: parseState(m)}, nil
-		}
-	}
-	return Result{}, fmt.Errorf("redbeat: unexpected script reply %v", v)
-}
-
 func isNoScript(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT")
 }
 
-func (r *RDB) apply(ctx context.Context, scheduleKey string, updates []Update, sha bool) ([]Result, error) {
-	type call struct {
-		cmd   *redis.Cmd
-		first []int // indices of the first saves the call covers; nil for an update
-		index int
-	}
-	var calls []call
-	eval := func(p redis.Pipeliner, s *redis.Script, keys []string, args []any) *redis.Cmd {
-		if sha {
-			return s.EvalSha(ctx, p, keys, args...)
-		}
-		return s.Eval(ctx, p, keys, args...)
-	}
-	run := func(p redis.Pipeliner) error {
-		var idx []int
-		flush := func() {
-			if len(idx) == 0 {
-				return
+func (r *RDB) save(ctx context.Context, saves []Save, sha bool) ([]Saved, error) {
+	cmds := make([]*redis.Cmd, 0, (len(saves)+group-1)/group)
+	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for lo := 0; lo < len(saves); lo += group {
+			batch := saves[lo:min(lo+group, len(saves))]
+			keys := r.entryKeys(r.keys.Statics())
+			args := make([]any, 0, 1+7*len(batch))
+			args = append(args, unfenced)
+			for _, s := range batch {
+				keys = append(keys, s.Entry)
+				args = s.appendArgs(args)
 			}
-			keys := make([]string, 0, len(idx)+1)
-			args := make([]any, 0, 3*len(idx))
-			for _, i := range idx {
-				u := updates[i]
-				keys = append(keys, u.Entry)
-				args = append(args, u.SetDef, u.SetMeta, strconv.FormatInt(*u.Score, 10))
+			if sha {
+				cmds = append(cmds, saveScript.EvalSha(ctx, p, keys, args...))
+			} else {
+				cmds = append(cmds, saveScript.Eval(ctx, p, keys, args...))
 			}
-			keys = append(keys, scheduleKey)
-			calls = append(calls, call{cmd: eval(p, firstSaveScript, keys, args), first: idx})
-			idx = nil
 		}
-		for i, u := range updates {
-			if isFirstSave(u) {
-				if idx = append(idx, i); len(idx) == group {
-					flush()
-				}
-				continue
-			}
-			calls = append(calls, call{cmd: eval(p, updateScript, []string{u.Entry, scheduleKey}, updateArgs(u)), index: i})
-		}
-		flush()
 		return nil
-	}
-	_, err := r.c.Pipelined(ctx, run)
+	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, err
 	}
-	out := make([]Result, len(updates))
-	for _, c := range calls {
-		v, err := c.cmd.Result()
+	out := make([]Saved, 0, len(saves))
+	for _, c := range cmds {
+		v, err := c.Result()
 		if err != nil {
 			return nil, err
 		}
-		if c.first == nil {
-			if out[c.index], err = parseResult(v); err != nil {
-				return nil, err
-			}
-			continue
+		results, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("redbeat: unexpected save reply %v", v)
 		}
-		vals, ok := v.([]any)
-		if !ok || len(vals) != len(c.first) {
-			return nil, fmt.Errorf("redbeat: unexpected script reply %v", v)
-		}
-		for k, i := range c.first {
-			switch x := vals[k].(type) {
+		for _, result := range results {
+			switch x := result.(type) {
 			case int64:
-				out[i].Applied = x == 1
-			case string:
-				out[i].Meta = Field{Present: true, Value: x}
+				out = append(out, Saved{Applied: x == 1})
+			case []any:
+				meta, _ := x[0].(string)
+				out = append(out, Saved{Meta: meta})
 			default:
-				return nil, fmt.Errorf("redbeat: unexpected script reply %v", vals[k])
+				return nil, fmt.Errorf("redbeat: unexpected save reply %v", v)
 			}
 		}
+	}
+	if len(out) != len(saves) {
+		return nil, fmt.Errorf("redbeat: %d save results for %d entries", len(out), len(saves))
 	}
 	return out, nil
 }

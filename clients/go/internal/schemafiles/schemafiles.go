@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -106,9 +107,15 @@ func LoadLayout() (Layout, error) {
 	return l, json.Unmarshal(raw, &l)
 }
 
-// Properties lists, for each $defs entry of a profile, its declared property
-// names, so tests can prove the Go types cover every one.
-func Properties(p Profile) (map[string][]string, error) {
+// Object is a $defs entry that declares properties: their names, and those it requires.
+type Object struct {
+	Properties []string
+	Required   []string
+}
+
+// Objects lists the $defs entries of a profile that declare properties, so tests
+// can prove the hand-written Go types write and read every one, by its name.
+func Objects(p Profile) (map[string]Object, error) {
 	raw, err := FS.ReadFile("schema/" + string(p))
 	if err != nil {
 		return nil, err
@@ -116,16 +123,23 @@ func Properties(p Profile) (map[string][]string, error) {
 	var doc struct {
 		Defs map[string]struct {
 			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
 		} `json:"$defs"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	out := map[string][]string{}
+	out := map[string]Object{}
 	for name, d := range doc.Defs {
-		for prop := range d.Properties {
-			out[name] = append(out[name], prop)
+		if len(d.Properties) == 0 {
+			continue
 		}
+		o := Object{Required: d.Required}
+		for prop := range d.Properties {
+			o.Properties = append(o.Properties, prop)
+		}
+		slices.Sort(o.Properties)
+		out[name] = o
 	}
 	return out, nil
 }

@@ -2,7 +2,7 @@
 // which the repository owns: conformance/upstream/upstream-vectors.json,
 // written by conformance/generate/upstream_dumps.py (`make upstream-dumps`).
 //
-// go:embed cannot reach outside the module, so the tests read the file at
+// An embed directive cannot reach outside the module, so the tests read the file at
 // test time, located from this source file rather than from the working
 // directory, so that any package's tests find the same file.
 package upstreamvectors

@@ -6,5 +6,6 @@
 // care about bytes; writing them exactly keeps a Go write indistinguishable from an
 // upstream one in a MONITOR trace or a byte diff. The package also converts the
 // tagged datetime object to and from time.Time, since a datetime may appear anywhere
-// in args, kwargs and options as well as in meta.
+// in args, kwargs and options as well as in meta, and reads an integer as Python's
+// int() does (ParsePyInt), which decides what a crontab field written for Celery may hold.
 package wire

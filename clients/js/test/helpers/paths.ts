@@ -7,6 +7,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const packageRoot = resolve(here, "..", "..", "..");
 export const repoRoot = resolve(packageRoot, "..", "..");
 export const schemaDir = join(repoRoot, "schema");
+export const luaDir = join(repoRoot, "lua");
 export const vectorsDir = join(repoRoot, "conformance", "vectors");
 
 /** Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md). */

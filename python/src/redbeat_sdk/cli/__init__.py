@@ -12,5 +12,5 @@ def main() -> None:
     except ImportError as exc:  # click/rich/PyYAML are the [cli] extra
         raise SystemExit(
             f"redbeat: the command line needs the cli extra: pip install 'redbeat-sdk[cli]' ({exc})"
-        )
+        ) from None
     sys.exit(run(cli))

@@ -31,7 +31,9 @@ EPILOG = """Exit status: 0 done; 1 a problem found by doctor, Redis unreachable,
     help="A Celery app whose redbeat_* and timezone settings to use (flags still win).",
 )
 @click.pass_context
-def cli(ctx: click.Context, url, prefix, timezone, app) -> None:
+def cli(
+    ctx: click.Context, url: str | None, prefix: str | None, timezone: str | None, app: str | None
+) -> None:
     """Inspect and manage a RedBeat schedule in Redis."""
     # the client is made when a command first needs it, so --help and bad flags need no Redis
     ctx.obj = Session({"url": url, "prefix": prefix, "timezone": timezone}, app)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
-
+from typing import Any
 
 from ..keys import DEFAULT_PREFIX
 from .failures import BadValue
@@ -103,9 +103,9 @@ def resolve(
         raise BadValue("no Redis URL: pass --url, set REDBEAT_REDIS_URL, or give --app with a broker_url")
     values = {name: str(value) if value is not None else None for name, (value, _) in chosen.items()}
     return Target(
-        url=values["url"],
-        prefix=values["prefix"],
-        timezone=values["timezone"],
+        url=str(values["url"]),  # present: checked above
+        prefix=str(values["prefix"]),  # these two have defaults
+        timezone=str(values["timezone"]),
         lock_key=values["lock_key"],
         sources={name: label for name, (_, label) in chosen.items()},
     )

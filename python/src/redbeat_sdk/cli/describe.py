@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from ..entry import Entry
 from ..schedules import FREQ_NAMES, Crontab, Interval, RRule, Schedule
@@ -37,7 +38,7 @@ def schedule_words(schedule: Schedule) -> str:
         text = " ".join(",".join(map(str, f)) if isinstance(f, list) else str(f) for f in fields)
         return f"cron {text}"
     assert isinstance(schedule, RRule)
-    words = f"rrule {FREQ_NAMES[schedule.freq]}"
+    words = f"rrule {FREQ_NAMES[schedule.freq] if isinstance(schedule.freq, int) else schedule.freq}"
     if schedule.interval != 1:
         words += f"/{schedule.interval}"
     if schedule.count is not None:
@@ -63,7 +64,7 @@ def next_run(entry: Entry) -> datetime | None:
     return runs[0] if runs else None
 
 
-def row(entry: Entry, key: str) -> dict:
+def row(entry: Entry, key: str) -> dict[str, Any]:
     """One entry as `list --json` prints it (README: "JSON output")."""
     run = next_run(entry)
     return {

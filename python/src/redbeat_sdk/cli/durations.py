@@ -9,6 +9,7 @@ regular expression are plainer than a dependency whose grammar would need docume
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import click
 
@@ -40,10 +41,10 @@ def parse_duration(text: str) -> float:
     return total
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType):  # type: ignore[type-arg]  # generic only in recent clicks (>=8.1 allowed)
     name = "DURATION"
 
-    def convert(self, value, param, ctx) -> float:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, (int, float)):
             return float(value)
         try:

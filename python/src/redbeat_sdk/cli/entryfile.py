@@ -23,8 +23,9 @@ from .transfer import definition_of
 
 
 @dataclass(frozen=True)
-class Item:
-    entry: Entry
+class Place:
+    """Where an entry is in its file, for messages."""
+
     file: str
     number: int | None  # 1-based place in a list of entries; None for a file of one entry
     node: yaml.Node | None  # where it is in a YAML file, for line numbers
@@ -37,6 +38,13 @@ class Item:
     def error(self, exc: ValidationError, path: str | None = None) -> BadValue:
         path = exc.path if path is None else path
         return BadValue(f"{self.where(path)}: {path + ': ' if path else ''}{exc.reason}")
+
+
+@dataclass(frozen=True)
+class Item(Place):
+    """An entry read from a file, and where it is."""
+
+    entry: Entry
 
 
 def _line_of(node: yaml.Node, path: str) -> int:
@@ -61,7 +69,8 @@ def read_text(path: str) -> str:
     """A UTF-8 file (or stdin for -); BadValue naming it when it cannot be read."""
     try:
         with click.open_file(path, encoding="utf-8") as stream:
-            return stream.read()
+            text: str = stream.read()
+            return text
     except UnicodeDecodeError as exc:
         raise BadValue(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
@@ -103,8 +112,8 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
         raise BadValue(f"{path}: no entries (give one entry or a list of entries)")
     many = isinstance(data, list)
     items = []
-    for index, (definition, node) in enumerate(zip(data if many else [data], nodes)):
-        place = Item(None, path, index + 1 if many else None, node)
+    for index, (definition, node) in enumerate(zip(data if many else [data], nodes, strict=True)):
+        place = Place(path, index + 1 if many else None, node)
         if not isinstance(definition, dict):
             raise BadValue(
                 f"{place.where()}: must be an entry (a mapping of name, task, schedule...), "
@@ -113,13 +122,13 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
         if default_name is not None and "name" not in definition:
             definition = {"name": default_name, **definition}
         try:
-            items.append(Item(codec.entry_from_wire(definition, path=""), path, place.number, node))
+            items.append(Item(path, place.number, node, codec.entry_from_wire(definition, path="")))
         except ValidationError as exc:
             raise place.error(exc) from None
     return items
 
 
-def file_form(entry: Entry) -> dict:
+def file_form(entry: Entry) -> dict[str, Any]:
     """The definition as a person writes it in an entry file: the stored wire form, but an rrule's freq
     by name and its unset (null) fields left out. `add --file` reads it back to the same entry."""
     definition = definition_of(entry)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import click
-import redis.exceptions
 
-from ..client import _redis_errors
 from ..errors import ClusterConfigError, CorruptEntry, EntryNotFound, RedBeatError, ValidationError
 from . import output
 
@@ -69,8 +67,7 @@ def _click_message(exc: click.ClickException) -> str:
 def run(command: click.Command, args: list[str] | None = None) -> int:
     """Run the command group; every error a user can cause ends here as one line and a status."""
     try:
-        with _redis_errors():  # commands that read Redis directly (doctor, lock) get the SDK's words too
-            status = command.main(args=args, prog_name="redbeat", standalone_mode=False)
+        status = command.main(args=args, prog_name="redbeat", standalone_mode=False)
         return status if isinstance(status, int) else OK
     except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
@@ -87,9 +84,6 @@ def run(command: click.Command, args: list[str] | None = None) -> int:
     except ClusterConfigError as exc:
         output.error(f"--prefix: {exc}")
         return USAGE
-    except (EntryNotFound, CorruptEntry, RedBeatError) as exc:
+    except (EntryNotFound, CorruptEntry, RedBeatError) as exc:  # Redis's refusals come as RedBeatError
         output.error(str(exc))
-        return FAILED
-    except redis.exceptions.RedisError as exc:
-        output.error(f"Redis refused the command: {exc}")
         return FAILED

@@ -4,7 +4,8 @@ constructors are the rules; this module says which flag a ValidationError belong
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -59,7 +60,10 @@ NAMES = {
 }
 
 
-def with_entry_options(fn):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_entry_options(fn: F) -> F:
     for option in reversed(OPTIONS):
         fn = option(fn)
     return fn

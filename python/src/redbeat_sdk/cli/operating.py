@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 import click
 from rich.progress import Progress
 from rich.table import Table
@@ -18,11 +20,11 @@ from .session import client_of
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
-def lock(ctx, as_json) -> None:
+def lock(ctx: click.Context, as_json: bool) -> None:
     """Who holds the beat lock, and for how long."""
     client = client_of(ctx)
     key = client.keys.lock
-    token, ttl_ms = client.redis.get(key), client.redis.pttl(key)
+    token, ttl_ms = client.store.lock()
     expires = token is not None and ttl_ms > 0
     holder = None if token is None else parse_token(token)
     if as_json:
@@ -54,7 +56,7 @@ def lock(ctx, as_json) -> None:
 @click.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
-def doctor_(ctx, as_json) -> int:
+def doctor_(ctx: click.Context, as_json: bool) -> None:
     """Find problems: eviction, missing or orphan hashes, corrupt entries, late scores, cluster slots.
     Exit status 1 when there is a problem."""
     findings = diagnosis.diagnose(client_of(ctx))
@@ -89,7 +91,7 @@ def doctor_(ctx, as_json) -> int:
     help="File (default stdout).",
 )
 @click.pass_context
-def export_(ctx, target) -> None:
+def export_(ctx: click.Context, target: IO[str]) -> None:
     """Every entry as JSON lines: one definition per line, the entry file format."""
     client = client_of(ctx)
     problems: list[CorruptEntry] = []
@@ -103,7 +105,7 @@ def export_(ctx, target) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.pass_context
-def import_(ctx, source, dry_run) -> None:
+def import_(ctx: click.Context, source: str, dry_run: bool) -> None:
     """Entries from JSON lines: every line is validated first; any bad line means nothing is written."""
     client = client_of(ctx)
     entries, bad = transfer.parse_lines(entryfile.read_text(source), client.keys)

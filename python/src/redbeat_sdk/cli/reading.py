@@ -28,7 +28,9 @@ def _report(problems: list[CorruptEntry]) -> None:
 @click.option("--name", "name_glob", default=None, metavar="GLOB", help="Only names matching this glob.")
 @click.option("--enabled/--disabled", "enabled", default=None, help="Only enabled (or disabled) entries.")
 @click.pass_context
-def list_(ctx, as_json, task, name_glob, enabled) -> None:
+def list_(
+    ctx: click.Context, as_json: bool, task: str | None, name_glob: str | None, enabled: bool | None
+) -> None:
     """Every entry, in schedule order."""
     client = client_of(ctx)
     problems: list[CorruptEntry] = []
@@ -61,7 +63,7 @@ def list_(ctx, as_json, task, name_glob, enabled) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
-def show(ctx, name, as_json) -> None:
+def show(ctx: click.Context, name: str, as_json: bool) -> None:
     """One entry as an entry file (YAML that `add --file` takes back), its run state in comments."""
     client = client_of(ctx)
     entry = client.get(name)
@@ -87,7 +89,7 @@ def show(ctx, name, as_json) -> None:
 @click.option("--tz", default=None, help="Show (and match crontab fields) in this zone; default the beat's.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
-def next_(ctx, name, count, tz, as_json) -> None:
+def next_(ctx: click.Context, name: str, count: int, tz: str | None, as_json: bool) -> None:
     """The next runs of an entry, as the beat would fire them."""
     with blame(n="-n", tz="--tz"):  # the SDK's checks, before Redis is asked
         run_count(count)

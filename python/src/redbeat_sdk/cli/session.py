@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import click
 
@@ -47,8 +47,11 @@ class Session:
 
 
 def client_of(ctx: click.Context) -> RedBeatClient:
-    return ctx.find_object(Session).client
+    return session_of(ctx).client
 
 
 def session_of(ctx: click.Context) -> Session:
-    return ctx.find_object(Session)
+    session = ctx.find_object(Session)
+    if session is None:  # the redbeat group makes one before any command runs
+        raise RuntimeError("a redbeat command ran outside the redbeat group")
+    return session

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Iterator
+from typing import Any
 
 from .. import codec
 from ..entry import Entry
@@ -22,9 +23,10 @@ def definition_json(entry: Entry) -> str:
     )
 
 
-def definition_of(entry: Entry) -> dict:
+def definition_of(entry: Entry) -> dict[str, Any]:
     """The definition as plain JSON values (datetimes in task data in their wire form)."""
-    return json.loads(definition_json(entry))
+    definition: dict[str, Any] = json.loads(definition_json(entry))
+    return definition
 
 
 def export_lines(entries: Iterable[Entry]) -> Iterator[str]:

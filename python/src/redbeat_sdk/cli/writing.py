@@ -3,8 +3,13 @@ before anything is written."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import click
 
+from ..client import RedBeatClient
+from ..entry import Entry
 from ..errors import ValidationError
 from ..schedules import Interval
 from . import describe, entryfile, flags
@@ -16,13 +21,13 @@ FILE_HELP = (
 )
 
 
-def _file_alone(values: dict, extra: list[str] = ()) -> None:
+def _file_alone(values: dict[str, Any], extra: Sequence[str] = ()) -> None:
     others = [*extra, *flags.given(values)]
     if others:
         raise click.UsageError(f"--file holds the whole entry: drop {', '.join(others)}")
 
 
-def _save_items(client, items: list[entryfile.Item]) -> list:
+def _save_items(client: RedBeatClient, items: list[entryfile.Item]) -> list[Entry]:
     try:
         return client.save_many([item.entry for item in items])
     except ValidationError as exc:
@@ -39,7 +44,7 @@ def _save_items(client, items: list[entryfile.Item]) -> list:
     "--file", "file_", type=click.Path(exists=True, dir_okay=False, allow_dash=True), help=FILE_HELP
 )
 @click.pass_context
-def add(ctx, name, disabled, file_, **values) -> None:
+def add(ctx: click.Context, /, name: str | None, disabled: bool, file_: str | None, **values: Any) -> None:
     """Add (or replace) an entry from flags or a file; validated before anything is written.
 
     A replaced entry keeps its run state (last run, run count)."""
@@ -76,7 +81,7 @@ def add(ctx, name, disabled, file_, **values) -> None:
     help="Replace the definition with this entry file's (one entry; its name may be left out).",
 )
 @click.pass_context
-def edit(ctx, name, file_, **values) -> None:
+def edit(ctx: click.Context, /, name: str, file_: str | None, **values: Any) -> None:
     """Change fields of an existing entry; its run state is kept."""
     if file_:
         _file_alone(values)
@@ -121,7 +126,7 @@ def edit(ctx, name, file_, **values) -> None:
 @click.command()
 @click.argument("name")
 @click.pass_context
-def enable(ctx, name) -> None:
+def enable(ctx: click.Context, name: str) -> None:
     """Enable an entry (re-scored from its last run)."""
     client_of(ctx).enable(name)
     click.echo(f"enabled {name}")
@@ -130,7 +135,7 @@ def enable(ctx, name) -> None:
 @click.command()
 @click.argument("name")
 @click.pass_context
-def disable(ctx, name) -> None:
+def disable(ctx: click.Context, name: str) -> None:
     """Disable an entry (only `enabled` changes)."""
     client_of(ctx).disable(name)
     click.echo(f"disabled {name}")
@@ -139,7 +144,7 @@ def disable(ctx, name) -> None:
 @click.command("run-now")
 @click.argument("name")
 @click.pass_context
-def run_now(ctx, name) -> None:
+def run_now(ctx: click.Context, name: str) -> None:
     """Make an entry due at the next beat tick."""
     client_of(ctx).run_now(name)
     click.echo(f"{name} runs at the next tick")
@@ -149,7 +154,7 @@ def run_now(ctx, name) -> None:
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask.")
 @click.pass_context
-def delete(ctx, name, yes) -> None:
+def delete(ctx: click.Context, name: str, yes: bool) -> None:
     """Delete an entry (hash and schedule member together)."""
     client = client_of(ctx)
     if not yes and not click.confirm(f"delete {name}?"):

@@ -1,0 +1,268 @@
+"""The client's operations without I/O: each is a generator (a flow) that yields the commands of one
+round trip, is sent their replies and returns its result. `store.Store.drive` runs a flow with redis-py;
+an asyncio store runs the same flows, so every rule (what is compared, what is kept, when to retry) is
+written once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Generator
+from datetime import datetime, tzinfo
+from typing import Any, NamedTuple, TypeVar
+
+from . import codec, protocol
+from .datetimes import UTC, epoch_seconds
+from .entry import Entry
+from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError
+from .keys import KeyLayout
+from .protocol import Stored
+from .score import score_for
+from .scripts import Command
+from .validation import check_json_value
+
+log = logging.getLogger("redbeat_sdk")
+
+T = TypeVar("T")
+Flow = Generator[list[Command], list[Any], T]
+
+# How often a write that checks what it read is tried before ConflictError (the same in every client).
+MAX_ATTEMPTS = 10
+# How many entries share one call of the save script: its cost per call is paid once per group.
+SAVE_GROUP = 64
+
+
+# -- reads ------------------------------------------------------------------------------------------------
+
+
+def load(keys: KeyLayout, key: str) -> Flow[Stored]:
+    """One entry as stored (its fields None when there is no hash)."""
+    (reply,) = yield [protocol.load(keys, [key])]
+    return protocol.loaded([key], reply)[0]
+
+
+def get(keys: KeyLayout, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Flow[Entry]:
+    """The entry with its run state; EntryNotFound when there is no definition."""
+    key = keys.entry(name)
+    stored: Stored = yield from load(keys, key)
+    if not stored.definition:
+        raise EntryNotFound(name, key)
+    return read(stored, name, tz, clock)
+
+
+def read(stored: Stored, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Entry:
+    """The entry a stored hash holds (CorruptEntry when upstream would crash on it or drop it)."""
+    entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
+    return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, tz, clock)
+
+
+def listed(
+    stored: Stored,
+    keys: KeyLayout,
+    tz: tzinfo,
+    clock: Callable[[], datetime],
+    report: Callable[[CorruptEntry], None],
+) -> Entry | None:
+    """A schedule member as `list` yields it, or None when it is corrupt or missing (passed to `report`)."""
+    try:
+        return read(stored, keys.name_of(stored.key), tz, clock)
+    except (CorruptEntry, ValueError) as problem:
+        report(problem if isinstance(problem, CorruptEntry) else CorruptEntry(stored.key, str(problem)))
+        return None
+
+
+def load_page(keys: KeyLayout, start: int, count: int) -> Flow[list[Stored]]:
+    """Up to `count` schedule members from rank `start`, each with its hash and score; [] past the end.
+    A member outside the prefix (not an entry of ours) comes without fields: on Cluster it would sit
+    in another slot."""
+    (reply,) = yield [protocol.page(keys, start, count)]
+    members = protocol.members(reply)
+    own = [key for key in members if key.startswith(keys.prefix)]
+    rows = {}
+    if own:
+        (reply,) = yield [protocol.load(keys, own)]
+        rows = {row.key: row for row in protocol.loaded(own, reply)}
+    return [rows.get(key) or Stored(key, None, None) for key in members]
+
+
+# -- save -------------------------------------------------------------------------------------------------
+
+
+class SaveCall:
+    """What all entries of one save call share: the time, the first-save meta and first-save scores."""
+
+    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime]):
+        self.now = now
+        self.tz = tz
+        self.clock = clock  # given to the entries returned
+        self.first_meta = codec.encode_meta(now.astimezone(UTC))
+        self._first_scores: dict[Any, int] = {}
+
+    def first_score(self, schedule: Any, wire: dict[str, Any]) -> int:
+        # many entries of one call usually share a schedule: score each distinct one once
+        try:
+            return self._first_scores[schedule]
+        except KeyError:
+            score = self._first_scores[schedule] = score_for(wire, self.now, self.now, self.tz)
+            return score
+        except TypeError:  # list-valued fields: not hashable
+            return score_for(wire, self.now, self.now, self.tz)
+
+
+class Pending:
+    """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
+
+    __slots__ = ("call", "definition", "entry", "expected", "first_score", "key", "schedule", "score")
+
+    def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
+        keys.check_name(entry.name)
+        wire = codec.definition_wire(entry, call.now, call.tz)
+        try:  # entries were validated when built; only task data mutated since then can fail here
+            self.definition = codec.encode_definition(wire)
+        except (TypeError, ValueError) as exc:
+            for name in ("args", "kwargs", "options"):  # name the value that changed
+                check_json_value(getattr(entry, name), name)
+            raise ValidationError("definition", str(exc)) from None
+        self.entry = entry
+        self.key = keys.entry(entry.name)
+        self.schedule = wire["schedule"]
+        self.call = call
+        self.first_score = call.first_score(entry.schedule, self.schedule)
+        self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
+        self.score = self.first_score
+
+    def args(self) -> protocol.Save:
+        return protocol.Save(
+            self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
+        )
+
+    def rescore(self, stored_meta: str) -> None:
+        self.expected = stored_meta
+        try:
+            last, _ = codec.decode_meta(self.key, stored_meta)
+        except CorruptEntry as exc:
+            # like upstream's HSETNX the stored meta stays; due now lets beat deal with it
+            log.warning("re-saving %s over unreadable meta (%s): scored now", self.key, exc.reason)
+            last = None
+        self.score = score_for(self.schedule, last, self.call.now, self.call.tz)
+
+    def saved(self) -> Entry:
+        """The entry as saved, with the run state it has in Redis now."""
+        call = self.call
+        if self.expected is None:
+            return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock)
+        try:
+            last, total = codec.decode_meta(self.key, self.expected)
+        except CorruptEntry:
+            last, total = None, 0
+        return self.entry.with_state(last, total, self.score, call.tz, call.clock)
+
+
+def save(
+    keys: KeyLayout, call: SaveCall, entries: list[Entry], batch_size: int, indexed: bool = False
+) -> Flow[list[Entry]]:
+    """Save every entry, `batch_size` per round trip, and return them with their run state. Every entry
+    is encoded before anything is sent (ValidationError, its path starting with the entry's index when
+    `indexed`). An entry whose stored meta is not the one it was scored from is scored from the stored
+    one and sent again (ConflictError after MAX_ATTEMPTS)."""
+    pending = []
+    for index, entry in enumerate(entries):
+        try:
+            pending.append(Pending(call, keys, entry))
+        except ValidationError as exc:
+            raise (exc.at(f"[{index}]") if indexed else exc) from None
+    for start in range(0, len(pending), batch_size):
+        todo = pending[start : start + batch_size]
+        for _ in range(MAX_ATTEMPTS):
+            groups = [todo[i : i + SAVE_GROUP] for i in range(0, len(todo), SAVE_GROUP)]
+            replies = yield [protocol.save(keys, [p.args() for p in group]) for group in groups]
+            conflicts = []
+            results = (meta for reply in replies for meta in protocol.saved(reply))
+            for p, stored_meta in zip(todo, results, strict=True):
+                if stored_meta is not None:
+                    p.rescore(stored_meta)
+                    conflicts.append(p)
+            todo = conflicts
+            if not todo:
+                break
+        if todo:
+            raise ConflictError(todo[0].key)
+    return [p.saved() for p in pending]
+
+
+# -- compare-and-write: enable, disable, run_now ----------------------------------------------------------
+
+
+class Change(NamedTuple):
+    """What to write over an entry as read: a new definition, meta or score (None: leave it)."""
+
+    definition: str | None = None
+    meta: str | None = None
+    score: int | None = None
+
+
+def change(keys: KeyLayout, name: str, compute: Callable[[Stored], Change]) -> Flow[None]:
+    """Read the entry, compute the change from it and write it if the entry still holds what was read;
+    else compute it again from what it holds now. EntryNotFound when there is no definition."""
+    key = keys.entry(name)
+    stored: Stored = yield from load(keys, key)
+    for _ in range(MAX_ATTEMPTS):
+        if not stored.definition:
+            raise EntryNotFound(name, key)
+        c = compute(stored)
+        (reply,) = yield [protocol.update(keys, stored, c.definition, c.meta, c.score)]
+        now = protocol.updated(stored, reply)
+        if now is None:
+            return
+        stored = now
+    raise ConflictError(key)
+
+
+def enabled_change(name: str, enabled: bool, now: datetime, tz: tzinfo) -> Callable[[Stored], Change]:
+    """`enabled` set in the stored definition, every other byte kept; enabling also scores the entry
+    from its stored last run."""
+
+    def compute(stored: Stored) -> Change:
+        assert stored.definition is not None
+        try:
+            definition = json.loads(stored.definition)
+        except ValueError as exc:
+            raise CorruptEntry(stored.key, f"definition: invalid JSON ({exc})") from None
+        if not isinstance(definition, dict):
+            raise CorruptEntry(stored.key, "definition is not a JSON object")
+        definition["enabled"] = enabled  # edit the stored JSON in place
+        score = None
+        if enabled:
+            entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta)
+            score = score_for(entry.schedule.to_wire(now, tz), entry.last_run_at, now, tz)
+        return Change(definition=json.dumps(definition), score=score)
+
+    return compute
+
+
+def run_now_change(now: datetime) -> Callable[[Stored], Change]:
+    """meta last_run_at null (the run count kept), score now: the next tick runs it."""
+
+    def compute(stored: Stored) -> Change:
+        return Change(meta=codec.encode_meta(None, _stored_run_count(stored.meta)), score=epoch_seconds(now))
+
+    return compute
+
+
+def _stored_run_count(raw_meta: str | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent)."""
+    try:
+        meta = json.loads(raw_meta) if raw_meta else None
+    except ValueError:
+        return None
+    count = meta.get("total_run_count") if isinstance(meta, dict) else None
+    return count if isinstance(count, int) and not isinstance(count, bool) else None
+
+
+# -- delete -----------------------------------------------------------------------------------------------
+
+
+def delete(keys: KeyLayout, key: str) -> Flow[bool]:
+    (reply,) = yield [protocol.delete(keys, key)]
+    return protocol.deleted(reply)

@@ -1,0 +1,129 @@
+"""What the client sends Redis and how it reads the replies, without any I/O.
+
+Each operation is a command (the arguments of one Redis command; a script call is an EVALSHA) and a
+function that reads its reply. `store.Store` sends them with redis-py; an asyncio store sends the same
+commands and reads the same replies. Scripts follow one convention (lua/README.md): KEYS are the lock, the
+schedule, the statics set (where a script uses it), then the entry hashes; ARGV[1] is the lock token, '' here (clients write unfenced); a field as
+read is '' when absent, else '=' followed by its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from .keys import KeyLayout
+from .scripts import DELETE, LOAD, SAVE, UPDATE, Command
+
+UNFENCED = ""
+
+
+class Stored(NamedTuple):
+    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score."""
+
+    key: str
+    definition: str | None
+    meta: str | None
+    score: float | None = None
+
+
+def text(value: Any) -> Any:
+    """A reply value as str: redis-py answers bytes unless the client decodes responses."""
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def as_read(value: str | None) -> str:
+    return "" if value is None else "=" + value
+
+
+# -- reads ------------------------------------------------------------------------------------------------
+
+
+def page(keys: KeyLayout, start: int, count: int) -> Command:
+    """Up to `count` schedule members from rank `start`, lowest score first."""
+    return ("ZRANGE", keys.schedule, start, start + count - 1)
+
+
+def members(reply: Sequence[Any]) -> list[str]:
+    return [text(member) for member in reply]
+
+
+def load(keys: KeyLayout, entry_keys: Sequence[str]) -> Command:
+    """Read entries (their hashes and scores) in one step (lua/load.lua)."""
+    return LOAD.call([keys.lock, keys.schedule, *entry_keys])
+
+
+def loaded(entry_keys: Sequence[str], reply: Sequence[Any]) -> list[Stored]:
+    """The reply of `load(keys, entry_keys)`, one Stored per key."""
+    out = []
+    for i, key in enumerate(entry_keys):
+        definition, meta, score = reply[3 * i : 3 * i + 3]
+        out.append(Stored(key, text(definition), text(meta), None if score is None else float(score)))
+    return out
+
+
+def lock(keys: KeyLayout) -> list[Command]:
+    """The lock's value (a token) and its time to live in ms, in one round trip."""
+    return [("GET", keys.lock), ("PTTL", keys.lock)]
+
+
+# -- writes -----------------------------------------------------------------------------------------------
+
+
+class Save(NamedTuple):
+    """One entry's save: a first save writes `first_meta` scored `first_score`; a re-save keeps the stored
+    meta, which must be `expected_meta` (None: no meta expected), and writes `score`."""
+
+    key: str
+    definition: str
+    first_meta: str
+    first_score: int
+    expected_meta: str | None
+    score: int
+
+
+def save(keys: KeyLayout, saves: Sequence[Save]) -> Command:
+    """Save entries, each atomically, in one script call (lua/save.lua)."""
+    args: list[Any] = [UNFENCED]
+    for s in saves:
+        args += (s.definition, s.first_meta, s.first_score, as_read(s.expected_meta), s.score, "", "")
+    return SAVE.call([keys.lock, keys.schedule, keys.statics, *(s.key for s in saves)], args)
+
+
+def saved(reply: Sequence[Any]) -> list[str | None]:
+    """Per entry: None when it was written, else the stored meta to score from before saving it again."""
+    return [None if result == 1 else text(result[0]) for result in reply]
+
+
+def update(
+    keys: KeyLayout,
+    read: Stored,
+    definition: str | None = None,
+    meta: str | None = None,
+    score: int | None = None,
+) -> Command:
+    """Write the given fields and score if the entry still holds what `read` holds (lua/update.lua)."""
+    args = [
+        UNFENCED,
+        as_read(read.definition),
+        as_read(read.meta),
+        definition or "",
+        meta or "",
+        "" if score is None else score,
+    ]
+    return UPDATE.call([keys.lock, keys.schedule, read.key], args)
+
+
+def updated(read: Stored, reply: Any) -> Stored | None:
+    """None when the update was written, else the entry as it is now (to compute the update again)."""
+    return None if reply == 1 else Stored(read.key, text(reply[0]), text(reply[1]))
+
+
+def delete(keys: KeyLayout, key: str) -> Command:
+    """Remove the entry's schedule member and its hash together (lua/delete.lua)."""
+    return DELETE.call([keys.lock, keys.schedule, keys.statics, key], [UNFENCED, ""])
+
+
+def deleted(reply: Any) -> bool:
+    """Whether there was anything to delete."""
+    return bool(reply == 1)
