@@ -246,10 +246,13 @@ class Dispatcher:
         elif others:
             self._publish(others, tick, "sent_pipeline", "sent_celery")
 
+    def sweep_due(self) -> bool:
+        return time.monotonic() >= self.sweep_at
+
     def sweep(self, tick: Tick) -> None:
         """Publish what waits in the outbox (a failed publish, a beat killed before its publish was
         confirmed), when it is time to look."""
-        if time.monotonic() < self.sweep_at:
+        if not self.sweep_due():
             return
         scheduler = self.scheduler
         pairs = scheduler.store.outbox_scan(SWEEP_COUNT)

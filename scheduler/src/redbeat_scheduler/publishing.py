@@ -42,6 +42,8 @@ class Publisher:
         self._same_checked = -float("inf")
         self._refused: dict[str, float] = {}  # broker list -> monotonic time until which it is refused
         self._announced = ""
+        self._blockers = ""  # why the app's runs all go through Celery (app_blockers), as last looked at
+        self._blockers_checked = -float("inf")
 
     # the way of a batch
 
@@ -90,8 +92,9 @@ class Publisher:
         self._refused[key] = time.monotonic() + REFUSED_TTL
 
     def forget(self) -> None:
-        """Redis or the broker failed: ask again which server is which before trusting it."""
+        """Redis or the broker failed, or the lock changed hands: look at everything again."""
         self._same = None
+        self._blockers_checked = -float("inf")
         if self._builder is not None:
             self._builder.forget_tasks()
 
@@ -99,11 +102,14 @@ class Publisher:
         if self.setting == "celery":
             return 'redbeat_publish = "celery"'
         scheduler = self.scheduler
-        blockers = app_blockers(scheduler.app, scheduler)
         if "apply_entry" in vars(scheduler) or "apply_async" in vars(scheduler):
-            blockers.append("apply_entry or apply_async is replaced on this scheduler")
-        if blockers:
-            return "; ".join(blockers)
+            return "apply_entry or apply_async is replaced on this scheduler"
+        now = time.monotonic()
+        if now - self._blockers_checked >= SAME_SERVER_TTL:  # the app's settings: looked at now and then
+            self._blockers = "; ".join(app_blockers(scheduler.app, scheduler))
+            self._blockers_checked = now
+        if self._blockers:
+            return self._blockers
         if self._builder is None and not self._no_builder:
             self._make_builder()
         return self._no_builder

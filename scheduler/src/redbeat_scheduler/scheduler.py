@@ -333,8 +333,9 @@ class RedBeatScheduler(Scheduler):
         return self._pass.size, len(self._pass.counted)
 
     def _run(self, tick: Tick, prefetched: Prefetched | None = None) -> float:
-        with stop_signals_held():
-            self._dispatcher.sweep(tick)  # runs waiting in the outbox, when it is time to look
+        if self._dispatcher.sweep_due():
+            with stop_signals_held():
+                self._dispatcher.sweep(tick)  # runs waiting in the outbox
         waiters = self._waiting.pop_due(tick.now_f)
         if waiters:
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
