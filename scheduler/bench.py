@@ -6,7 +6,8 @@ in this process with Celery's real clock, the lock on, and publishing stubbed th
 
 - tick: the cost of one tick (wall time, median) with 10 due entries among N stored;
 - dispatch: every one of N entries overdue (5,000 and 30,000; 100,000 too in bench-full), until all are
-  sent: entries per second, and the CPU time per sent entry of this process plus Redis's (`INFO cpu`).
+  sent: entries per second, and the CPU time per sent entry of this process plus Redis's (`INFO cpu`);
+  two rounds each, in turns, the faster one counted.
   With `send_task` replaced, ours publishes each run through Celery's `apply_async` (its per-message
   way, outbox included); `bench_e2e.py` measures the real thing, a Redis broker;
 - first send: with 100,000 entries overdue, from the start of a fresh scheduler's first tick to its
@@ -285,39 +286,44 @@ def startup_costs(url: str, client: redis.Redis, prefixes: dict, rounds: int) ->
     return out
 
 
-def dispatch(url: str, client: redis.Redis, n: int) -> dict:
-    out = {}
-    for who, make in MAKERS.items():
-        client.flushall()
-        now = datetime.now(UTC)
-        store_entries(
-            client,
-            0,
-            n,
-            mix(now, idle=False),
-            lambda i: now - timedelta(days=2),
-            lambda i: epoch_seconds(now) - 86400,
-            now,
-        )
-        recorder = Recorder()
-        scheduler = make(url, recorder)
-        gc.collect()
-        gc.freeze()  # the bench's own objects are not the scheduler's garbage to collect
-        cpu, redis_before, started = time.process_time(), redis_cpu(client), time.perf_counter()
-        drain(scheduler, recorder, n)
-        wall = time.perf_counter() - started
-        cpu, redis_used = time.process_time() - cpu, redis_cpu(client) - redis_before
-        gc.unfreeze()
-        scheduler.close()
-        sent = len(recorder.times)
-        out[who] = {
-            "sent": sent,
-            "seconds": wall,
-            "per_second": sent / wall,
-            "cpu_us_per_entry": cpu / sent * 1e6,
-            "redis_cpu_us_per_entry": redis_used / sent * 1e6,
-        }
-        print(f"  dispatch {who}: {sent:,} in {wall:.2f} s", file=sys.stderr)
+def dispatch(url: str, client: redis.Redis, n: int, rounds: int = 2) -> dict:
+    """Each scheduler `rounds` times, in turns (ours, upstream, ours, ...), the fastest round of each
+    counted: on a shared machine a burst of someone else's load then hits one round, not one side."""
+    out: dict = {}
+    for _ in range(rounds):
+        for who, make in MAKERS.items():
+            client.flushall()
+            now = datetime.now(UTC)
+            store_entries(
+                client,
+                0,
+                n,
+                mix(now, idle=False),
+                lambda i: now - timedelta(days=2),
+                lambda i: epoch_seconds(now) - 86400,
+                now,
+            )
+            recorder = Recorder()
+            scheduler = make(url, recorder)
+            gc.collect()
+            gc.freeze()  # the bench's own objects are not the scheduler's garbage to collect
+            cpu, redis_before, started = time.process_time(), redis_cpu(client), time.perf_counter()
+            drain(scheduler, recorder, n)
+            wall = time.perf_counter() - started
+            cpu, redis_used = time.process_time() - cpu, redis_cpu(client) - redis_before
+            gc.unfreeze()
+            scheduler.close()
+            sent = len(recorder.times)
+            print(f"  dispatch {who}: {sent:,} in {wall:.2f} s", file=sys.stderr)
+            if who in out and out[who]["seconds"] <= wall:
+                continue
+            out[who] = {
+                "sent": sent,
+                "seconds": wall,
+                "per_second": sent / wall,
+                "cpu_us_per_entry": cpu / sent * 1e6,
+                "redis_cpu_us_per_entry": redis_used / sent * 1e6,
+            }
     return out
 
 
