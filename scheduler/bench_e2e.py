@@ -9,8 +9,8 @@ process with Celery's real clock and the lock on:
   until it has published N - it streams batches; upstream's one tick publishes them all);
 - first message: from the start of the first tick to the first message queued (Celery's
   `after_task_publish`, which both fire once a message is in the queue);
-- then a real `celery worker` (tests/beatproj.py, solo pool) drains the queue, and counts each execution:
-  every task must have run exactly once, one per entry.
+- then a real `celery worker` (tools/beatprocs/beatproj.py, solo pool) drains the queue, and counts each
+  execution: every task must have run exactly once, one per entry.
 
 The limit: the same N messages (read back from the queue ours filled) LPUSHed by redis-py in pipelines
 of 1,000, one LPUSH per message. Where ours spends its time is printed per phase (µs per entry).
@@ -34,18 +34,17 @@ from types import SimpleNamespace
 from typing import Any
 
 import redis
+from beatprocs import Worker, wait_until
+from bench import UTC, mix, redis_cpu, store_entries
 from celery import Celery, signals
 from topologies import Single
 
 from redbeat_sdk.datetimes import epoch_seconds
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "tests"))  # the worker project and process helpers the tests use
 
-from beatproc import Worker, wait_until  # noqa: E402
-from bench import UTC, mix, redis_cpu, store_entries  # noqa: E402
-
-TASK = "tasks.record"  # beatproj.py: counts each execution in delivery:executed / delivery:runs
+# beatproj's task: counts each execution in delivery:executed / delivery:runs
+TASK = "tasks.record"
 QUEUE = "celery"
 PIPELINE = 1000
 

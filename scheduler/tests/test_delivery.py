@@ -16,8 +16,7 @@ import json
 
 import pytest
 import redis
-from beatproc import OURS, Beat, Worker, wait_until
-from broker import BrokerView
+from beatprocs import OURS, Beat, BrokerView, Worker, wait_until
 from topologies import Single
 
 from redbeat_sdk import Entry, Interval, RedBeatClient

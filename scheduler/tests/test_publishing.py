@@ -15,7 +15,7 @@ import json
 import logging
 
 import pytest
-from broker import BrokerView
+from beatprocs import BrokerView
 from celery import signals
 from topologies import Single
 

@@ -250,11 +250,11 @@ def run_now_change(now: datetime) -> Callable[[Stored], Change]:
     return compute
 
 
-def _stored_run_count(raw_meta: str | None) -> int | None:
-    """The stored total_run_count, or None when meta has none (it stays absent)."""
+def _stored_run_count(raw_meta: str | bytes | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent) or is unreadable."""
     try:
         meta = json.loads(raw_meta) if raw_meta else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     count = meta.get("total_run_count") if isinstance(meta, dict) else None
     return count if isinstance(count, int) and not isinstance(count, bool) else None

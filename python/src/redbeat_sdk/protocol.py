@@ -19,11 +19,12 @@ UNFENCED = ""
 
 
 class Stored(NamedTuple):
-    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score."""
+    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score. A
+    field that is not UTF-8 stays bytes: reading it is a CorruptEntry naming it (codec.field_text)."""
 
     key: str
-    definition: str | None
-    meta: str | None
+    definition: str | bytes | None
+    meta: str | bytes | None
     score: float | None = None
 
 
@@ -32,7 +33,19 @@ def text(value: Any) -> Any:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def as_read(value: str | None) -> str:
+def field(value: Any) -> Any:
+    """A hash field read undecoded (Store reads LOAD so): its text, or its bytes when not UTF-8."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def as_read(value: str | bytes | None) -> str | bytes:
+    if isinstance(value, bytes):
+        return b"=" + value
     return "" if value is None else "=" + value
 
 
@@ -58,7 +71,7 @@ def loaded(entry_keys: Sequence[str], reply: Sequence[Any]) -> list[Stored]:
     out = []
     for i, key in enumerate(entry_keys):
         definition, meta, score = reply[3 * i : 3 * i + 3]
-        out.append(Stored(key, text(definition), text(meta), None if score is None else float(score)))
+        out.append(Stored(key, field(definition), field(meta), None if score is None else float(score)))
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import hiredis
 import redis
+from redis.client import NEVER_DECODE
 from redis.exceptions import NoScriptError, ResponseError
 
 from .connection import Client, ReplicationNotConfirmed
@@ -44,6 +45,7 @@ class Pending(NamedTuple):
     commands: list[Command]
     wait: bool
     posted: list[tuple[Pending, OnReplies]]  # sent by `post` before these, read first
+    raw: bool = False  # replies as bytes, not decoded
 
 
 class Link:
@@ -67,15 +69,16 @@ class Link:
     def run(self, command: Command) -> Any:
         return self.run_many([command])[0]
 
-    def run_many(self, commands: Sequence[Command]) -> list[Any]:
+    def run_many(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         """The replies of several commands sent in one round trip, in order. A script Redis does not
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
-        raised once every reply is read."""
+        raised once every reply is read. `raw`: replies as bytes, not decoded (entry fields, which may
+        not be UTF-8: the reader says so per entry)."""
         if self._pool is None:
-            return self._checked(commands, self._through_client(commands))
-        return self.receive(self.send(commands))
+            return self._checked(commands, self._through_client(commands, raw), raw)
+        return self.receive(self.send(commands, raw))
 
-    def send(self, commands: Sequence[Command]) -> Pending:
+    def send(self, commands: Sequence[Command], raw: bool = False) -> Pending:
         """Send commands without waiting for their replies (`receive` reads them). Nothing else may use
         this link until then. Only on a link with its own connection (not a Cluster's)."""
         assert self._pool is not None and self._pending is None, "one round trip at a time"
@@ -90,7 +93,7 @@ class Link:
         except BaseException:  # a connection error, or a stop signal half-way: the connection is out of step
             conn.disconnect()
             raise
-        self._pending = Pending(conn, list(commands), wait, posted)
+        self._pending = Pending(conn, list(commands), wait, posted, raw)
         return self._pending
 
     def post(self, commands: Sequence[Command], on_replies: OnReplies) -> None:
@@ -111,8 +114,8 @@ class Link:
         conn, commands = pending.conn, pending.commands
         try:
             for earlier, on_replies in pending.posted:  # what `post` sent before, first
-                on_replies(self._read(conn, earlier.commands))
-            replies = self._read(conn, commands)
+                on_replies(self._read(conn, earlier.commands, earlier.raw))
+            replies = self._read(conn, commands, pending.raw)
         except BaseException:  # replies left unread (a connection error, a stop signal): start afresh
             conn.disconnect()
             raise
@@ -123,23 +126,23 @@ class Link:
                 raise ReplicationNotConfirmed(
                     f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
                 )
-        return self._checked(commands, replies)
+        return self._checked(commands, replies, pending.raw)
 
     @staticmethod
-    def _read(conn: Any, commands: Sequence[Command]) -> list[Any]:
+    def _read(conn: Any, commands: Sequence[Command], raw: bool) -> list[Any]:
         replies: list[Any] = []
         for _ in commands:
             try:
-                replies.append(conn.read_response())
+                replies.append(conn.read_response(disable_decoding=raw))
             except ResponseError as exc:  # keep reading: the next reply belongs to the next command
                 replies.append(exc)
         return replies
 
-    def _checked(self, commands: Sequence[Command], replies: list[Any]) -> list[Any]:
+    def _checked(self, commands: Sequence[Command], replies: list[Any], raw: bool = False) -> list[Any]:
         for i, reply in enumerate(replies):
             if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
                 self.client.script_load(self._sources[commands[i][1]])
-                replies[i] = self.run_many([commands[i]])[0]
+                replies[i] = self.run_many([commands[i]], raw)[0]
             elif isinstance(reply, ResponseError):
                 raise reply
         return replies
@@ -157,11 +160,13 @@ class Link:
             self._taken_at = now
         return self._conn
 
-    def _through_client(self, commands: Sequence[Command]) -> list[Any]:
+    def _through_client(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         replies: list[Any] = []
         for command in commands:
             try:
-                if command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
+                if raw:  # reads only: nothing to WAIT for
+                    replies.append(self.client.execute_command(*command, **{NEVER_DECODE: True}))  # type: ignore[no-untyped-call]
+                elif command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
                     replies.append(self.client.evalsha(*command[1:]))
                 else:
                     replies.append(self.client.execute_command(*command))  # type: ignore[no-untyped-call]
