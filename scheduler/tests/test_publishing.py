@@ -15,9 +15,12 @@ import json
 import logging
 
 import pytest
+import redis
 from beatprocs import BrokerView
 from celery import signals
+from conftest import snapshot
 from topologies import Single
+from topologies.base import wait_for
 
 from redbeat_sdk import Entry, Interval
 
@@ -92,6 +95,75 @@ def test_a_run_whose_record_is_refused_is_not_queued(
     assert beat.stats.stale_decisions == 1 and sdk.get("e-1").total_run_count == 0
     before, after = signalled
     assert len(before) == 3 and sorted(after) == sorted(s.headers["id"] for s in queued)
+
+
+@pytest.mark.parametrize("replaced", ["redbeat:e-1", "redbeat::schedule"])
+def test_a_key_of_another_type_found_by_the_record_script_writes_nothing_half_way(
+    replaced, make_app, make_scheduler, sdk, clock, redis_url, r, signalled
+):
+    """A key the record script writes holds another type by the time it runs (a client's SET between the
+    beat's read and its record). Lua does not roll back, so the script checks types before its first
+    write: an entry that is no longer a hash is a run not recorded and not queued, the others are; a
+    schedule that is not a sorted set stops the whole batch, nothing written."""
+    save(sdk, 3)
+    beat = make_scheduler(make_app(broker_url=redis_url))
+    plan = beat._dispatcher.plan
+    before_record = {}
+
+    def plan_then_replace(fired, runs, mode):
+        planned = plan(fired, runs, mode)
+        r.delete(replaced)
+        r.set(replaced, "not what it was")
+        before_record.update(snapshot(r))
+        return planned
+
+    beat._dispatcher.plan = plan_then_replace
+    clock.advance(1)
+    beat.tick()
+    queued = BrokerView(redis_url).sent("celery")
+    if replaced == "redbeat:e-1":
+        assert sorted(s.args[0] for s in queued) == [0, 2] and beat.stats.stale_decisions == 1
+        assert sdk.get("e-0").total_run_count == sdk.get("e-2").total_run_count == 1
+        assert r.get("redbeat:e-1") == "not what it was"
+    else:
+        assert queued == [] and snapshot(r) == before_record and beat.stats.redis_errors == 1
+    after = signalled[1]
+    assert sorted(after) == sorted(s.headers["id"] for s in queued)
+
+
+def test_a_queue_that_is_not_a_list_keeps_its_runs_in_the_outbox(
+    make_app, make_scheduler, sdk, clock, redis_url, r, caplog
+):
+    """The broker's queue key turns into a string between the messages' building and the record: the
+    record script finds it before writing anything and the runs take the pipeline, where the broker
+    refuses them. Recorded, they wait in the outbox and go out with their task ids once the queue can take
+    them."""
+    save(sdk, 3)
+    beat = make_scheduler(make_app(broker_url=redis_url))
+    plan = beat._dispatcher.plan
+
+    def plan_then_spoil(fired, runs, mode):
+        planned = plan(fired, runs, mode)
+        r.set("celery", "not a list")
+        return planned
+
+    beat._dispatcher.plan = plan_then_spoil
+    clock.advance(1)
+    with caplog.at_level(logging.INFO, logger="redbeat_scheduler"):
+        beat.tick()
+    beat._dispatcher.plan = plan
+    assert "holds a string, not a list" in caplog.text and "in the outbox" in caplog.text
+    waiting = r.hgetall(OUTBOX)
+    assert runs_recorded(sdk, 3) == 3 and len(waiting) == 3 and beat.stats.sent == 0
+    r.delete("celery")
+    for _ in range(50):
+        if not r.exists(OUTBOX):
+            break
+        beat._dispatcher.sweep_at = 0  # (the next look comes after a back-off; a test need not wait)
+        beat.tick()
+    queued = BrokerView(redis_url).sent("celery")
+    assert sorted(s.args[0] for s in queued) == [0, 1, 2] and runs_recorded(sdk, 3) == 3
+    assert {s.headers["id"] for s in queued} == {field.split(":", 1)[0] for field in waiting}
 
 
 @pytest.mark.parametrize(
@@ -261,12 +333,57 @@ def test_a_task_that_overrides_apply_async_is_published_by_celery(
     assert sorted(BrokerView(redis_url).tasks()) == ["tasks.custom", "tasks.plain"]
 
 
-def test_with_wait_for_replicas_the_messages_follow_the_record(make_app, make_scheduler, redis_url):
-    """A message must not be consumable before its record is on a replica: never inside the script."""
-    options = {"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.01}
-    beat = make_scheduler(make_app(broker_url=redis_url, redbeat_redis_options=options))
-    assert beat._dispatcher.publisher.mode() == "pipeline"
-    assert make_scheduler(make_app(broker_url=redis_url))._dispatcher.publisher.mode() == "atomic"
+def test_with_wait_for_replicas_a_message_is_queued_only_once_its_record_is_replicated(
+    make_app, make_scheduler, clock, tmp_path
+):
+    """A message must not be consumable before its record is on a replica: with `wait_for_replicas` the
+    messages follow the record's WAIT, never inside the script, even with the broker on the schedule's own
+    server and db. A replica that stops acknowledging right before the record: the WAIT gives up, nothing
+    is queued and the runs wait in the outbox; once it acknowledges again they go out, same task ids."""
+    from redbeat_sdk import RedBeatClient
+
+    with Single(root=tmp_path / "primary") as primary, Single(root=tmp_path / "replica") as replica:
+        follower = replica.server.client(decode_responses=True)
+        follower.replicaof("127.0.0.1", primary.port)
+        leader = redis.Redis.from_url(primary.url, decode_responses=True)
+        wait_for(
+            lambda: follower.info("replication")["master_link_status"] == "up", 10, "the replica in sync"
+        )
+        sdk = RedBeatClient(leader, clock=clock)
+        save(sdk, 2)
+        options = {"wait_for_replicas": 1, "wait_for_replicas_timeout": 0.2}
+        app = make_app(redbeat_redis_url=primary.url, broker_url=primary.url, redbeat_redis_options=options)
+        beat = make_scheduler(app)
+        assert beat._dispatcher.publisher.mode() == "pipeline"
+        clock.advance(1)
+        beat.tick()  # the replica acknowledges: recorded, then queued
+        assert leader.llen("celery") == 2 and beat.stats.sent_pipeline == 2
+        plan = beat._dispatcher.plan
+
+        def plan_then_pause(fired, runs, mode):
+            planned = plan(fired, runs, mode)
+            replica.server.pause()
+            return planned
+
+        beat._dispatcher.plan = plan_then_pause
+        clock.advance(1)
+        beat.tick()
+        beat._dispatcher.plan = plan
+        waiting = leader.hgetall(OUTBOX)
+        assert leader.llen("celery") == 2 and len(waiting) == 2 and runs_recorded(sdk, 2) == 4
+        assert beat.stats.redis_errors == 1
+        replica.server.resume()
+        for _ in range(20):
+            beat.tick()  # the clock stands still: no new runs, only the outbox
+            if not leader.exists(OUTBOX):
+                break
+        sent = BrokerView(primary.url).sent("celery")
+        assert sorted(s.args[0] for s in sent) == [0, 0, 1, 1] and beat.stats.outbox_republished == 2
+        assert {field.split(":", 1)[0] for field in waiting} <= {s.headers["id"] for s in sent}
+        assert follower.llen("celery") == 4 and runs_recorded(sdk, 2) == 4
+        beat.close()
+        leader.close()
+        follower.close()
 
 
 def test_bad_publish_settings_are_named(make_app, make_scheduler):

@@ -306,6 +306,14 @@ class Dispatcher:
         """Seconds until the outbox is to be looked at again (inf: not before something fails)."""
         return max(0.0, self.sweep_at - time.monotonic())
 
+    def redis_failed(self) -> None:
+        """A round trip failed, perhaps after a record script ran (its reply lost, a WAIT that gave up):
+        the runs it recorded wait in the outbox, looked at by the next tick that reaches Redis (after its
+        lock round trip, whose WAIT covers the record)."""
+        self.publisher.forget()
+        if self.sweep_at == math.inf:
+            self.sweep_at = time.monotonic()
+
     def lock_taken(self) -> None:
         """A new leader publishes whatever a former one left in the outbox, at once."""
         self.sweep_at = -math.inf

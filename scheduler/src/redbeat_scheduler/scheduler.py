@@ -292,7 +292,7 @@ class RedBeatScheduler(Scheduler):
     def _redis_failed(self, exc: Exception) -> float:
         self.stats.redis_errors += 1
         self._forget()
-        self._dispatcher.publisher.forget()
+        self._dispatcher.redis_failed()
         delay = min(self.max_interval, 5.0)
         if not self._redis_down:
             logger.error(

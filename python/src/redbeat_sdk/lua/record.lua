@@ -13,7 +13,8 @@
 --       Written only if the hash still holds exactly what was read, so a decision made on data that
 --       changed since (a client's run_now or save, another beat) writes nothing and is not sent.
 -- Before any write, everything that could stop the script half-way is checked (Lua does not roll back):
--- the outbox's room and type, each list's type and the permission to push to it (ACL).
+-- the schedule's and the outbox's types, the outbox's room, each entry key's type (one that is no longer
+-- a hash changed since it was read: -2), each list's type and the permission to push to it (ACL).
 -- Returns {0} when the lock is not held; {2, outbox size} when the outbox has no room for the runs;
 -- {3, KEYS index, reason} when a list cannot be pushed to; else {1, outbox size, one result per
 -- decision}: for 'F' 1 written, -1 no definition (the hash is gone, its member still scheduled), -2
@@ -24,10 +25,14 @@ end
 local n = tonumber(ARGV[3])
 local outboxed = 0
 local lists = {}
+local unhashed = {}
 local a = 4
 for i = 1, n do
   if ARGV[a] == 'F' then
-    if ARGV[a + 5] ~= '' then
+    local kind = redis.call('TYPE', KEYS[3 + i])['ok']
+    if kind ~= 'hash' and kind ~= 'none' then
+      unhashed[i] = true
+    elseif ARGV[a + 5] ~= '' then
       outboxed = outboxed + 1
     end
     local c = tonumber(ARGV[a + 6])
@@ -41,7 +46,11 @@ for i = 1, n do
     a = a + 2
   end
 end
-local kind = redis.call('TYPE', KEYS[3])['ok']
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'zset' and kind ~= 'none' then
+  return redis.error_reply('WRONGTYPE the schedule ' .. KEYS[2] .. ' holds a ' .. kind .. ', not a zset')
+end
+kind = redis.call('TYPE', KEYS[3])['ok']
 if kind ~= 'hash' and kind ~= 'none' then
   return redis.error_reply('WRONGTYPE the outbox ' .. KEYS[3] .. ' holds a ' .. kind .. ', not a hash')
 end
@@ -73,27 +82,31 @@ for i = 1, n do
   local key = KEYS[3 + i]
   if ARGV[a] == 'F' then
     local c = tonumber(ARGV[a + 6])
-    local current = redis.call('HMGET', key, 'definition', 'meta')
-    if not current[1] then
-      results[2 + i] = redis.call('ZSCORE', KEYS[2], key) and -1 or -3
-    elseif current[1] ~= ARGV[a + 3] or (current[2] and '=' .. current[2] or '') ~= ARGV[a + 4] then
-      results[2 + i] = -2
+    if unhashed[i] then
+      results[2 + i] = -2  -- no longer a hash: changed since it was read
     else
-      redis.call('HSET', key, 'meta', ARGV[a + 2])
-      redis.call('ZADD', KEYS[2], ARGV[a + 1], key)
-      if ARGV[a + 5] ~= '' then
-        redis.call('HSET', KEYS[3], ARGV[a + 5], ARGV[a + 3])
-      end
-      for j = 0, c - 1 do
-        local b = a + 7 + 3 * j
-        local list = KEYS[tonumber(ARGV[b + 1])]
-        if ARGV[b] == 'L' then
-          redis.call('LPUSH', list, ARGV[b + 2])
-        else
-          redis.call('PEXPIRE', list, ARGV[b + 2])
+      local current = redis.call('HMGET', key, 'definition', 'meta')
+      if not current[1] then
+        results[2 + i] = redis.call('ZSCORE', KEYS[2], key) and -1 or -3
+      elseif current[1] ~= ARGV[a + 3] or (current[2] and '=' .. current[2] or '') ~= ARGV[a + 4] then
+        results[2 + i] = -2
+      else
+        redis.call('HSET', key, 'meta', ARGV[a + 2])
+        redis.call('ZADD', KEYS[2], ARGV[a + 1], key)
+        if ARGV[a + 5] ~= '' then
+          redis.call('HSET', KEYS[3], ARGV[a + 5], ARGV[a + 3])
         end
+        for j = 0, c - 1 do
+          local b = a + 7 + 3 * j
+          local list = KEYS[tonumber(ARGV[b + 1])]
+          if ARGV[b] == 'L' then
+            redis.call('LPUSH', list, ARGV[b + 2])
+          else
+            redis.call('PEXPIRE', list, ARGV[b + 2])
+          end
+        end
+        results[2 + i] = 1
       end
-      results[2 + i] = 1
     end
     a = a + 7 + 3 * c
   else
