@@ -286,23 +286,29 @@ def startup_costs(url: str, client: redis.Redis, prefixes: dict, rounds: int) ->
     return out
 
 
+def store_all_due(client: redis.Redis, n: int, task: str = "bench.task") -> None:
+    """An empty Redis, then `n` entries of the mix, every one overdue (last run two days ago)."""
+    client.flushall()
+    now = datetime.now(UTC)
+    store_entries(
+        client,
+        0,
+        n,
+        mix(now, idle=False),
+        lambda i: now - timedelta(days=2),
+        lambda i: epoch_seconds(now) - 86400,
+        now,
+        task=task,
+    )
+
+
 def dispatch(url: str, client: redis.Redis, n: int, rounds: int = 2) -> dict:
     """Each scheduler `rounds` times, in turns (ours, upstream, ours, ...), the fastest round of each
     counted: on a shared machine a burst of someone else's load then hits one round, not one side."""
     out: dict = {}
     for _ in range(rounds):
         for who, make in MAKERS.items():
-            client.flushall()
-            now = datetime.now(UTC)
-            store_entries(
-                client,
-                0,
-                n,
-                mix(now, idle=False),
-                lambda i: now - timedelta(days=2),
-                lambda i: epoch_seconds(now) - 86400,
-                now,
-            )
+            store_all_due(client, n)
             recorder = Recorder()
             scheduler = make(url, recorder)
             gc.collect()
@@ -330,17 +336,7 @@ def dispatch(url: str, client: redis.Redis, n: int, rounds: int = 2) -> dict:
 def first_send(url: str, client: redis.Redis, n: int) -> dict:
     out = {}
     for who, make in MAKERS.items():
-        client.flushall()
-        now = datetime.now(UTC)
-        store_entries(
-            client,
-            0,
-            n,
-            mix(now, idle=False),
-            lambda i: now - timedelta(days=2),
-            lambda i: epoch_seconds(now) - 86400,
-            now,
-        )
+        store_all_due(client, n)
         recorder = Recorder()
         recorder.stop_at_first = True
         scheduler = make(url, recorder)

@@ -28,18 +28,15 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import redis
 from beatprocs import Worker, wait_until
-from bench import UTC, mix, redis_cpu, store_entries
+from bench import redis_cpu, store_all_due
 from celery import Celery, signals
 from topologies import Single
-
-from redbeat_sdk.datetimes import epoch_seconds
 
 HERE = Path(__file__).resolve().parent
 
@@ -138,18 +135,7 @@ class Phases:
 
 
 def one_side(who: str, url: str, client: redis.Redis, n: int) -> tuple[dict, list[bytes]]:
-    client.flushall()
-    now = datetime.now(UTC)
-    store_entries(
-        client,
-        0,
-        n,
-        mix(now, idle=False),
-        lambda i: now - timedelta(days=2),
-        lambda i: epoch_seconds(now) - 86400,
-        now,
-        task=TASK,
-    )
+    store_all_due(client, n, task=TASK)
     app = make_app(url)
     scheduler, run = (ours if who == "ours" else upstream)(app)
     scheduler.producer  # noqa: B018  (Celery's producer, connected before the timed window, for both)

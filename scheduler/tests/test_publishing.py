@@ -300,6 +300,29 @@ def test_a_run_celery_refuses_for_good_is_dropped_from_the_outbox(sdk, make_sche
     assert beat.stats.publish_errors == 1 and not r.exists(OUTBOX) and broker.sent() == []
 
 
+def test_a_broker_that_is_not_redis_is_published_by_celery(
+    make_app, make_scheduler, sdk, clock, r, signalled, caplog
+):
+    """kombu's in-memory transport stands for any broker but Redis: Celery's own apply_async, one run at a
+    time, with the task id recorded in the outbox field, which goes once Celery has published the run."""
+    save(sdk, 2)
+    app = make_app(broker_url="memory://")
+    beat = make_scheduler(app)
+    clock.advance(1)
+    with caplog.at_level(logging.INFO, logger="redbeat_scheduler"):
+        beat.tick()
+    assert "the broker is not Redis" in caplog.text
+    assert beat.stats.sent_celery == 2 and beat.stats.sent_atomic == beat.stats.sent_pipeline == 0
+    assert not r.exists(OUTBOX) and runs_recorded(sdk, 2) == 2
+    with app.connection_for_read() as conn:
+        queue = conn.SimpleQueue("celery")
+        messages = [queue.get(timeout=1) for _ in range(2)]
+        queue.close()
+    assert sorted(m.payload[0][0] for m in messages) == [0, 1]  # protocol 2 body: (args, kwargs, embed)
+    before, after = signalled
+    assert sorted(m.headers["id"] for m in messages) == sorted(after) == sorted(before)
+
+
 def test_the_setting_forces_celerys_path(make_app, make_scheduler, sdk, clock, redis_url):
     save(sdk, 2)
     beat = make_scheduler(make_app(broker_url=redis_url, redbeat_publish="celery"))
