@@ -82,8 +82,9 @@ generate: venv
 check-generated: venv
 	@set -e; for c in $(PRESENT); do if grep -q '^check-generated:' $$c/Makefile; then $(MAKE) -C $$c check-generated; fi; done
 
-vectors: venv ## regenerate the Celery-generated vectors (next runs, crontab fields)
+vectors: venv ## regenerate the Celery-generated vectors (next runs, crontab fields; beat's task messages)
 	$(MAKE) -C conformance vectors
+	$(MAKE) -C scheduler vectors
 
 check-vectors: venv ## fail when the Celery-generated vectors drift from their generators (~1 min of CPU)
 	$(MAKE) -C conformance check-vectors

@@ -5,8 +5,11 @@ in this process with Celery's real clock, the lock on, and publishing stubbed th
 (`app.send_task` replaced by a recorder), so what is measured is the scheduler, not a broker:
 
 - tick: the cost of one tick (wall time, median) with 10 due entries among N stored;
-- dispatch: every one of N entries overdue, until all are sent: entries per second, and the CPU time per
-  sent entry of this process plus Redis's (`INFO cpu`);
+- dispatch: every one of N entries overdue (5,000 and 30,000; 100,000 too in bench-full), until all are
+  sent: entries per second, and the CPU time per sent entry of this process plus Redis's (`INFO cpu`);
+  two rounds each, in turns, the faster one counted.
+  With `send_task` replaced, ours publishes each run through Celery's `apply_async` (its per-message
+  way, outbox included); `bench_e2e.py` measures the real thing, a Redis broker;
 - first send: with 100,000 entries overdue, from the start of a fresh scheduler's first tick to its
   first publish;
 - lateness: 1,000 entries each every second (`Interval(1)`), their due times spread evenly over the
@@ -51,7 +54,7 @@ SCHEDULE_KEY = PREFIX + ":schedule"
 QUICK = dict(
     tick_sizes=(1_000, 10_000, 100_000),
     tick_rounds=15,
-    dispatch=5_000,
+    dispatch=(5_000, 30_000),
     first_send=100_000,
     lateness_seconds=10,
     startup_rounds=3,
@@ -60,7 +63,7 @@ QUICK = dict(
 FULL = dict(
     tick_sizes=(1_000, 10_000, 100_000, 1_000_000),
     tick_rounds=40,
-    dispatch=30_000,
+    dispatch=(5_000, 30_000, 100_000),
     first_send=100_000,
     lateness_seconds=20,
     startup_rounds=5,
@@ -133,10 +136,11 @@ def store_entries(
     now: datetime,
     name: str = "bench",
     prefix: str = PREFIX,
+    task: str = "bench.task",
 ) -> None:
     """Write entries as the SDK writes them (its codec, the same bytes), pipelined for speed.
     `last_run_at(i)` and `score_of(i)` give each entry's stored run state and score."""
-    templates = [codec.definition_wire(Entry("t", "bench.task", s), now, UTC) for s in schedules]
+    templates = [codec.definition_wire(Entry("t", task, s), now, UTC) for s in schedules]
     pipe = client.pipeline(transaction=False)
     for i in range(first, first + count):
         wire = dict(templates[i % len(templates)], name=f"{name}-{i}", args=[i], kwargs={"i": i})
@@ -282,56 +286,57 @@ def startup_costs(url: str, client: redis.Redis, prefixes: dict, rounds: int) ->
     return out
 
 
-def dispatch(url: str, client: redis.Redis, n: int) -> dict:
-    out = {}
-    for who, make in MAKERS.items():
-        client.flushall()
-        now = datetime.now(UTC)
-        store_entries(
-            client,
-            0,
-            n,
-            mix(now, idle=False),
-            lambda i: now - timedelta(days=2),
-            lambda i: epoch_seconds(now) - 86400,
-            now,
-        )
-        recorder = Recorder()
-        scheduler = make(url, recorder)
-        gc.collect()
-        gc.freeze()  # the bench's own objects are not the scheduler's garbage to collect
-        cpu, redis_before, started = time.process_time(), redis_cpu(client), time.perf_counter()
-        drain(scheduler, recorder, n)
-        wall = time.perf_counter() - started
-        cpu, redis_used = time.process_time() - cpu, redis_cpu(client) - redis_before
-        gc.unfreeze()
-        scheduler.close()
-        sent = len(recorder.times)
-        out[who] = {
-            "sent": sent,
-            "seconds": wall,
-            "per_second": sent / wall,
-            "cpu_us_per_entry": cpu / sent * 1e6,
-            "redis_cpu_us_per_entry": redis_used / sent * 1e6,
-        }
-        print(f"  dispatch {who}: {sent:,} in {wall:.2f} s", file=sys.stderr)
+def store_all_due(client: redis.Redis, n: int, task: str = "bench.task") -> None:
+    """An empty Redis, then `n` entries of the mix, every one overdue (last run two days ago)."""
+    client.flushall()
+    now = datetime.now(UTC)
+    store_entries(
+        client,
+        0,
+        n,
+        mix(now, idle=False),
+        lambda i: now - timedelta(days=2),
+        lambda i: epoch_seconds(now) - 86400,
+        now,
+        task=task,
+    )
+
+
+def dispatch(url: str, client: redis.Redis, n: int, rounds: int = 2) -> dict:
+    """Each scheduler `rounds` times, in turns (ours, upstream, ours, ...), the fastest round of each
+    counted: on a shared machine a burst of someone else's load then hits one round, not one side."""
+    out: dict = {}
+    for _ in range(rounds):
+        for who, make in MAKERS.items():
+            store_all_due(client, n)
+            recorder = Recorder()
+            scheduler = make(url, recorder)
+            gc.collect()
+            gc.freeze()  # the bench's own objects are not the scheduler's garbage to collect
+            cpu, redis_before, started = time.process_time(), redis_cpu(client), time.perf_counter()
+            drain(scheduler, recorder, n)
+            wall = time.perf_counter() - started
+            cpu, redis_used = time.process_time() - cpu, redis_cpu(client) - redis_before
+            gc.unfreeze()
+            scheduler.close()
+            sent = len(recorder.times)
+            print(f"  dispatch {who}: {sent:,} in {wall:.2f} s", file=sys.stderr)
+            if who in out and out[who]["seconds"] <= wall:
+                continue
+            out[who] = {
+                "sent": sent,
+                "seconds": wall,
+                "per_second": sent / wall,
+                "cpu_us_per_entry": cpu / sent * 1e6,
+                "redis_cpu_us_per_entry": redis_used / sent * 1e6,
+            }
     return out
 
 
 def first_send(url: str, client: redis.Redis, n: int) -> dict:
     out = {}
     for who, make in MAKERS.items():
-        client.flushall()
-        now = datetime.now(UTC)
-        store_entries(
-            client,
-            0,
-            n,
-            mix(now, idle=False),
-            lambda i: now - timedelta(days=2),
-            lambda i: epoch_seconds(now) - 86400,
-            now,
-        )
+        store_all_due(client, n)
         recorder = Recorder()
         recorder.stop_at_first = True
         scheduler = make(url, recorder)
@@ -444,7 +449,7 @@ def run(config: dict, only: set | None = None) -> dict:
             )
         if wanted("dispatch"):
             print("dispatch", file=sys.stderr)
-            results["dispatch"] = dispatch(url, client, config["dispatch"])
+            results["dispatch"] = {n: dispatch(url, client, n) for n in config["dispatch"]}
         if wanted("first"):
             print("first send", file=sys.stderr)
             results["first_send_ms"] = first_send(url, client, config["first_send"])
@@ -474,17 +479,25 @@ def table(results: dict) -> str:
             "lower",
             ">= 6x, flat in N",
         )
-    d = results["dispatch"]
-    row(
-        f"dispatch, {d['ours']['sent']:,} all due",
-        d["ours"]["per_second"],
-        d["upstream"]["per_second"],
-        "/s",
-        "higher",
-        ">= 10x",
-    )
+    for n, d in results["dispatch"].items():
+        row(
+            f"dispatch (publish stubbed), {int(n):,} all due",
+            d["ours"]["per_second"],
+            d["upstream"]["per_second"],
+            "/s",
+            "higher",
+            ">= 12x",
+        )
+    d = results["dispatch"][max(results["dispatch"], key=int)]
     cpu = {who: d[who]["cpu_us_per_entry"] + d[who]["redis_cpu_us_per_entry"] for who in d}
-    row("CPU per dispatched entry (beat + Redis)", cpu["ours"], cpu["upstream"], "us", "lower", "~80 us")
+    row(
+        f"CPU per dispatched entry (beat + Redis), {d['ours']['sent']:,} due",
+        cpu["ours"],
+        cpu["upstream"],
+        "us",
+        "lower",
+        "~80 us",
+    )
     f = results["first_send_ms"]
     row(
         f"first send, {results['config']['first_send']:,} due",

@@ -2,9 +2,9 @@
 data saved, started again on its port - while two beats keep recording runs.
 
 Outcomes: no beat crashes; the beats publish again once the broker is back; no run is sent twice; and
-every run recorded during the outage is delivered once afterwards - the outbox of issue 16 (dispatch:
-recorded runs a publish failed for are kept in Redis and sent when the broker is back). Until that lands
-a publish the broker refuses is logged and lost (at most once), and this scenario says so.
+every run recorded during the outage is delivered once afterwards: the beats record runs with an outbox
+field while the broker refuses them, and the leader publishes them (same task ids) once it is back
+(scheduler/README.md, Publishing).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ def run(outage: float = 30.0, entries: int = 5, beats: int = 2, lease: float = 3
         f"{beats} beats, {entries} entries every 1 s, lease {lease:g} s; broker refusing connections "
         f"for {outage:g} s",
     )
-    outcome.awaits = "issue 16 (the outbox)"
     with Stage(lease=lease) as stage:
         names = stage.save_every_second(entries)
         for _ in range(beats):

@@ -57,6 +57,7 @@ class BeatDriver(Driver):
     def record(self, name: str, args: Any = None, kwargs: Any = None, **options: Any) -> None:
         options.pop("producer", None)
         options.pop("headers", None)  # celery's own celery_beat_task header, not the entry's
+        options.pop("task_id", None)  # the run's task id, which our scheduler picks (its outbox field)
         self.sent.append({"task": name, "args": list(args or []), "kwargs": kwargs or {}, "options": options})
 
     def tick(self, request: dict) -> dict:

@@ -126,3 +126,26 @@ def test_a_bad_metrics_port_names_the_setting(port):
     with pytest.raises(SettingsError) as caught:
         RedBeatSettings.from_app(app)
     assert caught.value.setting == "redbeat_metrics_port"
+
+
+def test_the_ways_out_and_the_outbox_are_counted(sdk, make_app, make_scheduler, clock, r, redis_url):
+    sdk.save(Entry("every-1", "tasks.ping", Interval(1)))
+    sdk.save(Entry("later", "tasks.eta", Interval(1), options={"countdown": 5}))  # Celery's own path
+    beat = make_scheduler(make_app(broker_url=redis_url, redbeat_metrics_port=0))
+    clock.advance(1)
+    beat.tick()
+    samples = scrape(beat)
+    assert value(samples, "redbeat_tasks_sent_total") == 2
+    assert value(samples, "redbeat_tasks_queued_atomically_total") == 1
+    assert value(samples, "redbeat_tasks_sent_by_celery_total") == 1
+    assert value(samples, "redbeat_tasks_sent_pipelined_total") == 0
+    assert value(samples, "redbeat_outbox_runs") == 0
+    # a former leader's run left in the outbox: published again by this one when it next takes the lock
+    definition = r.hget("redbeat:every-1", "definition")
+    r.hset("redbeat::outbox", "00000000-0000-4000-8000-000000000000:redbeat:every-1", definition)
+    beat._dispatcher.lock_taken()
+    beat.tick()
+    samples = scrape(beat)
+    assert value(samples, "redbeat_outbox_republished_total") == 1
+    assert value(samples, "redbeat_outbox_runs") == 0 and value(samples, "redbeat_outbox_full_total") == 0
+    assert value(samples, "redbeat_publish_errors_total") == 0

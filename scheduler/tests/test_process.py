@@ -210,15 +210,30 @@ def test_upstream_and_ours_take_over_from_each_other(beats, live_sdk, broker):
 
 
 def test_graceful_swap_on_the_same_data(beats, live_sdk, broker):
-    """Stop one, start the other: no migration, no re-run, no lost run count."""
+    """Stop one, start the other: no migration, no re-run, no lost run count - but for upstream's own gap:
+    its beat records a run (Celery's `reserve`) before publishing it, and a stop between the two loses that
+    run (seen about once in 40 swaps). Each beat logs a run it sends; ours publishes every one it logs."""
     save_entries(live_sdk)
+    unsent: dict[str, int] = defaultdict(int)  # runs upstream logged (and recorded) and never published
     for i, scheduler in enumerate([OURS, UPSTREAM, OURS]):
         beat = beats(scheduler, name=f"swap-{i}")
         wait_until(lambda: sends_by(broker, beat.pid) >= 2, 30, beat.log)
         beat.stop()
         assert "Traceback" not in beat.log(), beat.log()
+        for name in EVERY:
+            logged = beat.log().count(f"Sending due task {name} ")
+            published = sum(1 for s in broker.sent() if s.origin_pid == beat.pid and s.args[0] == name)
+            if scheduler == OURS:
+                assert logged == published, (name, logged, published, beat.log())
+            else:
+                unsent[name] += logged - published
     assert duplicates(broker) == []
-    check_runs_recorded(broker, live_sdk)
+    assert sum(unsent.values()) <= 1, unsent
+    counts: dict[str, int] = defaultdict(int)
+    for s in broker.sent():
+        counts[s.args[0]] += 1
+    for name in EVERY:
+        assert live_sdk.get(name).total_run_count == counts[name] + unsent[name], (name, counts, unsent)
 
 
 # -- default settings, and upstream's package imported by the app (a migration) -------------------------

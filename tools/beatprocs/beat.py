@@ -20,6 +20,16 @@ UPSTREAM = "redbeat.RedBeatScheduler"
 T = TypeVar("T")
 
 
+def project_env(redis_url: str, broker_url: str) -> dict[str, str]:
+    """The environment of a `celery -A beatproj` process: its Redis and broker, and beatproj importable."""
+    return dict(
+        os.environ,
+        BEAT_REDIS_URL=redis_url,
+        BEAT_BROKER_URL=broker_url,
+        PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    )
+
+
 class Beat:
     def __init__(
         self,
@@ -41,12 +51,7 @@ class Beat:
         self.name = name
         self.workdir = tempfile.mkdtemp(prefix="redbeat-beat-")
         self.log_path = Path(self.workdir) / "beat.log"
-        env = dict(
-            os.environ,
-            BEAT_REDIS_URL=redis_url,
-            BEAT_BROKER_URL=broker_url,
-            PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-        )
+        env = project_env(redis_url, broker_url)
         for var in ("BEAT_LOCK_TIMEOUT", "BEAT_MAX_INTERVAL", "BEAT_REDIS_OPTIONS", "BEAT_IMPORT_UPSTREAM"):
             env.pop(var, None)
         if lock_timeout is not None:
@@ -154,3 +159,53 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(message() if callable(message) else message)
         time.sleep(poll)
+
+
+class Worker:
+    """`celery worker` (solo pool) on the tests' project, consuming the default queue."""
+
+    def __init__(self, redis_url: str, broker_url: str, name: str = "worker"):
+        self.name = name
+        self.workdir = tempfile.mkdtemp(prefix="redbeat-worker-")
+        self.log_path = Path(self.workdir) / "worker.log"
+        env = project_env(redis_url, broker_url)
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - the worker writes it until stop() closes it
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "beatproj",
+                "worker",
+                "-P",
+                "solo",
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                "celery",
+            ],
+            cwd=self.workdir,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # warm shutdown: the task at hand finishes
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log.close()

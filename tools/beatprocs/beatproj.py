@@ -1,7 +1,8 @@
 """The Celery project the process-level tests, the chaos scenarios and the failover bench run `celery beat`
 on (`celery -A beatproj`, with this folder on PYTHONPATH: `Beat` puts it there).
 
-Configured from the environment so that one module serves every test:
+Configured from the environment so that one module serves every test (and the worker of the delivery
+tests, whose task `tasks.record` counts each execution in BEAT_REDIS_URL's db under `delivery:`):
 BEAT_REDIS_URL (the RedBeat schedule), BEAT_BROKER_URL, BEAT_LOCK_TIMEOUT and BEAT_MAX_INTERVAL (each left
 at its default when unset), BEAT_IMPORT_UPSTREAM (import upstream's package, as an app that manages entries
 with it does), and for the deployment tests BEAT_REDIS_OPTIONS (JSON: redbeat_redis_options, e.g.
@@ -14,6 +15,7 @@ import json
 import os
 from typing import Any
 
+import redis
 from celery import Celery
 
 if os.environ.get("BEAT_IMPORT_UPSTREAM"):
@@ -39,3 +41,18 @@ if os.environ.get("BEAT_REDIS_OPTIONS"):
 @app.task(name="tasks.ping")  # type: ignore[untyped-decorator]
 def ping(*args: Any, **kwargs: Any) -> str:
     return "pong"
+
+
+_recorder = None
+
+
+@app.task(name="tasks.record", bind=True)
+def record(self, *args, **kwargs):
+    """Counts this execution: per task id (a message run twice shows) and per entry (args[0])."""
+    global _recorder
+    if _recorder is None:
+        _recorder = redis.Redis.from_url(os.environ["BEAT_REDIS_URL"])
+    pipe = _recorder.pipeline(transaction=False)
+    pipe.hincrby("delivery:executed", self.request.id, 1)
+    pipe.hincrby("delivery:runs", str(args[0] if args else ""), 1)
+    pipe.execute()

@@ -2,7 +2,7 @@
 import { ClusterConfigError, ValidationError } from "./errors.js";
 
 export const DEFAULT_PREFIX = "redbeat:";
-const SUFFIXES = { schedule: ":schedule", statics: ":statics", lock: ":lock" } as const;
+const SUFFIXES = { schedule: ":schedule", statics: ":statics", lock: ":lock", outbox: ":outbox" } as const;
 
 /** The part of the prefix Redis Cluster hashes, or null when entry names would take part in the slot. */
 export function hashTag(prefix: string): string | null {
@@ -27,7 +27,8 @@ export class KeyLayout {
     this.lock = prefix + SUFFIXES.lock;
   }
 
-  /** The entry key of a name; refuses names that would collide with the schedule, statics or lock key. */
+  /** The entry key of a name; refuses names that would collide with the schedule, statics, lock or
+   * outbox key. */
   entry(name: string): string {
     if (typeof name !== "string" || name === "")
       throw new ValidationError("name", "must be a non-empty string");

@@ -10,6 +10,7 @@ DEFAULT_PREFIX = "redbeat:"
 SCHEDULE_SUFFIX = ":schedule"
 STATICS_SUFFIX = ":statics"
 LOCK_SUFFIX = ":lock"
+OUTBOX_SUFFIX = ":outbox"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,11 @@ class KeyLayout:
         # upstream keeps a configured key that already starts with the prefix (a plain string test)
         return self.lock_key if self.lock_key.startswith(self.prefix) else self.prefix + self.lock_key
 
+    @property
+    def outbox(self) -> str:
+        """The scheduler's runs recorded and not yet confirmed by the broker (redbeat-scheduler)."""
+        return self.prefix + OUTBOX_SUFFIX
+
     def entry(self, name: str) -> str:
         return self.prefix + name
 
@@ -45,7 +51,7 @@ class KeyLayout:
     def check_name(self, name: str) -> None:
         """Refuse names whose entry key would be one of the schedule's own keys."""
         key = self.entry(name)
-        if key in (self.schedule, self.statics, self.lock):
+        if key in (self.schedule, self.statics, self.lock, self.outbox):
             raise ValidationError("name", f"key {key!r} would collide with the schedule's own keys")
 
     def hash_tag(self) -> str | None:

@@ -72,7 +72,7 @@ class Store(redispy.Connected):
     def unscheduled_entries(self) -> Iterator[str]:
         """Entry hashes under the prefix (a definition, not the schedule's own keys) that the schedule
         does not list: SCAN, so it is slow on a large database, but never blocks it."""
-        own = {self.keys.schedule, self.keys.statics, self.keys.lock}
+        own = {self.keys.schedule, self.keys.statics, self.keys.lock, self.keys.outbox}
         with redis_errors():
             for key in self.client.scan_iter(
                 match=_glob_escape(self.keys.prefix) + "*", count=1000, _type="HASH"

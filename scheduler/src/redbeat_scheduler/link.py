@@ -12,27 +12,40 @@ pool that has one): a Sentinel pool checks then which server is the master and d
 demoted one. With `wait_for_replicas` (connection.py), a round trip that ran a script ends with `WAIT`
 on the same connection, and too few acknowledgements raise `ReplicationNotConfirmed`, as the client does.
 
+Replies the beat does not need yet (the outbox's HDEL after a publish) are not waited for: `post` sends
+the commands and their replies are read with the next round trip's.
+
 Redis Cluster clients have no single connection; there every command goes through the client.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import hiredis
 import redis
 from redis.client import NEVER_DECODE
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .connection import Client, ReplicationNotConfirmed
 
 Command = tuple[Any, ...]  # ("ZCOUNT", key, 0, 5), or ("EVALSHA", sha, numkeys, *keys, *args)
 
 RECYCLE_EVERY = 1.0  # seconds, unless the pool checks more often
+
+OnReplies = Callable[[list[Any]], None]
+
+
+class Pending(NamedTuple):
+    """Commands sent on a connection, their replies not read yet (after those of `posted`)."""
+
+    conn: Any
+    commands: list[Command]
+    wait: bool
+    posted: list[tuple[Pending, OnReplies]]  # sent by `post` before these, read first
+    raw: bool = False  # replies as bytes, not decoded
 
 
 class Link:
@@ -47,6 +60,8 @@ class Link:
         self._wait = int(getattr(client, "wait_replicas", 0) or 0)
         self._wait_ms = int(getattr(client, "wait_timeout_ms", 1000) or 1000)
         self._sources: dict[str, str] = {}  # sha -> script source, to load on NOSCRIPT
+        self._pending: Pending | None = None  # commands sent whose replies are not read yet
+        self._posted: list[tuple[Pending, OnReplies]] = []  # sent by `post`, read with the next replies
 
     def script(self, sha: str, source: str) -> None:
         self._sources[sha] = source
@@ -59,7 +74,71 @@ class Link:
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
         raised once every reply is read. `raw`: replies as bytes, not decoded (entry fields, which may
         not be UTF-8: the reader says so per entry)."""
-        replies = self._through_client(commands, raw) if self._pool is None else self._direct(commands, raw)
+        if self._pool is None:
+            return self._checked(commands, self._through_client(commands, raw), raw)
+        return self.receive(self.send(commands, raw))
+
+    def send(self, commands: Sequence[Command], raw: bool = False) -> Pending:
+        """Send commands without waiting for their replies (`receive` reads them). Nothing else may use
+        this link until then. Only on a link with its own connection (not a Cluster's)."""
+        assert self._pool is not None and self._pending is None, "one round trip at a time"
+        conn = self._connection()
+        posted, self._posted = self._posted, []
+        wait = bool(self._wait) and any(command[0] == "EVALSHA" for command in commands)
+        if wait:
+            commands = [*commands, ("WAIT", self._wait, self._wait_ms)]
+        try:
+            # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
+            conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
+        except BaseException:  # a connection error, or a stop signal half-way: the connection is out of step
+            conn.disconnect()
+            raise
+        self._pending = Pending(conn, list(commands), wait, posted, raw)
+        return self._pending
+
+    def post(self, commands: Sequence[Command], on_replies: OnReplies) -> None:
+        """Send commands now and read their replies with the next round trip (`on_replies` gets them,
+        error replies included): the beat does not wait for a reply it does not need yet. Redis runs
+        them as soon as they arrive, whatever happens to this beat afterwards."""
+        if self._pool is None:
+            on_replies(self._through_client(commands))
+            return
+        pending = self.send(commands)
+        self._pending = None
+        self._posted = [*pending.posted, (pending._replace(posted=[]), on_replies)]
+
+    def receive(self, pending: Pending) -> list[Any]:
+        """The replies of what `send` sent, checked as `run_many` checks them."""
+        assert pending is self._pending, "replies are read in the order the commands were sent"
+        self._pending = None
+        conn, commands = pending.conn, pending.commands
+        try:
+            for earlier, on_replies in pending.posted:  # what `post` sent before, first
+                on_replies(self._read(conn, earlier.commands, earlier.raw))
+            replies = self._read(conn, commands, pending.raw)
+        except BaseException:  # replies left unread (a connection error, a stop signal): start afresh
+            conn.disconnect()
+            raise
+        if pending.wait:
+            acknowledged = replies.pop()
+            commands = commands[:-1]
+            if not isinstance(acknowledged, int) or acknowledged < self._wait:
+                raise ReplicationNotConfirmed(
+                    f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
+                )
+        return self._checked(commands, replies, pending.raw)
+
+    @staticmethod
+    def _read(conn: Any, commands: Sequence[Command], raw: bool) -> list[Any]:
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(conn.read_response(disable_decoding=raw))
+            except ResponseError as exc:  # keep reading: the next reply belongs to the next command
+                replies.append(exc)
+        return replies
+
+    def _checked(self, commands: Sequence[Command], replies: list[Any], raw: bool = False) -> list[Any]:
         for i, reply in enumerate(replies):
             if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
                 self.client.script_load(self._sources[commands[i][1]])
@@ -68,35 +147,10 @@ class Link:
                 raise reply
         return replies
 
-    def _direct(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
-        conn = self._connection()
-        wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
-        if wait:
-            commands = [*commands, ("WAIT", self._wait, self._wait_ms)]
-        try:
-            # hiredis packs each command into one buffer; redis-py's packer adds a pass over the arguments
-            conn.send_packed_command([b"".join([hiredis.pack_command(command) for command in commands])])
-            replies: list[Any] = []
-            for _ in commands:
-                try:
-                    replies.append(conn.read_response(disable_decoding=raw))
-                except ResponseError as exc:  # keep reading: the next reply belongs to the next command
-                    replies.append(exc)
-        except (RedisConnectionError, RedisTimeoutError, OSError):
-            conn.disconnect()
-            raise
-        if wait:
-            acknowledged = replies.pop()
-            if not isinstance(acknowledged, int) or acknowledged < self._wait:
-                raise ReplicationNotConfirmed(
-                    f"{acknowledged} of {self._wait} replicas acknowledged a write within {self._wait_ms} ms"
-                )
-        return replies
-
     def _connection(self) -> Any:
         assert self._pool is not None  # only a client of one node is spoken to directly
         now = time.monotonic()
-        if self._conn is not None and now - self._taken_at >= self._recycle:
+        if self._conn is not None and now - self._taken_at >= self._recycle and not self._posted:
             self.close()  # back to the pool, which may check the master and drop it
         if self._conn is None:
             try:
@@ -121,6 +175,9 @@ class Link:
         return replies
 
     def close(self) -> None:
+        if self._pending is not None or self._posted:  # replies never read: the connection is out of step
+            (self._pending or self._posted[0][0]).conn.disconnect()
+            self._pending, self._posted = None, []
         if self._conn is not None and self._pool is not None:
             self._pool.release(self._conn)
             self._conn = None

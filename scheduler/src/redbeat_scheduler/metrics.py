@@ -29,12 +29,17 @@ TICK_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 
 # (metric name, Stats field, help); exposed as counters named <name>_total.
 COUNTERS = (
-    ("tasks_sent", "sent", "Tasks published (runs recorded and handed to Celery)."),
+    ("tasks_sent", "sent", "Runs recorded and taken by the broker (any way)."),
+    ("tasks_queued_atomically", "sent_atomic", "Runs queued by the record script itself (same Redis)."),
+    ("tasks_sent_pipelined", "sent_pipeline", "Runs published in one pipeline right after their record."),
+    ("tasks_sent_by_celery", "sent_celery", "Runs published through Celery's apply_async, one at a time."),
+    ("outbox_republished", "outbox_republished", "Runs published again from the outbox (same task id)."),
     (
         "publish_errors",
         "publish_errors",
-        "Runs recorded whose publishing Celery refused (lost, as upstream).",
+        "Publishes that failed: broker away (the run waits in the outbox) or refused for good (dropped).",
     ),
+    ("outbox_full", "outbox_full", "Batches not recorded because the outbox had no room."),
     ("runs_skipped_late", "skipped_late", "Calendar runs later than the starting deadline, skipped."),
     ("corrupt_entries_found", "corrupt", "Unreadable entries found (each distinct stored value once)."),
     ("vanished_entries", "vanished", "Schedule members whose hash was gone."),
@@ -154,6 +159,11 @@ class _StateCollector:
                 "corrupt_entries",
                 "Unreadable entries currently skipped (left in Redis).",
                 scheduler.quarantined,
+            ),
+            (
+                "outbox_runs",
+                "Runs recorded and not yet confirmed by the broker, at the last look at the outbox.",
+                scheduler.outbox_size,
             ),
         )
         for name, help_text, value in gauges:

@@ -36,22 +36,30 @@ from redbeat_sdk.keys import KeyLayout
 from .batch import Batch, Decider
 from .coexist import guard_upstream_receiver
 from .connection import Client, make_client
-from .decision import Fire
-from .dispatch import Dispatcher
+from .dispatch import Dispatcher, Outgoing, Planned
 from .lock import FencedLock, HolderWatch
 from .metrics import metrics_for
 from .retry import Retrying
 from .scripts import Scripts
 from .settings import _MISSING, RedBeatSettings
 from .statics import LockLost, StaticConfig, sync_statics, write_statics
-from .store import DELETED, HASH_GONE, LOCK_NOT_HELD, META_CHANGED, WRITTEN, RawEntry, Store
+from .stopping import stop_signals_held
+from .store import (
+    DELETED,
+    HASH_GONE,
+    LOCK_NOT_HELD,
+    META_CHANGED,
+    WRITTEN,
+    OutboxFull,
+    RawEntry,
+    Store,
+)
 from .tickstate import Pass, Stats, Tick
 from .waiting import Waiting
 
 if TYPE_CHECKING:
     from celery import Celery
 
-    from .reading import Loaded
     from .store import Candidates
 
     # (size, offset, candidates) read with the lock in the tick's first round trip
@@ -121,6 +129,7 @@ class RedBeatScheduler(Scheduler):
         self._waiting = Waiting()
         self._decider = Decider(self.layout, self._waiting, self.stats, self.max_interval)
         self._dispatcher = Dispatcher(self)
+        self._publish_failure: BaseException | None = None  # what the last apply_entry failed with
         self._pass: Pass | None = None
         self._pass_second: int | None = None  # the clock's second when the last pass started
         self._next_pass_at = -INF  # epoch seconds: read the schedule again from then on
@@ -244,6 +253,7 @@ class RedBeatScheduler(Scheduler):
                     self.stats.failovers += 1
                 self._forget()
                 self._resync = True
+                self._dispatcher.lock_taken()
                 if self.lock.enabled:
                     logger.info(
                         "beat: took the lock %s (timeout %ss); now the active beat",
@@ -258,6 +268,9 @@ class RedBeatScheduler(Scheduler):
         except LockLost:
             self._step_down("the lock expired or was taken while this beat was running")
             return 0.0
+        except OutboxFull:  # logged; due runs stay due: read them again once the broker takes the backlog
+            self._forget()
+            return min(1.0, self.max_interval)
         except RedisError as exc:
             return self._redis_failed(exc)
         if self._redis_down:
@@ -279,6 +292,7 @@ class RedBeatScheduler(Scheduler):
     def _redis_failed(self, exc: Exception) -> float:
         self.stats.redis_errors += 1
         self._forget()
+        self._dispatcher.redis_failed()
         delay = min(self.max_interval, 5.0)
         if not self._redis_down:
             logger.error(
@@ -319,6 +333,9 @@ class RedBeatScheduler(Scheduler):
         return self._pass.size, len(self._pass.counted)
 
     def _run(self, tick: Tick, prefetched: Prefetched | None = None) -> float:
+        if self._dispatcher.sweep_due():
+            with stop_signals_held():
+                self._dispatcher.sweep(tick)  # runs waiting in the outbox
         waiters = self._waiting.pop_due(tick.now_f)
         if waiters:
             self._dispatch([(w.raw, w.score) for w in waiters], tick)
@@ -339,6 +356,7 @@ class RedBeatScheduler(Scheduler):
             wake = min(wake, upcoming)
         if self.lock.enabled:
             wake = min(wake, tick.now_f + self.lock.timeout / 3)  # extend well before the lock can expire
+        wake = min(wake, tick.now_f + self._dispatcher.wake_in())
         # Minus the time this tick took, by the clock (a frozen clock in tests has not moved). Reading
         # Celery's clock costs 30 µs: a tick shorter than a millisecond is not worth the correction.
         end = self.app.now().timestamp() if tick.elapsed() > 0.001 else tick.now_f
@@ -380,9 +398,14 @@ class RedBeatScheduler(Scheduler):
         batch = self._decider.decide(items, tick, self.app.timezone, self.settings.starting_deadline)
         for due in batch.wakes:
             self._will_wake(due)
-        results = self.store.record(batch.runs)
-        if results is None:
+        with stop_signals_held():  # a batch goes out whole (stopping.py)
+            return self._record_and_send(batch, tick)
+
+    def _record_and_send(self, batch: Batch, tick: Tick) -> int:
+        planned, recorded = self._dispatcher.record_batch(batch.runs, batch.fired)
+        if recorded is None:
             raise LockLost()
+        results = recorded.results
         now_ts = tick.now_ts
         stay = batch.stay
         left = len(batch.vanished)
@@ -396,7 +419,7 @@ class RedBeatScheduler(Scheduler):
                     self._restart_pass()  # moved within the due range: the order changed
             else:
                 left += 1
-        sending, sent, gone = self._settle(batch, results, tick)
+        sending, sent, gone = self._settle(batch, results, planned, tick)
         left += len(sent)
         self._dispatcher.send(sending, tick)
         for key in batch.vanished + gone:
@@ -409,11 +432,11 @@ class RedBeatScheduler(Scheduler):
         return left
 
     def _settle(
-        self, batch: Batch, results: list[int], tick: Tick
-    ) -> tuple[list[tuple[Loaded, Fire]], list[str], list[str]]:
-        """What the record script did with each run: ([(entry, verdict)] to send in schedule order, the
-        keys recorded, the keys whose hash was gone). Runs recorded whose next run is close stay in memory."""
-        sending: list[tuple[Loaded, Fire]] = []
+        self, batch: Batch, results: list[int], planned: dict[int, Planned], tick: Tick
+    ) -> tuple[list[Outgoing], list[str], list[str]]:
+        """What the record script did with each run: ([Outgoing] to send in schedule order, the keys
+        recorded, the keys whose hash was gone). Runs recorded whose next run is close stay in memory."""
+        sending: list[Outgoing] = []
         sent: list[str] = []
         gone: list[str] = []
         waiting, runs, now_ts = self._waiting, batch.runs, tick.now_ts
@@ -434,7 +457,7 @@ class RedBeatScheduler(Scheduler):
                 continue
             assert result == WRITTEN, result
             sent.append(key)
-            sending.append((entry, verdict))
+            sending.append(Outgoing(entry, verdict, planned[index]))
             if verdict.next_due is not None:
                 due = verdict.next_due.timestamp()
                 if due - tick.now_f <= KEEP_AHEAD and len(waiting) < KEEP_MAX:
@@ -459,14 +482,17 @@ class RedBeatScheduler(Scheduler):
             self._extended_at = time.monotonic()
 
     def apply_entry(self, entry: Any, producer: Any = None) -> None:
+        """Celery's per-run publish, for the runs the batch ways do not take (dispatch.py): what it fails
+        with is left in `_publish_failure` for the dispatcher (a broker away: the run waits in the
+        outbox; anything else: dropped, as Celery drops it)."""
         logger.info("Scheduler: Sending due task %s (%s)", entry.name, entry.task)
+        self._publish_failure = None
         try:
             result = self.apply_async(entry, producer=producer, advance=False)
-        except Exception as exc:  # the run is recorded already: it is lost, as upstream loses it
-            self.stats.publish_errors += 1
+        except Exception as exc:
+            self._publish_failure = exc
             logger.error("Message Error: %s", exc, exc_info=True)
         else:
-            self.stats.sent += 1
             logger.debug("%s sent. id->%s", entry.task, getattr(result, "id", None))
 
     # bad data
@@ -524,6 +550,11 @@ class RedBeatScheduler(Scheduler):
         if s.starting_deadline is not None:
             lines.append(f"    . starting deadline -> {_fmt(s.starting_deadline)}s (crontab, rrule)")
         return "\n".join(lines)
+
+    @property
+    def outbox_size(self) -> int:
+        """Runs recorded and not yet confirmed by the broker, at the last look at the outbox."""
+        return self._dispatcher.outbox_size
 
     @property
     def quarantined(self) -> int:

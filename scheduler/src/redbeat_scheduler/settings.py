@@ -25,6 +25,11 @@ DEFAULT_METRICS_ADDR = "127.0.0.1"
 # The lease this scheduler takes the lock for: a SIGKILLed leader is replaced within it. Upstream's lock
 # timeout (5 x max_interval, 25 minutes by default) is the time a schedule stops after a crash (#85, #100).
 DEFAULT_LOCK_LEASE = 10.0
+# How recorded runs reach the broker (dispatch.py): "auto" picks the fastest way that loses no run,
+# "pipeline" never queues them inside the record script, "celery" publishes each through Celery.
+PUBLISH_MODES = ("auto", "pipeline", "celery")
+# Most runs the outbox holds (recorded, not yet confirmed by the broker) before beat stops recording.
+DEFAULT_OUTBOX_LIMIT = 10_000
 
 # Keys of `redbeat_redis_options` that configure RedBeat itself; every other key goes to redis-py.
 CONSUMED_OPTIONS = (
@@ -108,6 +113,8 @@ class RedBeatSettings:
     # Prometheus metrics over HTTP on this port (0: any free port); None: off.
     metrics_port: int | None = None
     metrics_addr: str = DEFAULT_METRICS_ADDR
+    publish: str = "auto"
+    outbox_limit: int = DEFAULT_OUTBOX_LIMIT
 
     @property
     def sentinels(self) -> list[tuple[str, int]] | None:
@@ -195,6 +202,21 @@ class RedBeatSettings:
         metrics_port = _port("redbeat_metrics_port", lookup(conf, "redbeat_metrics_port", None))
         metrics_addr = lookup(conf, "redbeat_metrics_addr", None) or DEFAULT_METRICS_ADDR
 
+        publish = lookup(conf, "redbeat_publish", None) or "auto"
+        if publish not in PUBLISH_MODES:
+            raise SettingsError(
+                "redbeat_publish", f"expected one of {', '.join(map(repr, PUBLISH_MODES))}, got {publish!r}"
+            )
+        outbox_limit = lookup(conf, "redbeat_outbox_limit", None)
+        if outbox_limit is None:
+            outbox_limit = DEFAULT_OUTBOX_LIMIT
+        elif isinstance(outbox_limit, str) and outbox_limit.strip().isdigit():
+            outbox_limit = int(outbox_limit)
+        if isinstance(outbox_limit, bool) or not isinstance(outbox_limit, int) or outbox_limit < 1:
+            raise SettingsError(
+                "redbeat_outbox_limit", f"expected a positive number of runs, got {outbox_limit!r}"
+            )
+
         return cls(
             redis_url=str(url),
             key_prefix=prefix,
@@ -209,6 +231,8 @@ class RedBeatSettings:
             starting_deadline=deadline,
             metrics_port=metrics_port,
             metrics_addr=str(metrics_addr),
+            publish=str(publish),
+            outbox_limit=outbox_limit,
         )
 
 

@@ -8,7 +8,7 @@ decision about them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -18,7 +18,7 @@ from redbeat_sdk.protocol import as_read, field
 from .connection import Client
 from .link import Command
 from .lock import FencedLock, LockState
-from .retry import Retrying
+from .retry import RETRYABLE, Retrying
 from .scripts import Scripts
 
 # Results of the fenced scripts (see lua/record.lua and friends at the repository root).
@@ -60,6 +60,40 @@ class Run(NamedTuple):
     raw: RawEntry
     score: int
     meta: str = ""
+
+
+class Push(NamedTuple):
+    """How a run recorded reaches the broker: its outbox field (the caller publishes it and removes the
+    field), or commands the record script runs itself (('L', list, payload) LPUSH, ('E', list, ms)
+    PEXPIRE, the keys as the broker knows them): queued if and only if recorded."""
+
+    outbox_field: str = ""
+    commands: Sequence[tuple[str, str, str]] = ()
+
+
+class Recorded(NamedTuple):
+    results: list[int]  # one per decision
+    outbox_size: int  # runs in the outbox after the script
+
+
+class OutboxFull(Exception):
+    """The record script found no room in the outbox for the batch's runs: nothing was written."""
+
+    def __init__(self, size: int):
+        super().__init__(f"the outbox holds {size} runs")
+        self.size = size
+
+
+class PushRefused(Exception):
+    """The record script found a broker list it could not push to (its type, the ACL): nothing written."""
+
+    def __init__(self, key: str, reason: str):
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+_NO_PUSH = Push()
 
 
 class Store:
@@ -154,26 +188,106 @@ class Store:
 
     # fenced writes
 
-    def record(self, runs: Sequence[Run]) -> list[int] | None:
-        """Record a batch of decisions in one fenced script: one result per decision (WRITTEN, HASH_GONE,
-        META_CHANGED or DELETED for a run; 1 or 0 for a new score), or None when the lock is not held
-        (nothing written)."""
+    def record(
+        self, runs: Sequence[Run], pushes: Mapping[int, Push] | None = None, outbox_limit: int = 0
+    ) -> Recorded | None:
+        """Record a batch of decisions in one fenced script, each run with its `pushes[index]` (none: the
+        run is recorded only). Returns one result per decision (WRITTEN, HASH_GONE, META_CHANGED or DELETED
+        for a run; 1 or 0 for a new score) and the outbox's size, or None when the lock is not held.
+        Raises OutboxFull when the outbox has no room for `outbox_limit`, PushRefused when a list cannot be
+        pushed to; nothing is written then."""
         if not runs:
-            return []
+            return Recorded([], 0)
+        keys, args = self._record_call(runs, pushes or {}, outbox_limit)
+        reply = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
+        return self._recorded(reply, keys)
+
+    def _record_call(
+        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
+    ) -> tuple[list[str], list[Any]]:
         fence_key, token = self.lock.fence()
-        keys = [fence_key, self.layout.schedule]
-        args: list[str | int | None] = [token]
-        for run in runs:
-            keys.append(run.raw.key)
-            if run.kind == "F":
-                definition, meta = run.raw.definition, run.raw.meta
-                if isinstance(definition, bytes) or isinstance(meta, bytes):  # only readable entries run
-                    raise TypeError(f"{run.raw.key}: a run of an entry that is not UTF-8")
-                args += ("F", run.score, run.meta, definition, "" if meta is None else "=" + meta)
-            else:
-                args += ("R", run.score, "", "", "")
-        results = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
-        return None if results == LOCK_NOT_HELD else results
+        keys = [fence_key, self.layout.schedule, self.layout.outbox]
+        keys += [run.raw.key for run in runs]
+        lists: dict[str, int] = {}
+        args: list[Any] = [token, outbox_limit, len(runs)]
+        for index, run in enumerate(runs):
+            if run.kind != "F":
+                args += ("R", run.score)
+                continue
+            definition, meta = run.raw.definition, run.raw.meta
+            if isinstance(definition, bytes) or isinstance(meta, bytes):  # only readable entries run
+                raise TypeError(f"{run.raw.key}: a run of an entry that is not UTF-8")
+            push = pushes.get(index) or _NO_PUSH
+            args += (
+                "F",
+                run.score,
+                run.meta,
+                definition,
+                "" if meta is None else "=" + meta,
+                push.outbox_field,
+                len(push.commands),
+            )
+            for op, key, value in push.commands:
+                at = lists.get(key)
+                if at is None:
+                    keys.append(key)
+                    at = lists[key] = len(keys)  # a KEYS index (from 1)
+                args += (op, at, value)
+        return keys, args
+
+    @staticmethod
+    def _recorded(reply: Any, keys: list[str]) -> Recorded | None:
+        status = reply[0]
+        if status == LOCK_NOT_HELD:
+            return None
+        if status == 2:
+            raise OutboxFull(int(reply[1]))
+        if status == 3:
+            raise PushRefused(keys[int(reply[1]) - 1], str(reply[2]))
+        return Recorded(list(reply[2:]), int(reply[1]))
+
+    # the outbox (see dispatch.py)
+
+    def outbox_scan(self, count: int) -> list[tuple[str, str]]:
+        """Up to about `count` (field, definition) pairs of the outbox."""
+        outbox = self.layout.outbox
+        reply = self.retrying(
+            lambda: self.scripts.link.run(("HSCAN", outbox, 0, "COUNT", count)), "reading the outbox"
+        )
+        found = reply[1]
+        if isinstance(found, dict):  # a client that parses HSCAN itself (Cluster)
+            return list(found.items())
+        return [(found[i], found[i + 1]) for i in range(0, len(found), 2)]
+
+    def outbox_done(self, fields: Sequence[str]) -> int:
+        """Remove runs the broker has (or that cannot ever be published); returns the outbox's size."""
+        if not fields:
+            return self.outbox_size()
+        outbox = self.layout.outbox
+        replies = self.retrying(
+            lambda: self.scripts.link.run_many([("HDEL", outbox, *fields), ("HLEN", outbox)]),
+            "removing published runs from the outbox",
+        )
+        return int(replies[1])
+
+    def outbox_done_later(self, fields: Sequence[str], on_size: Callable[[int], None]) -> None:
+        """`outbox_done` without waiting for Redis's reply: the removal is sent now (Redis runs it on
+        arrival) and `on_size` gets the outbox's size with the next round trip."""
+        outbox = self.layout.outbox
+
+        def replies(found: list[Any]) -> None:
+            if isinstance(found[-1], int):
+                on_size(found[-1])
+
+        try:
+            self.scripts.link.post([("HDEL", outbox, *fields), ("HLEN", outbox)], replies)
+        except RETRYABLE:
+            on_size(self.outbox_done(fields))
+
+    def outbox_size(self) -> int:
+        return int(
+            self.retrying(lambda: self.scripts.link.run(("HLEN", self.layout.outbox)), "reading the outbox")
+        )
 
     def drop_vanished(self, key: str) -> int:
         fence_key, token = self.lock.fence()

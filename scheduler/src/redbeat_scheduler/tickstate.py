@@ -18,8 +18,13 @@ class Stats:
     """Counters since start; `scheduler.stats`."""
 
     ticks: int = 0
-    sent: int = 0
-    publish_errors: int = 0
+    sent: int = 0  # runs the broker took (or Celery published), by any of the ways below
+    sent_atomic: int = 0  # queued by the record script itself
+    sent_pipeline: int = 0  # published in a pipeline right after the record
+    sent_celery: int = 0  # published through Celery's apply_async, one at a time
+    outbox_republished: int = 0  # runs published again from the outbox
+    publish_errors: int = 0  # publishes that failed (a run whose broker was away counts at each attempt)
+    outbox_full: int = 0  # batches not recorded because the outbox had no room
     skipped_late: int = 0  # runs later than the starting deadline, not sent
     corrupt: int = 0  # unreadable entries found (each distinct stored value once)
     vanished: int = 0  # schedule members whose hash was gone

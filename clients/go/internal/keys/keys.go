@@ -12,6 +12,7 @@ const (
 	ScheduleSuffix = ":schedule"
 	StaticsSuffix  = ":statics"
 	LockSuffix     = ":lock"
+	OutboxSuffix   = ":outbox"
 )
 
 // Keys builds keys for one prefix.
@@ -29,6 +30,9 @@ func (k Keys) Statics() string { return k.Prefix + StaticsSuffix }
 // Lock is beat's lock key (the default; beat may be configured otherwise).
 func (k Keys) Lock() string { return k.Prefix + LockSuffix }
 
+// Outbox is redbeat-scheduler's hash of runs recorded and not yet confirmed by the broker.
+func (k Keys) Outbox() string { return k.Prefix + OutboxSuffix }
+
 // Name is the entry name of an entry key, false for a key outside the prefix.
 func (k Keys) Name(key string) (string, bool) {
 	if !strings.HasPrefix(key, k.Prefix) || len(key) == len(k.Prefix) {
@@ -38,9 +42,9 @@ func (k Keys) Name(key string) (string, bool) {
 }
 
 // Reserved reports whether an entry named name would share its key with the
-// schedule, statics or lock key.
+// schedule, statics, lock or outbox key.
 func Reserved(name string) bool {
-	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix
+	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix || name == OutboxSuffix
 }
 
 // HashTagged reports whether every key built from prefix hashes to the same

@@ -1,35 +1,120 @@
 -- Record a batch of decisions in one step, fenced by the lock: a leader that lost the lock writes
--- nothing (and the caller then sends nothing).
--- KEYS[1] lock key (or any key in the same slot when unlocked); KEYS[2] schedule zset; KEYS[3..] the
--- entry hashes, one per decision.
--- ARGV[1] lock token, '' when the lock is off; then five values per decision:
---   'F' (a run): new score, new meta JSON, the definition read, '=' .. the meta read ('' if it was absent).
+-- nothing (and the caller then sends nothing). A run recorded here is either queued here too (its task
+-- message pushed onto the broker's lists in this very step: recorded if and only if queued) or written
+-- to the outbox, from which the caller publishes it and removes it once the broker has it.
+-- KEYS[1] lock key (or any key in the same slot when unlocked); KEYS[2] schedule zset; KEYS[3] outbox
+-- hash; KEYS[4 .. 3 + n] the entry hashes, one per decision; then the broker lists pushed to, if any.
+-- ARGV[1] lock token, '' when the lock is off; ARGV[2] most runs the outbox may hold; ARGV[3] n; then per
+-- decision, in order:
+--   'R' (a new score only, for members still in the schedule), the new score.
+--   'F' (a run), the new score, the new meta JSON, the definition read, '=' .. the meta read ('' if it
+--       was absent), the outbox field ('' for none), c, then c commands of three values: 'L' (LPUSH) or
+--       'E' (PEXPIRE), the index in KEYS of the list, the payload or the milliseconds.
 --       Written only if the hash still holds exactly what was read, so a decision made on data that
 --       changed since (a client's run_now or save, another beat) writes nothing and is not sent.
---   'R' (a new score only, for members still in the schedule): new score, then three ignored values.
--- Returns 0 when the lock is not held, else one result per decision: for 'F' 1 written, -1 no
--- definition (the hash is gone, its member still scheduled), -2 changed since it was read, -3 deleted
--- (hash and member gone: a client deleted it); for 'R' 1 moved, 0 not.
+-- Before any write, everything that could stop the script half-way is checked (Lua does not roll back):
+-- the schedule's and the outbox's types, the outbox's room, each entry key's type (one that is no longer
+-- a hash changed since it was read: -2), each list's type and the permission to push to it (ACL).
+-- Returns {0} when the lock is not held; {2, outbox size} when the outbox has no room for the runs;
+-- {3, KEYS index, reason} when a list cannot be pushed to; else {1, outbox size, one result per
+-- decision}: for 'F' 1 written, -1 no definition (the hash is gone, its member still scheduled), -2
+-- changed since it was read, -3 deleted (hash and member gone: a client deleted it); for 'R' 1 moved, 0 not.
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
+  return {0}
 end
-local results = {}
-for i = 3, #KEYS do
-  local key = KEYS[i]
-  local a = 2 + (i - 3) * 5
+local n = tonumber(ARGV[3])
+local outboxed = 0
+local lists = {}
+local unhashed = {}
+local a = 4
+for i = 1, n do
   if ARGV[a] == 'F' then
-    local current = redis.call('HMGET', key, 'definition', 'meta')
-    if not current[1] then
-      results[i - 2] = redis.call('ZSCORE', KEYS[2], key) and -1 or -3
-    elseif current[1] ~= ARGV[a + 3] or (current[2] and '=' .. current[2] or '') ~= ARGV[a + 4] then
-      results[i - 2] = -2
-    else
-      redis.call('HSET', key, 'meta', ARGV[a + 2])
-      redis.call('ZADD', KEYS[2], ARGV[a + 1], key)
-      results[i - 2] = 1
+    local kind = redis.call('TYPE', KEYS[3 + i])['ok']
+    if kind ~= 'hash' and kind ~= 'none' then
+      unhashed[i] = true
+    elseif ARGV[a + 5] ~= '' then
+      outboxed = outboxed + 1
     end
+    local c = tonumber(ARGV[a + 6])
+    for j = 0, c - 1 do
+      local op, k = ARGV[a + 7 + 3 * j], tonumber(ARGV[a + 8 + 3 * j])
+      lists[k] = lists[k] or {}
+      lists[k][op] = true
+    end
+    a = a + 7 + 3 * c
   else
-    results[i - 2] = redis.call('ZADD', KEYS[2], 'XX', 'CH', ARGV[a + 1], key)
+    a = a + 2
   end
+end
+local kind = redis.call('TYPE', KEYS[2])['ok']
+if kind ~= 'zset' and kind ~= 'none' then
+  return redis.error_reply('WRONGTYPE the schedule ' .. KEYS[2] .. ' holds a ' .. kind .. ', not a zset')
+end
+kind = redis.call('TYPE', KEYS[3])['ok']
+if kind ~= 'hash' and kind ~= 'none' then
+  return redis.error_reply('WRONGTYPE the outbox ' .. KEYS[3] .. ' holds a ' .. kind .. ', not a hash')
+end
+local size = redis.call('HLEN', KEYS[3])
+if outboxed > 0 and size + outboxed > tonumber(ARGV[2]) then
+  return {2, size}
+end
+for k, ops in pairs(lists) do
+  local ok, kind = pcall(redis.call, 'TYPE', KEYS[k])
+  if not ok then
+    return {3, k, 'TYPE refused: ' .. tostring(kind['err'] or kind)}
+  end
+  kind = kind['ok']
+  if kind ~= 'list' and kind ~= 'none' then
+    return {3, k, 'holds a ' .. kind .. ', not a list'}
+  end
+  if redis.acl_check_cmd then
+    if ops['L'] and not redis.acl_check_cmd('LPUSH', KEYS[k], 'x') then
+      return {3, k, 'no permission to LPUSH'}
+    end
+    if ops['E'] and not redis.acl_check_cmd('PEXPIRE', KEYS[k], '1') then
+      return {3, k, 'no permission to PEXPIRE'}
+    end
+  end
+end
+local results = {1, size}
+a = 4
+for i = 1, n do
+  local key = KEYS[3 + i]
+  if ARGV[a] == 'F' then
+    local c = tonumber(ARGV[a + 6])
+    if unhashed[i] then
+      results[2 + i] = -2  -- no longer a hash: changed since it was read
+    else
+      local current = redis.call('HMGET', key, 'definition', 'meta')
+      if not current[1] then
+        results[2 + i] = redis.call('ZSCORE', KEYS[2], key) and -1 or -3
+      elseif current[1] ~= ARGV[a + 3] or (current[2] and '=' .. current[2] or '') ~= ARGV[a + 4] then
+        results[2 + i] = -2
+      else
+        redis.call('HSET', key, 'meta', ARGV[a + 2])
+        redis.call('ZADD', KEYS[2], ARGV[a + 1], key)
+        if ARGV[a + 5] ~= '' then
+          redis.call('HSET', KEYS[3], ARGV[a + 5], ARGV[a + 3])
+        end
+        for j = 0, c - 1 do
+          local b = a + 7 + 3 * j
+          local list = KEYS[tonumber(ARGV[b + 1])]
+          if ARGV[b] == 'L' then
+            redis.call('LPUSH', list, ARGV[b + 2])
+          else
+            redis.call('PEXPIRE', list, ARGV[b + 2])
+          end
+        end
+        results[2 + i] = 1
+      end
+    end
+    a = a + 7 + 3 * c
+  else
+    results[2 + i] = redis.call('ZADD', KEYS[2], 'XX', 'CH', ARGV[a + 1], key)
+    a = a + 2
+  end
+end
+if outboxed > 0 then
+  results[2] = redis.call('HLEN', KEYS[3])
 end
 return results
