@@ -39,9 +39,26 @@ def as_read(value: str | None) -> str:
 # -- reads ------------------------------------------------------------------------------------------------
 
 
-def page(keys: KeyLayout, start: int, count: int) -> Command:
-    """Up to `count` schedule members from rank `start`, lowest score first."""
-    return ("ZRANGE", keys.schedule, start, start + count - 1)
+def page(keys: KeyLayout, start: int, count: int, reverse: bool = False) -> Command:
+    """Up to `count` schedule members from rank `start`, lowest score first (highest with `reverse`)."""
+    return ("ZRANGE", keys.schedule, start, start + count - 1, *(("REV",) if reverse else ()))
+
+
+def size(keys: KeyLayout) -> Command:
+    """How many members the schedule has."""
+    return ("ZCARD", keys.schedule)
+
+
+def fields(key: str) -> Command:
+    """Every field of an entry hash, as stored (the ones this SDK does not read too)."""
+    return ("HGETALL", key)
+
+
+def field_map(reply: Any) -> dict[str, str]:
+    """HGETALL's reply (a dict from redis-py, a flat list from other RESP readers) as a dict."""
+    if isinstance(reply, dict):
+        return {text(k): text(v) for k, v in reply.items()}
+    return {text(k): text(v) for k, v in zip(reply[::2], reply[1::2], strict=True)}
 
 
 def members(reply: Sequence[Any]) -> list[str]:
