@@ -15,7 +15,7 @@ from ..client import RedBeatClient
 from ..errors import EntryNotFound, RedBeatConnectionError, RedBeatError, VersionConflict
 from . import forms, security
 from .pages import form_page, site_of
-from .site import entry_url, local, redirect
+from .site import entry_url, local, name_of, redirect
 
 MAX_SELECTED = 1000  # names one bulk action takes
 
@@ -49,7 +49,7 @@ def create(request: Request, form: FormData) -> Response:
 
 def edit(request: Request, form: FormData) -> Response:
     site = site_of(request)
-    name = request.path_params["name"]
+    name = name_of(request)
     version = _text(form, "version")
     entry_form = forms.posted(form)
     if not version:
@@ -74,7 +74,7 @@ def _one(
     request: Request, form: FormData, call: Callable[[RedBeatClient, str], object], done: str
 ) -> Response:
     site = site_of(request)
-    name = request.path_params["name"]
+    name = name_of(request)
     back = _back(form, entry_url(name))
     try:
         call(site.client, name)
@@ -97,7 +97,7 @@ def run_now(request: Request, form: FormData) -> Response:
 
 def delete(request: Request, form: FormData) -> Response:
     site = site_of(request)
-    name = request.path_params["name"]
+    name = name_of(request)
     if _text(form, "confirm") != "yes":
         return site.page(request, "confirm.html", names=[name], action="delete", back=entry_url(name))
     if not site.client.delete(name):

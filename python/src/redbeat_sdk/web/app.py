@@ -41,7 +41,7 @@ def posted(action: Action, while_read_only: bool = False) -> Callable[[Request],
     async def endpoint(request: Request) -> Response:
         site: Site = request.app.state.site
         if site.settings.read_only and not while_read_only:
-            return site.refuse(request, 403, "this dashboard is read-only (started with --read-only)")
+            return site.refuse(request, 403, pages.READ_ONLY)
         try:
             length = int(request.headers.get("content-length") or 0)
         except ValueError:
@@ -114,15 +114,15 @@ def create_app(client: RedBeatClient, settings: Settings | None = None) -> Starl
     routes = [
         Route("/", home),
         Route("/entries", pages.entries),
-        Route("/entry/{name:path}", pages.entry),
+        Route("/entry", pages.entry),
         Route("/new", pages.new_form),
         Route("/new", posted(actions.create), methods=["POST"]),
-        Route("/edit/{name:path}", pages.edit_form),
-        Route("/edit/{name:path}", posted(actions.edit), methods=["POST"]),
-        Route("/enable/{name:path}", posted(actions.enable), methods=["POST"]),
-        Route("/disable/{name:path}", posted(actions.disable), methods=["POST"]),
-        Route("/run-now/{name:path}", posted(actions.run_now), methods=["POST"]),
-        Route("/delete/{name:path}", posted(actions.delete), methods=["POST"]),
+        Route("/edit", pages.edit_form),
+        Route("/edit", posted(actions.edit), methods=["POST"]),
+        Route("/enable", posted(actions.enable), methods=["POST"]),
+        Route("/disable", posted(actions.disable), methods=["POST"]),
+        Route("/run-now", posted(actions.run_now), methods=["POST"]),
+        Route("/delete", posted(actions.delete), methods=["POST"]),
         Route("/bulk", posted(actions.bulk), methods=["POST"]),
         Route("/beat", pages.beat),
         Route("/doctor", pages.doctor),

@@ -21,7 +21,7 @@ from ..errors import CorruptEntry, EntryNotFound, ValidationError
 from ..lock_token import parse_token
 from . import extensions, forms, metrics
 from .listing import PAGE_SIZES, SORTS, parse_query
-from .site import Site
+from .site import Site, name_of
 
 NEXT_RUNS = 10
 ZONES = sorted(available_timezones())
@@ -69,7 +69,7 @@ def _task_data(entry: Entry) -> dict[str, str]:
 def entry(request: Request) -> Response:
     site = site_of(request)
     client = site.client
-    name = request.path_params["name"]
+    name = name_of(request)
     key = client.keys.entry(name)
     messages: list[str] = []
     zone_text = request.query_params.get("tz", "").strip()
@@ -153,13 +153,21 @@ def doctor(request: Request) -> Response:
     )
 
 
+READ_ONLY = "this dashboard is read-only (started with --read-only)"
+
+
 def new_form(request: Request) -> Response:
+    site = site_of(request)
+    if site.settings.read_only:
+        return site.refuse(request, 403, READ_ONLY)
     return form_page(request, forms.blank(), None, None)
 
 
 def edit_form(request: Request) -> Response:
     site = site_of(request)
-    name = request.path_params["name"]
+    if site.settings.read_only:
+        return site.refuse(request, 403, READ_ONLY)
+    name = name_of(request)
     try:
         current = site.client.get(name)
     except CorruptEntry as exc:

@@ -141,7 +141,7 @@ def logged_target(request: Request) -> str:
     if "token=" not in query:
         return request.url.path + (f"?{query}" if query else "")
     masked = [(k, "***" if k == "token" else v) for k, v in parse_qsl(query, keep_blank_values=True)]
-    return request.url.path + "?" + urlencode(masked)
+    return request.url.path + "?" + urlencode(masked, safe="*")
 
 
 class Guard(BaseHTTPMiddleware):

@@ -6,6 +6,7 @@ test, `make demo`) can connect at once, and a port in use is one clear error ins
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -94,4 +95,5 @@ def serve(client: RedBeatClient, settings: Settings, sockets: Sequence[socket.so
         proxy_headers=False,
     )
     print(announce, flush=True)
-    uvicorn.Server(config).run(sockets=list(sockets))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it shut down on
+        uvicorn.Server(config).run(sockets=list(sockets))

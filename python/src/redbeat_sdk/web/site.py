@@ -7,9 +7,10 @@ import socket
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode
 
 import jinja2
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -36,8 +37,17 @@ class Settings:
 
 
 def entry_url(name: str, view: str = "entry") -> str:
-    """The URL of an entry's page (`view` entry, edit or delete): any name, `/` and `?` included."""
-    return f"/{view}/{quote(name, safe='')}"
+    """The URL of a page or an action on one entry (`view`: entry, edit, enable, ...). The name goes in
+    the query, so that any name works: `/`, `?`, `..` and `%` included."""
+    return f"/{view}?{urlencode({'name': name})}"
+
+
+def name_of(request: Request) -> str:
+    """The entry a page or an action is about (`?name=`); a 400 page when there is none."""
+    name = request.query_params.get("name")
+    if not name:
+        raise HTTPException(400, "which entry? the URL has no ?name=")
+    return name
 
 
 def local(target: str, default: str) -> str:
