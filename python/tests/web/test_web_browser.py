@@ -239,7 +239,9 @@ def test_validation_errors_show_next_to_the_field(web, page, sdk, r):
     page.check('input[name="kind"][value="rrule"]')
     page.fill("#rrule", '{"freq": "DAILY", "byhour": [24]}')
     page.locator("#save").click()
-    expect(page.locator("#error-rrule")).to_contain_text("byhour[0]: input should be less than or equal to 23")
+    expect(page.locator("#error-rrule")).to_contain_text(
+        "byhour[0]: input should be less than or equal to 23"
+    )
     assert not r.exists("redbeat:bad")  # nothing half-written
     page.fill("#rrule", '{"freq": "DAILY", "byhour": [9]}')
     page.locator("#save").click()

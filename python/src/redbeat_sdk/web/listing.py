@@ -9,13 +9,13 @@ Any other sort or a filter has to look at every entry: it walks the schedule in 
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from .. import operations
+from .. import codec, operations
 from ..cli import describe
 from ..client import RedBeatClient
 from ..entry import Entry
@@ -43,7 +43,7 @@ LATE_AFTER = 60
 class Query:
     """What the table shows: filters, sort and page, as given in the URL."""
 
-    q: str = ""  # a piece of the name, task or a label (case-insensitive)
+    q: str = ""  # a piece of the name or the task (case-insensitive)
     state: str = ""  # "", "enabled" or "disabled"
     task: str = ""  # a glob over the task name
     late: bool = False
@@ -128,14 +128,20 @@ def _flag(params: Mapping[str, str], name: str) -> bool:
 class Row:
     """One schedule member: its entry, or why it cannot be read."""
 
-    key: str
+    stored: Stored
     name: str
-    score: float | None
-    entry: Entry | None = None
+    task: str = ""
+    enabled: bool = False
+    entry: Entry | None = None  # fully read: only for the rows shown (and for exact filters)
     problem: str | None = None  # corrupt, or a member without a hash
     labels: dict[str, str] | None = None
     late: bool = False
+    order: Any = None  # the value the rows are sorted by (last run, run count)
     view: dict[str, Any] = field(default_factory=dict)  # describe.row(): only for the rows shown
+
+    @property
+    def key(self) -> str:
+        return self.stored.key
 
 
 @dataclass
@@ -157,40 +163,71 @@ class Listing:
         return any(row.labels for row in self.rows)
 
 
-def _row(stored: Stored, client: RedBeatClient, now: datetime, late_after: int) -> Row:
-    key = stored.key
-    try:
-        name = client.keys.name_of(key)
-    except ValueError as exc:
-        return Row(key, key, stored.score, problem=str(exc))
-    try:
-        entry = operations.read(stored, name, client.timezone, client.clock)
-    except (CorruptEntry, ValueError) as exc:
-        reason = exc.reason if isinstance(exc, CorruptEntry) else str(exc)
-        return Row(key, name, stored.score, problem=reason)
-    late = entry.enabled and stored.score is not None and 0 <= stored.score < now.timestamp() - late_after
-    return Row(key, name, stored.score, entry, labels=extensions.labels_of(entry), late=late)
+class _Rows:
+    """Schedule members as rows, for one request: `read` decodes an entry as the SDK does (the rows
+    shown, and filters that need it); `glance` only parses the JSON, a tenth of the cost, enough to
+    filter and sort a scan by name, task, state, lateness, last run and run count."""
+
+    def __init__(self, client: RedBeatClient, late_after: int):
+        self.client = client
+        self.late_before = client.now().timestamp() - late_after
+
+    def _late(self, stored: Stored, enabled: bool) -> bool:
+        score = stored.score
+        return enabled and score is not None and 0 <= score < self.late_before
+
+    def read(self, stored: Stored) -> Row:
+        client = self.client
+        try:
+            name = client.keys.name_of(stored.key)
+        except ValueError as exc:
+            return Row(stored, stored.key, problem=str(exc))
+        try:
+            entry = operations.read(stored, name, client.timezone, client.clock)
+        except (CorruptEntry, ValueError) as exc:
+            return Row(stored, name, problem=exc.reason if isinstance(exc, CorruptEntry) else str(exc))
+        labels = extensions.labels_of(entry)
+        late = self._late(stored, entry.enabled)
+        return Row(stored, name, entry.task, entry.enabled, entry, labels=labels, late=late)
+
+    def glance(self, stored: Stored, sort: str) -> Row:
+        """The row as far as filtering and sorting need; anything odd is read in full (exact reason)."""
+        try:
+            name = self.client.keys.name_of(stored.key)
+            definition = json.loads(stored.definition or "null")
+            meta = json.loads(stored.meta) if stored.meta else {}
+        except ValueError:
+            return self.read(stored)
+        task = definition.get("task") if isinstance(definition, dict) else None
+        if not isinstance(task, str) or not isinstance(meta, dict):
+            return self.read(stored)
+        enabled = bool(definition.get("enabled", True))  # null counts as disabled, as upstream reads it
+        row = Row(stored, name, task, enabled, late=self._late(stored, enabled))
+        if sort == "runs":
+            count = meta.get("total_run_count")
+            row.order = count if isinstance(count, int) else 0
+        elif sort == "last":
+            try:
+                last, _ = codec.decode_meta(stored.key, stored.meta)
+            except CorruptEntry:
+                return self.read(stored)
+            row.order = last.timestamp() if last else float("-inf")
+        return row
 
 
 def _matches(row: Row, query: Query) -> bool:
-    entry = row.entry
     if query.corrupt and row.problem is None:
         return False
     if query.q:
         needle = query.q.casefold()
-        haystack = [
-            row.name,
-            entry.task if entry else "",
-            *(f"{k}={v}" for k, v in (row.labels or {}).items()),
-        ]
-        if not any(needle in text.casefold() for text in haystack):
+        if needle not in row.name.casefold() and needle not in row.task.casefold():
             return False
     if query.state or query.task or query.late or query.label:
-        if entry is None:
+        if row.problem is not None:
             return False
-        if query.state and entry.enabled != (query.state == "enabled"):
+        if query.state and row.enabled != (query.state == "enabled"):
             return False
-        if query.task and not fnmatch.fnmatchcase(entry.task, query.task):
+        if query.task and not fnmatch.fnmatchcase(row.task, query.task):
             return False
         if query.late and not row.late:
             return False
@@ -203,18 +240,15 @@ def _sort_key(sort: str) -> Callable[[Row], Any]:
     """Rows that cannot be read sort last; ties keep schedule order (the sort is stable)."""
 
     def key(row: Row) -> Any:
-        entry = row.entry
-        if entry is None:
+        if row.problem is not None:
             return (1, "")
         if sort == "name":
             return (0, row.name.casefold(), row.name)
         if sort == "task":
-            return (0, entry.task)
-        if sort == "last":
-            return (0, entry.last_run_at.timestamp() if entry.last_run_at else float("-inf"))
-        if sort == "runs":
-            return (0, entry.total_run_count)
-        return (0, entry.enabled)
+            return (0, row.task)
+        if sort in ("last", "runs"):
+            return (0, row.order)
+        return (0, row.enabled)
 
     return key
 
@@ -228,24 +262,23 @@ class Reader:
         self.late_after = late_after
 
     def listing(self, query: Query) -> Listing:
-        listing = self._straight(query) if query.straight else self._scanned(query)
+        rows = _Rows(self.client, self.late_after)
+        listing = self._straight(query, rows) if query.straight else self._scanned(query, rows)
         for row in listing.rows:
             if row.entry is not None:
                 row.view = describe.row(row.entry, row.key)
         return listing
 
-    def _straight(self, query: Query) -> Listing:
-        now = self.client.now()
+    def _straight(self, query: Query, rows: _Rows) -> Listing:
         start = (query.page - 1) * query.size
         total, stored = self.client.store.drive(
             operations.counted_page(self.client.keys, start, query.size, reverse=query.desc)
         )
-        rows = [_row(s, self.client, now, self.late_after) for s in stored]
-        return Listing(query, rows, total, total, len(rows), False, self.scan_limit)
+        page = [rows.read(s) for s in stored]
+        return Listing(query, page, total, total, len(page), False, self.scan_limit)
 
-    def _scanned(self, query: Query) -> Listing:
-        now = self.client.now()
-        late_before = now.timestamp() - self.late_after
+    def _scanned(self, query: Query, rows: _Rows) -> Listing:
+        exact = query.corrupt or bool(query.label)  # what a glance cannot tell
         matched: list[Row] = []
         examined = total = 0
         stop = False
@@ -253,10 +286,10 @@ class Reader:
             total = size
             for s in stored:
                 examined += 1
-                if query.late and s.score is not None and s.score >= late_before:
+                if query.late and s.score is not None and s.score >= rows.late_before:
                     stop = True  # schedule order: nothing after this one is late
                     break
-                row = _row(s, self.client, now, self.late_after)
+                row = rows.read(s) if exact else rows.glance(s, query.sort)
                 if _matches(row, query):
                     matched.append(row)
             if stop:
@@ -267,7 +300,10 @@ class Reader:
         elif query.desc:
             matched.reverse()
         start = (query.page - 1) * query.size
-        page = matched[start : start + query.size]
+        page = [
+            row if row.entry or row.problem else rows.read(row.stored)
+            for row in matched[start : start + query.size]
+        ]
         return Listing(query, page, total, len(matched), examined, capped, self.scan_limit)
 
     def _walk(self) -> Iterator[tuple[int, list[Stored]]]:
