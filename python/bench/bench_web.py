@@ -118,7 +118,12 @@ def main() -> None:
             runs = 5 if "all" not in label else 2
             print(f"  {label:<36} {best_ms(runs, fn):8.1f} ms")
         print("whole requests to `redbeat web` (median of 5: server-side | round trip):")
-        paths = ["/entries", f"/entries?page={pages // 2}", "/entries?q=job-0999", f"/entry?name=job-{N // 2:06d}"]
+        paths = [
+            "/entries",
+            f"/entries?page={pages // 2}",
+            "/entries?q=job-0999",
+            f"/entry?name=job-{N // 2:06d}",
+        ]
         for path, server_ms, trip_ms in served(server.url, paths):
             print(f"  GET {path:<32} {server_ms:8.0f} ms | {trip_ms:6.0f} ms")
 
