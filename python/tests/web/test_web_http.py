@@ -258,3 +258,32 @@ def test_a_port_in_use_is_one_error_line(redis_server):
 def test_help_needs_no_redis():
     result = subprocess.run([str(REDBEAT), "web", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "--read-only" in result.stdout and "--basic-auth" in result.stdout
+
+
+def test_odd_forms_are_refused_with_a_message(web, http, sdk, r):
+    token = http.csrf()
+    collide = http.post(
+        "/new", {"csrf": token, "name": ":schedule", "task": "t", "kind": "interval", "every": "5"}
+    )
+    assert collide.status == 400 and collide.has('id="error-name"', "collide with the schedule")
+    assert r.type("redbeat::schedule") == "none"  # nothing was written over it
+    boundary = "XyZ"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{token}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nhello\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
+    upload = http.post(
+        "/new", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert upload.status == 400 and upload.has("the form could not be read")
+    garbled = http.post("/new", body=b"csrf=" + token.encode() + b"&name=%ff%fe&task=\xff", headers={})
+    assert garbled.status in (400, 409) and "Traceback" not in garbled.text
+    assert http.get("/login").status == 303  # no token to sign in with
+
+
+def test_passwords_are_masked_in_every_url_form():
+    from redbeat_sdk.urls import redacted
+
+    assert redacted("redis://u:p%40ss@h:1/0?password=zz&db=2") == "redis://u:***@h:1/0?password=***&db=2"
+    assert redacted("unix:///tmp/r.sock?db=1&password=sec") == "unix:///tmp/r.sock?db=1&password=***"

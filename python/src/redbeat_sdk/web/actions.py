@@ -12,7 +12,13 @@ from starlette.responses import Response
 
 from ..cli import describe
 from ..client import RedBeatClient
-from ..errors import EntryNotFound, RedBeatConnectionError, RedBeatError, VersionConflict
+from ..errors import (
+    EntryNotFound,
+    RedBeatConnectionError,
+    RedBeatError,
+    ValidationError,
+    VersionConflict,
+)
 from . import forms, security
 from .pages import form_page, site_of
 from .site import entry_url, local, name_of, redirect
@@ -42,6 +48,8 @@ def create(request: Request, form: FormData) -> Response:
             f"an entry named {entry.name!r} exists already: edit it, or pick another name"
         )
         return form_page(request, entry_form, None, None, 409)
+    except ValidationError as exc:  # what only the write checks (a name that is one of the schedule's keys)
+        return _refused(request, entry_form, exc, None, "")
     return redirect(
         entry_url(saved.name), f"added {saved.name}: {describe.saved(saved, site.client.timezone)}"
     )
@@ -60,6 +68,8 @@ def edit(request: Request, form: FormData) -> Response:
         return form_page(request, entry_form, name, version, 400)
     try:
         saved = site.client.save(entry, if_version=version)
+    except ValidationError as exc:
+        return _refused(request, entry_form, exc, name, version)
     except VersionConflict as exc:
         what = "was deleted" if exc.found is None else "was changed (edited, enabled or disabled)"
         entry_form.errors[""] = (
@@ -68,6 +78,14 @@ def edit(request: Request, form: FormData) -> Response:
         )
         return form_page(request, entry_form, name, version, 409, stale=exc.found is not None)
     return redirect(entry_url(name), f"saved {name}: {describe.saved(saved, site.client.timezone)}")
+
+
+def _refused(
+    request: Request, entry_form: forms.EntryForm, exc: ValidationError, name: str | None, version: str
+) -> Response:
+    field, message = forms.field_of(exc, str(entry_form.values["kind"]))
+    entry_form.errors[field] = message
+    return form_page(request, entry_form, name, version, 400)
 
 
 def _one(

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from .. import operations
 from ..cli import describe
@@ -21,7 +21,7 @@ from ..errors import CorruptEntry, EntryNotFound, ValidationError
 from ..lock_token import parse_token
 from . import extensions, forms, metrics
 from .listing import PAGE_SIZES, SORTS, parse_query
-from .site import Site, name_of
+from .site import Site, local, name_of
 
 NEXT_RUNS = 10
 ZONES = sorted(available_timezones())
@@ -200,4 +200,8 @@ def form_page(
 
 def login_form(request: Request) -> Response:
     site = site_of(request)
-    return site.page(request, "login.html", message="", back=request.query_params.get("next", "/"))
+    if site.settings.auth.token is None:  # nothing to sign in with
+        return RedirectResponse("/entries", status_code=303)
+    return site.page(
+        request, "login.html", message="", back=local(request.query_params.get("back", "/"), "/")
+    )

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 from ..cli import describe
 from ..client import RedBeatClient
 from .listing import LATE_AFTER, Reader
-from .security import Auth
+from .security import Auth, without_token
 
 FLASH_COOKIE = "redbeat_flash"
 
@@ -110,10 +110,14 @@ class Site:
             status,
             status_code=status,
             message=message,
-            back=local(request.url.path, "/"),
+            back=local(without_token(str(request.url.path) + _query(request)), "/"),
         )
         response.headers.update(headers or {})
         return response
+
+
+def _query(request: Request) -> str:
+    return f"?{request.url.query}" if request.url.query else ""
 
 
 def redirect(target: str, message: str | None = None, ok: bool = True) -> Response:
