@@ -11,11 +11,7 @@ shows one of them, committed as python/docs/dashboard.png.
 from __future__ import annotations
 
 import json
-import re
-import signal
-import subprocess
 import sys
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,17 +23,11 @@ from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 from redbeat_sdk.codec import encode_meta
 from redbeat_sdk.lock_token import new_token
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# how `redbeat web` is started and Chromium launched: the dashboard's test helpers, written once
+TESTS = Path(__file__).resolve().parents[1] / "python" / "tests"
+sys.path[:0] = [str(TESTS), str(TESTS / "web")]
+from webrun import CHROMIUM, CHROMIUM_ARGS, start_web  # noqa: E402
+
 TIMEZONE = "Europe/London"
 
 
@@ -72,33 +62,10 @@ def schedule(client: RedBeatClient) -> None:
     r.set(client.keys.lock, new_token(), px=10_000)
 
 
-def start_web(url: str) -> tuple[subprocess.Popen, str]:
-    redbeat = Path(sys.executable).with_name("redbeat")
-    cmd = [str(redbeat), "--url", url, "--timezone", TIMEZONE, "web", "--port", "0"]
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    found: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        for line in process.stdout:
-            match = re.search(r"serving (http://\S+/)", line)
-            if match and not found:
-                found.append(match.group(1))
-                ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    ready.wait(30)
-    if not found:
-        process.kill()
-        raise SystemExit("screenshots: redbeat web did not start")
-    return process, found[0]
-
-
 def shoot(base: str, out: Path) -> list[Path]:
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
 
         def take(name: str, full: bool = True) -> None:
@@ -134,13 +101,12 @@ def main(argv: list[str]) -> int:
     with Single() as server:
         client = RedBeatClient.from_url(server.url, timezone=TIMEZONE)
         schedule(client)
-        process, base = start_web(server.url)
+        web = start_web(server.url, timezone=TIMEZONE)
         try:
-            for path in shoot(base, out):
+            for path in shoot(web.url, out):
                 print(path)
         finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(10)
+            web.stop()
     return 0
 
 

@@ -58,9 +58,11 @@ class WebServer:
                 self.process.wait()
 
 
-def start_web(redis_url: str, *args: str, env: dict[str, str] | None = None) -> WebServer:
+def start_web(
+    redis_url: str, *args: str, env: dict[str, str] | None = None, timezone: str = "Europe/Berlin"
+) -> WebServer:
     """`redbeat --url URL web --port 0 ARGS`, once it has printed the address it listens on."""
-    cmd = [str(REDBEAT), "--url", redis_url, "--timezone", "Europe/Berlin", "web", "--port", "0", *args]
+    cmd = [str(REDBEAT), "--url", redis_url, "--timezone", timezone, "web", "--port", "0", *args]
     environ = {k: v for k, v in os.environ.items() if not k.startswith("REDBEAT_")}
     process = subprocess.Popen(
         cmd,
