@@ -71,9 +71,14 @@ def test_sorts(client, r, clock):
     def names(**kw) -> list[str]:
         return [row.name for row in reader.listing(Query(**kw)).rows]
 
-    assert names(sort="name", desc=True) == ["e004", "e003", "e002", "e001", "e000"]
+    r.hset("redbeat:a-bad", "definition", "{")
+    r.zadd("redbeat::schedule", {"redbeat:a-bad": 0})
+    assert names(sort="name", desc=True) == ["e004", "e003", "e002", "e001", "e000", "a-bad"]
+    assert names(sort="name") == ["e000", "e001", "e002", "e003", "e004", "a-bad"]  # unreadable: last
+    # a scan by next run keeps schedule order, unreadable rows where they stand (as the default view)
+    assert names(sort="next", desc=True, q="a") == ["e004", "e003", "e001", "e000", "e002", "a-bad"]
     assert names(sort="runs", desc=True)[0] == "e003"
-    assert names(sort="next")[0] == "e002"  # run now: first in schedule order
+    assert names(sort="next")[:2] == ["a-bad", "e002"]  # run now: first after the unreadable one (score 0)
     assert names(sort="last")[:2] == ["e002", "e003"]  # never run (run now cleared it) sorts first
 
 

@@ -12,6 +12,7 @@ import fnmatch
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from math import inf
 from typing import Any
 from urllib.parse import urlencode
 
@@ -211,7 +212,7 @@ class _Rows:
                 last, _ = codec.decode_meta(stored.key, stored.meta)
             except CorruptEntry:
                 return self.read(stored)
-            row.order = last.timestamp() if last else float("-inf")
+            row.order = last.timestamp() if last else -inf
         return row
 
 
@@ -237,20 +238,31 @@ def _matches(row: Row, query: Query) -> bool:
 
 
 def _sort_key(sort: str) -> Callable[[Row], Any]:
-    """Rows that cannot be read sort last; ties keep schedule order (the sort is stable)."""
+    """The value readable rows are sorted by; ties keep schedule order (the sort is stable)."""
 
     def key(row: Row) -> Any:
-        if row.problem is not None:
-            return (1, "")
         if sort == "name":
-            return (0, row.name.casefold(), row.name)
+            return (row.name.casefold(), row.name)
         if sort == "task":
-            return (0, row.task)
+            return row.task
+        if sort in ("last", "runs") and row.entry is not None:  # read in full: the entry knows
+            last = row.entry.last_run_at
+            return row.entry.total_run_count if sort == "runs" else last.timestamp() if last else -inf
         if sort in ("last", "runs"):
-            return (0, row.order)
-        return (0, row.enabled)
+            return row.order
+        return row.enabled
 
     return key
+
+
+def _sorted(rows: list[Row], query: Query) -> list[Row]:
+    """Rows in the query's order: schedule order (where the scan found them) by next run, as the
+    default view shows them; by any other column, rows that cannot be read come last either way."""
+    if query.sort == "next":
+        return rows[::-1] if query.desc else rows
+    readable = [row for row in rows if row.problem is None]
+    readable.sort(key=_sort_key(query.sort), reverse=query.desc)
+    return readable + [row for row in rows if row.problem is not None]
 
 
 class Reader:
@@ -295,10 +307,7 @@ class Reader:
             if stop:
                 break
         capped = not stop and examined < total
-        if query.sort != "next":
-            matched.sort(key=_sort_key(query.sort), reverse=query.desc)
-        elif query.desc:
-            matched.reverse()
+        matched = _sorted(matched, query)
         start = (query.page - 1) * query.size
         page = [
             row if row.entry or row.problem else rows.read(row.stored)
