@@ -11,11 +11,11 @@ export REDBEAT_DIST := $(ROOT)/dist
 
 # Components in dependency order; a component joins by having a Makefile.
 # packaging/ comes last: it builds dist/ and uses every artifact as a user would (packaging/README.md).
-COMPONENTS := tools/topologies python scheduler conformance clients/js clients/go packaging
+COMPONENTS := tools/topologies python scheduler conformance clients/js clients/go chaos packaging
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
-.PHONY: all demo test test-slow dist bench bench-full generate check-generated vectors check-vectors conformance redis venv \
+.PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis venv \
 	lint fmt clean chromium screenshots
 all: test
 
@@ -60,6 +60,9 @@ fmt: venv ## format every language: ruff (imports sorted too), prettier, gofmt
 
 test-slow: redis venv ## the long cases (30 s outages) of components that have them
 	@MAKE="$(MAKE)" tools/each-component test-slow $(call having,test-slow)
+
+chaos: redis venv ## the full chaos scenarios (~30 min, chaos/README.md): one table, figures into scheduler/README.md
+	$(MAKE) -C chaos chaos
 
 # The wheels and sdists of python/ and scheduler/, the npm tarball of clients/js, the Go module zip of
 # clients/go, all in dist/ (rebuilt from scratch: nothing stale is left beside them).

@@ -16,21 +16,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import redis
+from beatprocs import OURS, UPSTREAM, Beat, BrokerView, wait_until
 from topologies import Single
 
 from redbeat_sdk import Entry, Interval, RedBeatClient
 from redbeat_sdk.lock_token import parse_token
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE / "tests"))  # the process helpers the tests use
-
-from beatproc import OURS, UPSTREAM, Beat, wait_until  # noqa: E402
-from broker import BrokerView  # noqa: E402
 
 LOCK = "redbeat::lock"
 UPSTREAM_MAX_INTERVAL = 300.0  # Celery's default

@@ -441,3 +441,50 @@ func TestAnEntryChangingBeforeEveryAttemptIsAConflict(t *testing.T) {
 		t.Errorf("the last attempt wrote %s", m)
 	}
 }
+
+func TestReadersRefuseInvalidUTF8AndDeepNesting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if err := e.c.Save(e.ctx, &redbeat.Entry{Name: "ok", Task: "t", Schedule: redbeat.Every(time.Minute), Args: []any{"x"}}); err != nil {
+		t.Fatal(err)
+	}
+	def, _ := e.hget("ok", "definition")
+	meta, _ := e.hget("ok", "meta")
+	nested := func(depth int) string {
+		return strings.Replace(def, `["x"]`, strings.Repeat("[", depth)+strings.Repeat("]", depth), 1)
+	}
+	cases := map[string][2]string{
+		"bad-def":  {strings.Replace(def, `"x"`, "\"x\xff\"", 1), meta},
+		"bad-meta": {def, strings.Replace(meta, `"UTC"`, "\"U\xc3\x28\"", 1)},
+		"deep":     {nested(129), meta},
+		"deep-ok":  {nested(127), meta}, // with the definition's own object: 128 levels
+	}
+	for name, fields := range cases {
+		e.rc.HSet(e.ctx, e.c.Key(name), "definition", fields[0], "meta", fields[1])
+		e.rc.ZAdd(e.ctx, e.c.ScheduleKey(), redis.Z{Score: 1, Member: e.c.Key(name)})
+	}
+	reasons := map[string]string{}
+	for entry, err := range e.c.List(e.ctx) {
+		var ce *redbeat.CorruptEntryError
+		if errors.As(err, &ce) {
+			reasons[ce.Key[len(e.c.Key("")):]] = ce.Path + ": " + ce.Reason
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons[entry.Name] = "read"
+	}
+	want := map[string]string{
+		"ok":       "read",
+		"deep-ok":  "read",
+		"bad-def":  "definition: not valid UTF-8",
+		"bad-meta": "meta: not valid UTF-8",
+		"deep":     "definition: JSON nested deeper than 128 levels",
+	}
+	for name, reason := range want {
+		if reasons[name] != reason {
+			t.Errorf("%s: got %q, want %q", name, reasons[name], reason)
+		}
+	}
+}

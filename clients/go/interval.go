@@ -82,7 +82,8 @@ func (iv *Interval) fromMembers(ms []wire.Member) error {
 		return &ValidationError{Path: "relative", Reason: "required (upstream drops the entry without it)"}
 	}
 	var rel bool
-	if err := json.Unmarshal(raw, &rel); err != nil {
+	// json.Unmarshal takes null for a bool as "leave it false": the read profile does not
+	if string(raw) == "null" || json.Unmarshal(raw, &rel) != nil {
 		return &ValidationError{Path: "relative", Reason: "must be a boolean"}
 	}
 	*iv = Interval{Every: every, Relative: rel}

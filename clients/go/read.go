@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"strconv"
+	"unicode/utf8"
 )
 
 // listBatch is how many entries List loads per round trip.
@@ -28,6 +30,12 @@ func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bo
 	// Upstream treats an empty definition like a missing hash.
 	if !hasDef || def == "" {
 		return nil, &NotFoundError{Name: name, Key: key}
+	}
+	if err := checkStored("definition", def); err != nil {
+		return nil, storedError(key, err)
+	}
+	if err := checkStored("meta", metaRaw); err != nil {
+		return nil, storedError(key, err)
 	}
 	e, err := decodeEntry(name, []byte(def), []byte(metaRaw), hasMeta)
 	if err != nil {
@@ -108,4 +116,41 @@ func reasonOf(err error) string {
 		return "unsupported: " + ue.Feature
 	}
 	return err.Error()
+}
+
+// maxDepth is how deep a stored field's JSON may nest (schema/README.md,
+// "Limits"); every reader refuses deeper values by the same rule.
+const maxDepth = 128
+
+// checkStored refuses a stored field that is not UTF-8 (encoding/json would
+// replace the bad bytes with U+FFFD and read it) or that nests deeper than
+// maxDepth, as the Python and TypeScript readers do.
+func checkStored(field, raw string) error {
+	if !utf8.ValidString(raw) {
+		return &ValidationError{Path: field, Reason: "not valid UTF-8"}
+	}
+	depth, inString, escaped := 0, false, false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString:
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			if depth > maxDepth {
+				return &ValidationError{Path: field, Reason: "JSON nested deeper than " + strconv.Itoa(maxDepth) + " levels"}
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return nil
 }

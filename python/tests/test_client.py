@@ -197,6 +197,44 @@ def test_get_of_a_corrupt_entry_raises_corrupt_entry_naming_the_field(client, r)
         client.get("job")
 
 
+@pytest.mark.parametrize("decode", [True, False], ids=["decoding client", "bytes client"])
+def test_fields_not_utf8_or_nested_too_deep_are_corrupt_entries(decode, client, r, clock):
+    """Whatever the client decodes, a bad field is one CorruptEntry naming it; the rest is read."""
+    client.save(Entry("ok", "t", Interval(5), args=["x"]))
+    definition, meta = r.hget("redbeat:ok", "definition"), r.hget("redbeat:ok", "meta")
+
+    def nested(depth: int, name: str) -> str:
+        return definition.replace('["x"]', "[" * depth + "]" * depth).replace('"ok"', json.dumps(name))
+
+    stored = {
+        "bad-def": (definition.encode().replace(b'"x"', b'"x\xff"'), meta),
+        "bad-meta": (definition, meta.encode().replace(b'"UTC"', b'"U\xc3\x28"')),
+        "deep": (nested(129, "deep"), meta),
+        "deep-ok": (nested(127, "deep-ok"), meta),  # with the definition's own object: 128 levels
+        "deeper": (nested(100_000, "deeper"), meta),  # past Python's own recursion limit
+    }
+    for name, (d, m) in stored.items():
+        r.hset(f"redbeat:{name}", mapping={"definition": d, "meta": m})
+        r.zadd("redbeat::schedule", {f"redbeat:{name}": 1})
+    reader = RedBeatClient(
+        redis.Redis(port=r.connection_pool.connection_kwargs["port"], decode_responses=decode)
+    )
+    seen: dict[str, str] = {}
+    for entry in reader.list(on_error=lambda p: seen.__setitem__(p.key[8:], p.reason)):
+        seen[entry.name] = "read"
+    assert seen == {
+        "ok": "read",
+        "deep-ok": "read",
+        "bad-def": "definition: not valid UTF-8",
+        "bad-meta": "meta: not valid UTF-8",
+        "deep": "definition: JSON nested deeper than 128 levels",
+        "deeper": "definition: JSON nested deeper than 128 levels",
+    }
+    with pytest.raises(CorruptEntry, match="definition: not valid UTF-8"):
+        reader.get("bad-def")
+    reader.redis.close()
+
+
 def test_invalid_entry_in_save_many_writes_nothing(client, r):
     good = Entry("good", "t", Interval(5))
     with pytest.raises(ValidationError):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from broker import BrokerView
+from beatprocs import BrokerView
 from celery import Celery
 from topologies import Cluster, Single, TlsServer, Topology
 

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import redis
 
 from redbeat_sdk import Entry, Interval
 from redbeat_sdk.datetimes import epoch_seconds
@@ -200,3 +201,36 @@ def test_a_publish_error_is_counted_and_beat_goes_on(sdk, make_scheduler, clock,
     beat.tick()
     assert broker.tasks() == ["tasks.good"]
     assert beat.stats.publish_errors == 1 and beat.stats.sent == 1
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"definition": definition().encode().replace(b'"tasks.bad"', b'"tasks.\xffbad"'), "meta": meta()},
+        {"definition": definition(), "meta": meta().encode().replace(b'"UTC"', b'"U\xc3\x28"')},
+        {"definition": definition(args=json.loads("[" * 128 + "]" * 128)), "meta": meta()},
+        {"definition": definition(args=json.loads("[" * 900 + "]" * 900)), "meta": meta()},
+    ],
+    ids=["definition-not-utf8", "meta-not-utf8", "nested-129-levels", "nested-901-levels"],
+)
+def test_bytes_that_are_not_utf8_or_nest_too_deep_are_one_corrupt_entry(
+    stored, sdk, make_scheduler, clock, broker, redis_url, errors
+):
+    """Read undecoded: a field that is not UTF-8 fails no reply for the whole batch, and JSON deeper
+    than the format's limit (128 levels, schema/README.md) is refused as every client refuses it."""
+    raw = redis.Redis.from_url(redis_url)  # bytes in, bytes out
+    sdk.save(Entry("good", "tasks.good", Interval(1)))
+    raw.hset("redbeat:bad", mapping=stored)
+    raw.zadd("redbeat::schedule", {"redbeat:bad": 0})
+    before = raw.hgetall("redbeat:bad")
+    beat = make_scheduler()
+    clock.advance(1)
+    beat.tick()
+    assert broker.tasks() == ["tasks.good"] and beat.stats.corrupt == 1
+    [logged] = errors()
+    assert "redbeat:bad" in logged.getMessage()
+    assert ("not valid UTF-8" in logged.getMessage()) or (
+        "nested deeper than 128 levels" in logged.getMessage()
+    )
+    assert raw.hgetall("redbeat:bad") == before  # left as it was
+    raw.close()

@@ -18,8 +18,7 @@ from collections import Counter
 
 import pytest
 import redis
-from beatproc import OURS, Beat, wait_until
-from broker import BrokerView
+from beatprocs import OURS, Beat, BrokerView, wait_until
 from conftest import T0, snapshot
 from redis.sentinel import Sentinel
 from topologies import Cluster, SentinelGroup, Single

@@ -15,8 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from beatproc import OURS, UPSTREAM, Beat, wait_until
-from broker import BrokerView
+from beatprocs import OURS, UPSTREAM, Beat, BrokerView, wait_until
 
 from redbeat_sdk import Entry, Interval, RedBeatClient, RRule
 

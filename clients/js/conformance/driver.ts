@@ -38,6 +38,9 @@ console.info = console.error;
 
 class Unsupported extends Error {}
 
+/** The reason of a `list` error for an entry the client read that this driver cannot put in wire form. */
+const UNEXPRESSIBLE = "read, but not expressible in wire form: ";
+
 interface Failure {
   type: "validation" | "not_found" | "corrupt" | "connection" | "internal";
   path: string | null;
@@ -127,6 +130,7 @@ class Driver {
   private redis: ReturnType<typeof createClient> | ReturnType<typeof createCluster> | null = null;
   private url = "";
   private client: RedBeatClient | null = null;
+  private prefix = "redbeat:";
 
   private get c(): RedBeatClient {
     if (!this.client) throw new Error("not started");
@@ -164,6 +168,7 @@ class Driver {
       this.url = url;
     }
     this.client = new RedBeatClient(this.redis, { keyPrefix: r.key_prefix, timezone: r.timezone, clock });
+    this.prefix = r.key_prefix ?? "redbeat:";
     return {};
   }
 
@@ -182,7 +187,15 @@ class Driver {
     for await (const e of this.c.list({
       onError: (p) => errors.push({ key: p.key, error: { type: "corrupt", path: null, reason: p.reason } }),
     })) {
-      entries.push(readEntry(e));
+      try {
+        entries.push(readEntry(e));
+      } catch (err) {
+        // read, but this driver cannot put it in wire form: the entry is reported, the listing goes on
+        errors.push({
+          key: `${this.prefix}${e.name}`,
+          error: { type: "internal", path: null, reason: `${UNEXPRESSIBLE}${(err as Error).message}` },
+        });
+      }
     }
     return { entries, errors };
   }

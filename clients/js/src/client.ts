@@ -314,6 +314,7 @@ export class RedBeatClient {
     const key = this.keys.entry(name);
     const [raw] = await this.store.load([key]);
     if (!raw.definition) throw new EntryNotFound(name, key);
+    if (raw.notUtf8) throw notUtf8(key, raw.notUtf8);
     return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
   }
 
@@ -341,6 +342,10 @@ export class RedBeatClient {
         const name = this.keys.nameOf(key) ?? key;
         if (!raw?.definition) {
           report(new CorruptEntry(key, "the schedule lists it but its hash (or definition) is missing"));
+          continue;
+        }
+        if (raw.notUtf8) {
+          report(notUtf8(key, raw.notUtf8));
           continue;
         }
         try {
@@ -406,6 +411,7 @@ export class RedBeatClient {
     let [raw] = await this.store.load([key]);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (!raw.definition) throw new EntryNotFound(name, key);
+      if (raw.notUtf8) throw notUtf8(key, raw.notUtf8); // its bytes cannot be compared, nor kept
       const result = await this.store.update(raw, compute(raw));
       if (result === true) return;
       raw = result;
@@ -430,4 +436,9 @@ export class RedBeatClient {
       tz: o.tz ?? this.timezone,
     });
   }
+}
+
+/** A stored field that is not UTF-8: node-redis would have replaced its bad bytes with U+FFFD. */
+function notUtf8(key: string, field: "definition" | "meta"): CorruptEntry {
+  return new CorruptEntry(key, `${field}: not valid UTF-8`);
 }

@@ -328,8 +328,42 @@ export interface DecodedMeta {
   totalRunCount: number | undefined;
 }
 
+/**
+ * How deep a stored field's JSON may nest (schema/README.md, "Limits"): every reader refuses deeper
+ * values by the same rule (JSON.parse has no limit, Python's json gives up near 1000 levels).
+ */
+export const MAX_DEPTH = 128;
+
+/** True when the JSON text nests arrays and objects deeper than `max` (brackets in strings aside). */
+export function nestsDeeper(text: string, max: number = MAX_DEPTH): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c) i++;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** A number literal JSON.parse would turn into Infinity: an exponent of 3+ digits or 309+ digits. */
+const MAYBE_HUGE = /\d[eE]\+?\d{3}|\d{309}/;
+
 function parseJson(key: string, field: string, text: string): unknown {
+  if (nestsDeeper(text)) throw new CorruptEntry(key, `${field}: JSON nested deeper than ${MAX_DEPTH} levels`);
   try {
+    if (MAYBE_HUGE.test(text)) {
+      // every reader refuses a number no double holds (Python's json and Go's decoder refuse or overflow)
+      return JSON.parse(text, (_k: string, v: unknown): unknown => {
+        if (typeof v === "number" && !Number.isFinite(v)) throw new Error("a number too large for a double");
+        return v;
+      }) as unknown;
+    }
     return JSON.parse(text);
   } catch (e) {
     throw new CorruptEntry(key, `${field} is not valid JSON (${(e as Error).message})`);

@@ -6,7 +6,7 @@
  * text byte for byte and never decode it (Lua's cjson would turn [] into {} and 5.0 into 5).
  */
 import { createHash } from "node:crypto";
-import { ErrorReply } from "redis";
+import { ErrorReply, RESP_TYPES } from "redis";
 import { RedBeatConnectionError, RedBeatError } from "./errors.js";
 import { luaScripts } from "./generated/scripts.js";
 import type { KeyLayout } from "./keys.js";
@@ -23,6 +23,8 @@ export interface RedisLike {
     start: number,
     stop: number,
   ): Promise<Array<{ value: unknown; score: number }>>;
+  /** node-redis: the same client answering bulk strings as Buffers (entry fields are read so). */
+  withTypeMapping?(mapping: Record<number, unknown>): RedisLike;
 }
 
 /** True for a node-redis cluster client. */
@@ -71,6 +73,8 @@ export interface RawEntry {
   definition: string | null;
   meta: string | null;
   score: number | null;
+  /** The first field whose bytes are not UTF-8 (its text above has U+FFFD in their place). */
+  notUtf8?: "definition" | "meta";
 }
 
 /** What to write over an entry as read (undefined: leave it). */
@@ -88,6 +92,18 @@ function asString(v: unknown): string | null {
   throw new TypeError(`unexpected Redis reply ${JSON.stringify(v)}`);
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A field read as bytes: its text, and whether the bytes were UTF-8 (node-redis would replace them). */
+function fieldText(v: unknown): [string | null, boolean] {
+  if (!Buffer.isBuffer(v)) return [asString(v), true];
+  try {
+    return [strictUtf8.decode(v), true];
+  } catch {
+    return [v.toString("utf8"), false];
+  }
+}
+
 function wrap(e: unknown): Error {
   if (e instanceof RedBeatError) return e;
   if (e instanceof ErrorReply)
@@ -96,23 +112,33 @@ function wrap(e: unknown): Error {
 }
 
 export class Store {
+  /** The client answering bulk strings as Buffers, for reading entry fields undecoded. */
+  private readonly bytes: RedisLike;
+
   constructor(
     private readonly redis: RedisLike,
     private readonly keys: KeyLayout,
-  ) {}
+  ) {
+    this.bytes = redis.withTypeMapping?.({ [RESP_TYPES.BLOB_STRING]: Buffer }) ?? redis;
+  }
 
   /**
    * EVALSHA, falling back to EVAL (which caches the script) when the server does not know it yet.
    * `keys` follow the lock and the schedule key.
    */
-  private async run(script: Script, keysAfter: string[], args: string[]): Promise<unknown> {
+  private async run(
+    script: Script,
+    keysAfter: string[],
+    args: string[],
+    client = this.redis,
+  ): Promise<unknown> {
     const keys = [this.keys.lock, this.keys.schedule, ...keysAfter];
     try {
       try {
-        return await this.redis.evalSha(script.sha, { keys, arguments: args });
+        return await client.evalSha(script.sha, { keys, arguments: args });
       } catch (e) {
         if (e instanceof ErrorReply && e.message.startsWith("NOSCRIPT")) {
-          return await this.redis.eval(script.source, { keys, arguments: args });
+          return await client.eval(script.source, { keys, arguments: args });
         }
         throw e;
       }
@@ -162,15 +188,15 @@ export class Store {
   /** lua/load.lua: the entries' fields and scores, in one step. */
   async load(entryKeys: string[]): Promise<RawEntry[]> {
     if (!entryKeys.length) return [];
-    const reply = (await this.run(SCRIPTS.load, entryKeys, [])) as unknown[];
+    // read as bytes: a field that is not UTF-8 is reported (notUtf8), never read with U+FFFD in it
+    const reply = (await this.run(SCRIPTS.load, entryKeys, [], this.bytes)) as unknown[];
     return entryKeys.map((key, i) => {
       const score = asString(reply[3 * i + 2]);
-      return {
-        key,
-        definition: asString(reply[3 * i]),
-        meta: asString(reply[3 * i + 1]),
-        score: score === null ? null : Number(score),
-      };
+      const [definition, definitionOk] = fieldText(reply[3 * i]);
+      const [meta, metaOk] = fieldText(reply[3 * i + 1]);
+      const raw: RawEntry = { key, definition, meta, score: score === null ? null : Number(score) };
+      if (!definitionOk || !metaOk) raw.notUtf8 = definitionOk ? "meta" : "definition";
+      return raw;
     });
   }
 

@@ -139,6 +139,45 @@ describe("RedBeatClient", { skip: redisMissing() }, () => {
     assert.deepEqual(problems.map((p) => p.key).sort(), ["redbeat:broken", "redbeat:ghost"]);
   });
 
+  test("a field that is not UTF-8, or JSON nested deeper than 128 levels, is corrupt: reported, never replaced", async () => {
+    await client.save({ name: "ok", task: "t", schedule: interval(60), args: ["x"] });
+    const def = (await db.redis.hGet("redbeat:ok", "definition"))!;
+    const meta = (await db.redis.hGet("redbeat:ok", "meta"))!;
+    const nested = (depth: number, name: string) =>
+      def
+        .replace('["x"]', "[".repeat(depth) + "]".repeat(depth))
+        .replace('"name": "ok"', `"name": "${name}"`);
+    const bytes = (text: string, marker: string, bad: number[]) => {
+      const [head, tail] = text.split(marker);
+      return Buffer.concat([Buffer.from(head), Buffer.from(bad), Buffer.from(tail)]);
+    };
+    const stored: Record<string, [string | Buffer, string | Buffer]> = {
+      "bad-def": [bytes(def, '"x"', [0x22, 0x78, 0xff, 0x22]), meta],
+      "bad-meta": [def, bytes(meta, '"UTC"', [0x22, 0x55, 0xc3, 0x28, 0x22])],
+      deep: [nested(129, "deep"), meta],
+      "deep-ok": [nested(127, "deep-ok"), meta], // with the definition's own object: 128 levels
+    };
+    for (const [name, [d, m]] of Object.entries(stored)) {
+      await db.redis.hSet(`redbeat:${name}`, { definition: d, meta: m });
+      await db.redis.zAdd("redbeat::schedule", { score: 1, value: `redbeat:${name}` });
+    }
+    const seen: Record<string, string> = {};
+    for await (const e of client.list({ onError: (p) => (seen[p.key.slice(8)] = p.reason) }))
+      seen[e.name] = "read";
+    assert.deepEqual(seen, {
+      ok: "read",
+      "deep-ok": "read",
+      "bad-def": "definition: not valid UTF-8",
+      "bad-meta": "meta: not valid UTF-8",
+      deep: "definition: JSON nested deeper than 128 levels",
+    });
+    await assert.rejects(
+      client.get("bad-def"),
+      (e: CorruptEntry) => e.reason === "definition: not valid UTF-8",
+    );
+    await assert.rejects(client.disable("bad-meta"), CorruptEntry);
+  });
+
   test("delete removes the hash and the schedule member together", async () => {
     await client.save({ name: "d", task: "t", schedule: interval(5) });
     assert.equal(await client.delete("d"), true);

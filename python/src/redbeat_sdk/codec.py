@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -58,10 +60,50 @@ def check_write_profile(definition: dict[str, Any]) -> None:
     check_model(write_model.Definition, definition)
 
 
+# How deep a stored field's JSON may nest (schema/README.md, "Limits"). Every reader refuses deeper values
+# by the same rule: Python's json gives up near 1000 levels, Go's at 10000, JavaScript's not at all.
+MAX_DEPTH = 128
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def field_text(key: str, field: str, raw: bytes | str | None) -> str | None:
+    """A hash field as read without decoding: its text, or CorruptEntry when it is not UTF-8. Readers
+    check this themselves rather than let a decoder fail mid-reply or replace the bad bytes."""
+    if isinstance(raw, bytes):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CorruptEntry(key, f"{field}: not valid UTF-8") from None
+    return raw
+
+
+def check_depth(key: str, field: str, raw: str) -> None:
+    """CorruptEntry when the JSON text nests deeper than MAX_DEPTH (brackets inside strings aside)."""
+    if raw.count("[") + raw.count("{") <= MAX_DEPTH:
+        return  # the common case, two C-speed scans
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", raw)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_DEPTH:
+        raise CorruptEntry(key, f"{field}: JSON nested deeper than {MAX_DEPTH} levels")
+
+
+def _finite(text: str) -> float:
+    """json's float parser, refusing a number no double holds (1e400 would read as inf): every reader
+    refuses it (JavaScript's and Go's as well)."""
+    value = float(text)
+    if value in (math.inf, -math.inf):
+        raise ValueError(f"{text} is too large for a double")
+    return value
+
+
 def _parse(key: str, field: str, raw: str) -> Any:
+    check_depth(key, field, raw)
     try:
-        return json.loads(raw)
-    except ValueError as exc:
+        return json.loads(raw, parse_float=_finite)
+    except (ValueError, RecursionError) as exc:
         raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
 
 
@@ -79,8 +121,9 @@ def _typed(value: Any, path: str) -> Any:
     return value
 
 
-def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
+def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int]:
     """(last_run_at, total_run_count); an absent or empty meta field means never run."""
+    raw = field_text(key, "meta", raw)
     if not raw:
         return None, 0
     meta = _parse(key, "meta", raw)
@@ -88,6 +131,8 @@ def decode_meta(key: str, raw: str | None) -> tuple[datetime | None, int]:
         check_model(read_model.Meta, meta, "meta")
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
+    if "total_run_count" in meta and meta["total_run_count"] is None:  # the model lets null through
+        raise CorruptEntry(key, "meta.total_run_count: must be an integer, not null")
     last = meta["last_run_at"]
     try:
         return (None if last is None else decode_datetime(last)), meta.get("total_run_count") or 0
@@ -132,9 +177,15 @@ def schedule_from_data(value: Any) -> Schedule:
 
 
 def decode_entry(
-    key: str, name: str, definition: str | None, meta: str | None, score: float | None = None
+    key: str,
+    name: str,
+    definition: str | bytes | None,
+    meta: str | bytes | None,
+    score: float | None = None,
 ) -> Entry:
-    """An Entry from the raw hash fields; anything upstream would crash on or drop is CorruptEntry."""
+    """An Entry from the raw hash fields (text, or bytes as stored); anything upstream would crash on or
+    drop is CorruptEntry."""
+    definition = field_text(key, "definition", definition)
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
     d = _parse(key, "definition", definition)
@@ -142,6 +193,8 @@ def decode_entry(
         entry = entry_from_wire(d, name)
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
+    except ArithmeticError as exc:  # a number the schema allows but no date or offset holds (1e308)
+        raise CorruptEntry(key, f"definition: a value out of range ({exc})") from None
     last_run_at, total = decode_meta(key, meta)
     if not meta and d.get("last_run_at") is not None:  # constructor keywords in the definition; meta wins
         try:

@@ -52,12 +52,13 @@ def get(keys: KeyLayout, name: str, tz: tzinfo, clock: Callable[[], datetime]) -
     return read(stored, name, tz, clock)
 
 
-def version_of(definition: str | None) -> str | None:
+def version_of(definition: str | bytes | None) -> str | None:
     """The version of a stored definition: a digest of its bytes (None when there is none). Any change
     of the definition (an edit, enable, disable) changes it; a run (meta, score) does not."""
     if not definition:
         return None
-    return hashlib.sha256(definition.encode()).hexdigest()[:20]
+    data = definition.encode() if isinstance(definition, str) else definition
+    return hashlib.sha256(data).hexdigest()[:20]
 
 
 def read(stored: Stored, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Entry:
@@ -158,7 +159,9 @@ class Pending:
         self.schedule = wire["schedule"]
         self.call = call
         self.first_score = call.first_score(entry.schedule, self.schedule)
-        self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
+        self.expected: str | bytes | None = (
+            None  # the stored meta this entry was scored from; None: a first save
+        )
         self.score = self.first_score
 
     def args(self) -> protocol.Save:
@@ -166,7 +169,7 @@ class Pending:
             self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
         )
 
-    def rescore(self, stored_meta: str) -> None:
+    def rescore(self, stored_meta: str | bytes) -> None:
         self.expected = stored_meta
         try:
             last, _ = codec.decode_meta(self.key, stored_meta)
@@ -307,11 +310,11 @@ def run_now_change(now: datetime) -> Callable[[Stored], Change]:
     return compute
 
 
-def _stored_run_count(raw_meta: str | None) -> int | None:
-    """The stored total_run_count, or None when meta has none (it stays absent)."""
+def _stored_run_count(raw_meta: str | bytes | None) -> int | None:
+    """The stored total_run_count, or None when meta has none (it stays absent) or is unreadable."""
     try:
         meta = json.loads(raw_meta) if raw_meta else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     count = meta.get("total_run_count") if isinstance(meta, dict) else None
     return count if isinstance(count, int) and not isinstance(count, bool) else None

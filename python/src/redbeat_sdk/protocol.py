@@ -19,11 +19,12 @@ UNFENCED = ""
 
 
 class Stored(NamedTuple):
-    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score."""
+    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score. A
+    field that is not UTF-8 stays bytes: reading it is a CorruptEntry naming it (codec.field_text)."""
 
     key: str
-    definition: str | None
-    meta: str | None
+    definition: str | bytes | None
+    meta: str | bytes | None
     score: float | None = None
 
 
@@ -32,7 +33,19 @@ def text(value: Any) -> Any:
     return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
-def as_read(value: str | None) -> str:
+def field(value: Any) -> Any:
+    """A hash field read undecoded (Store reads LOAD so): its text, or its bytes when not UTF-8."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def as_read(value: str | bytes | None) -> str | bytes:
+    if isinstance(value, bytes):
+        return b"=" + value
     return "" if value is None else "=" + value
 
 
@@ -55,10 +68,15 @@ def fields(key: str) -> Command:
 
 
 def field_map(reply: Any) -> dict[str, str]:
-    """HGETALL's reply (a dict from redis-py, a flat list from other RESP readers) as a dict."""
-    if isinstance(reply, dict):
-        return {text(k): text(v) for k, v in reply.items()}
-    return {text(k): text(v) for k, v in zip(reply[::2], reply[1::2], strict=True)}
+    """HGETALL's reply (a dict from redis-py, a flat list from other RESP readers), read undecoded, as a
+    dict for people to read: bytes that are not UTF-8 are shown as escapes (\\xff)."""
+    pairs = reply.items() if isinstance(reply, dict) else zip(reply[::2], reply[1::2], strict=True)
+    return {readable(k): readable(v) for k, v in pairs}
+
+
+def readable(value: str | bytes) -> str:
+    """A field's text, or its bytes with what is not UTF-8 escaped."""
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
 
 
 def members(reply: Sequence[Any]) -> list[str]:
@@ -75,7 +93,7 @@ def loaded(entry_keys: Sequence[str], reply: Sequence[Any]) -> list[Stored]:
     out = []
     for i, key in enumerate(entry_keys):
         definition, meta, score = reply[3 * i : 3 * i + 3]
-        out.append(Stored(key, text(definition), text(meta), None if score is None else float(score)))
+        out.append(Stored(key, field(definition), field(meta), None if score is None else float(score)))
     return out
 
 
@@ -95,7 +113,7 @@ class Save(NamedTuple):
     definition: str
     first_meta: str
     first_score: int
-    expected_meta: str | None
+    expected_meta: str | bytes | None
     score: int
 
 

@@ -14,11 +14,12 @@ from typing import Any, TypeVar
 
 import redis
 import redis.exceptions
+from redis.client import NEVER_DECODE
 
 from . import operations, protocol, urls
 from .errors import RedBeatConnectionError, RedBeatError
 from .keys import KeyLayout
-from .scripts import BY_SHA, Command
+from .scripts import BY_SHA, LOAD, Command
 
 T = TypeVar("T")
 
@@ -104,7 +105,12 @@ class Store:
         # routes the command itself by its keys (one slot under a hash-tagged prefix)
         pipe = self.client.pipeline(transaction=False)
         for command in commands:
-            pipe.execute_command(*command)
+            if command[:2] == ("EVALSHA", LOAD.sha) or command[0] == "HGETALL":
+                # entry fields undecoded whatever the client decodes: one that is not UTF-8 is then one
+                # corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read
+                pipe.execute_command(*command, **{NEVER_DECODE: True})
+            else:
+                pipe.execute_command(*command)
         replies: list[Any] = pipe.execute(raise_on_error=False)
         return replies
 

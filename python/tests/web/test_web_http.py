@@ -8,6 +8,7 @@ import socket
 import subprocess
 
 import pytest
+import redis
 from clirun import REDBEAT, refused
 from webrun import BASIC, TOKEN, WEB_PASSWORD, Http, start_web
 
@@ -33,7 +34,8 @@ def seed(sdk: RedBeatClient, r) -> None:
         ]
     )
     r.hset("redbeat:legacy", "definition", json.dumps({"name": "legacy", "task": "t", "schedule": 5, "x": 1}))
-    r.zadd("redbeat::schedule", {"redbeat:legacy": 1, "redbeat:evicted": 2})
+    r.hset("redbeat:binary", mapping={"definition": b'{"task": "\xff"}', "meta": b"\xfe"})
+    r.zadd("redbeat::schedule", {"redbeat:legacy": 1, "redbeat:evicted": 2, "redbeat:binary": 3})
 
 
 BAD_GETS = [
@@ -71,7 +73,9 @@ def test_every_page_renders_with_odd_and_corrupt_entries(web, http, sdk, r):
     seed(sdk, r)
     entries = http.get("/entries")
     assert entries.status == 200
-    assert entries.has("definition.x: unknown field", "no definition (the hash is missing")
+    assert entries.has("definition.x: unknown field", "no definition (the hash is missing", "not valid UTF-8")
+    binary = http.get(entry_url("binary"))  # shown escaped, with the reason
+    assert binary.status == 200 and binary.has("\\xff", "\\xfe", "not valid UTF-8"), binary.text[-3000:]
     for name in [*ODD_NAMES, "report", "..", "."]:
         if name in ("..", "."):
             sdk.save(Entry(name, "app.dots", Interval(60)))
@@ -84,6 +88,20 @@ def test_every_page_renders_with_odd_and_corrupt_entries(web, http, sdk, r):
     for path in ("/beat", "/doctor", "/new", "/entries?sort=name&desc=1", "/entries?corrupt=1&q=leg"):
         assert http.get(path).status == 200, path
     assert http.get("/entries?corrupt=1").has('data-name="legacy"', 'data-name="evicted"')
+
+
+def test_actions_on_corrupt_entries_get_a_message(web, http, sdk, r):
+    seed(sdk, r)
+    token = http.csrf()
+    for name in ("binary", "legacy", "evicted"):
+        for action in ("enable", "disable", "run-now"):
+            reply = http.post(f"/{action}?name={name}", {"csrf": token, "back": "/entries"})
+            assert reply.status in (303, 422), (name, action, reply.status, reply.text[-2000:])
+            assert reply.status == 303 or reply.has(f"redbeat:{name}: definition"), reply.text[-2000:]
+            assert "Traceback" not in http.get("/entries").text
+    for name in ("binary", "legacy", "evicted"):
+        assert http.post(f"/delete?name={name}", {"csrf": token, "confirm": "yes"}).status == 303, name
+        assert r.zscore("redbeat::schedule", f"redbeat:{name}") is None
 
 
 def test_wrong_methods_and_bad_forms(web, http, sdk, r):
@@ -144,10 +162,11 @@ def test_security_headers_and_cookies(web, http):
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
 
 
-def test_read_only_hides_and_refuses_every_action(web_ro, sdk, r):
+def test_read_only_hides_and_refuses_every_action(web_ro, sdk, r, redis_server):
     seed(sdk, r)
     http = Http(web_ro.url)
-    before = {key: r.hgetall(key) for key in r.keys("redbeat:*") if r.type(key) == "hash"}
+    r = redis.Redis.from_url(redis_server.url)  # bytes: one entry is not UTF-8
+    before = {key: r.hgetall(key) for key in r.keys("redbeat:*") if r.type(key) == b"hash"}
     for path in ("/entries", "/entry?name=report"):
         page = http.get(path)
         assert page.status == 200 and page.has("read-only")

@@ -23,6 +23,7 @@ from typing import Any
 
 import hiredis
 import redis
+from redis.client import NEVER_DECODE
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -53,20 +54,21 @@ class Link:
     def run(self, command: Command) -> Any:
         return self.run_many([command])[0]
 
-    def run_many(self, commands: Sequence[Command]) -> list[Any]:
+    def run_many(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         """The replies of several commands sent in one round trip, in order. A script Redis does not
         know yet (a fresh or restarted server) is loaded and called again; any other error reply is
-        raised once every reply is read."""
-        replies = self._through_client(commands) if self._pool is None else self._direct(commands)
+        raised once every reply is read. `raw`: replies as bytes, not decoded (entry fields, which may
+        not be UTF-8: the reader says so per entry)."""
+        replies = self._through_client(commands, raw) if self._pool is None else self._direct(commands, raw)
         for i, reply in enumerate(replies):
             if isinstance(reply, NoScriptError) and commands[i][1] in self._sources:
                 self.client.script_load(self._sources[commands[i][1]])
-                replies[i] = self.run_many([commands[i]])[0]
+                replies[i] = self.run_many([commands[i]], raw)[0]
             elif isinstance(reply, ResponseError):
                 raise reply
         return replies
 
-    def _direct(self, commands: Sequence[Command]) -> list[Any]:
+    def _direct(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         conn = self._connection()
         wait = self._wait and any(command[0] == "EVALSHA" for command in commands)
         if wait:
@@ -77,7 +79,7 @@ class Link:
             replies: list[Any] = []
             for _ in commands:
                 try:
-                    replies.append(conn.read_response())
+                    replies.append(conn.read_response(disable_decoding=raw))
                 except ResponseError as exc:  # keep reading: the next reply belongs to the next command
                     replies.append(exc)
         except (RedisConnectionError, RedisTimeoutError, OSError):
@@ -104,11 +106,13 @@ class Link:
             self._taken_at = now
         return self._conn
 
-    def _through_client(self, commands: Sequence[Command]) -> list[Any]:
+    def _through_client(self, commands: Sequence[Command], raw: bool = False) -> list[Any]:
         replies: list[Any] = []
         for command in commands:
             try:
-                if command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
+                if raw:  # reads only: nothing to WAIT for
+                    replies.append(self.client.execute_command(*command, **{NEVER_DECODE: True}))  # type: ignore[no-untyped-call]
+                elif command[0] == "EVALSHA":  # the client's own evalsha (it may WAIT for replicas)
                     replies.append(self.client.evalsha(*command[1:]))
                 else:
                     replies.append(self.client.execute_command(*command))  # type: ignore[no-untyped-call]

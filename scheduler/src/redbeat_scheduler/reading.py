@@ -90,7 +90,10 @@ class Reader:
         self._metas: OrderedDict[str, tuple[datetime | None, int]] = OrderedDict()
         self._plans: dict[str, Plan] = {}
 
-    def read(self, key: str, name: str, definition: str | None, meta: str | None) -> Loaded:
+    def read(self, key: str, name: str, definition: str | bytes | None, meta: str | bytes | None) -> Loaded:
+        if isinstance(definition, bytes) or isinstance(meta, bytes):  # not UTF-8 (store.RawEntry)
+            definition = codec.field_text(key, "definition", definition)  # raises CorruptEntry
+            meta = codec.field_text(key, "meta", meta)
         cached = self._definitions.get((key, definition))
         if cached is None:
             cached = self._lean_definition(key, name, definition)
@@ -110,6 +113,7 @@ class Reader:
         schedule the SDK has accepted before; None sends it to the SDK's reader."""
         if not definition or not name:
             return None
+        codec.check_depth(key, "definition", definition)
         try:  # json.loads without its two whitespace scans; anything unusual goes to the SDK
             d, end = _raw_decode(definition)
         except ValueError:

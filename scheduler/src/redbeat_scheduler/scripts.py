@@ -26,8 +26,8 @@ class Script:
         self.sha = script.sha
         link.script(self.sha, self.source)
 
-    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Any:
-        return self.link.run(self.call(keys, args))
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = (), raw: bool = False) -> Any:
+        return self.link.run_many([self.call(keys, args)], raw)[0]
 
     def call(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> Command:
         """This script's call as a command, to send with others in one round trip (`Link.run_many`)."""

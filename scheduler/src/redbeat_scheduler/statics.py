@@ -131,7 +131,7 @@ def _stored_enabled(raw: RawEntry) -> bool | None:
         return None
     try:
         value = json.loads(raw.definition).get("enabled", True)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return bool(value)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from redbeat_sdk import KeyLayout
+from redbeat_sdk.protocol import as_read, field
 
 from .connection import Client
 from .link import Command
@@ -30,15 +31,16 @@ HASH_BACK = 2
 
 
 class RawEntry(NamedTuple):
-    """An entry hash as stored: the two fields, undecoded. `exists` is False when the hash is gone."""
+    """An entry hash as stored: the two fields, JSON not yet decoded. A field that is not UTF-8 stays
+    bytes (the reader reports the entry). `exists` is False when the hash is gone."""
 
     key: str
-    definition: str | None
-    meta: str | None
+    definition: str | bytes | None
+    meta: str | bytes | None
     exists: bool = True
 
     @property
-    def fingerprint(self) -> tuple[str | None, str | None]:
+    def fingerprint(self) -> tuple[str | bytes | None, str | bytes | None]:
         return self.definition, self.meta
 
 
@@ -124,9 +126,13 @@ class Store:
             return []
         keys = list(keys)
         fence_key, _ = self.lock.fence()
-        flat = self.retrying(
-            lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys]), "loading entries"
-        )
+        flat = [
+            field(v)  # not UTF-8: kept as bytes, the reader reports the entry
+            for v in self.retrying(
+                lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys], raw=True),
+                "loading entries",
+            )
+        ]
         entries = [RawEntry(key, flat[3 * i], flat[3 * i + 1]) for i, key in enumerate(keys)]
         empty = [e.key for e in entries if e.definition is None and e.meta is None]
         if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
@@ -160,8 +166,10 @@ class Store:
         for run in runs:
             keys.append(run.raw.key)
             if run.kind == "F":
-                raw = run.raw
-                args += ("F", run.score, run.meta, raw.definition, "" if raw.meta is None else "=" + raw.meta)
+                definition, meta = run.raw.definition, run.raw.meta
+                if isinstance(definition, bytes) or isinstance(meta, bytes):  # only readable entries run
+                    raise TypeError(f"{run.raw.key}: a run of an entry that is not UTF-8")
+                args += ("F", run.score, run.meta, definition, "" if meta is None else "=" + meta)
             else:
                 args += ("R", run.score, "", "", "")
         results = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
@@ -194,7 +202,7 @@ class Store:
             definition,
             fresh_meta,
             fresh_score,
-            "" if raw.meta is None else "=" + raw.meta,
+            as_read(raw.meta),  # bytes when not UTF-8: compared byte for byte all the same
             kept_score,
             "1" if replace_meta else "",
             name if record else "",

@@ -269,6 +269,10 @@ func underSchedule(err error) error {
 	return err
 }
 
+// unexpressible starts the reason of a list error for an entry the client read
+// that this driver cannot put in wire form.
+const unexpressible = "read, but not expressible in wire form: "
+
 func (d *driver) list() (any, error) {
 	entries := []map[string]any{}
 	errs := []map[string]any{}
@@ -284,14 +288,18 @@ func (d *driver) list() (any, error) {
 			errs = append(errs, map[string]any{"key": ce.Key, "error": classify(err)})
 			continue
 		case errors.As(err, &ue):
-			errs = append(errs, map[string]any{"key": ue.Path, "error": classify(err)})
+			// a stored value this client cannot evaluate: its Path is "<key>: <field>"
+			key, _, _ := strings.Cut(ue.Path, ": ")
+			errs = append(errs, map[string]any{"key": key, "error": classify(err)})
 			continue
 		case err != nil:
 			return nil, err
 		}
 		w, err := readEntry(e)
 		if err != nil {
-			return nil, err
+			// read, but this driver cannot put it in wire form: reported, the listing goes on
+			errs = append(errs, map[string]any{"key": d.prefix + e.Name, "error": map[string]any{"type": "internal", "path": nil, "reason": unexpressible + err.Error()}})
+			continue
 		}
 		entries = append(entries, w)
 	}

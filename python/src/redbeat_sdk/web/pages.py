@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from .. import operations
+from .. import operations, protocol
 from ..cli import describe
 from ..cli.doctor import diagnose
 from ..cli.transfer import definition_of
@@ -50,14 +50,15 @@ def entries(request: Request) -> Response:
     )
 
 
-def _pretty(raw: str | None) -> str:
-    """A stored JSON value indented for reading; as it is when it is not JSON."""
+def _pretty(raw: str | bytes | None) -> str:
+    """A stored JSON value indented for reading; as it is when it is not JSON (escaped if not UTF-8)."""
     if raw is None:
         return ""
+    text = protocol.readable(raw)
     try:
-        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
-        return raw
+        return text
 
 
 def _task_data(entry: Entry) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""`celery beat` as a real subprocess: start it, kill -9 it, stop it, read its log."""
+"""`celery beat` as a real subprocess: start it, kill -9 it, pause it, stop it, read its log."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent  # beatproj.py, the Celery project every beat runs on
 OURS = "redbeat_scheduler.RedBeatScheduler"
 UPSTREAM = "redbeat.RedBeatScheduler"
+
+T = TypeVar("T")
 
 
 class Beat:
@@ -27,7 +30,7 @@ class Beat:
         lock_timeout: float | None = 2,
         max_interval: float | None = 1,
         name: str = "beat",
-        redis_options: dict | None = None,
+        redis_options: dict[str, Any] | None = None,
         import_upstream: bool = False,
         args: tuple[str, ...] = (),
     ):
@@ -78,6 +81,7 @@ class Beat:
             start_new_session=True,
         )
         self.pid = self.process.pid
+        self.paused = False
 
     @property
     def alive(self) -> bool:
@@ -95,8 +99,34 @@ class Beat:
         self.process.wait(10)
         return at
 
+    def pause(self) -> float:
+        """SIGSTOP (a frozen VM, a long GC pause); returns the wall-clock time."""
+        at = time.time()
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+        return at
+
+    def resume(self) -> float:
+        at = time.time()
+        self.process.send_signal(signal.SIGCONT)
+        self.paused = False
+        return at
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the beat process (Linux /proc), None once it has exited."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return None
+
     def stop(self, timeout: float = 10) -> None:
         if self.alive:
+            if self.paused:
+                self.resume()
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
@@ -110,8 +140,11 @@ class Beat:
 
 
 def wait_until(
-    condition: Callable[[], object], timeout: float, message: str | Callable[[], str] = "", poll: float = 0.05
-):
+    condition: Callable[[], T | None],
+    timeout: float,
+    message: str | Callable[[], str] = "",
+    poll: float = 0.05,
+) -> T:
     """Poll `condition` until it is truthy; the timeout is a guard against hangs, not a measurement."""
     deadline = time.monotonic() + timeout
     while True:

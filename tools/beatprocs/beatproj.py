@@ -1,4 +1,5 @@
-"""The Celery project the process-level tests (and the demo) run `celery beat` and `celery worker` on.
+"""The Celery project the process-level tests, the chaos scenarios and the failover bench run `celery beat`
+on (`celery -A beatproj`, with this folder on PYTHONPATH: `Beat` puts it there).
 
 Configured from the environment so that one module serves every test:
 BEAT_REDIS_URL (the RedBeat schedule), BEAT_BROKER_URL, BEAT_LOCK_TIMEOUT and BEAT_MAX_INTERVAL (each left
@@ -7,8 +8,11 @@ with it does), and for the deployment tests BEAT_REDIS_OPTIONS (JSON: redbeat_re
 retry_period or sentinels).
 """
 
+from __future__ import annotations
+
 import json
 import os
+from typing import Any
 
 from celery import Celery
 
@@ -32,6 +36,6 @@ if os.environ.get("BEAT_REDIS_OPTIONS"):
     app.conf.redbeat_redis_options = json.loads(os.environ["BEAT_REDIS_OPTIONS"])
 
 
-@app.task(name="tasks.ping")
-def ping(*args, **kwargs):
+@app.task(name="tasks.ping")  # type: ignore[untyped-decorator]
+def ping(*args: Any, **kwargs: Any) -> str:
     return "pong"

@@ -1,0 +1,1 @@
+"""Hostile data: a generated corpus of mutated entries beside good ones, read by every reader."""
