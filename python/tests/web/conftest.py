@@ -3,10 +3,13 @@ shared by the session) on the session's Redis, and one Chromium (Debian's, drive
 
 from __future__ import annotations
 
+import threading
 import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from webrun import BASIC, CHROMIUM, CHROMIUM_ARGS, TOKEN, WEB_PASSWORD, WEB_USER, Http, WebServer, start_web
 
 
@@ -60,6 +63,31 @@ def web_basic(web_servers, redis_url, r) -> WebServer:
 @pytest.fixture
 def http(web) -> Http:
     return Http(web.url)
+
+
+@pytest.fixture
+def beat_endpoint():
+    """A Prometheus endpoint serving a beat's figures under the scheduler's names."""
+    registry = CollectorRegistry()
+    Counter("redbeat_tasks_sent", "Tasks published.", registry=registry).inc(42)
+    Gauge("redbeat_lock_held", "1 while this beat holds the lock.", registry=registry).set(1)
+    Histogram("redbeat_tick_duration_seconds", "Time one tick takes.", registry=registry).observe(0.25)
+    body = generate_latest(registry)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/metrics" else 404)
+            self.end_headers()
+            self.wfile.write(body if self.path == "/metrics" else b"nope")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
 
 
 # -- the browser ----------------------------------------------------------------------------------------

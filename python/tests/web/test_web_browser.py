@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from conftest import _shared
 from playwright.sync_api import Page, expect
 from webrun import BASIC, TOKEN
 
@@ -265,14 +266,19 @@ def test_an_edit_of_an_entry_changed_meanwhile_is_refused(web, page, sdk, r):
     assert definition(r, "shared")["task"] == "app.mine"
 
 
-def test_beat_and_doctor_pages(web, page, sdk, r):
+def test_beat_and_doctor_pages(web_servers, redis_url, beat_endpoint, page, sdk, r):
     from redbeat_sdk.lock_token import new_token
 
+    web = _shared(web_servers, "metrics", redis_url, "--metrics-url", beat_endpoint + "/metrics")
     sdk.save(Entry("x", "app.x", Interval(60)))
     r.zadd(SCHEDULE, {"redbeat:gone": 5})
     token = new_token(host="beat-host", pid=4242)
     r.set("redbeat::lock", token, px=30_000)
     page.goto(web.url + "beat")
+    beat = page.locator("#beats .beat")
+    expect(beat.locator("h3")).to_contain_text(beat_endpoint + "/metrics")
+    expect(beat.locator(".badge")).to_have_text("leader")
+    expect(beat.locator("tr", has_text="tasks_sent")).to_contain_text("42")
     expect(page.locator("#holder-token")).to_have_text(token)
     expect(page.locator("#lock")).to_contain_text("beat-host")
     expect(page.locator("#lock")).to_contain_text("4242")

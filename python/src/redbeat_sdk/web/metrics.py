@@ -62,8 +62,8 @@ def scrape(url: str, timeout: float = TIMEOUT) -> Beat:
 def _parse(url: str, text: str) -> Beat:
     beat = Beat(url)
     for family in text_string_to_metric_families(text):
-        if not family.name.startswith(PREFIX):
-            continue
+        if not family.name.startswith(PREFIX) or family.name.endswith("_created"):
+            continue  # _created: when a counter or histogram began, a timestamp rather than a figure
         name = family.name.removeprefix(PREFIX)
         samples = {sample.name: sample.value for sample in family.samples if not sample.labels.get("le")}
         if family.type == "histogram":
