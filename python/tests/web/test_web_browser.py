@@ -42,12 +42,19 @@ def test_list_shows_every_column_and_the_corrupt_ones(web, page, sdk, r):
     )
     r.hset("redbeat:legacy", "definition", '{"name": "legacy"}')
     r.zadd(SCHEDULE, {"redbeat:legacy": 0})
+    ran = {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12, "minute": 0}
+    ran |= {"second": 6, "microsecond": 0, "timezone": "UTC"}
+    r.hset("redbeat:heartbeat", "meta", json.dumps({"last_run_at": ran, "total_run_count": 7}))
     page.goto(web.url)
     expect(page).to_have_url(re.compile(r"/entries$"))
     expect(page.locator("#total")).to_have_text("5 in the schedule")
     expect(row(page, "report")).to_contain_text("cron 0 9 * * mon-fri")
     expect(row(page, "report")).to_contain_text("app.report")
-    expect(row(page, "heartbeat")).to_contain_text("every 30s")
+    heartbeat = row(page, "heartbeat").locator("td")
+    expect(heartbeat.nth(3)).to_have_text("every 30s")
+    expect(heartbeat.nth(5)).to_have_text("2025-01-15 13:00:06 CET")  # last run, in the beat's zone
+    expect(heartbeat.nth(6)).to_have_text("7")  # run count
+    expect(row(page, "report").locator("td").nth(4)).to_contain_text("09:00:00 CE")  # next run
     expect(row(page, "launch")).to_contain_text("rrule WEEKLY x4")
     expect(row(page, "paused")).to_contain_text("disabled")
     expect(row(page, "legacy")).to_contain_text("corrupt")
@@ -98,6 +105,21 @@ def test_search_filters_and_sort(web, page, sdk, r):
     page.select_option('select[name="state"]', "disabled")
     expect(page.locator("#entries tbody tr")).to_have_count(1)
     expect(row(page, "sync-1")).to_be_visible()
+    r.zadd(SCHEDULE, {"redbeat:sync-2": 1_000_000})  # due in 1970: late
+    r.hset("redbeat:broken", "definition", "{")
+    r.zadd(SCHEDULE, {"redbeat:broken": 2_000_000})
+    page.goto(web.url + "entries")
+    page.check('input[name="late"]')
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#entries tbody tr")).to_have_count(1)
+    expect(row(page, "sync-2").locator(".badge.late")).to_have_text("late")
+    page.uncheck('input[name="late"]')
+    page.check('input[name="corrupt"]')
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#entries tbody tr")).to_have_count(1)
+    expect(row(page, "broken")).to_contain_text("invalid JSON")
+    r.delete("redbeat:broken")
+    r.zrem(SCHEDULE, "redbeat:broken")
     page.goto(web.url + "entries")
     page.get_by_role("link", name="name").click()
     names = page.locator("#entries tbody tr").evaluate_all("rows => rows.map(r => r.dataset.name)")
@@ -136,6 +158,10 @@ def test_bulk_actions_on_a_selection(web, page, sdk, r):
     bulk_disable.click()
     expect(page.locator(".flash.ok")).to_have_text("disabled 2 entries")
     assert [definition(r, f"n{i}")["enabled"] for i in range(5)] == [True, False, True, False, True]
+    row(page, "n3").locator('input[type="checkbox"]').check()
+    page.locator(".bulkbar").get_by_role("button", name="Enable").click()
+    expect(page.locator(".flash.ok")).to_have_text("enabled 1 entry")
+    assert [definition(r, f"n{i}")["enabled"] for i in range(5)] == [True, False, True, True, True]
     page.locator("#all").check()
     expect(page.locator("#selected")).to_have_text("5 selected")
     page.locator(".bulkbar").get_by_role("button", name="Delete…").click()

@@ -4,6 +4,7 @@ and never a 500, CSRF, read-only, authentication, and no secret in a page or a l
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 
@@ -148,6 +149,30 @@ def test_a_form_without_this_browsers_csrf_token_changes_nothing(web, http, sdk,
     assert json.loads(r.hget("redbeat:report", "definition"))["enabled"] is False
 
 
+POSTS = ("/new", "/edit", "/enable", "/disable", "/run-now", "/delete", "/bulk", "/login", "/logout")
+
+
+def test_every_form_carries_a_csrf_token_and_every_post_checks_it(web, web_token, http, sdk, r):
+    seed(sdk, r)
+    token = http.csrf()
+    confirm = http.post("/delete?name=report", {"csrf": token})  # the confirmation page's form
+    assert confirm.status == 200 and confirm.has('id="confirm-delete"')
+    signed_out = Http(web_token.url).get("/entries")
+    pages = [http.get(p).text for p in ("/entries", "/entry?name=report", "/new", "/edit?name=report")]
+    forms = re.findall(r"<form[^>]*>.*?</form>", "".join([*pages, confirm.text, signed_out.text]), re.S)
+    posting = [form for form in forms if 'method="post"' in form]
+    assert len(posting) >= 6
+    for form in posting:
+        assert re.search(r'name="csrf" value="[0-9a-f]{64}"', form), form[:300]
+    for server in (web, web_token):
+        for path in POSTS:
+            form = {"name": "report", "action": "delete", "confirm": "yes", "task": "t", "token": TOKEN}
+            reply = Http(server.url).post(f"{path}?name=report", form)
+            assert reply.status in (401, 403), (server.args, path, reply.status)
+            assert server is web_token or reply.has("security token is missing"), path
+    assert r.exists("redbeat:report") and json.loads(r.hget("redbeat:report", "definition"))["enabled"]
+
+
 def test_host_header_of_another_name_is_refused(web, http):
     reply = http.get("/entries", headers={"Host": "rebound.evil.example"})
     assert reply.status == 400 and reply.has("unexpected Host header")
@@ -214,16 +239,25 @@ def test_basic_auth(web_basic, sdk, r):
     assert http.get("/entries", headers=auth(*BASIC)).status == 200
 
 
-def test_no_secret_in_pages_or_logs(web, web_token, http, sdk, r):
+def test_no_secret_in_pages_or_logs(web, web_token, web_basic, http, sdk, r):
     seed(sdk, r)
     r.set("redbeat::lock", new_token(), px=5000)
     paths = ("/entries", "/entry?name=report", "/beat", "/doctor", "/new", "/nope", "/entry?name=x")
     pages = [http.get(p).text for p in paths]
     assert all(WEB_PASSWORD not in text for text in pages)
     assert "redis://web-operator:***@127.0.0.1" in pages[0]
-    for server in (web, web_token):
+    signed_in = Http(web_basic.url).get("/entries", headers={"Authorization": "Basic " + basic_header()})
+    assert signed_in.status == 200 and BASIC[1] not in signed_in.text
+    for server in (web, web_token, web_basic):
         assert WEB_PASSWORD not in server.log() and TOKEN not in server.log()
+        assert BASIC[1] not in server.log() and basic_header() not in server.log()
         assert "***@127.0.0.1" in server.log()
+
+
+def basic_header() -> str:
+    import base64
+
+    return base64.b64encode(":".join(BASIC).encode()).decode()
 
 
 def test_redis_unreachable_is_a_message_on_every_page(redis_server):
