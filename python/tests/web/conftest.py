@@ -61,6 +61,14 @@ def web_basic(web_servers, redis_url, r) -> WebServer:
 
 
 @pytest.fixture
+def web_metrics(redis_url, beat_endpoint, r) -> Iterator[WebServer]:
+    """The dashboard reading one beat's metrics (a new endpoint each test: its own server)."""
+    server = start_web(redis_url, "--metrics-url", beat_endpoint + "/metrics")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def http(web) -> Http:
     return Http(web.url)
 

@@ -8,7 +8,6 @@ import json
 import re
 
 import pytest
-from conftest import _shared
 from playwright.sync_api import Page, expect
 from webrun import BASIC, TOKEN
 
@@ -292,10 +291,10 @@ def test_an_edit_of_an_entry_changed_meanwhile_is_refused(web, page, sdk, r):
     assert definition(r, "shared")["task"] == "app.mine"
 
 
-def test_beat_and_doctor_pages(web_servers, redis_url, beat_endpoint, page, sdk, r):
+def test_beat_and_doctor_pages(web_metrics, beat_endpoint, page, sdk, r):
     from redbeat_sdk.lock_token import new_token
 
-    web = _shared(web_servers, "metrics", redis_url, "--metrics-url", beat_endpoint + "/metrics")
+    web = web_metrics
     sdk.save(Entry("x", "app.x", Interval(60)))
     r.zadd(SCHEDULE, {"redbeat:gone": 5})
     token = new_token(host="beat-host", pid=4242)

@@ -99,10 +99,7 @@ def to_entry(form: EntryForm, name: str | None = None) -> Entry | None:
     schedule = _schedule(kind, values, errors)
     for key, empty in (("args", None), ("kwargs", {}), ("options", {})):
         text = values[key].strip()
-        try:
-            definition[key] = json.loads(text) if text else empty
-        except ValueError as exc:
-            errors[key] = f"not JSON: {exc}"
+        definition[key] = _json(text, key, errors) if text else empty
     if errors:
         return None
     definition["schedule"] = schedule
@@ -126,10 +123,8 @@ def _schedule(kind: str, values: Mapping[str, Any], errors: dict[str, str]) -> d
         return {"__type__": "crontab", **{name: values[name].strip() or "*" for name in CRON_FIELDS}}
     if kind == "rrule":
         text = values["rrule"].strip()
-        try:
-            fields: Any = json.loads(text) if text else None
-        except ValueError as exc:
-            errors["rrule"] = f"not JSON: {exc}"
+        fields = _json(text, "rrule", errors) if text else None
+        if "rrule" in errors:
             return None
         if not isinstance(fields, dict):
             errors["rrule"] = (
@@ -138,6 +133,17 @@ def _schedule(kind: str, values: Mapping[str, Any], errors: dict[str, str]) -> d
             return None
         return {**fields, "__type__": "rrule"}
     errors["kind"] = f"choose {', '.join(KINDS)}"
+    return None
+
+
+def _json(text: str, key: str, errors: dict[str, str]) -> Any:
+    """A field's JSON value; None with a message in `errors` when it is not JSON."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        errors[key] = f"not JSON: {exc}"
+    except RecursionError:
+        errors[key] = "nested too deeply to read"
     return None
 
 

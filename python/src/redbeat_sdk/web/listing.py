@@ -20,7 +20,7 @@ from .. import codec, operations
 from ..cli import describe
 from ..client import RedBeatClient
 from ..entry import Entry
-from ..errors import CorruptEntry
+from ..errors import CorruptEntry, ValidationError
 from ..protocol import Stored
 from . import extensions
 
@@ -278,7 +278,10 @@ class Reader:
         listing = self._straight(query, rows) if query.straight else self._scanned(query, rows)
         for row in listing.rows:
             if row.entry is not None:
-                row.view = describe.row(row.entry, row.key)
+                try:
+                    row.view = describe.row(row.entry, row.key)
+                except ValidationError as exc:  # a next run no date holds (an interval of a million years)
+                    row.problem = str(exc)
         return listing
 
     def _straight(self, query: Query, rows: _Rows) -> Listing:

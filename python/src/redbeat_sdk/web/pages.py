@@ -4,7 +4,7 @@ in its thread pool (the SDK's client is synchronous)."""
 from __future__ import annotations
 
 import json
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -86,12 +86,16 @@ def entry(request: Request) -> Response:
     if not fields and stored.score is None:
         raise EntryNotFound(name, key)
     found: Entry | None = None
+    row: dict[str, Any] | None = None
+    runs: list[datetime] = []
     problem = None
     try:
         found = operations.read(stored, name, client.timezone, client.clock)
+        row = describe.row(found, key)  # its next run: a ValidationError where no date holds it
+        runs = found.next_runs(NEXT_RUNS)
     except (CorruptEntry, ValueError) as exc:
+        found, row = None, None
         problem = exc.reason if isinstance(exc, CorruptEntry) else str(exc)
-    runs = found.next_runs(NEXT_RUNS) if found is not None else []
     late = (
         found is not None
         and found.enabled
@@ -105,7 +109,7 @@ def entry(request: Request) -> Response:
         name=name,
         key=key,
         entry=found,
-        row=describe.row(found, key) if found else None,
+        row=row,
         task_data=_task_data(found) if found else {},
         problem=problem,
         late=late,
