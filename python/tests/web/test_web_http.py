@@ -105,36 +105,28 @@ def test_actions_on_corrupt_entries_get_a_message(web, http, sdk, r):
         assert r.zscore("redbeat::schedule", f"redbeat:{name}") is None
 
 
-def test_intervals_past_year_9999_and_deep_task_data_get_a_message(web, http, sdk, r):
+def test_hostile_numbers_and_nesting_get_a_message_never_a_500(web, http, sdk, r):
     ran = {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "hour": 12, "minute": 0}
     meta = json.dumps({"last_run_at": ran | {"second": 0, "microsecond": 0, "timezone": "UTC"}})
+    base = {"task": "t", "args": [], "kwargs": {}, "options": {}, "enabled": True}
     for name, every in (("huge", 1e20), ("big", 3e12), ("far", 1e11)):  # as another writer may store them
         schedule = {"__type__": "interval", "every": every, "relative": False}
-        definition = {
-            "name": name,
-            "task": "t",
-            "args": [],
-            "kwargs": {},
-            "options": {},
-            "schedule": schedule,
-        }
-        r.hset(
-            f"redbeat:{name}",
-            mapping={"definition": json.dumps(definition | {"enabled": True}), "meta": meta},
-        )
+        r.hset(f"redbeat:{name}", "definition", json.dumps({"name": name, **base, "schedule": schedule}))
+        r.hset(f"redbeat:{name}", "meta", meta)
         r.zadd("redbeat::schedule", {f"redbeat:{name}": 5})
-    for path in (
-        "/entries",
-        "/entries?sort=name",
-        "/doctor",
-        *(entry_url(n) for n in ("huge", "big", "far")),
-    ):
+    deep = json.dumps({"name": "deep", "task": "t", "args": ["X"], "schedule": 5}).replace(
+        '"X"', "[" * 100_000
+    )
+    r.hset("redbeat:deep", "definition", deep)  # past Python's recursion limit
+    r.zadd("redbeat::schedule", {"redbeat:deep": 6})
+    names = ("huge", "big", "far", "deep")
+    for path in ("/entries", "/entries?sort=name", "/entries?q=e", "/doctor", *map(entry_url, names)):
         page = http.get(path)
         assert page.status == 200, (path, page.text[-2000:])
     assert http.get("/entries").has("falls after year 9999")
+    assert http.get("/entries?q=deep").has("JSON nested deeper than 128 levels")
     assert http.get("/doctor").has("redbeat:huge", "redbeat:big", "falls after year 9999")
-    far = http.get(entry_url("far"))
-    assert far.has("Next 2 runs", "5193-", "8362-")  # the preview ends where dates do
+    assert http.get(entry_url("far")).has("Next 2 runs", "5193-", "8362-")  # the preview ends where dates do
     token = http.csrf()
     for field, value in (("every", "99999999999999999999d"), ("args", "[" * 500 + "]" * 500)):
         form = {"csrf": token, "name": "n", "task": "t", "kind": "interval", "every": "5", field: value}

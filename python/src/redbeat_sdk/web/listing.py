@@ -197,7 +197,7 @@ class _Rows:
             name = self.client.keys.name_of(stored.key)
             definition = json.loads(stored.definition or "null")
             meta = json.loads(stored.meta) if stored.meta else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep: the reader says which
             return self.read(stored)
         task = definition.get("task") if isinstance(definition, dict) else None
         if not isinstance(task, str) or not isinstance(meta, dict):

@@ -57,7 +57,7 @@ def _pretty(raw: str | bytes | None) -> str:
     text = protocol.readable(raw)
     try:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 
