@@ -287,7 +287,7 @@ def enabled_change(name: str, enabled: bool, now: datetime, tz: tzinfo) -> Calla
         assert stored.definition is not None
         try:
             definition = json.loads(stored.definition)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise CorruptEntry(stored.key, f"definition: invalid JSON ({exc})") from None
         if not isinstance(definition, dict):
             raise CorruptEntry(stored.key, "definition is not a JSON object")

@@ -93,14 +93,19 @@ def test_every_page_renders_with_odd_and_corrupt_entries(web, http, sdk, r):
 
 def test_actions_on_corrupt_entries_get_a_message(web, http, sdk, r):
     seed(sdk, r)
+    deep = json.dumps({"name": "deep", "task": "t", "args": ["X"], "schedule": 5}).replace(
+        '"X"', "[" * 100_000
+    )
+    r.hset("redbeat:deep", "definition", deep)  # past Python's recursion limit
+    r.zadd("redbeat::schedule", {"redbeat:deep": 6})
     token = http.csrf()
-    for name in ("binary", "legacy", "evicted"):
+    for name in ("binary", "legacy", "evicted", "deep"):
         for action in ("enable", "disable", "run-now"):
             reply = http.post(f"/{action}?name={name}", {"csrf": token, "back": "/entries"})
             assert reply.status in (303, 422), (name, action, reply.status, reply.text[-2000:])
             assert reply.status == 303 or reply.has(f"redbeat:{name}: definition"), reply.text[-2000:]
             assert "Traceback" not in http.get("/entries").text
-    for name in ("binary", "legacy", "evicted"):
+    for name in ("binary", "legacy", "evicted", "deep"):
         assert http.post(f"/delete?name={name}", {"csrf": token, "confirm": "yes"}).status == 303, name
         assert r.zscore("redbeat::schedule", f"redbeat:{name}") is None
 
