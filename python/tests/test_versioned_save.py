@@ -113,7 +113,7 @@ def _step(client, flow, between=None):
 def test_a_run_recorded_between_the_read_and_the_write_is_kept(client, r, clock):
     version = client.save(job()).version
     ran = clock.advance(60)
-    flow = operations.save_if(client.keys, client._save_call(), job(task="app.v2"), version)
+    flow = client._save_if(job(task="app.v2"), version)
     saved = _step(client, flow, lambda: r.hset(KEY, "meta", encode_meta(ran, 7)))
     assert json.loads(r.hget(KEY, "definition"))["task"] == "app.v2"
     assert json.loads(r.hget(KEY, "meta"))["total_run_count"] == 7
@@ -123,7 +123,7 @@ def test_a_run_recorded_between_the_read_and_the_write_is_kept(client, r, clock)
 
 def test_an_edit_between_the_read_and_the_write_wins_and_the_late_one_is_refused(client, r):
     version = client.save(job()).version
-    flow = operations.save_if(client.keys, client._save_call(), job(task="app.late"), version)
+    flow = client._save_if(job(task="app.late"), version)
     with pytest.raises(VersionConflict):
         _step(client, flow, lambda: client.save(job(task="app.first")))
     assert json.loads(r.hget(KEY, "definition"))["task"] == "app.first"
