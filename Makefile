@@ -16,12 +16,19 @@ PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
 .PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis venv \
-	lint fmt clean
+	lint fmt clean chromium screenshots
 all: test
 
 redis: ## Debian's redis-server, installed when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; }
 	@redis-server --version
+
+# The dashboard's browser tests drive Debian's chromium through Playwright (`playwright install` downloads a
+# browser of its own, which this project never does).
+CHROMIUM := /usr/bin/chromium
+chromium: ## Debian's chromium, installed when missing
+	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@$(CHROMIUM) --version 2>/dev/null
 
 venv: $(VENV)/.stamp
 # tools/topologies (the tests' Redis deployments, never published) is installed too: `import topologies` and
@@ -29,12 +36,12 @@ venv: $(VENV)/.stamp
 $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/requirements-test.txt $(wildcard scheduler/pyproject.toml) tools/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler) -e ./tools
+	$(VENV)/bin/pip install -q -r python/requirements-dev.txt -e "./python[cli,web]" $(if $(wildcard scheduler/pyproject.toml),-e ./scheduler) -e ./tools
 	touch $@
 
 # The linters, the generated code and the Celery-generated vectors, then every component, going on after
 # one fails; each step's wall time and a summary table; exit 1 if any failed.
-test: redis venv
+test: redis chromium venv
 	@MAKE="$(MAKE)" tools/each-component test .:lint .:check-generated .:check-vectors $(PRESENT)
 
 # Python (ruff: ruff.toml; mypy: each package's own settings), then each component's own linters (eslint and
@@ -66,6 +73,10 @@ dist: venv
 
 demo: redis venv
 	timeout 120 $(PY) demo/demo.py
+
+# The dashboard's pages in a real browser, as PNG files in build/web/ (README's screenshot is one of them).
+screenshots: redis chromium venv
+	$(PY) demo/screenshots.py $(ROOT)/build/web
 
 bench: redis venv
 	@set -e; for c in $(PRESENT); do if grep -q '^bench:' $$c/Makefile; then echo "=== bench $$c"; $(MAKE) -C $$c bench; fi; done

@@ -47,7 +47,7 @@ def _projects(artifacts, workdir) -> dict[str, Future]:
 
 @pytest.fixture(scope="session")
 def python_env(_projects) -> Path:
-    """A venv with redbeat-sdk[cli] and redbeat-scheduler installed from their wheels."""
+    """A venv with redbeat-sdk[cli,web] and redbeat-scheduler installed from their wheels."""
     return _projects["python"].result()
 
 

@@ -1,9 +1,13 @@
 """The two wheels in a new venv outside the checkout: import, the `redbeat` command, a save and a get,
-and a real `celery beat` with our scheduler and a Redis broker."""
+the `redbeat web` dashboard served from the wheel, and a real `celery beat` with our scheduler and a Redis
+broker."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import urllib.request
 
 from beat import TASK, run_until_sent, write_project
 from userenv import run, venv_env
@@ -42,6 +46,36 @@ def test_redbeat_command(python_env, workdir, redis_server, r):
     run(["redbeat", "add", "nightly", "--task", "tasks.nightly", "--cron", "0 3 * * *"], workdir, env)
     listed = [json.loads(line) for line in run(["redbeat", "export"], workdir, env).stdout.splitlines()]
     assert [e["name"] for e in listed] == ["nightly"]
+
+
+def test_redbeat_web_from_the_wheel(python_env, workdir, redis_server, r):
+    """The [web] extra: templates and static files come from site-packages, a page renders, and an
+    action goes through (its CSRF token taken from the page, as a browser would)."""
+    env = venv_env(python_env, REDBEAT_REDIS_URL=redis_server.url)
+    run(["redbeat", "add", "nightly", "--task", "tasks.nightly", "--cron", "0 3 * * *"], workdir, env)
+    web = subprocess.Popen(
+        [str(python_env / "bin" / "redbeat"), "web", "--port", "0"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = web.stdout.readline()
+        base = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+        assert base, line + web.stdout.read()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = opener.open(base.group(1) + "entries", timeout=30).read().decode()
+        assert 'data-name="nightly"' in page and "cron 0 3 * * *" in page
+        assert b"progressive enhancement" in opener.open(base.group(1) + "static/app.js", timeout=30).read()
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
+        form = f"csrf={csrf}".encode()
+        opener.open(base.group(1) + "disable?name=nightly", data=form, timeout=30).read()
+        assert json.loads(r.hget("redbeat:nightly", "definition"))["enabled"] is False
+    finally:
+        web.terminate()
+        web.wait(10)
 
 
 def test_celery_beat_with_a_redis_broker(python_env, workdir, redis_server, r):

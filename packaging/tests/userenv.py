@@ -146,9 +146,13 @@ def venv_env(venv_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def build_python(where: Path, art: Artifacts) -> Path:
-    """The two wheels (and the SDK's cli extra) in a fresh venv, as python/README.md installs them."""
+    """The two wheels (and the SDK's cli and web extras) in a fresh venv, as python/README.md installs them."""
     new_venv(where)
-    run(["pip", "install", "-q", f"{art.sdk_wheel}[cli]", str(art.scheduler_wheel)], where, venv_env(where))
+    run(
+        ["pip", "install", "-q", f"{art.sdk_wheel}[cli,web]", str(art.scheduler_wheel)],
+        where,
+        venv_env(where),
+    )
     return where
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Generator
+from functools import partial
 from typing import Any
 
 from redbeat_sdk import Crontab, Entry, Interval
@@ -38,6 +39,9 @@ def every_operation(client: Any, r: Any) -> Script:
     yield client.save, Entry("b", "tasks.b", Interval(5))
     r.script_flush()
     yield client.save_many, [Entry("c", "tasks.c", Interval(5)), Entry("d", "tasks.d", Interval(5))]
+    yield client.create, Entry("e", "tasks.e", Interval(5))  # conditional writes (lua/update.lua)
+    seen = yield client.get, "e"
+    yield partial(client.save, if_version=seen.version), Entry("e", "tasks.e", Interval(10))
 
 
 def run(script: Script) -> list[Any]:

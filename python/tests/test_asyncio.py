@@ -25,6 +25,7 @@ from redbeat_sdk import (
     RedBeatClient,
     RedBeatConnectionError,
     ValidationError,
+    VersionConflict,
 )
 from redbeat_sdk.asyncio import AsyncRedBeatClient
 from redbeat_sdk.datetimes import epoch_seconds
@@ -53,7 +54,7 @@ async def test_every_call_returns_and_writes_what_the_sync_client_does(redis_ser
     written = dump(r)
     r.flushall()
     assert results == run(every_operation(RedBeatClient(r, clock=FrozenClock()), r))
-    assert written == dump(r) and len(written) == 9  # eight entries and the schedule
+    assert written == dump(r) and len(written) == 10  # nine entries and the schedule
 
 
 def test_every_public_call_of_the_sync_client_is_on_the_asyncio_client_with_the_same_parameters():
@@ -68,6 +69,19 @@ def test_every_public_call_of_the_sync_client_is_on_the_asyncio_client_with_the_
             assert inspect.isasyncgenfunction(other)
         else:
             assert inspect.iscoroutinefunction(other), name
+
+
+async def test_conditional_writes_refuse_what_changed_since_it_was_read(aclient, r):
+    created = await aclient.create(Entry("job", "t", Interval(5)))
+    with pytest.raises(VersionConflict, match="already exists"):
+        await aclient.create(Entry("job", "other", Interval(5)))
+    await aclient.disable("job")  # someone else, after `created` was read
+    with pytest.raises(VersionConflict, match="changed since it was read"):
+        await aclient.save(Entry("job", "mine", Interval(5)), if_version=created.version)
+    assert json.loads(r.hget("redbeat:job", "definition"))["task"] == "t"
+    fresh = await aclient.get("job")
+    saved = await aclient.save(Entry("job", "mine", Interval(5)), if_version=fresh.version)
+    assert saved.version != fresh.version and (await aclient.get("job")).task == "mine"
 
 
 async def test_a_redis_asyncio_client_in_bytes_mode_works_too(redis_server, r, clock):

@@ -115,3 +115,51 @@ def test_schedule_data_errors_say_what_would_be_accepted(schedule, path, reason)
         with pytest.raises(ValidationError) as err:
             call()
         assert (err.value.path, err.value.reason) == (path, reason)
+
+
+def nest(depth: int, leaf=None) -> list:
+    """`depth` lists inside each other, `leaf` in the innermost."""
+    value: list = [] if leaf is None else [leaf]
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_task_data_nests_no_deeper_than_readers_read(client, r):
+    """Readers refuse a field nested over 128 levels (schema/README.md, "Limits"), so nothing deeper is
+    written: 127 levels of task data fit beside the definition's own object, 128 do not."""
+    client.save(Entry("deepest", "t", Interval(5), args=nest(127), kwargs={"k": nest(126)}))
+    assert client.get("deepest").args == nest(127)
+    moment = datetime(2025, 1, 1, tzinfo=UTC)  # stored as an object: one level more
+    client.save(Entry("dated", "t", Interval(5), args=nest(126, moment)))
+    assert client.get("dated").args == nest(126, moment)
+    for make, path in (
+        (lambda: Entry("n", "t", Interval(5), args=nest(128)), "args" + "[0]" * 127),
+        (lambda: Entry("n", "t", Interval(5), kwargs={"k": nest(127)}), "kwargs.k" + "[0]" * 126),
+        (lambda: Entry("n", "t", Interval(5), args=nest(127, moment)), "args" + "[0]" * 127),
+        (lambda: Entry("n", "t", Interval(5), options={"o": nest(100_000)}), "options.o" + "[0]" * 126),
+    ):
+        with pytest.raises(ValidationError, match="nested deeper than 128 levels") as err:
+            make()
+        assert err.value.path == path
+    wire = {
+        "name": "n",
+        "task": "t",
+        "args": nest(5_000),
+        "schedule": {"__type__": "interval", "every": 5.0, "relative": False},
+    }
+    with pytest.raises(ValidationError, match="nested deeper than 128 levels"):
+        codec.entry_from_wire(wire)  # as an entry file or a form gives it, past Python's recursion limit
+    assert sorted(r.keys("redbeat:*")) == ["redbeat::schedule", "redbeat:dated", "redbeat:deepest"]
+
+
+def test_an_interval_whose_next_run_no_date_holds_is_refused(client, r):
+    """Celery's beat computes an interval's next run as a date: past year 9999 it fails, so such an
+    interval is refused when saved, and a preview ends at the last run a date holds."""
+    for every in (1e20, 3e12):
+        with pytest.raises(ValidationError, match="falls after year 9999") as err:
+            client.save(Entry("far", "t", Interval(every)))
+        assert err.value.path == "schedule"
+    assert r.keys("redbeat:*") == []
+    runs = Interval(1e11).next_runs(5, after=datetime(2025, 1, 1, tzinfo=UTC))
+    assert [run.year for run in runs] == [5193, 8362]

@@ -149,3 +149,47 @@ def test_the_ways_out_and_the_outbox_are_counted(sdk, make_app, make_scheduler, 
     assert value(samples, "redbeat_outbox_republished_total") == 1
     assert value(samples, "redbeat_outbox_runs") == 0 and value(samples, "redbeat_outbox_full_total") == 0
     assert value(samples, "redbeat_publish_errors_total") == 0
+
+
+def test_the_dashboards_beat_page_tells_the_leader_from_the_standby(
+    sdk, make_app, make_scheduler, r, redis_url
+):
+    """`redbeat web --metrics-url` (once per beat) against two real schedulers' endpoints: the lock holder
+    with its pid, which beat leads, and their figures, as the scheduler names them."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sdk.save(Entry("every-10", "tasks.ping", Interval(10)))
+    leader = make_scheduler(make_app(redbeat_metrics_port=0))
+    standby = make_scheduler(make_app(redbeat_metrics_port=0))
+    leader.tick()
+    standby.tick()
+    urls = [f"http://127.0.0.1:{beat.metrics.port}/metrics" for beat in (leader, standby)]
+    redbeat = Path(sys.executable).with_name("redbeat")
+    args = ["--url", redis_url, "web", "--port", "0", "--metrics-url", urls[0], "--metrics-url", urls[1]]
+    web = subprocess.Popen([str(redbeat), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        address = None
+        for line in web.stdout:  # the address is printed once the socket listens
+            found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                address = found.group(1)
+                break
+        assert address, "redbeat web did not start"
+        with urllib.request.urlopen(address + "beat", timeout=30) as reply:
+            page = reply.read().decode()
+    finally:
+        web.terminate()
+        web.wait(10)
+    token = r.get(LOCK)
+    assert token and f'<code id="holder-token">{token}</code>' in page
+    assert f"<dt>pid</dt><dd>{os.getpid()}</dd>" in page
+    sections = page.split('<div class="beat">')[1:]
+    assert len(sections) == 2
+    assert urls[0] in sections[0] and 'badge on">leader' in sections[0]
+    assert urls[1] in sections[1] and 'badge off">standby' in sections[1]
+    assert "<code>tasks_sent</code>" in sections[0] and "<code>lock_held</code>" in sections[1]
+    assert "_created</code>" not in page  # a family's start time is no figure

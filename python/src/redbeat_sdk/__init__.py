@@ -11,6 +11,7 @@ from .errors import (
     RedBeatConnectionError,
     RedBeatError,
     ValidationError,
+    VersionConflict,
 )
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .schedules import FR, MO, SA, SU, TH, TU, WE, Crontab, Interval, RRule, Schedule, Weekday
@@ -39,6 +40,7 @@ __all__ = [
     "RedBeatError",
     "Schedule",
     "ValidationError",
+    "VersionConflict",
     "Weekday",
 ]
 __version__ = "0.1.0"

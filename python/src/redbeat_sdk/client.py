@@ -20,9 +20,19 @@ class RedBeatClient(ClientCore[store.Store]):
 
     # -- writes ---------------------------------------------------------------------------------------
 
-    def save(self, entry: Entry) -> Entry:
-        """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
-        return self.store.drive(self._save_one(entry))
+    def save(self, entry: Entry, *, if_version: str | None = None) -> Entry:
+        """Upsert atomically: the definition always, meta and score as described in schema/README.md.
+
+        With `if_version` (the `version` of an entry read earlier) it is written only while the stored
+        definition is still that one, compared and written in one step: VersionConflict otherwise (the
+        entry was edited, enabled, disabled or deleted since), with nothing written. The returned
+        entry's `version` is the new one."""
+        return self.store.drive(self._save_one(entry, if_version))
+
+    def create(self, entry: Entry) -> Entry:
+        """Save an entry only if none of that name exists (compared and written in one step):
+        VersionConflict otherwise, with nothing written."""
+        return self.store.drive(self._create(entry))
 
     def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and

@@ -16,7 +16,7 @@ from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
 from .schedules import Schedule, schedule_from_wire
-from .validation import check_model
+from .validation import MAX_DEPTH, check_model
 
 # json.dumps' defaults are upstream's bytes: ", " and ": " separators, \uXXXX escapes, insertion order.
 _encoder = json.JSONEncoder(default=lambda o: _encode_extra(o))
@@ -60,9 +60,6 @@ def check_write_profile(definition: dict[str, Any]) -> None:
     check_model(write_model.Definition, definition)
 
 
-# How deep a stored field's JSON may nest (schema/README.md, "Limits"). Every reader refuses deeper values
-# by the same rule: Python's json gives up near 1000 levels, Go's at 10000, JavaScript's not at all.
-MAX_DEPTH = 128
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[\[\]{}]")
 
@@ -121,6 +118,13 @@ def _typed(value: Any, path: str) -> Any:
     return value
 
 
+def _task_data(value: Any, path: str) -> Any:
+    try:
+        return _typed(value, path)
+    except RecursionError:  # far deeper than MAX_DEPTH (the Entry refuses anything deeper)
+        raise ValidationError(path, f"nested deeper than {MAX_DEPTH} levels: readers refuse it") from None
+
+
 def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int]:
     """(last_run_at, total_run_count); an absent or empty meta field means never run."""
     raw = field_text(key, "meta", raw)
@@ -151,9 +155,9 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
             name=name,
             task=definition["task"],
             schedule=schedule_from_wire(definition["schedule"]),
-            args=_typed(definition.get("args"), "args"),
-            kwargs=_typed(definition.get("kwargs") or {}, "kwargs"),
-            options=_typed(definition.get("options") or {}, "options"),
+            args=_task_data(definition.get("args"), "args"),
+            kwargs=_task_data(definition.get("kwargs") or {}, "kwargs"),
+            options=_task_data(definition.get("options") or {}, "options"),
             enabled=bool(definition.get("enabled", True)),  # null counts as disabled upstream
         )
     except ValidationError as exc:

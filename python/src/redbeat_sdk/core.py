@@ -104,9 +104,21 @@ class ClientCore(Generic[S]):
         batch = self.batch_size if indexed else 1
         return operations.save(self.keys, call, entries, batch, indexed=indexed)
 
-    def _save_one(self, entry: Entry) -> Flow[Entry]:
-        saved = yield from self._save_flow([arguments.entry(entry)])
+    def _save_one(self, entry: Entry, if_version: str | None = None) -> Flow[Entry]:
+        entry = arguments.entry(entry)
+        if if_version is not None:
+            version = arguments.optional_str(if_version, "if_version")
+            return (yield from self._save_if(entry, version))
+        saved = yield from self._save_flow([entry])
         return saved[0]
+
+    def _save_if(self, entry: Entry, version: str | None) -> Flow[Entry]:
+        """`save(entry, if_version=version)`, and `create` with None (only while there is no entry)."""
+        call = operations.SaveCall(self.now(), self.timezone, self.clock)
+        return operations.save_if(self.keys, call, entry, version)
+
+    def _create(self, entry: Entry) -> Flow[Entry]:
+        return self._save_if(arguments.entry(entry), None)
 
     def _save_many(self, entries: Iterable[Entry]) -> Flow[list[Entry]]:
         return self._save_flow(arguments.entries(entries), indexed=True)

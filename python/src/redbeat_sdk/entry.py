@@ -15,7 +15,8 @@ from .validation import check_json_value
 @dataclass(frozen=True)
 class Entry:
     """One RedBeat entry. `last_run_at`, `total_run_count` and `score` are filled in by reads
-    (`RedBeatClient.get`/`list`) and ignored by `save`, which keeps the stored run state."""
+    (`RedBeatClient.get`/`list`) and ignored by `save`, which keeps the stored run state. `version` names
+    the stored definition a read found (`save(entry, if_version=...)` writes only over that one)."""
 
     name: str
     task: str
@@ -27,6 +28,7 @@ class Entry:
     last_run_at: datetime | None = field(default=None, kw_only=True, compare=False)
     total_run_count: int = field(default=0, kw_only=True, compare=False)
     score: int | None = field(default=None, kw_only=True, compare=False)
+    version: str | None = field(default=None, kw_only=True, compare=False)
     # the reading client's beat timezone and clock, the defaults of next_runs()
     timezone: tzinfo | None = field(default=None, kw_only=True, compare=False, repr=False)
     clock: Callable[[], datetime] | None = field(default=None, kw_only=True, compare=False, repr=False)
@@ -67,6 +69,7 @@ class Entry:
         score: int | None,
         timezone: tzinfo | None = None,
         clock: Callable[[], datetime] | None = None,
+        version: str | None = None,
     ) -> Entry:
         """A copy carrying run state read from Redis (no re-validation: the definition is unchanged)."""
         entry = object.__new__(Entry)  # every save and read returns one: no copy.copy, no __init__
@@ -77,6 +80,7 @@ class Entry:
             score=score,
             timezone=timezone,
             clock=clock,
+            version=version,
         )
         return entry
 

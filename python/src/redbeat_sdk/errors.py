@@ -72,6 +72,25 @@ class ConflictError(RedBeatError):
         super().__init__(f"{key}: changed concurrently on every attempt; not written")
 
 
+class VersionConflict(ConflictError):
+    """A conditional write (`save(entry, if_version=...)`, `create`) found another definition than the
+    one it was given: the entry was edited, enabled, disabled, deleted or created since it was read.
+    Nothing was written. `expected` is the version given (None: no entry expected), `found` the stored
+    one (None: no entry)."""
+
+    def __init__(self, key: str, expected: str | None, found: str | None):
+        self.key = key
+        self.expected = expected
+        self.found = found
+        if expected is None:
+            what = "already exists"
+        elif found is None:
+            what = "was deleted since it was read"
+        else:
+            what = "changed since it was read"
+        RedBeatError.__init__(self, f"{key}: {what}; not written")
+
+
 class RedBeatConnectionError(RedBeatError, ConnectionError):
     """Redis could not be reached or the connection broke; nothing is assumed written."""
 

@@ -80,15 +80,20 @@ def next_run(
     last = _aware(last_run_at, tz)
     kind = schedule.get("__type__")
     due: datetime | None
-    if kind == "crontab":
-        due = _crontab_next(schedule, last, tz)
-    elif kind == "interval":
-        due = _interval_next(schedule, last)
-    elif kind == "rrule":
-        due = rrule_for(schedule, now, tz, after=last).after(last)
-    else:
-        raise ValidationError("__type__", f"unknown schedule type {kind!r}")
-    return None if due is None else due.astimezone(tz)
+    try:
+        if kind == "crontab":
+            due = _crontab_next(schedule, last, tz)
+        elif kind == "interval":
+            due = _interval_next(schedule, last)
+        elif kind == "rrule":
+            due = rrule_for(schedule, now, tz, after=last).after(last)
+        else:
+            raise ValidationError("__type__", f"unknown schedule type {kind!r}")
+        return None if due is None else due.astimezone(tz)
+    except OverflowError:  # an interval of a million years: Celery's beat fails on it the same way
+        raise ValidationError(
+            "schedule", f"the run after {last.isoformat()} falls after year 9999: no date holds it"
+        ) from None
 
 
 def next_runs(
@@ -110,7 +115,12 @@ def next_runs(
     runs: list[datetime] = []
     last, clock = last_run_at, now
     while len(runs) < count:
-        due = next_run(schedule, last, clock, tz)
+        try:
+            due = next_run(schedule, last, clock, tz)
+        except ValidationError:
+            if not runs:
+                raise
+            break  # the schedule was good for the runs before: these end at year 9999, where dates do
         if due is None:
             break
         runs.append(due)

@@ -6,6 +6,7 @@ compared, what is kept, when to retry) is written once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 from . import codec, protocol
 from .datetimes import UTC, epoch_seconds
 from .entry import Entry
-from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError
+from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError, VersionConflict
 from .flow import Flow
 from .keys import KeyLayout
 from .protocol import Stored
@@ -48,10 +49,21 @@ def get(keys: KeyLayout, name: str, tz: tzinfo, clock: Callable[[], datetime]) -
     return read(stored, name, tz, clock)
 
 
+def version_of(definition: str | bytes | None) -> str | None:
+    """The version of a stored definition: a digest of its bytes (None when there is none). Any change
+    of the definition (an edit, enable, disable) changes it; a run (meta, score) does not."""
+    if not definition:
+        return None
+    data = definition.encode() if isinstance(definition, str) else definition
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
 def read(stored: Stored, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Entry:
     """The entry a stored hash holds (CorruptEntry when upstream would crash on it or drop it)."""
     entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
-    return entry.with_state(entry.last_run_at, entry.total_run_count, entry.score, tz, clock)
+    return entry.with_state(
+        entry.last_run_at, entry.total_run_count, entry.score, tz, clock, version_of(stored.definition)
+    )
 
 
 def listed(
@@ -74,7 +86,25 @@ def load_page(keys: KeyLayout, start: int, count: int) -> Flow[list[Stored]]:
     A member outside the prefix (not an entry of ours) comes without fields: on Cluster it would sit
     in another slot."""
     (reply,) = yield [protocol.page(keys, start, count)]
-    members = protocol.members(reply)
+    return (yield from _load_members(keys, protocol.members(reply)))
+
+
+def counted_page(
+    keys: KeyLayout, start: int, count: int, reverse: bool = False
+) -> Flow[tuple[int, list[Stored]]]:
+    """The schedule's size and one page of it (as `load_page`; highest score first with `reverse`):
+    two round trips whatever the schedule's size, the way a dashboard pages through it."""
+    reply, total = yield [protocol.page(keys, start, count, reverse), protocol.size(keys)]
+    return int(total), (yield from _load_members(keys, protocol.members(reply)))
+
+
+def size(keys: KeyLayout) -> Flow[int]:
+    """How many members the schedule has."""
+    (reply,) = yield [protocol.size(keys)]
+    return int(reply)
+
+
+def _load_members(keys: KeyLayout, members: list[str]) -> Flow[list[Stored]]:
     own = [key for key in members if key.startswith(keys.prefix)]
     rows = {}
     if own:
@@ -151,7 +181,9 @@ class Pending:
         self.schedule = wire["schedule"]
         self.call = call
         self.first_score = call.first_score(entry.schedule, self.schedule)
-        self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
+        self.expected: str | bytes | None = (
+            None  # the stored meta this entry was scored from; None: a first save
+        )
         self.score = self.first_score
 
     def args(self) -> protocol.Save:
@@ -159,7 +191,7 @@ class Pending:
             self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
         )
 
-    def rescore(self, stored_meta: str) -> None:
+    def rescore(self, stored_meta: str | bytes) -> None:
         self.expected = stored_meta
         try:
             last, _ = codec.decode_meta(self.key, stored_meta)
@@ -173,12 +205,16 @@ class Pending:
         """The entry as saved, with the run state it has in Redis now."""
         call = self.call
         if self.expected is None:
-            return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock)
+            return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock, self.version)
         try:
             last, total = codec.decode_meta(self.key, self.expected)
         except CorruptEntry:
             last, total = None, 0
-        return self.entry.with_state(last, total, self.score, call.tz, call.clock)
+        return self.entry.with_state(last, total, self.score, call.tz, call.clock, self.version)
+
+    @property
+    def version(self) -> str | None:
+        return version_of(self.definition)
 
 
 def save(
@@ -211,6 +247,30 @@ def save(
         if todo:
             raise ConflictError(todo[0].key)
     return [p.saved() for p in pending]
+
+
+def save_if(keys: KeyLayout, call: SaveCall, entry: Entry, version: str | None) -> Flow[Entry]:
+    """Save one entry only while its stored definition has `version` (None: only while there is no
+    entry), compared and written in one step (lua/update.lua compares the definition and meta read);
+    VersionConflict otherwise, with nothing written. The run state is kept as `save` keeps it: a run
+    recorded meanwhile changes only the meta, so the entry is scored from the new meta and sent again."""
+    pending = Pending(call, keys, entry)
+    stored: Stored = yield from load(keys, pending.key)
+    for _ in range(MAX_ATTEMPTS):
+        found = version_of(stored.definition)
+        if found != version:
+            raise VersionConflict(pending.key, version, found)
+        first_meta = None
+        if stored.meta is None:  # a first save: the first-save meta, scored from it
+            pending.expected, pending.score, first_meta = None, pending.first_score, call.first_meta
+        else:
+            pending.rescore(stored.meta)
+        (reply,) = yield [protocol.update(keys, stored, pending.definition, first_meta, pending.score)]
+        now = protocol.updated(stored, reply)
+        if now is None:
+            return pending.saved()
+        stored = now
+    raise ConflictError(pending.key)
 
 
 # -- compare-and-write: enable, disable, run_now ----------------------------------------------------------
@@ -249,7 +309,7 @@ def enabled_change(name: str, enabled: bool, now: datetime, tz: tzinfo) -> Calla
         assert stored.definition is not None
         try:
             definition = json.loads(stored.definition)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise CorruptEntry(stored.key, f"definition: invalid JSON ({exc})") from None
         if not isinstance(definition, dict):
             raise CorruptEntry(stored.key, "definition is not a JSON object")
@@ -283,6 +343,12 @@ def _stored_run_count(raw_meta: str | bytes | None) -> int | None:
 
 
 # -- delete -----------------------------------------------------------------------------------------------
+
+
+def fields(key: str) -> Flow[dict[str, str]]:
+    """Every field of an entry hash as stored, for people to read ({} when there is no hash)."""
+    (reply,) = yield [protocol.fields(key)]
+    return protocol.field_map(reply)
 
 
 def delete(keys: KeyLayout, key: str) -> Flow[bool]:

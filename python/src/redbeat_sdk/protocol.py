@@ -52,9 +52,31 @@ def as_read(value: str | bytes | None) -> str | bytes:
 # -- reads ------------------------------------------------------------------------------------------------
 
 
-def page(keys: KeyLayout, start: int, count: int) -> Command:
-    """Up to `count` schedule members from rank `start`, lowest score first."""
-    return ("ZRANGE", keys.schedule, start, start + count - 1)
+def page(keys: KeyLayout, start: int, count: int, reverse: bool = False) -> Command:
+    """Up to `count` schedule members from rank `start`, lowest score first (highest with `reverse`)."""
+    return ("ZRANGE", keys.schedule, start, start + count - 1, *(("REV",) if reverse else ()))
+
+
+def size(keys: KeyLayout) -> Command:
+    """How many members the schedule has."""
+    return ("ZCARD", keys.schedule)
+
+
+def fields(key: str) -> Command:
+    """Every field of an entry hash, as stored (the ones this SDK does not read too)."""
+    return ("HGETALL", key)
+
+
+def field_map(reply: Any) -> dict[str, str]:
+    """HGETALL's reply (a dict from redis-py, a flat list from other RESP readers), read undecoded, as a
+    dict for people to read: bytes that are not UTF-8 are shown as escapes (\\xff)."""
+    pairs = reply.items() if isinstance(reply, dict) else zip(reply[::2], reply[1::2], strict=True)
+    return {readable(k): readable(v) for k, v in pairs}
+
+
+def readable(value: str | bytes) -> str:
+    """A field's text, or its bytes with what is not UTF-8 escaped."""
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
 
 
 def members(reply: Sequence[Any]) -> list[str]:
@@ -91,7 +113,7 @@ class Save(NamedTuple):
     definition: str
     first_meta: str
     first_score: int
-    expected_meta: str | None
+    expected_meta: str | bytes | None
     score: int
 
 

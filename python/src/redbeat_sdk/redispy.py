@@ -69,10 +69,10 @@ _LOADS = {("EVALSHA", LOAD.sha), ("EVAL", LOAD.source)}  # the first use of a sc
 
 
 def options(command: Command) -> dict[str, Any]:
-    """redis-py's options for sending `command`: a LOAD's entry fields come back undecoded whatever the
-    client decodes, so a field that is not UTF-8 is one corrupt entry (protocol.field), not a
-    UnicodeDecodeError that ends the whole read."""
-    return _UNDECODED if command[:2] in _LOADS else {}
+    """redis-py's options for sending `command`: a LOAD's entry fields (and an HGETALL's, the raw hash
+    shown to people) come back undecoded whatever the client decodes, so a field that is not UTF-8 is one
+    corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read."""
+    return _UNDECODED if command[:2] in _LOADS or command[0] == "HGETALL" else {}
 
 
 def replies(raw: list[Any]) -> list[Any]:

@@ -17,11 +17,13 @@ ACCEPTED = (
 _SENTINEL_HINT = "; for Sentinel, pass Sentinel(...).master_for(name) to RedBeatClient(...)"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _PASSWORD = re.compile(r"(://[^/@]*?:)[^/@]*@")
+_PASSWORD_PARAM = re.compile(r"([?&]password=)[^&#]*", re.IGNORECASE)
 
 
 def redacted(url: str) -> str:
-    """The URL with its password masked, for messages."""
-    return _PASSWORD.sub(r"\1***@", url)
+    """The URL with its password masked (`user:***@`, and a `?password=` that redis-py also takes), for
+    messages."""
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD.sub(r"\1***@", url))
 
 
 def scheme_of(url: object) -> str:

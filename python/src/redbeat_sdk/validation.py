@@ -15,6 +15,10 @@ from .errors import ValidationError
 
 _SCHEDULE_TAGS = {"interval", "crontab", "rrule"}
 
+# How deep a stored field's JSON may nest (schema/README.md, "Limits"). Every reader refuses deeper values
+# by the same rule: Python's json gives up near 1000 levels, Go's at 10000, JavaScript's not at all.
+MAX_DEPTH = 128
+
 
 def _clean_loc(loc: tuple[int | str, ...]) -> list[int | str]:
     """Drop the union-branch labels pydantic puts into a location (class names, tags, 'list[...]')."""
@@ -114,9 +118,16 @@ def check_model(model: type[pydantic.BaseModel], data: Any, prefix: str = "") ->
         raise from_pydantic(exc, prefix) from None
 
 
-def check_json_value(value: Any, path: str) -> None:
-    """Refuse what cannot be stored as task data: only JSON values and datetimes round-trip."""
-    if value is None or isinstance(value, (str, bool, int, datetime)):
+def check_json_value(value: Any, path: str, room: int = MAX_DEPTH - 1) -> None:
+    """Refuse what cannot be stored as task data: only JSON values and datetimes round-trip, nested in at
+    most `room` arrays and objects (task data sits in the definition object, which counts as one)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return
+    if room < 1 and isinstance(value, (datetime, list, tuple, dict)):  # a datetime is stored as an object
+        raise ValidationError(
+            path, f"nested deeper than {MAX_DEPTH} levels (the definition counts as one): readers refuse it"
+        )
+    if isinstance(value, datetime):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -124,12 +135,12 @@ def check_json_value(value: Any, path: str) -> None:
         return
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            check_json_value(item, f"{path}[{i}]")
+            check_json_value(item, f"{path}[{i}]", room - 1)
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError(path, f"keys must be strings, not {type(key).__name__} {key!r}")
-            check_json_value(item, f"{path}.{key}")
+            check_json_value(item, f"{path}.{key}", room - 1)
         return
     raise ValidationError(path, f"{type(value).__name__} cannot be stored as JSON")

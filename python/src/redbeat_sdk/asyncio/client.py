@@ -20,9 +20,13 @@ class AsyncRedBeatClient(ClientCore[store.AsyncStore]):
 
     # -- writes: RedBeatClient's, awaited ---------------------------------------------------------------
 
-    async def save(self, entry: Entry) -> Entry:
-        """Upsert atomically (`RedBeatClient.save`)."""
-        return await self.store.drive(self._save_one(entry))
+    async def save(self, entry: Entry, *, if_version: str | None = None) -> Entry:
+        """Upsert atomically; with `if_version`, only over that stored definition (`RedBeatClient.save`)."""
+        return await self.store.drive(self._save_one(entry, if_version))
+
+    async def create(self, entry: Entry) -> Entry:
+        """Save an entry only if none of that name exists (`RedBeatClient.create`)."""
+        return await self.store.drive(self._create(entry))
 
     async def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
         """Save many entries, pipelined in batches, each atomic, all validated first (`RedBeatClient.save_many`)."""

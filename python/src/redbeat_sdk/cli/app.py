@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import operating, reading, writing
+from . import operating, reading, web, writing
 from .session import Session
 
 EPILOG = """Exit status: 0 done; 1 a problem found by doctor, Redis unreachable, or no such entry;
@@ -53,5 +53,6 @@ for command in (
     operating.import_,
     operating.lock,
     operating.doctor_,
+    web.web,
 ):
     cli.add_command(command)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..client import RedBeatClient
 from ..codec import decode_entry
-from ..errors import CorruptEntry, RedBeatConnectionError, RedBeatError
+from ..errors import CorruptEntry, RedBeatConnectionError, RedBeatError, ValidationError
 from ..score import score_for
 
 
@@ -67,9 +67,13 @@ def entries(client: RedBeatClient) -> Iterator[Finding]:
             continue
         if score is None:  # removed from the schedule since the page was read
             continue
-        true = score_for(
-            entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone
-        )
+        try:
+            true = score_for(
+                entry.schedule.to_wire(now, client.timezone), entry.last_run_at, now, client.timezone
+            )
+        except ValidationError as exc:  # a next run no date holds: a beat fails computing it
+            yield Finding("corrupt", key, str(exc))
+            continue
         if true >= 0 and int(score) > max(true, int(now.timestamp())) + 1:
             yield Finding(
                 "late-score", key, f"score {int(score)} is after the next run {true}: the run is delayed"
