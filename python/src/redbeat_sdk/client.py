@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -12,6 +12,7 @@ from . import arguments, operations, store
 from .datetimes import UTC, as_tzinfo, aware
 from .entry import Entry
 from .errors import CorruptEntry, RedBeatError, ValidationError
+from .history import HistoryRecord, decode_record
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .protocol import Stored
 
@@ -120,11 +121,42 @@ class RedBeatClient:
         """The entry with its run state; EntryNotFound when there is no definition."""
         return self.store.drive(operations.get(self.keys, name, self.timezone, self.clock))
 
-    def list(self, on_error: Callable[[CorruptEntry], None] | None = None) -> Iterator[Entry]:
+    def list(
+        self,
+        on_error: Callable[[CorruptEntry], None] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
-        A corrupt or missing hash is passed to `on_error` (default: logged) and skipped."""
+        A corrupt or missing hash is passed to `on_error` (default: logged) and skipped.
+
+        `labels`: only the entries carrying every one of these labels, found through the label index
+        (one round trip for the index, then only those entries are loaded)."""
         report = on_error or (lambda problem: log.warning("skipping %s", problem))
+        if labels is not None:
+            yield from self._labelled(arguments.labels(labels), report)
+            return
         for stored in self.store.walk(self.batch_size):
             entry = operations.listed(stored, self.keys, self.timezone, self.clock, report)
             if entry is not None:
                 yield entry
+
+    def _labelled(self, labels: dict[str, str], report: Callable[[CorruptEntry], None]) -> Iterator[Entry]:
+        keys = sorted(self.store.drive(operations.labelled_keys(self.keys, labels)))
+        rows = self.store.drive(operations.load_keys(self.keys, keys, self.batch_size))
+        # schedule order; an index member whose entry is gone or out of the schedule is not listed
+        rows = sorted(
+            (r for r in rows if r.score is not None and r.definition), key=lambda r: (r.score, r.key)
+        )
+        for stored in rows:
+            entry = operations.listed(stored, self.keys, self.timezone, self.clock, report)
+            if entry is not None and labels.items() <= entry.extensions.labels.items():
+                yield entry
+
+    def history(self, name: str, limit: int | None = None) -> list[HistoryRecord]:
+        """The entry's recent runs, newest first, as redbeat-scheduler recorded them (at most `limit`;
+        the scheduler keeps `redbeat_history_length` per entry). [] when there are none. A record that
+        cannot be read raises CorruptEntry naming the history key."""
+        count = -1 if limit is None else arguments.positive_int(limit, "limit")
+        raws = self.store.drive(operations.history(self.keys, name, count))
+        key = self.keys.history(name)
+        return [decode_record(key, raw) for raw in raws]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -15,7 +16,8 @@ from ._models import write as write_model
 from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
-from .schedules import Schedule, schedule_from_wire
+from .extensions import extensions_from_wire
+from .schedules import OneOff, Schedule, schedule_from_wire
 from .validation import check_model
 
 # json.dumps' defaults are upstream's bytes: ", " and ": " separators, \uXXXX escapes, insertion order.
@@ -35,9 +37,15 @@ def definition_wire(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
         "args": entry.args,
         "kwargs": entry.kwargs,
         "options": entry.options,
-        "schedule": entry.schedule.to_wire(now, tz),
+        "schedule": entry.schedule_wire(now, tz),
         "enabled": entry.enabled,
     }
+
+
+def encode_extensions(entry: Entry, tz: tzinfo) -> str | None:
+    """The `extensions` field of the entry (schema/extensions.schema.json), or None when it has none."""
+    wire = entry.extensions_wire(tz)
+    return None if wire is None else _encoder.encode(wire)
 
 
 def encode_definition(wire: dict[str, Any]) -> str:
@@ -176,15 +184,37 @@ def schedule_from_data(value: Any) -> Schedule:
         raise exc.at("schedule") from None
 
 
+def decode_extensions(key: str, raw: str | bytes | None, entry: Entry) -> Entry:
+    """`entry` with the extensions of the raw field (absent: none): CorruptEntry when the field breaks the
+    profile (a reader cannot honour rules it cannot read). A one-off marker that describes the entry's
+    rrule makes its schedule a OneOff."""
+    raw = field_text(key, "extensions", raw)
+    if raw is None:
+        return entry
+    data = _parse(key, "extensions", raw)
+    try:
+        extensions, marker = extensions_from_wire(data)
+        schedule = OneOff.matching(entry.schedule, marker)
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc.at("extensions"))) from None
+    except ArithmeticError as exc:  # a date the profile allows that no datetime holds
+        raise CorruptEntry(key, f"extensions: a value out of range ({exc})") from None
+    out = copy.copy(entry)
+    object.__setattr__(out, "extensions", extensions)
+    object.__setattr__(out, "schedule", schedule)
+    return out
+
+
 def decode_entry(
     key: str,
     name: str,
     definition: str | bytes | None,
     meta: str | bytes | None,
     score: float | None = None,
+    extensions: str | bytes | None = None,
 ) -> Entry:
     """An Entry from the raw hash fields (text, or bytes as stored); anything upstream would crash on or
-    drop is CorruptEntry."""
+    drop is CorruptEntry, and so is an extensions field that breaks the extension profile."""
     definition = field_text(key, "definition", definition)
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
@@ -202,4 +232,5 @@ def decode_entry(
         except ValidationError as exc:
             raise CorruptEntry(key, str(exc.at("definition.last_run_at"))) from None
         total = d.get("total_run_count") or 0
+    entry = decode_extensions(key, extensions, entry)
     return entry.with_state(last_run_at, total, None if score is None else int(score))

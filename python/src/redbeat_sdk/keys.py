@@ -10,6 +10,9 @@ DEFAULT_PREFIX = "redbeat:"
 SCHEDULE_SUFFIX = ":schedule"
 STATICS_SUFFIX = ":statics"
 LOCK_SUFFIX = ":lock"
+# the extension profile's keys (schema/README.md, "Extensions")
+LABELS_SUFFIX = ":labels"
+HISTORY_PREFIX = ":history:"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class KeyLayout:
         # upstream keeps a configured key that already starts with the prefix (a plain string test)
         return self.lock_key if self.lock_key.startswith(self.prefix) else self.prefix + self.lock_key
 
+    @property
+    def labels(self) -> str:
+        """The label index: a sorted set of '<key>=<value>\\n<entry key>' members (extension profile)."""
+        return self.prefix + LABELS_SUFFIX
+
+    def history(self, name: str) -> str:
+        """The list of an entry's recent runs (extension profile), written by redbeat-scheduler."""
+        return self.prefix + HISTORY_PREFIX + name
+
     def entry(self, name: str) -> str:
         return self.prefix + name
 
@@ -45,7 +57,7 @@ class KeyLayout:
     def check_name(self, name: str) -> None:
         """Refuse names whose entry key would be one of the schedule's own keys."""
         key = self.entry(name)
-        if key in (self.schedule, self.statics, self.lock):
+        if key in (self.schedule, self.statics, self.lock, self.labels) or name.startswith(HISTORY_PREFIX):
             raise ValidationError("name", f"key {key!r} would collide with the schedule's own keys")
 
     def hash_tag(self) -> str | None:

@@ -70,14 +70,19 @@ RRULE_BY_FIELDS = (
 
 
 def next_run(
-    schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo
+    schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo, zoned: bool = False
 ) -> datetime | None:
     """The first instant after `last_run_at` at which the beat in timezone `tz` fires `schedule`.
 
     `schedule` is the wire dict (`{"__type__": "crontab", ...}`); the result is aware, expressed in `tz`,
     or None when an rrule has no occurrence left. A naive `last_run_at` is taken as UTC, as Celery does.
+    `zoned`: `tz` is the entry's own zone (extension profile): an rrule then runs by the wall clock of
+    `tz` (its dtstart and until placed there), and a relative interval rounds in `tz`, as a beat whose
+    timezone is `tz` stamps its runs.
     """
     last = _aware(last_run_at, tz)
+    if zoned:
+        last = last.astimezone(tz)
     kind = schedule.get("__type__")
     due: datetime | None
     if kind == "crontab":
@@ -85,14 +90,20 @@ def next_run(
     elif kind == "interval":
         due = _interval_next(schedule, last)
     elif kind == "rrule":
-        due = rrule_for(schedule, now, tz).after(last)
+        # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
+        due = rrule_for(schedule, now, tz, zoned).after(last.astimezone(UTC) if zoned else last)
     else:
         raise ValidationError("__type__", f"unknown schedule type {kind!r}")
     return None if due is None else due.astimezone(tz)
 
 
 def next_runs(
-    schedule: Mapping[str, Any], count: int, last_run_at: datetime, now: datetime, tz: tzinfo
+    schedule: Mapping[str, Any],
+    count: int,
+    last_run_at: datetime,
+    now: datetime,
+    tz: tzinfo,
+    zoned: bool = False,
 ) -> list[datetime]:
     """The next `count` instants the beat fires `schedule`, fewer when an rrule runs out.
 
@@ -104,12 +115,15 @@ def next_runs(
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
         if count == 0:
             return []
-        occurrences = rrule_for(schedule, now, tz).xafter(_aware(last_run_at, tz), count=count)
+        last = _aware(last_run_at, tz)
+        occurrences = rrule_for(schedule, now, tz, zoned).xafter(
+            last.astimezone(UTC) if zoned else last, count=count
+        )
         return [due.astimezone(tz) for due in occurrences]
     runs: list[datetime] = []
     last, clock = last_run_at, now
     while len(runs) < count:
-        due = next_run(schedule, last, clock, tz)
+        due = next_run(schedule, last, clock, tz, zoned)
         if due is None:
             break
         runs.append(due)
@@ -272,17 +286,20 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 # rrule
 
 
-def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo) -> du.rrule:
-    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it)."""
+def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo, zoned: bool = False) -> du.rrule:
+    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it);
+    `zoned`: with dtstart and until placed in `tz`, so that the rule follows that zone's wall clock."""
     # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
     return _rrule(
-        json.dumps(schedule, sort_keys=True), _aware(now, tz) if "dtstart" not in schedule else None
+        json.dumps(schedule, sort_keys=True),
+        _aware(now, tz) if "dtstart" not in schedule else None,
+        tz if zoned else None,
     )
 
 
 @lru_cache(maxsize=1024)
-def _rrule(frozen: str, now: datetime | None) -> du.rrule:
-    """The dateutil rule upstream's decoder builds from the wire dict."""
+def _rrule(frozen: str, now: datetime | None, zone: tzinfo | None = None) -> du.rrule:
+    """The dateutil rule upstream's decoder builds from the wire dict (in `zone`, when given)."""
     wire = json.loads(frozen)
     freq = wire.get("freq")
     if isinstance(freq, str):
@@ -291,6 +308,9 @@ def _rrule(frozen: str, now: datetime | None) -> du.rrule:
         raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
     dtstart = from_epoch(wire["dtstart"], wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
     until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
+    if zone is not None:  # the same instants, on the zone's wall clock (dateutil steps by wall time)
+        dtstart = None if dtstart is None else dtstart.astimezone(zone)
+        until = None if until is None else until.astimezone(zone)
     try:
         return du.rrule(
             freq,

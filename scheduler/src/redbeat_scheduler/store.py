@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from redbeat_sdk import KeyLayout
-from redbeat_sdk.protocol import as_read, field
+from redbeat_sdk.protocol import NO_EXTENSIONS, as_read, field
 
 from .connection import Client
 from .link import Command
@@ -193,9 +193,11 @@ class Store:
         kept_score: int,
         replace_meta: bool,
         record: bool,
+        extensions: str | None = None,
     ) -> int:
         """Save one static entry (lua/save.lua, fenced): WRITTEN, LOCK_NOT_HELD, or META_CHANGED when its
-        meta is no longer the one read (nothing written)."""
+        meta is no longer the one read (nothing written). `extensions`: the configured extensions field
+        (None: the entry has none, a stored one is removed)."""
         fence_key, token = self.lock.fence()
         args = [
             token,
@@ -206,8 +208,10 @@ class Store:
             kept_score,
             "1" if replace_meta else "",
             name if record else "",
+            extensions or NO_EXTENSIONS,
         ]
-        keys = [fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)]
+        layout = self.layout
+        keys = [fence_key, layout.schedule, layout.statics, layout.labels, layout.entry(name)]
         result = self.retrying(lambda: self.scripts.save(keys=keys, args=args), "syncing beat_schedule")
         if result == LOCK_NOT_HELD:
             return LOCK_NOT_HELD
@@ -219,7 +223,14 @@ class Store:
         fence_key, token = self.lock.fence()
         result = self.retrying(
             lambda: self.scripts.delete(
-                keys=[fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)],
+                keys=[
+                    fence_key,
+                    self.layout.schedule,
+                    self.layout.statics,
+                    self.layout.entry(name),
+                    self.layout.labels,
+                    self.layout.history(name),
+                ],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",

@@ -12,6 +12,10 @@ const (
 	ScheduleSuffix = ":schedule"
 	StaticsSuffix  = ":statics"
 	LockSuffix     = ":lock"
+	// The extension profile's label index (schema/README.md, "Extensions").
+	LabelsSuffix = ":labels"
+	// HistoryPrefix starts the extension profile's per-entry run history keys.
+	HistoryPrefix = ":history:"
 )
 
 // Keys builds keys for one prefix.
@@ -29,6 +33,13 @@ func (k Keys) Statics() string { return k.Prefix + StaticsSuffix }
 // Lock is beat's lock key (the default; beat may be configured otherwise).
 func (k Keys) Lock() string { return k.Prefix + LockSuffix }
 
+// Labels is the extension profile's label index (kept by the save and delete
+// scripts).
+func (k Keys) Labels() string { return k.Prefix + LabelsSuffix }
+
+// History is the extension profile's run history list of the entry named name.
+func (k Keys) History(name string) string { return k.Prefix + HistoryPrefix + name }
+
 // Name is the entry name of an entry key, false for a key outside the prefix.
 func (k Keys) Name(key string) (string, bool) {
 	if !strings.HasPrefix(key, k.Prefix) || len(key) == len(k.Prefix) {
@@ -38,9 +49,10 @@ func (k Keys) Name(key string) (string, bool) {
 }
 
 // Reserved reports whether an entry named name would share its key with the
-// schedule, statics or lock key.
+// schedule's own keys: schedule, statics, lock, label index or a history list.
 func Reserved(name string) bool {
-	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix
+	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix ||
+		name == LabelsSuffix || strings.HasPrefix(name, HistoryPrefix)
 }
 
 // HashTagged reports whether every key built from prefix hashes to the same
