@@ -91,7 +91,7 @@ def next_run(
         due = _interval_next(schedule, last)
     elif kind == "rrule":
         # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
-        due = rrule_for(schedule, now, tz, zoned).after(last.astimezone(UTC) if zoned else last)
+        due = rrule_for(schedule, now, tz, zoned, after=last).after(last.astimezone(UTC) if zoned else last)
     else:
         raise ValidationError("__type__", f"unknown schedule type {kind!r}")
     return None if due is None else due.astimezone(tz)
@@ -116,7 +116,7 @@ def next_runs(
         if count == 0:
             return []
         last = _aware(last_run_at, tz)
-        occurrences = rrule_for(schedule, now, tz, zoned).xafter(
+        occurrences = rrule_for(schedule, now, tz, zoned, after=last).xafter(
             last.astimezone(UTC) if zoned else last, count=count
         )
         return [due.astimezone(tz) for due in occurrences]
@@ -286,27 +286,72 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 # rrule
 
 
-def rrule_for(schedule: Mapping[str, Any], now: datetime, tz: tzinfo, zoned: bool = False) -> du.rrule:
-    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it);
-    `zoned`: with dtstart and until placed in `tz`, so that the rule follows that zone's wall clock."""
+def rrule_for(
+    schedule: Mapping[str, Any],
+    now: datetime,
+    tz: tzinfo,
+    zoned: bool = False,
+    after: datetime | None = None,
+) -> du.rrule:
+    """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it).
+    `zoned`: with dtstart and until placed in `tz`, so that the rule follows that zone's wall clock.
+
+    With `after`, the rule may start from a later dtstart that leaves every occurrence after `after`
+    as it is (`_fast_forward`): asked for the next run, dateutil walks each occurrence from dtstart, so a
+    SECONDLY rule a month old costs seconds per question and would stall a beat.
+    """
     # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
     return _rrule(
         json.dumps(schedule, sort_keys=True),
         _aware(now, tz) if "dtstart" not in schedule else None,
+        _fast_forward(schedule, after, zoned),
         tz if zoned else None,
     )
 
 
+# Frequencies whose periods have a fixed length in seconds (dtstart carries a fixed UTC offset, so a day
+# is always 86,400 s); a month or a year has none, and there are few of them to walk anyway.
+_PERIOD_SECONDS = {6: 1, 5: 60, 4: 3_600, 3: 86_400, 2: 604_800}
+# The dtstart moves in steps of this many periods, so one cached rule answers many successive questions
+# and at most this many periods are walked per question.
+_FORWARD_STEP = 1_000
+
+
+def _fast_forward(schedule: Mapping[str, Any], after: datetime | None, zoned: bool = False) -> int:
+    """Seconds to add to dtstart so that the rule's occurrences after `after` stay the same.
+
+    dateutil's occurrences are those of the periods dtstart + k * interval (the expansions of BYxxx
+    inside each period, whose defaults come from dtstart's time of day and weekday) not before dtstart.
+    Moving dtstart by whole periods keeps the periods, the defaults and every occurrence from the new
+    dtstart on; as the new dtstart is not after `after`, no occurrence after `after` is lost. COUNT
+    counts from the original dtstart, so a counted rule is walked as it is.
+    """
+    if after is None or schedule.get("count") is not None:
+        return 0
+    freq, start, interval = schedule.get("freq"), schedule.get("dtstart"), schedule.get("interval", 1)
+    if isinstance(freq, str):
+        freq = RRULE_FREQUENCIES.get(freq.upper())
+    unit = _PERIOD_SECONDS.get(freq) if type(freq) is int else None
+    if zoned and freq not in (5, 6):
+        return 0  # on a zone's wall clock an hour or a day is not a fixed number of seconds (DST)
+    if unit is None or type(start) is not int or type(interval) is not int or interval < 1:
+        return 0  # anything unusual is left to dateutil, which judges it
+    period = unit * interval
+    steps = int((after.timestamp() - start) // period) // _FORWARD_STEP * _FORWARD_STEP
+    return steps * period if steps > 0 else 0
+
+
 @lru_cache(maxsize=1024)
-def _rrule(frozen: str, now: datetime | None, zone: tzinfo | None = None) -> du.rrule:
-    """The dateutil rule upstream's decoder builds from the wire dict (in `zone`, when given)."""
+def _rrule(frozen: str, now: datetime | None, forward: int = 0, zone: tzinfo | None = None) -> du.rrule:
+    """The dateutil rule upstream's decoder builds from the wire dict, its dtstart `forward` s later (in
+    `zone`, when given)."""
     wire = json.loads(frozen)
     freq = wire.get("freq")
     if isinstance(freq, str):
         freq = RRULE_FREQUENCIES.get(freq.upper(), freq)
     if isinstance(freq, bool) or freq not in RRULE_FREQUENCIES.values():
         raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
-    dtstart = from_epoch(wire["dtstart"], wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
+    dtstart = from_epoch(wire["dtstart"] + forward, wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
     until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
     if zone is not None:  # the same instants, on the zone's wall clock (dateutil steps by wall time)
         dtstart = None if dtstart is None else dtstart.astimezone(zone)
