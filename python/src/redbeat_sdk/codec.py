@@ -168,6 +168,36 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
         raise (exc.at(path) if path else exc) from None
 
 
+def entry_from_document(data: Any, name: str | None = None, path: str = "") -> Entry:
+    """An Entry from a document of an entry file or an export line: a definition in wire form, with the
+    entry's extensions under `extensions` (the field's form; `version` may be left out)."""
+    if not isinstance(data, dict) or "extensions" not in data:
+        return entry_from_wire(data, name, path)
+    data = dict(data)
+    raw = data.pop("extensions")
+    entry = entry_from_wire(data, name, path)
+    if isinstance(raw, dict) and "version" not in raw:
+        raw = {"version": 1, **raw}
+    try:
+        extensions, marker = extensions_from_wire(raw)
+        schedule = OneOff.matching(entry.schedule, marker)
+    except ValidationError as exc:
+        raise exc.at(f"{path}.extensions" if path else "extensions") from None
+    out = copy.copy(entry)
+    object.__setattr__(out, "extensions", extensions)
+    object.__setattr__(out, "schedule", schedule)
+    return out
+
+
+def document_of(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """The definition in wire form plus, when the entry has any, its `extensions` (an export line)."""
+    document = definition_wire(entry, now, tz)
+    extensions = entry.extensions_wire(tz)
+    if extensions is not None:
+        document["extensions"] = extensions
+    return document
+
+
 # the read profile's schedule union on its own, under the field name its error paths start with
 _schedule_annotation: Any = read_model.Definition.model_fields["schedule"].annotation
 _ScheduleField = pydantic.create_model("ScheduleField", schedule=(_schedule_annotation, ...))
