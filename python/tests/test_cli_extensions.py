@@ -50,7 +50,7 @@ def test_add_with_extension_flags_and_edit_changes_only_what_is_given(url, r):
     assert ext == {
         "version": 1,
         "timezone": "Europe/Berlin",
-        "start_at": "2030-01-01T00:00:00+00:00",
+        "start_at": "2030-01-01T00:00:00Z",
         "jitter_ms": 90000,
         "catch_up": 600,
         "labels": {"tenant": "acme", "team": "billing"},

@@ -53,8 +53,8 @@ def test_extensions_live_in_their_own_field_and_the_definition_stays_upstreams(c
     assert fields["extensions"] == {
         "version": 1,
         "timezone": "Europe/Berlin",
-        "start_at": "2025-01-01T00:00:00+00:00",
-        "end_at": "2026-01-01T00:00:00+00:00",
+        "start_at": "2025-01-01T00:00:00Z",
+        "end_at": "2026-01-01T00:00:00Z",
         "jitter_ms": 30000,
         "catch_up": "skip",
         "labels": {"tenant": "acme", "team": "billing"},
@@ -320,3 +320,38 @@ def test_a_corrupt_history_record_names_the_history_key(client, r):
     with pytest.raises(CorruptEntry) as err:
         client.history("h")
     assert err.value.key == "redbeat::history:h"
+
+
+# -- the profile's examples (schema/examples/extensions) --------------------------------------------------
+
+EXAMPLES = SCHEMA / "examples" / "extensions"
+
+
+def _examples(folder: str) -> list:
+    files = sorted((EXAMPLES / folder).glob("*.json"))
+    assert files, folder
+    return [pytest.param(json.loads(f.read_text()), id=f.stem) for f in files]
+
+
+@pytest.mark.parametrize("example", _examples("valid"))
+def test_valid_examples_are_read_and_written_back_the_same(example, client, r):
+    fields = example["hash"]
+    jsonschema.validate(fields["extensions"], EXT_SCHEMA)
+    jsonschema.validate({"definition": fields["definition"], "meta": fields["meta"]}, WRITE_SCHEMA)
+    name = fields["definition"]["name"]
+    r.hset(f"redbeat:{name}", mapping={k: json.dumps(v) for k, v in fields.items()})
+    entry = client.get(name)
+    assert isinstance(entry.schedule, OneOff) == ("one_off" in fields["extensions"])
+    r.flushall()
+    client.save(entry)
+    assert stored(r, name)["extensions"] == fields["extensions"]
+    assert stored(r, name)["definition"] == fields["definition"]
+
+
+@pytest.mark.parametrize("example", _examples("invalid"))
+def test_invalid_examples_are_refused_by_the_schema_and_the_reader(example, client, r):
+    assert not jsonschema.Draft202012Validator(EXT_SCHEMA).is_valid(example["extensions"])
+    client.save(Entry("x", "t", Interval(5)))
+    r.hset("redbeat:x", "extensions", json.dumps(example["extensions"]))
+    with pytest.raises(CorruptEntry):
+        client.get("x")

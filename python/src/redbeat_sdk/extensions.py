@@ -221,8 +221,10 @@ _FRACTION = re.compile(r"\.(\d{1,6})(?=Z|[+-])")
 
 
 def encode_instant(moment: datetime) -> str:
-    """RFC 3339 in the value's own offset, microseconds only when there are any."""
-    return aware(moment).isoformat()
+    """RFC 3339 in the value's own offset (`Z` for UTC, as JavaScript and Go write it), microseconds only
+    when there are any."""
+    text = aware(moment).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def decode_instant(text: str) -> datetime:
