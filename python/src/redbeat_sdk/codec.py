@@ -16,7 +16,7 @@ from ._models import write as write_model
 from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
-from .extensions import extensions_from_wire
+from .extensions import Extensions, extensions_from_wire
 from .schedules import OneOff, Schedule, schedule_from_wire
 from .validation import check_model
 
@@ -214,21 +214,31 @@ def schedule_from_data(value: Any) -> Schedule:
         raise exc.at("schedule") from None
 
 
-def decode_extensions(key: str, raw: str | bytes | None, entry: Entry) -> Entry:
-    """`entry` with the extensions of the raw field (absent: none): CorruptEntry when the field breaks the
-    profile (a reader cannot honour rules it cannot read). A one-off marker that describes the entry's
-    rrule makes its schedule a OneOff."""
-    raw = field_text(key, "extensions", raw)
-    if raw is None:
-        return entry
-    data = _parse(key, "extensions", raw)
+def read_extensions(key: str, raw: str | bytes) -> tuple[Extensions, dict[str, Any] | None]:
+    """(Extensions, the one-off marker or None) of a raw extensions field; CorruptEntry when it breaks the
+    profile."""
+    text = field_text(key, "extensions", raw)
+    assert text is not None
+    data = _parse(key, "extensions", text)
     try:
-        extensions, marker = extensions_from_wire(data)
-        schedule = OneOff.matching(entry.schedule, marker)
+        return extensions_from_wire(data)
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc.at("extensions"))) from None
     except ArithmeticError as exc:  # a date the profile allows that no datetime holds
         raise CorruptEntry(key, f"extensions: a value out of range ({exc})") from None
+
+
+def decode_extensions(key: str, raw: str | bytes | None, entry: Entry) -> Entry:
+    """`entry` with the extensions of the raw field (absent: none): CorruptEntry when the field breaks the
+    profile (a reader cannot honour rules it cannot read). A one-off marker that describes the entry's
+    rrule makes its schedule a OneOff."""
+    if raw is None:
+        return entry
+    extensions, marker = read_extensions(key, raw)
+    try:
+        schedule = OneOff.matching(entry.schedule, marker)
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc.at("extensions.one_off"))) from None
     out = copy.copy(entry)
     object.__setattr__(out, "extensions", extensions)
     object.__setattr__(out, "schedule", schedule)

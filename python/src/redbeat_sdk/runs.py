@@ -107,7 +107,9 @@ def first_due(
             return None
         if start is None or now >= start:
             return Due(now, now)  # never run: due at once, as Celery has it
-        after = start - _JUST_BEFORE  # before the window: its first run in it
+        if wire.get("__type__") == "interval":  # before the window: its first run in it
+            return _jittered(rules, start)
+        after = start - _JUST_BEFORE
     else:
         after = last
     for _ in range(3):  # a second look at most: the first run at or after start_at
@@ -121,11 +123,16 @@ def first_due(
             else:
                 after = start - _JUST_BEFORE
                 continue
-        at = nominal + jitter_offset(rules.name, nominal, rules.jitter_ms)
-        if end is not None and at > end:
-            return None
-        return Due(nominal, at)
+        return _jittered(rules, nominal)
     return None  # pragma: no cover - a schedule's next run at or after start_at is never before it
+
+
+def _jittered(rules: Rules, nominal: datetime) -> Due | None:
+    """The run nominally due at `nominal`, jitter added; None when that is after the window's end."""
+    at = nominal + jitter_offset(rules.name, nominal, rules.jitter_ms)
+    if rules.end_at is not None and at > rules.end_at:
+        return None
+    return Due(nominal, at)
 
 
 def next_runs(

@@ -31,17 +31,19 @@ HASH_BACK = 2
 
 
 class RawEntry(NamedTuple):
-    """An entry hash as stored: the two fields, JSON not yet decoded. A field that is not UTF-8 stays
-    bytes (the reader reports the entry). `exists` is False when the hash is gone."""
+    """An entry hash as stored: its fields, JSON not yet decoded. A field that is not UTF-8 stays bytes
+    (the reader reports the entry). `exists` is False when the hash is gone; `extensions` is the
+    extension profile's field (None: absent)."""
 
     key: str
     definition: str | bytes | None
     meta: str | bytes | None
     exists: bool = True
+    extensions: str | bytes | None = None
 
     @property
-    def fingerprint(self) -> tuple[str | bytes | None, str | bytes | None]:
-        return self.definition, self.meta
+    def fingerprint(self) -> tuple[str | bytes | None, ...]:
+        return self.definition, self.meta, self.extensions
 
 
 @dataclass(frozen=True)
