@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
@@ -152,7 +153,7 @@ class RedBeatClient:
             if entry is not None and labels.items() <= entry.extensions.labels.items():
                 yield entry
 
-    def history(self, name: str, limit: int | None = None) -> list[HistoryRecord]:
+    def history(self, name: str, limit: int | None = None) -> builtins.list[HistoryRecord]:
         """The entry's recent runs, newest first, as redbeat-scheduler recorded them (at most `limit`;
         the scheduler keeps `redbeat_history_length` per entry). [] when there are none. A record that
         cannot be read raises CorruptEntry naming the history key."""

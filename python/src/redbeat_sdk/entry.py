@@ -33,6 +33,7 @@ class Entry:
     kwargs: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    # also taken: a mapping of its fields, or None (both made an Extensions)
     extensions: Extensions = field(default=Extensions(), kw_only=True)
     last_run_at: datetime | None = field(default=None, kw_only=True, compare=False)
     total_run_count: int = field(default=0, kw_only=True, compare=False)

@@ -52,10 +52,11 @@ class Extensions:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        tz = self.timezone
+        tz: Any = self.timezone
         if tz is not None:
-            if isinstance(tz, tzinfo) and isinstance(getattr(tz, "key", None), str):
-                tz = tz.key  # a ZoneInfo: stored by its name
+            key = getattr(tz, "key", None)
+            if isinstance(tz, tzinfo) and isinstance(key, str):
+                tz = key  # a ZoneInfo: stored by its name
             if not isinstance(tz, str):
                 raise ValidationError("timezone", f"must be an IANA time zone name, not {tz!r}")
             try:

@@ -148,6 +148,7 @@ def decide(
         if due > now:
             return Wait(due)
         late = (now - due).total_seconds()
+        window: float | None
         if catch_up is not None:
             window, skipped = catch_up, late >= catch_up
             # a run later than `now - window` is one the policy still runs

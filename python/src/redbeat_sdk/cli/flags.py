@@ -269,5 +269,5 @@ def build(
             kwargs=data.get("kwargs") or {},
             options=data.get("options") or {},
             enabled=enabled,
-            extensions=extensions_,
+            extensions=extensions_ or Extensions(),
         )
