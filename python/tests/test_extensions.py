@@ -355,3 +355,21 @@ def test_invalid_examples_are_refused_by_the_schema_and_the_reader(example, clie
     r.hset("redbeat:x", "extensions", json.dumps(example["extensions"]))
     with pytest.raises(CorruptEntry):
         client.get("x")
+
+
+async def test_the_asyncio_client_lists_by_label_and_reads_history_as_the_sync_one_does(
+    redis_server, client, r
+):
+    from redbeat_sdk.asyncio import AsyncRedBeatClient
+
+    for i in range(4):
+        client.save(Entry(f"e{i}", "t", Interval(60 + i), extensions={"labels": {"even": str(i % 2 == 0)}}))
+    due = datetime(2025, 1, 15, 12, 1, tzinfo=UTC)
+    r.lpush("redbeat::history:e0", encode_record(due, due, "id0", "b"))
+    async with AsyncRedBeatClient.from_url(redis_server.url, clock=client.clock) as aclient:
+        got = [e async for e in aclient.list(labels={"even": "True"})]
+        assert got == list(client.list(labels={"even": "True"})) and [e.name for e in got] == ["e0", "e2"]
+        assert await aclient.history("e0") == client.history("e0") != []
+        with pytest.raises(ValidationError) as err:
+            [e async for e in aclient.list(labels={"even": "a b"})]
+        assert err.value.path == "labels.even"
