@@ -57,12 +57,25 @@ def to_entry(wire: dict) -> Entry:
     )
 
 
+def with_extensions(entry: Entry, extensions: dict | None, tz) -> Entry:
+    """The entry with the extensions of a request (the field's stored form), read as the SDK reads the
+    field: a one-off marker makes its rrule a OneOff."""
+    if extensions is None:
+        return entry
+    document = {
+        **json.loads(codec.encode_definition(codec.definition_wire(entry, CLOCK(), tz))),
+        "extensions": extensions,
+    }
+    return codec.entry_from_document(document, entry.name)
+
+
 def to_wire(entry: Entry, client: ClientCore[Any]) -> dict:
     definition = codec.definition_wire(entry, client.now(), client.timezone)
     out = json.loads(codec.encode_definition(definition))
     out["last_run_at"] = None if entry.last_run_at is None else encode_datetime(entry.last_run_at)
     out["total_run_count"] = entry.total_run_count
     out["score"] = entry.score
+    out["extensions"] = entry.extensions_wire(client.timezone)
     return out
 
 
@@ -90,7 +103,8 @@ class PythonSDK(Driver):
         return list(entries)
 
     def save(self, request: dict) -> dict:
-        self.done(self.client.save(to_entry(request["entry"])))
+        entry = with_extensions(to_entry(request["entry"]), request.get("extensions"), self.client.timezone)
+        self.done(self.client.save(entry))
         return {}
 
     def get(self, request: dict) -> dict:
@@ -129,9 +143,22 @@ class PythonSDK(Driver):
         try:
             schedule = schedule_from_wire(case["schedule"])
             after = None if case["last_run_at"] is None else decode_datetime(case["last_run_at"])
-            runs = schedule.next_runs(
-                case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"])
-            )
+            if "extensions" in case:  # an extension case: the entry's zone, window and jitter apply
+                entry = codec.entry_from_document(
+                    {
+                        "name": case["name"],
+                        "task": "t",
+                        "schedule": case["schedule"],
+                        "extensions": case["extensions"],
+                    }
+                )
+                runs = entry.next_runs(
+                    case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"])
+                )
+            else:
+                runs = schedule.next_runs(
+                    case["count"], after=after, tz=case["timezone"], now=parse_instant(case["now"])
+                )
             return {"id": case["id"], "next_runs": [run.isoformat() for run in runs]}
         except Exception as exc:  # one case's failure must not hide the others' results
             failure = classify(exc) or Failure("internal", f"{type(exc).__name__}: {exc}")

@@ -40,6 +40,10 @@ def run(ctx: Context, files: list[VectorFile]) -> list[Result]:
         # runs out), so an exhausted schedule that keeps producing runs is caught.
         count = vf.data.get("runs") or max((len(c["next_runs"]) for c in cases), default=1) or 1
         for impl in ctx.with_role("next_runs"):
+            if vf.data["kind"] == "extensions" and not impl.extensions:
+                reason = f"unsupported: {impl.name} does not implement the extension profile"
+                results.append(Result(impl.name, impl.name, "next_runs", vf.group, "*", None, reason))
+                continue
             results += run_impl(ctx, vf.group, cases, count, impl)
     return results
 
@@ -59,6 +63,7 @@ def run_impl(ctx: Context, group: str, cases: list[dict], count: int, impl) -> l
                 "last_run_at": c["last_run_at"],
                 "now": c["now"],
                 "count": count,
+                **{k: c[k] for k in ("name", "extensions") if k in c},
             }
             for c in batch
         ]

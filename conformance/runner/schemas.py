@@ -44,9 +44,13 @@ def schema_id(relative: str) -> str:
 
 @cache
 def write_profile_validators() -> dict[str, Draft202012Validator]:
-    """Validators of the two entry hash fields under the write profile."""
+    """Validators of the entry hash fields: the two of the write profile, and the extension profile's."""
     base = schema_id("schema/write.schema.json")
-    return {"definition": validator(f"{base}#/$defs/Definition"), "meta": validator(f"{base}#/$defs/Meta")}
+    return {
+        "definition": validator(f"{base}#/$defs/Definition"),
+        "meta": validator(f"{base}#/$defs/Meta"),
+        "extensions": validator(schema_id("schema/extensions.schema.json")),
+    }
 
 
 @cache

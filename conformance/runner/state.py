@@ -1,7 +1,8 @@
 """The raw Redis state of one database: dump it, put it back, check it against a vector.
 
 A dump maps every key to `{"<type>": value}` with the raw strings Redis holds:
-`{"hash": {field: text}}`, `{"zset": {member: score}}`, `{"set": [members]}`, `{"string": text}`.
+`{"hash": {field: text}}`, `{"zset": {member: score}}`, `{"set": [members]}`, `{"string": text}`,
+`{"list": [items]}`.
 An expected state in a vector has the same shape, except that hash fields holding JSON are given
 decoded (compared with `values.diff`), and zset scores follow the score rule of the writer.
 """
@@ -32,6 +33,8 @@ def dump(client: redis.Redis) -> dict[str, dict]:
             state[key] = {"set": sorted(client.smembers(key))}
         elif kind == "string":
             state[key] = {"string": client.get(key)}
+        elif kind == "list":
+            state[key] = {"list": client.lrange(key, 0, -1)}
         else:
             state[key] = {kind: None}
     return state
@@ -52,6 +55,8 @@ def restore(client: redis.Redis, state: dict[str, dict]) -> None:
                 pipe.sadd(key, *value)
             elif kind == "string":
                 pipe.set(key, value)
+            elif kind == "list":
+                pipe.rpush(key, *value)
         pipe.execute()
 
 
@@ -192,6 +197,17 @@ def _compare_value(
     if kind == "set":
         if sorted(want) != sorted(got):
             return f"expected members {sorted(want)}, got {sorted(got)}"
+        return None
+    if kind == "list":  # items holding JSON are given decoded, as hash fields are
+        if len(want) != len(got):
+            return f"expected {len(want)} items, got {len(got)}"
+        for index, (item, raw) in enumerate(zip(want, got, strict=True)):
+            try:
+                found = values.diff(item, raw if isinstance(item, str) else json.loads(raw), f"[{index}]")
+            except ValueError as exc:
+                found = f"[{index}] is not JSON ({exc}): {raw[:80]!r}"
+            if found:
+                return found
         return None
     if want != got:
         return f"expected {want!r}, got {got!r}"

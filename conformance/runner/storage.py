@@ -52,9 +52,16 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
         return Result(writer.name, reader, check, group, vector["id"], ok, detail)
 
     followers = [(r.name, "read") for r in ctx.with_role("reader")]
-    if "beat" in vector:
+    if "beat" in vector or "plain_beat" in vector:
         followers += [(b.name, "beat") for b in ctx.with_role("beat")]
 
+    profile = vector.get("extensions", 0)
+    if profile and writer is not RAW and writer.extensions < profile:
+        skip = f"unsupported: {writer.name} does not write the extension profile {profile}"
+        return [result(writer.name, "write", None, skip)] + [
+            result(name, check, None, "not checked: the writer skipped this vector")
+            for name, check in followers
+        ]
     try:
         written = perform(ctx, writer, vector, config)
     except DriverError as exc:
@@ -82,7 +89,7 @@ def run_writer(ctx: Context, group: str, vector: dict, config: dict, writer: Imp
         except DriverError as exc:
             ok, detail = False, f"driver: {exc}"
         out.append(result(reader.name, "read", ok, detail))
-    if "beat" in vector:
+    if "beat" in vector or "plain_beat" in vector:
         for beat in ctx.with_role("beat"):
             try:
                 ok, detail = check_beat(ctx, writer, beat, vector, config, written)
@@ -113,7 +120,7 @@ def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) ->
             }
             continue
         driver = ctx.driver(writer, config, step["now"])
-        fields = {k: step[k] for k in ("entry", "name") if k in step}
+        fields = {k: step[k] for k in ("entry", "name", "extensions") if k in step}
         answer = driver.call(step["op"], step["now"], **fields)
         written.now = step["now"]
         if answer.kind == "unsupported":
@@ -128,10 +135,11 @@ def perform(ctx: Context, writer: Implementation, vector: dict, config: dict) ->
     return written
 
 
-def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
+def expected_reads(vector: dict, config: dict, dump: dict, extensions: bool = False) -> dict[str, dict]:
     """Name -> what a reader must return: each entry hash as stored (its definition plus its meta;
     the stored state already matched the vector), then the vector's overrides for read-profile
-    forms a reader normalises."""
+    forms a reader normalises. `extensions`: a reader with the extension profile also returns each
+    entry's extensions field (null when it has none)."""
     prefix = config["key_prefix"]
     expected: dict[str, dict] = {}
     for key, typed in dump.items():
@@ -145,7 +153,16 @@ def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
             continue  # unreadable: only an override can say what a reader must answer
         if not isinstance(definition, dict) or not isinstance(meta, dict):
             continue
+        extended = {}
+        if extensions:
+            try:
+                extended = {
+                    "extensions": json.loads(fields["extensions"]) if "extensions" in fields else None
+                }
+            except ValueError:
+                continue
         expected[key[len(prefix) :]] = {
+            **extended,
             **{
                 k: definition.get(k)
                 for k in ("name", "task", "args", "kwargs", "options", "schedule", "enabled")
@@ -153,7 +170,13 @@ def expected_reads(vector: dict, config: dict, dump: dict) -> dict[str, dict]:
             "last_run_at": meta.get("last_run_at"),
             "total_run_count": meta.get("total_run_count", 0),
         }
-    expected.update(vector.get("read", {}).get("entries", {}))
+    for name, want in vector.get("read", {}).get("entries", {}).items():
+        if isinstance(want, dict) and "error" not in want:
+            if not extensions:
+                want = {k: v for k, v in want.items() if k != "extensions"}
+            elif "extensions" not in want:  # an override of the definition: the field as stored
+                want = {**want, "extensions": expected.get(name, {}).get("extensions")}
+        expected[name] = want
     return expected
 
 
@@ -162,7 +185,7 @@ def check_reads(
 ) -> tuple[bool | None, str]:
     prefix = config["key_prefix"]
     driver = ctx.driver(reader, config, written.now)
-    expected = expected_reads(vector, config, written.dump)
+    expected = expected_reads(vector, config, written.dump, reader.extensions >= vector.get("extensions", 1))
     scores = written.dump.get(prefix + ":schedule", {}).get("zset", {})
 
     def entry_problem(name: str, want: dict, got: dict) -> str | None:
@@ -216,7 +239,12 @@ def _sent_key(task: dict) -> str:
 def check_beat(
     ctx: Context, writer: Implementation, beat: Implementation, vector: dict, config: dict, written: Written
 ) -> tuple[bool | None, str]:
-    plan = vector["beat"]
+    plan = vector.get("beat") if beat.extensions >= vector.get("extensions", 0) else vector.get("plain_beat")
+    if plan is None:
+        return (
+            None,
+            f"unsupported: the vector has no ticks for a beat {'with' if beat.extensions else 'without'} the extension profile",
+        )
     state.restore(ctx.redis, written.dump)
     driver = ctx.driver(beat, config, plan["ticks"][0]["now"])
     for number, tick in enumerate(plan["ticks"]):

@@ -7,7 +7,10 @@ the contract does not ask them to. So values compare as data:
 - objects by their key sets and values, in any key order; arrays element by element;
 - a `{"__type__": "datetime", ...}` object by its *instant* and its *zone*: the instant is what the
   wall-clock fields mean in that zone (read-profile defaults apply: hour..microsecond 0, no zone =
-  UTC); the zone is the IANA name or the offset in seconds, a name never equal to a number.
+  UTC); the zone is the IANA name or the offset in seconds, a name never equal to a number;
+- two RFC 3339 instants (the extension profile's strings, `2025-01-15T12:00:00Z`) by instant and UTC
+  offset: `Z` equals `+00:00`, a fraction's trailing zeros do not count;
+- an expected `{"$any": "string"}` matches any string (a task id, a beat's token: random by design).
 
 `diff` returns a one-line description of the first difference, or None when the values are equal.
 """
@@ -15,6 +18,7 @@ the contract does not ask them to. So values compare as data:
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
@@ -82,11 +86,35 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
+ANY_STRING = {"$any": "string"}
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+
+
+def _instant(text: str) -> tuple[datetime, Any] | None:
+    """(instant, UTC offset) of an RFC 3339 instant string, else None."""
+    if not _INSTANT.fullmatch(text):
+        return None
+    head, _, fraction = text[:19], None, text[19:]
+    micro = 0
+    if fraction.startswith("."):
+        digits = re.match(r"\.(\d+)", fraction).group(1)  # type: ignore[union-attr]
+        micro, fraction = int(digits[:6].ljust(6, "0")), fraction[1 + len(digits) :]
+    offset = "+00:00" if fraction == "Z" else fraction
+    moment = datetime.fromisoformat(head + offset).replace(microsecond=micro)
+    return moment, moment.utcoffset()
+
+
 def diff(expected: Any, actual: Any, path: str = "") -> str | None:
     """The first difference between two wire values, or None if they are equal."""
     where = path or "(value)"
+    if expected == ANY_STRING:
+        return None if isinstance(actual, str) else f"{where}: expected a string, got {describe(actual)}"
     if is_datetime(expected) or is_datetime(actual):
         return _diff_datetime(expected, actual, where)
+    if isinstance(expected, str) and isinstance(actual, str) and expected != actual:
+        want, got = _instant(expected), _instant(actual)
+        if want is not None and got is not None and want == got:
+            return None
     kind_e, kind_a = _kind(expected), _kind(actual)
     if kind_e != kind_a:
         return f"{where}: expected {describe(expected)}, got {describe(actual)}"

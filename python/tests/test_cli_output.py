@@ -12,7 +12,20 @@ from topologies import free_port
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
 
-ROW = {"name", "key", "task", "schedule", "enabled", "next_run", "last_run", "run_count", "score"}
+ROW = {
+    "name",
+    "key",
+    "task",
+    "schedule",
+    "enabled",
+    "next_run",
+    "last_run",
+    "run_count",
+    "score",
+    "timezone",
+    "labels",
+    "description",
+}
 
 
 @pytest.fixture

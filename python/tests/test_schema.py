@@ -55,7 +55,15 @@ def test_invalid_examples_are_rejected_by_both_profiles(entry_hash):
 
 
 def test_layout_matches_the_key_builders():
-    from redbeat_sdk.keys import DEFAULT_PREFIX, LOCK_SUFFIX, OUTBOX_SUFFIX, SCHEDULE_SUFFIX, STATICS_SUFFIX
+    from redbeat_sdk.keys import (
+        DEFAULT_PREFIX,
+        HISTORY_PREFIX,
+        LABELS_SUFFIX,
+        LOCK_SUFFIX,
+        OUTBOX_SUFFIX,
+        SCHEDULE_SUFFIX,
+        STATICS_SUFFIX,
+    )
 
     layout = json.loads((SCHEMA / "layout.json").read_text())
     assert layout["default_prefix"] == DEFAULT_PREFIX
@@ -64,7 +72,9 @@ def test_layout_matches_the_key_builders():
         "statics": STATICS_SUFFIX,
         "lock": LOCK_SUFFIX,
         "outbox": OUTBOX_SUFFIX,
+        "labels": LABELS_SUFFIX,
     }
+    assert layout["prefixes"] == {"history": HISTORY_PREFIX}
 
 
 def _hash_of(fields: dict) -> dict | None:

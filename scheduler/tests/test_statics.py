@@ -134,3 +134,38 @@ def test_celerys_default_entry_is_stored_but_not_recorded_as_static(make_app, ma
     make_scheduler(make_app(result_expires=3600, beat_schedule=BEAT_SCHEDULE)).tick()
     assert r.exists("redbeat:celery.backend_cleanup")
     assert "celery.backend_cleanup" not in r.smembers("redbeat::statics")
+
+
+def test_static_entries_carry_extensions_in_their_own_field(make_app, make_scheduler, r):
+    """beat_schedule's `extensions` go to the extensions field, never into the definition that upstream's
+    Entry(**definition) reads; the label index follows; a restart without them removes them."""
+    tokyo = {
+        "task": "tasks.tokyo",
+        "schedule": crontab(minute=0, hour=9),
+        "extensions": {"timezone": "Asia/Tokyo", "labels": {"tenant": "acme"}},
+    }
+    first = make_scheduler(make_app(beat_schedule={"tokyo": tokyo}))
+    first.tick()
+    definition = json.loads(r.hget("redbeat:tokyo", "definition"))
+    assert set(definition) == {"name", "task", "args", "kwargs", "options", "schedule", "enabled"}
+    assert json.loads(r.hget("redbeat:tokyo", "extensions")) == {
+        "version": 1,
+        "timezone": "Asia/Tokyo",
+        "labels": {"tenant": "acme"},
+    }
+    assert r.zrange("redbeat::labels", 0, -1) == ["tenant=acme\nredbeat:tokyo"]
+    # T0 is 12:00 UTC: 09:00 in Tokyo comes next at 00:00 UTC the next day
+    assert T0.hour == 12
+    next_day = (T0 + timedelta(days=1)).replace(hour=0)
+    assert r.zscore("redbeat::schedule", "redbeat:tokyo") == epoch_seconds(next_day)
+    plain = {k: v for k, v in tokyo.items() if k != "extensions"}
+    first.close()  # a restart: the next beat takes the lock and syncs
+    make_scheduler(make_app(beat_schedule={"tokyo": plain})).tick()
+    assert not r.hexists("redbeat:tokyo", "extensions") and r.zrange("redbeat::labels", 0, -1) == []
+
+
+def test_a_static_entry_with_bad_extensions_is_skipped_and_named(make_app, make_scheduler, r, caplog):
+    bad = {"task": "t", "schedule": 30.0, "extensions": {"timezone": "Nope/Zone"}}
+    make_scheduler(make_app(beat_schedule={"bad": bad, "fine": {"task": "t", "schedule": 30.0}})).tick()
+    assert not r.exists("redbeat:bad") and r.exists("redbeat:fine")
+    assert "extensions.timezone: unknown IANA time zone 'Nope/Zone'" in caplog.text

@@ -2,7 +2,15 @@
 import { ClusterConfigError, ValidationError } from "./errors.js";
 
 export const DEFAULT_PREFIX = "redbeat:";
-const SUFFIXES = { schedule: ":schedule", statics: ":statics", lock: ":lock", outbox: ":outbox" } as const;
+const SUFFIXES = {
+  schedule: ":schedule",
+  statics: ":statics",
+  lock: ":lock",
+  outbox: ":outbox",
+  labels: ":labels",
+} as const;
+// The extension profile's per-entry run history (schema/README.md, "Extensions"): P + ":history:" + name.
+const HISTORY_PREFIX = ":history:";
 
 /** The part of the prefix Redis Cluster hashes, or null when entry names would take part in the slot. */
 export function hashTag(prefix: string): string | null {
@@ -16,6 +24,8 @@ export class KeyLayout {
   readonly schedule: string;
   readonly statics: string;
   readonly lock: string;
+  /** The extension profile's label index (kept by lua/save.lua and lua/delete.lua). */
+  readonly labels: string;
 
   constructor(readonly prefix: string = DEFAULT_PREFIX) {
     if (typeof prefix !== "string") throw new ValidationError("keyPrefix", "must be a string");
@@ -25,10 +35,15 @@ export class KeyLayout {
     this.schedule = prefix + SUFFIXES.schedule;
     this.statics = prefix + SUFFIXES.statics;
     this.lock = prefix + SUFFIXES.lock;
+    this.labels = prefix + SUFFIXES.labels;
   }
 
-  /** The entry key of a name; refuses names that would collide with the schedule, statics, lock or
-   * outbox key. */
+  /** The extension profile's history list of an entry (written by redbeat-scheduler). */
+  history(name: string): string {
+    return this.prefix + HISTORY_PREFIX + name;
+  }
+
+  /** The entry key of a name; refuses names that would collide with the schedule's own keys. */
   entry(name: string): string {
     if (typeof name !== "string" || name === "")
       throw new ValidationError("name", "must be a non-empty string");
@@ -36,6 +51,12 @@ export class KeyLayout {
       throw new ValidationError(
         "name",
         `${JSON.stringify(name)} would make the entry key equal the ${name.slice(1)} key`,
+      );
+    }
+    if (name.startsWith(HISTORY_PREFIX)) {
+      throw new ValidationError(
+        "name",
+        `${JSON.stringify(name)} would make the entry key a history key (${HISTORY_PREFIX}...)`,
       );
     }
     return this.prefix + name;

@@ -161,8 +161,10 @@ export class Store {
       String(a.score),
       "",
       "",
+      "", // the extensions field: kept as stored (this client does not write the extension profile yet)
     ];
-    const [result] = (await this.run(SCRIPTS.save, [this.keys.statics, key], args)) as unknown[];
+    const keys = [this.keys.statics, this.keys.labels, key];
+    const [result] = (await this.run(SCRIPTS.save, keys, args)) as unknown[];
     if (Array.isArray(result)) return asString(result[0]) ?? "";
     return true;
   }
@@ -200,9 +202,12 @@ export class Store {
     });
   }
 
-  /** lua/delete.lua: the member and the hash together; true when either existed. */
+  /** lua/delete.lua: the member and the hash together (with the entry's label index members and run
+   * history); true when either existed. */
   async delete(key: string): Promise<boolean> {
-    return Number(await this.run(SCRIPTS.delete, [this.keys.statics, key], [UNFENCED, ""])) === 1;
+    const history = this.keys.history(this.keys.nameOf(key) ?? "");
+    const keys = [this.keys.statics, key, this.keys.labels, history];
+    return Number(await this.run(SCRIPTS.delete, keys, [UNFENCED, ""])) === 1;
   }
 
   /** One page of the schedule sorted set by rank, lowest score first. */

@@ -47,6 +47,16 @@ def optional_callable(value: Any, path: str) -> Any:
     return value
 
 
+def labels(value: Any, path: str = "labels") -> dict[str, str]:
+    """A label filter: a mapping of label keys to values, each valid as a label (schema: Labels)."""
+    from .extensions import Extensions
+
+    try:
+        return Extensions(labels=value).labels
+    except ValidationError as exc:
+        raise ValidationError(path + exc.path.removeprefix("labels"), exc.reason) from None
+
+
 def entries(value: Any, path: str = "entries") -> list[Entry]:
     """The entries of a bulk call: an iterable of Entry (a string, bytes or a mapping is not one); an item
     that is not an Entry is a ValidationError at its index (`[3]`)."""

@@ -4,12 +4,14 @@ turned into sans-I/O flows by `core.ClientCore` (shared with the asyncio client)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 
 from . import store
 from .core import ClientCore, OnError
 from .entry import Entry
+from .history import HistoryRecord
 
 
 class RedBeatClient(ClientCore[store.Store]):
@@ -62,11 +64,25 @@ class RedBeatClient(ClientCore[store.Store]):
         """The entry with its run state; EntryNotFound when there is no definition."""
         return self.store.drive(self._get(name))
 
-    def list(self, on_error: OnError | None = None) -> Iterator[Entry]:
+    def list(
+        self, on_error: OnError | None = None, labels: Mapping[str, str] | None = None
+    ) -> Iterator[Entry]:
         """Every entry in schedule order, walking the schedule sorted set in batches (never KEYS).
-        A corrupt or missing hash is passed to `on_error` (default: logged) and skipped."""
+        A corrupt or missing hash is passed to `on_error` (default: logged) and skipped.
+
+        `labels`: only the entries carrying every one of these labels, found through the label index
+        (one round trip for the index, then only those entries are loaded)."""
+        if labels is not None:
+            yield from self.store.drive(self._labelled(labels, on_error))
+            return
         for page in self._pages(on_error):
             yield from self.store.drive(page)
+
+    def history(self, name: str, limit: int | None = None) -> builtins.list[HistoryRecord]:
+        """The entry's recent runs, newest first, as redbeat-scheduler recorded them (at most `limit`;
+        the scheduler keeps `redbeat_history_length` per entry). [] when there are none. A record that
+        cannot be read raises CorruptEntry naming the history key."""
+        return self.store.drive(self._history(name, limit))
 
     # -- the connection -------------------------------------------------------------------------------
 

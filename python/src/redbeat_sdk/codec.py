@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -15,7 +16,8 @@ from ._models import write as write_model
 from .datetimes import decode_datetime, encode_datetime
 from .entry import Entry
 from .errors import CorruptEntry, ValidationError
-from .schedules import Schedule, schedule_from_wire
+from .extensions import Extensions, extensions_from_wire
+from .schedules import OneOff, Schedule, schedule_from_wire
 from .validation import MAX_DEPTH, check_model
 
 # json.dumps' defaults are upstream's bytes: ", " and ": " separators, \uXXXX escapes, insertion order.
@@ -35,9 +37,15 @@ def definition_wire(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
         "args": entry.args,
         "kwargs": entry.kwargs,
         "options": entry.options,
-        "schedule": entry.schedule.to_wire(now, tz),
+        "schedule": entry.schedule_wire(now, tz),
         "enabled": entry.enabled,
     }
+
+
+def encode_extensions(entry: Entry, tz: tzinfo) -> str | None:
+    """The `extensions` field of the entry (schema/extensions.schema.json), or None when it has none."""
+    wire = entry.extensions_wire(tz)
+    return None if wire is None else _encoder.encode(wire)
 
 
 def encode_definition(wire: dict[str, Any]) -> str:
@@ -164,6 +172,36 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
         raise (exc.at(path) if path else exc) from None
 
 
+def entry_from_document(data: Any, name: str | None = None, path: str = "") -> Entry:
+    """An Entry from a document of an entry file or an export line: a definition in wire form, with the
+    entry's extensions under `extensions` (the field's form; `version` may be left out)."""
+    if not isinstance(data, dict) or "extensions" not in data:
+        return entry_from_wire(data, name, path)
+    data = dict(data)
+    raw = data.pop("extensions")
+    entry = entry_from_wire(data, name, path)
+    if isinstance(raw, dict) and "version" not in raw:
+        raw = {"version": 1, **raw}
+    try:
+        extensions, marker = extensions_from_wire(raw)
+        schedule = OneOff.matching(entry.schedule, marker)
+    except ValidationError as exc:
+        raise exc.at(f"{path}.extensions" if path else "extensions") from None
+    out = copy.copy(entry)
+    object.__setattr__(out, "extensions", extensions)
+    object.__setattr__(out, "schedule", schedule)
+    return out
+
+
+def document_of(entry: Entry, now: datetime, tz: tzinfo) -> dict[str, Any]:
+    """The definition in wire form plus, when the entry has any, its `extensions` (an export line)."""
+    document = definition_wire(entry, now, tz)
+    extensions = entry.extensions_wire(tz)
+    if extensions is not None:
+        document["extensions"] = extensions
+    return document
+
+
 # the read profile's schedule union on its own, under the field name its error paths start with
 _schedule_annotation: Any = read_model.Definition.model_fields["schedule"].annotation
 _ScheduleField = pydantic.create_model("ScheduleField", schedule=(_schedule_annotation, ...))
@@ -180,15 +218,47 @@ def schedule_from_data(value: Any) -> Schedule:
         raise exc.at("schedule") from None
 
 
+def read_extensions(key: str, raw: str | bytes) -> tuple[Extensions, dict[str, Any] | None]:
+    """(Extensions, the one-off marker or None) of a raw extensions field; CorruptEntry when it breaks the
+    profile."""
+    text = field_text(key, "extensions", raw)
+    assert text is not None
+    data = _parse(key, "extensions", text)
+    try:
+        return extensions_from_wire(data)
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc.at("extensions"))) from None
+    except ArithmeticError as exc:  # a date the profile allows that no datetime holds
+        raise CorruptEntry(key, f"extensions: a value out of range ({exc})") from None
+
+
+def decode_extensions(key: str, raw: str | bytes | None, entry: Entry) -> Entry:
+    """`entry` with the extensions of the raw field (absent: none): CorruptEntry when the field breaks the
+    profile (a reader cannot honour rules it cannot read). A one-off marker that describes the entry's
+    rrule makes its schedule a OneOff."""
+    if raw is None:
+        return entry
+    extensions, marker = read_extensions(key, raw)
+    try:
+        schedule = OneOff.matching(entry.schedule, marker)
+    except ValidationError as exc:
+        raise CorruptEntry(key, str(exc.at("extensions.one_off"))) from None
+    out = copy.copy(entry)
+    object.__setattr__(out, "extensions", extensions)
+    object.__setattr__(out, "schedule", schedule)
+    return out
+
+
 def decode_entry(
     key: str,
     name: str,
     definition: str | bytes | None,
     meta: str | bytes | None,
     score: float | None = None,
+    extensions: str | bytes | None = None,
 ) -> Entry:
     """An Entry from the raw hash fields (text, or bytes as stored); anything upstream would crash on or
-    drop is CorruptEntry."""
+    drop is CorruptEntry, and so is an extensions field that breaks the extension profile."""
     definition = field_text(key, "definition", definition)
     if not definition:
         raise CorruptEntry(key, "no definition (the hash is missing, evicted or empty)")
@@ -206,4 +276,5 @@ def decode_entry(
         except ValidationError as exc:
             raise CorruptEntry(key, str(exc.at("definition.last_run_at"))) from None
         total = d.get("total_run_count") or 0
+    entry = decode_extensions(key, extensions, entry)
     return entry.with_state(last_run_at, total, None if score is None else int(score))

@@ -15,6 +15,7 @@ from .datetimes import UTC, as_tzinfo, aware
 from .entry import Entry
 from .errors import CorruptEntry, RedBeatError, ValidationError
 from .flow import Flow
+from .history import HistoryRecord, decode_record
 from .keys import DEFAULT_PREFIX, KeyLayout
 from .protocol import Stored
 from .redispy import Connected
@@ -145,3 +146,26 @@ class ClientCore(Generic[S]):
             return operations.listed(stored, self.keys, self.timezone, self.clock, report)
 
         return (operations.entries(page, read) for page in operations.Pages(self.keys, self.batch_size))
+
+    def _labelled(self, labels: Any, on_error: OnError | None) -> Flow[list[Entry]]:
+        """`list(labels=...)`: the entries the label index lists under every label, in schedule order.
+        An index member whose entry is gone, out of the schedule or no longer so labelled is left out."""
+        wanted = arguments.labels(labels)
+        report = on_error or _log_skipped
+        keys = sorted((yield from operations.labelled_keys(self.keys, wanted)))
+        rows = yield from operations.load_keys(self.keys, keys, self.batch_size)
+        rows = sorted(
+            (r for r in rows if r.score is not None and r.definition), key=lambda r: (r.score, r.key)
+        )
+        out = []
+        for stored in rows:
+            entry = operations.listed(stored, self.keys, self.timezone, self.clock, report)
+            if entry is not None and wanted.items() <= entry.extensions.labels.items():
+                out.append(entry)
+        return out
+
+    def _history(self, name: str, limit: int | None) -> Flow[list[HistoryRecord]]:
+        count = -1 if limit is None else arguments.positive_int(limit, "limit")
+        raws = yield from operations.history(self.keys, name, count)
+        key = self.keys.history(name)
+        return [decode_record(key, raw) for raw in raws]

@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from . import runs
+from .arguments import run_count
+from .datetimes import UTC, as_tzinfo, aware
 from .errors import ValidationError
-from .schedules import Schedule, as_schedule
+from .extensions import Extensions, as_extensions
+from .schedules import OneOff, Schedule, as_schedule
 from .validation import check_json_value
 
 
@@ -16,7 +20,11 @@ from .validation import check_json_value
 class Entry:
     """One RedBeat entry. `last_run_at`, `total_run_count` and `score` are filled in by reads
     (`RedBeatClient.get`/`list`) and ignored by `save`, which keeps the stored run state. `version` names
-    the stored definition a read found (`save(entry, if_version=...)` writes only over that one)."""
+    the stored definition a read found (`save(entry, if_version=...)` writes only over that one).
+
+    `extensions` (an `Extensions`, or a mapping of its fields) holds what upstream cannot store: the
+    entry's own time zone, a window, jitter, a catch-up policy, labels and a description. They are kept in
+    a hash field of their own that upstream never reads (schema/README.md, "Extensions")."""
 
     name: str
     task: str
@@ -25,6 +33,8 @@ class Entry:
     kwargs: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    # also taken: a mapping of its fields, or None (both made an Extensions)
+    extensions: Extensions = field(default=Extensions(), kw_only=True)
     last_run_at: datetime | None = field(default=None, kw_only=True, compare=False)
     total_run_count: int = field(default=0, kw_only=True, compare=False)
     score: int | None = field(default=None, kw_only=True, compare=False)
@@ -61,6 +71,30 @@ class Entry:
             check_json_value(value, name)
         if not isinstance(self.enabled, bool):
             raise ValidationError("enabled", f"must be true or false, not {self.enabled!r}")
+        try:
+            object.__setattr__(self, "extensions", as_extensions(self.extensions))
+        except ValidationError as exc:
+            raise exc.at("extensions") from None
+
+    def zone(self, beat_tz: tzinfo) -> tzinfo:
+        """Where the schedule is evaluated: the entry's own zone, else the beat's."""
+        return self.extensions.zone or beat_tz
+
+    def rules(self, beat_tz: tzinfo = UTC) -> runs.Rules:
+        """What the extensions change about when this entry runs (runs.py)."""
+        return runs.Rules.of(self.name, self.extensions, beat_tz)
+
+    def schedule_wire(self, now: datetime, beat_tz: tzinfo) -> dict[str, Any]:
+        """The schedule as stored (a naive dtstart or one-off time taken in the entry's zone)."""
+        return self.schedule.to_wire(now, self.zone(beat_tz))
+
+    def extensions_wire(self, beat_tz: tzinfo) -> dict[str, Any] | None:
+        """The `extensions` field's JSON object, or None when the entry has none to store."""
+        zone = self.zone(beat_tz)
+        marker = self.schedule.marker(zone) if isinstance(self.schedule, OneOff) else None
+        if not self.extensions and marker is None:
+            return None
+        return self.extensions.to_wire(zone, marker)
 
     def with_state(
         self,
@@ -92,12 +126,18 @@ class Entry:
         now: datetime | None = None,
     ) -> list[datetime]:
         """The next `count` runs after `after` (default: this entry's last run, else now), as aware datetimes.
-        `tz` defaults to the beat timezone of the client that read the entry, `now` to its clock."""
+        `tz` defaults to the beat timezone of the client that read the entry, `now` to its clock. The
+        entry's extensions apply: its own zone (then crontab fields match there, whatever `tz`), its
+        window and its jitter."""
         if now is None and self.clock is not None:
             now = self.clock()
-        return self.schedule.next_runs(
-            count,
-            after if after is not None else self.last_run_at,
-            tz if tz is not None else self.timezone,
-            now,
-        )
+        after = after if after is not None else self.last_run_at
+        tz = tz if tz is not None else self.timezone
+        if not self.extensions:
+            return self.schedule.next_runs(count, after, tz, now)
+        count = run_count(count)
+        zone = as_tzinfo(tz, "tz")
+        now_ = datetime.now(UTC) if now is None else aware(now)
+        after_ = now_ if after is None else aware(after)
+        wire = self.schedule_wire(now_, zone)
+        return runs.next_runs(wire, self.rules(zone), count, after_, max(now_, after_), zone)

@@ -11,6 +11,9 @@ SCHEDULE_SUFFIX = ":schedule"
 STATICS_SUFFIX = ":statics"
 LOCK_SUFFIX = ":lock"
 OUTBOX_SUFFIX = ":outbox"
+# the extension profile's keys (schema/README.md, "Extensions")
+LABELS_SUFFIX = ":labels"
+HISTORY_PREFIX = ":history:"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,15 @@ class KeyLayout:
         """The scheduler's runs recorded and not yet confirmed by the broker (redbeat-scheduler)."""
         return self.prefix + OUTBOX_SUFFIX
 
+    @property
+    def labels(self) -> str:
+        """The label index: a sorted set of '<key>=<value>\\n<entry key>' members (extension profile)."""
+        return self.prefix + LABELS_SUFFIX
+
+    def history(self, name: str) -> str:
+        """The list of an entry's recent runs (extension profile), written by redbeat-scheduler."""
+        return self.prefix + HISTORY_PREFIX + name
+
     def entry(self, name: str) -> str:
         return self.prefix + name
 
@@ -51,7 +63,8 @@ class KeyLayout:
     def check_name(self, name: str) -> None:
         """Refuse names whose entry key would be one of the schedule's own keys."""
         key = self.entry(name)
-        if key in (self.schedule, self.statics, self.lock, self.outbox):
+        own = (self.schedule, self.statics, self.lock, self.outbox, self.labels)
+        if key in own or name.startswith(HISTORY_PREFIX):
             raise ValidationError("name", f"key {key!r} would collide with the schedule's own keys")
 
     def hash_tag(self) -> str | None:

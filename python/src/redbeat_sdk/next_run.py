@@ -70,14 +70,19 @@ RRULE_BY_FIELDS = (
 
 
 def next_run(
-    schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo
+    schedule: Mapping[str, Any], last_run_at: datetime, now: datetime, tz: tzinfo, zoned: bool = False
 ) -> datetime | None:
     """The first instant after `last_run_at` at which the beat in timezone `tz` fires `schedule`.
 
     `schedule` is the wire dict (`{"__type__": "crontab", ...}`); the result is aware, expressed in `tz`,
     or None when an rrule has no occurrence left. A naive `last_run_at` is taken as UTC, as Celery does.
+    `zoned`: `tz` is the entry's own zone (extension profile): an rrule then runs by the wall clock of
+    `tz` (its dtstart and until placed there), and a relative interval rounds in `tz`, as a beat whose
+    timezone is `tz` stamps its runs.
     """
     last = _aware(last_run_at, tz)
+    if zoned:
+        last = last.astimezone(tz)
     kind = schedule.get("__type__")
     due: datetime | None
     try:
@@ -86,7 +91,8 @@ def next_run(
         elif kind == "interval":
             due = _interval_next(schedule, last)
         elif kind == "rrule":
-            due = rrule_for(schedule, now, tz, after=last).after(last)
+            # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
+            due = rrule_for(schedule, now, tz, zoned, after=last).after(last.astimezone(UTC) if zoned else last)
         else:
             raise ValidationError("__type__", f"unknown schedule type {kind!r}")
         return None if due is None else due.astimezone(tz)
@@ -97,7 +103,12 @@ def next_run(
 
 
 def next_runs(
-    schedule: Mapping[str, Any], count: int, last_run_at: datetime, now: datetime, tz: tzinfo
+    schedule: Mapping[str, Any],
+    count: int,
+    last_run_at: datetime,
+    now: datetime,
+    tz: tzinfo,
+    zoned: bool = False,
 ) -> list[datetime]:
     """The next `count` instants the beat fires `schedule`, fewer when an rrule runs out.
 
@@ -110,13 +121,15 @@ def next_runs(
         if count == 0:
             return []
         last = _aware(last_run_at, tz)
-        occurrences = rrule_for(schedule, now, tz, after=last).xafter(last, count=count)
+        occurrences = rrule_for(schedule, now, tz, zoned, after=last).xafter(
+            last.astimezone(UTC) if zoned else last, count=count
+        )
         return [due.astimezone(tz) for due in occurrences]
     runs: list[datetime] = []
     last, clock = last_run_at, now
     while len(runs) < count:
         try:
-            due = next_run(schedule, last, clock, tz)
+            due = next_run(schedule, last, clock, tz, zoned)
         except ValidationError:
             if not runs:
                 raise
@@ -284,9 +297,14 @@ def _rounded(moment: datetime, period: timedelta) -> list[datetime]:
 
 
 def rrule_for(
-    schedule: Mapping[str, Any], now: datetime, tz: tzinfo, after: datetime | None = None
+    schedule: Mapping[str, Any],
+    now: datetime,
+    tz: tzinfo,
+    zoned: bool = False,
+    after: datetime | None = None,
 ) -> du.rrule:
     """The dateutil rule upstream builds from an rrule wire dict (ValidationError if dateutil refuses it).
+    `zoned`: with dtstart and until placed in `tz`, so that the rule follows that zone's wall clock.
 
     With `after`, the rule may start from a later dtstart that leaves every occurrence after `after`
     as it is (`_fast_forward`): asked for the next run, dateutil walks each occurrence from dtstart, so a
@@ -296,7 +314,8 @@ def rrule_for(
     return _rrule(
         json.dumps(schedule, sort_keys=True),
         _aware(now, tz) if "dtstart" not in schedule else None,
-        _fast_forward(schedule, after),
+        _fast_forward(schedule, after, zoned),
+        tz if zoned else None,
     )
 
 
@@ -308,7 +327,7 @@ _PERIOD_SECONDS = {6: 1, 5: 60, 4: 3_600, 3: 86_400, 2: 604_800}
 _FORWARD_STEP = 1_000
 
 
-def _fast_forward(schedule: Mapping[str, Any], after: datetime | None) -> int:
+def _fast_forward(schedule: Mapping[str, Any], after: datetime | None, zoned: bool = False) -> int:
     """Seconds to add to dtstart so that the rule's occurrences after `after` stay the same.
 
     dateutil's occurrences are those of the periods dtstart + k * interval (the expansions of BYxxx
@@ -323,6 +342,8 @@ def _fast_forward(schedule: Mapping[str, Any], after: datetime | None) -> int:
     if isinstance(freq, str):
         freq = RRULE_FREQUENCIES.get(freq.upper())
     unit = _PERIOD_SECONDS.get(freq) if type(freq) is int else None
+    if zoned and freq not in (5, 6):
+        return 0  # on a zone's wall clock an hour or a day is not a fixed number of seconds (DST)
     if unit is None or type(start) is not int or type(interval) is not int or interval < 1:
         return 0  # anything unusual is left to dateutil, which judges it
     period = unit * interval
@@ -331,8 +352,9 @@ def _fast_forward(schedule: Mapping[str, Any], after: datetime | None) -> int:
 
 
 @lru_cache(maxsize=1024)
-def _rrule(frozen: str, now: datetime | None, forward: int = 0) -> du.rrule:
-    """The dateutil rule upstream's decoder builds from the wire dict, its dtstart `forward` s later."""
+def _rrule(frozen: str, now: datetime | None, forward: int = 0, zone: tzinfo | None = None) -> du.rrule:
+    """The dateutil rule upstream's decoder builds from the wire dict, its dtstart `forward` s later (in
+    `zone`, when given)."""
     wire = json.loads(frozen)
     freq = wire.get("freq")
     if isinstance(freq, str):
@@ -341,6 +363,9 @@ def _rrule(frozen: str, now: datetime | None, forward: int = 0) -> du.rrule:
         raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
     dtstart = from_epoch(wire["dtstart"] + forward, wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
     until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
+    if zone is not None:  # the same instants, on the zone's wall clock (dateutil steps by wall time)
+        dtstart = None if dtstart is None else dtstart.astimezone(zone)
+        until = None if until is None else until.astimezone(zone)
     try:
         return du.rrule(
             freq,

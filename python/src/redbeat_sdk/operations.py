@@ -20,6 +20,7 @@ from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError,
 from .flow import Flow
 from .keys import KeyLayout
 from .protocol import Stored
+from .runs import Rules
 from .score import score_for
 from .validation import check_json_value
 
@@ -60,7 +61,9 @@ def version_of(definition: str | bytes | None) -> str | None:
 
 def read(stored: Stored, name: str, tz: tzinfo, clock: Callable[[], datetime]) -> Entry:
     """The entry a stored hash holds (CorruptEntry when upstream would crash on it or drop it)."""
-    entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta, stored.score)
+    entry = codec.decode_entry(
+        stored.key, name, stored.definition, stored.meta, stored.score, stored.extensions
+    )
     return entry.with_state(
         entry.last_run_at, entry.total_run_count, entry.score, tz, clock, version_of(stored.definition)
     )
@@ -151,7 +154,9 @@ class SaveCall:
         self.first_meta = codec.encode_meta(now.astimezone(UTC))
         self._first_scores: dict[Any, int] = {}
 
-    def first_score(self, schedule: Any, wire: dict[str, Any]) -> int:
+    def first_score(self, schedule: Any, wire: dict[str, Any], rules: Rules) -> int:
+        if not rules.plain:  # its own zone, window or jitter: scored on its own
+            return score_for(wire, self.now, self.now, self.tz, rules)
         # many entries of one call usually share a schedule: score each distinct one once
         try:
             return self._first_scores[schedule]
@@ -165,7 +170,18 @@ class SaveCall:
 class Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
-    __slots__ = ("call", "definition", "entry", "expected", "first_score", "key", "schedule", "score")
+    __slots__ = (
+        "call",
+        "definition",
+        "entry",
+        "expected",
+        "extensions",
+        "first_score",
+        "key",
+        "rules",
+        "schedule",
+        "score",
+    )
 
     def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
         keys.check_name(entry.name)
@@ -176,11 +192,13 @@ class Pending:
             for name in ("args", "kwargs", "options"):  # name the value that changed
                 check_json_value(getattr(entry, name), name)
             raise ValidationError("definition", str(exc)) from None
+        self.extensions = codec.encode_extensions(entry, call.tz)
+        self.rules = entry.rules(call.tz)
         self.entry = entry
         self.key = keys.entry(entry.name)
         self.schedule = wire["schedule"]
         self.call = call
-        self.first_score = call.first_score(entry.schedule, self.schedule)
+        self.first_score = call.first_score(entry.schedule, self.schedule, self.rules)
         self.expected: str | bytes | None = (
             None  # the stored meta this entry was scored from; None: a first save
         )
@@ -188,7 +206,13 @@ class Pending:
 
     def args(self) -> protocol.Save:
         return protocol.Save(
-            self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
+            self.key,
+            self.definition,
+            self.call.first_meta,
+            self.first_score,
+            self.expected,
+            self.score,
+            self.extensions,
         )
 
     def rescore(self, stored_meta: str | bytes) -> None:
@@ -199,7 +223,7 @@ class Pending:
             # like upstream's HSETNX the stored meta stays; due now lets beat deal with it
             log.warning("re-saving %s over unreadable meta (%s): scored now", self.key, exc.reason)
             last = None
-        self.score = score_for(self.schedule, last, self.call.now, self.call.tz)
+        self.score = score_for(self.schedule, last, self.call.now, self.call.tz, self.rules)
 
     def saved(self) -> Entry:
         """The entry as saved, with the run state it has in Redis now."""
@@ -316,8 +340,10 @@ def enabled_change(name: str, enabled: bool, now: datetime, tz: tzinfo) -> Calla
         definition["enabled"] = enabled  # edit the stored JSON in place
         score = None
         if enabled:
-            entry = codec.decode_entry(stored.key, name, stored.definition, stored.meta)
-            score = score_for(entry.schedule.to_wire(now, tz), entry.last_run_at, now, tz)
+            entry = codec.decode_entry(
+                stored.key, name, stored.definition, stored.meta, None, stored.extensions
+            )
+            score = score_for(entry.schedule_wire(now, tz), entry.last_run_at, now, tz, entry.rules(tz))
         return Change(definition=json.dumps(definition), score=score)
 
     return compute
@@ -354,3 +380,34 @@ def fields(key: str) -> Flow[dict[str, str]]:
 def delete(keys: KeyLayout, key: str) -> Flow[bool]:
     (reply,) = yield [protocol.delete(keys, key)]
     return protocol.deleted(reply)
+
+
+# -- extensions: labels and history ------------------------------------------------------------------------
+
+
+def labelled_keys(keys: KeyLayout, labels: dict[str, str]) -> Flow[set[str]]:
+    """The entry keys the label index lists under every one of `labels` (one round trip). The index can
+    list an entry whose labels changed without it (a writer without the profile): readers check the
+    labels of what they load."""
+    pairs = sorted(labels.items())
+    replies = yield [protocol.labelled(keys, k, v) for k, v in pairs]
+    found = [set(protocol.label_members(reply)) for reply in replies]
+    return set.intersection(*found) if found else set()
+
+
+def load_keys(keys: KeyLayout, entry_keys: list[str], batch: int) -> Flow[list[Stored]]:
+    """The entries under `entry_keys` as stored, `batch` per script call, in one round trip."""
+    chunks = [entry_keys[i : i + batch] for i in range(0, len(entry_keys), batch)]
+    if not chunks:
+        return []
+    replies = yield [protocol.load(keys, chunk) for chunk in chunks]
+    return [
+        row for chunk, reply in zip(chunks, replies, strict=True) for row in protocol.loaded(chunk, reply)
+    ]
+
+
+def history(keys: KeyLayout, name: str, limit: int) -> Flow[list[Any]]:
+    """The entry's history records as stored (JSON text, newest first)."""
+    keys.check_name(name)
+    (reply,) = yield [protocol.history(keys, name, limit)]
+    return [protocol.field(item) for item in reply]

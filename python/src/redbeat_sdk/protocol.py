@@ -19,13 +19,14 @@ UNFENCED = ""
 
 
 class Stored(NamedTuple):
-    """An entry as Redis holds it: the two hash fields undecoded (None where absent) and its score. A
-    field that is not UTF-8 stays bytes: reading it is a CorruptEntry naming it (codec.field_text)."""
+    """An entry as Redis holds it: the hash fields undecoded (None where absent) and its score. A field
+    that is not UTF-8 stays bytes: reading it is a CorruptEntry naming it (codec.field_text)."""
 
     key: str
     definition: str | bytes | None
     meta: str | bytes | None
     score: float | None = None
+    extensions: str | bytes | None = None
 
 
 def text(value: Any) -> Any:
@@ -84,17 +85,41 @@ def members(reply: Sequence[Any]) -> list[str]:
 
 
 def load(keys: KeyLayout, entry_keys: Sequence[str]) -> Command:
-    """Read entries (their hashes and scores) in one step (lua/load.lua)."""
-    return LOAD.call([keys.lock, keys.schedule, *entry_keys])
+    """Read entries (their hashes, extensions included, and scores) in one step (lua/load.lua)."""
+    return LOAD.call([keys.lock, keys.schedule, *entry_keys], ["extensions"])
 
 
 def loaded(entry_keys: Sequence[str], reply: Sequence[Any]) -> list[Stored]:
     """The reply of `load(keys, entry_keys)`, one Stored per key."""
     out = []
     for i, key in enumerate(entry_keys):
-        definition, meta, score = reply[3 * i : 3 * i + 3]
-        out.append(Stored(key, field(definition), field(meta), None if score is None else float(score)))
+        definition, meta, score, extensions = reply[4 * i : 4 * i + 4]
+        out.append(
+            Stored(
+                key,
+                field(definition),
+                field(meta),
+                None if score is None else float(score),
+                field(extensions),
+            )
+        )
     return out
+
+
+def labelled(keys: KeyLayout, key: str, value: str) -> Command:
+    """The entry keys the label index lists under label `key=value` (extension profile)."""
+    member = f"{key}={value}\n"
+    # members are '<key>=<value>\n<entry key>': a lex range over those that start with the label's part
+    return ("ZRANGEBYLEX", keys.labels, "[" + member, "(" + member[:-1] + "\x0b")
+
+
+def label_members(reply: Sequence[Any]) -> list[str]:
+    return [text(member).partition("\n")[2] for member in reply]
+
+
+def history(keys: KeyLayout, name: str, limit: int) -> Command:
+    """The entry's recent runs, newest first (at most `limit`; -1: all kept)."""
+    return ("LRANGE", keys.history(name), 0, limit - 1 if limit > 0 else -1)
 
 
 def lock(keys: KeyLayout) -> list[Command]:
@@ -107,7 +132,8 @@ def lock(keys: KeyLayout) -> list[Command]:
 
 class Save(NamedTuple):
     """One entry's save: a first save writes `first_meta` scored `first_score`; a re-save keeps the stored
-    meta, which must be `expected_meta` (None: no meta expected), and writes `score`."""
+    meta, which must be `expected_meta` (None: no meta expected), and writes `score`. `extensions` is the
+    extensions field to write (None: the entry has none, the field is removed)."""
 
     key: str
     definition: str
@@ -115,14 +141,28 @@ class Save(NamedTuple):
     first_score: int
     expected_meta: str | bytes | None
     score: int
+    extensions: str | None = None
+
+
+# save.lua's value for "no extensions": remove the field ('' would leave it as stored)
+NO_EXTENSIONS = "-"
 
 
 def save(keys: KeyLayout, saves: Sequence[Save]) -> Command:
     """Save entries, each atomically, in one script call (lua/save.lua)."""
     args: list[Any] = [UNFENCED]
     for s in saves:
-        args += (s.definition, s.first_meta, s.first_score, as_read(s.expected_meta), s.score, "", "")
-    return SAVE.call([keys.lock, keys.schedule, keys.statics, *(s.key for s in saves)], args)
+        args += (
+            s.definition,
+            s.first_meta,
+            s.first_score,
+            as_read(s.expected_meta),
+            s.score,
+            "",
+            "",
+            s.extensions or NO_EXTENSIONS,
+        )
+    return SAVE.call([keys.lock, keys.schedule, keys.statics, keys.labels, *(s.key for s in saves)], args)
 
 
 def saved(reply: Sequence[Any]) -> list[str | None]:
@@ -151,12 +191,14 @@ def update(
 
 def updated(read: Stored, reply: Any) -> Stored | None:
     """None when the update was written, else the entry as it is now (to compute the update again)."""
-    return None if reply == 1 else Stored(read.key, text(reply[0]), text(reply[1]))
+    return None if reply == 1 else Stored(read.key, text(reply[0]), text(reply[1]), None, read.extensions)
 
 
 def delete(keys: KeyLayout, key: str) -> Command:
-    """Remove the entry's schedule member and its hash together (lua/delete.lua)."""
-    return DELETE.call([keys.lock, keys.schedule, keys.statics, key], [UNFENCED, ""])
+    """Remove the entry's schedule member, its hash, its label index members and its history together
+    (lua/delete.lua)."""
+    history = keys.history(keys.name_of(key))
+    return DELETE.call([keys.lock, keys.schedule, keys.statics, key, keys.labels, history], [UNFENCED, ""])
 
 
 def deleted(reply: Any) -> bool:

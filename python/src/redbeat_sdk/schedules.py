@@ -1,4 +1,5 @@
-"""The three schedule kinds upstream can store, as typed values with their wire form."""
+"""The schedule kinds upstream can store, as typed values with their wire form (a OneOff is stored as
+an rrule, marked in the entry's extensions)."""
 
 from __future__ import annotations
 
@@ -235,12 +236,68 @@ class RRule(_Previewable):
         return out
 
 
-Schedule: TypeAlias = Interval | Crontab | RRule
+@dataclass(frozen=True)
+class OneOff(_Previewable):
+    """One run at `at` (a whole second; a naive value is taken in the entry's zone, else the beat's).
+
+    Stored in upstream's own format, an rrule with count 1 starting at `at`, which upstream's beat fires
+    once too, plus a marker in the entry's extensions so that it reads back as a OneOff. With
+    `delete_after_run`, redbeat-scheduler deletes the entry in the step that records its run (upstream's
+    beat leaves it, with no further run)."""
+
+    at: datetime
+    delete_after_run: bool = False
+    TYPE: ClassVar[str] = "one_off"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.at, datetime):
+            raise ValidationError("at", f"must be a datetime, not {self.at!r}")
+        if not isinstance(self.delete_after_run, bool):
+            raise ValidationError("delete_after_run", f"must be true or false, not {self.delete_after_run!r}")
+        if self.at.microsecond:
+            # dtstart holds whole seconds: a run rounded down would be early, one rounded up surprising
+            raise ValidationError("at", f"must be a whole second, not {self.at.isoformat()}")
+
+    def instant(self, tz: tzinfo = UTC) -> datetime:
+        return aware(self.at, tz)
+
+    def rrule(self, tz: tzinfo = UTC) -> RRule:
+        return RRule("DAILY", dtstart=self.instant(tz), count=1)
+
+    def to_wire(self, now: datetime | None = None, tz: tzinfo = UTC) -> dict[str, Any]:
+        return self.rrule(tz).to_wire(now, tz)
+
+    def marker(self, tz: tzinfo = UTC) -> dict[str, Any]:
+        """The extensions' `one_off` object."""
+        from .extensions import encode_instant
+
+        return {"at": encode_instant(self.instant(tz)), "delete_after_run": self.delete_after_run}
+
+    @classmethod
+    def matching(cls, schedule: Schedule, marker: dict[str, Any] | None) -> Schedule:
+        """`schedule` as a OneOff when the marker describes it (an rrule of one run at `at`), else as is:
+        a marker left beside a schedule someone changed without the profile is ignored."""
+        if marker is None or not isinstance(schedule, RRule) or schedule.count != 1:
+            return schedule
+        from .extensions import decode_instant
+
+        at = decode_instant(marker["at"])
+        if schedule.dtstart is None or schedule.dtstart != at:
+            return schedule
+        if schedule.until is not None or any(
+            getattr(schedule, name) is not None for name in (*_BY_FIELDS, "byweekday")
+        ):
+            return schedule  # a by* field could move the run off dtstart: not a plain one-off
+        return cls(at, bool(marker["delete_after_run"]))
+
+
+Schedule: TypeAlias = Interval | Crontab | RRule | OneOff
+SCHEDULE_KINDS = (Interval, Crontab, RRule, OneOff)
 
 
 def as_schedule(value: Any) -> Schedule:
     """A schedule from what upstream's entry accepts: a schedule, a number of seconds or a timedelta."""
-    if isinstance(value, (Interval, Crontab, RRule)):
+    if isinstance(value, SCHEDULE_KINDS):
         return value
     if isinstance(value, (int, float, timedelta)) and not isinstance(value, bool):
         return Interval(value)

@@ -2,7 +2,8 @@
 
 Every script is a file of that folder, loaded as it is by the Python SDK, the scheduler, the TypeScript
 and the Go clients (lua/README.md lists them and their KEYS/ARGV convention). They only move strings:
-JSON is never decoded in Lua (cjson would turn [] into {} and 5.0 into 5).
+JSON is never encoded in Lua (cjson would turn [] into {} and 5.0 into 5); the extension profile's scripts
+read label strings out of the extensions field, nothing else.
 """
 
 from __future__ import annotations
@@ -50,5 +51,6 @@ LOAD = Script.named("load")
 SAVE = Script.named("save")
 UPDATE = Script.named("update")
 DELETE = Script.named("delete")
-CLIENT_SCRIPTS = (LOAD, SAVE, UPDATE, DELETE)
+DROP_LEFTOVERS = Script.named("drop_leftovers")
+CLIENT_SCRIPTS = (LOAD, SAVE, UPDATE, DELETE, DROP_LEFTOVERS)
 BY_SHA = {script.sha: script for script in CLIENT_SCRIPTS}

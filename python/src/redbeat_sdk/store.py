@@ -15,7 +15,7 @@ from redis.cluster import RedisCluster
 from . import operations, protocol, redispy
 from .flow import NOSCRIPT, Flow, Run, one_batch
 from .redispy import redis_errors, replies
-from .scripts import Command
+from .scripts import DROP_LEFTOVERS, Command
 
 T = TypeVar("T")
 
@@ -72,7 +72,7 @@ class Store(redispy.Connected):
     def unscheduled_entries(self) -> Iterator[str]:
         """Entry hashes under the prefix (a definition, not the schedule's own keys) that the schedule
         does not list: SCAN, so it is slow on a large database, but never blocks it."""
-        own = {self.keys.schedule, self.keys.statics, self.keys.lock, self.keys.outbox}
+        own = {self.keys.schedule, self.keys.statics, self.keys.lock, self.keys.outbox, self.keys.labels}
         with redis_errors():
             for key in self.client.scan_iter(
                 match=_glob_escape(self.keys.prefix) + "*", count=1000, _type="HASH"
@@ -85,6 +85,30 @@ class Store(redispy.Connected):
                 )
                 if score is None and has_definition:
                     yield key
+
+    # -- the extension profile's keys (doctor) -----------------------------------------------------------
+
+    def history_keys(self) -> Iterator[str]:
+        """Every history list under the prefix (SCAN)."""
+        with redis_errors():
+            pattern = _glob_escape(self.keys.history("")) + "*"
+            for key in self.client.scan_iter(match=pattern, count=1000, _type="LIST"):
+                yield protocol.text(key)
+
+    def label_members(self, batch: int) -> Iterator[list[str]]:
+        """The label index's members, `batch` at a time."""
+        start = 0
+        while page := self.run([("ZRANGE", self.keys.labels, start, start + batch - 1)])[0]:
+            yield [protocol.text(member) for member in page]
+            start += len(page)
+
+    def drop_leftovers(self, entry_key: str, history: bool, members: Sequence[str]) -> int:
+        """Remove the entry's history (if `history` and the entry has no definition) and those of its label
+        index members its extensions do not carry (lua/drop_leftovers.lua): how many were removed."""
+        name = self.keys.name_of(entry_key)
+        keys = [self.keys.lock, self.keys.labels, entry_key, self.keys.history(name)]
+        args = [protocol.UNFENCED, "1" if history else "", *members]
+        return int(self.run([DROP_LEFTOVERS.call(keys, args)])[0])
 
 
 def _glob_escape(text: str) -> str:

@@ -74,8 +74,16 @@ class Decider:
                 scores.append(score)
                 continue
             try:
-                entry = reader.read(key, name_of(key), raw.definition, raw.meta)
-                verdict = decide(entry, now, tz, deadline=deadline, next_run=entry.plan.next_run)
+                entry = reader.read(key, name_of(key), raw.definition, raw.meta, raw.extensions)
+                verdict = decide(
+                    entry,
+                    now,
+                    tz,
+                    deadline=deadline,
+                    next_run=entry.plan.next_run,
+                    rules=entry.rules,
+                    catch_up=entry.catch_up,
+                )
             except Exception as exc:  # bad data of any kind must not stop the other entries
                 self._quarantine(raw, exc)
                 runs.append(Run("R", raw, later))
@@ -105,10 +113,11 @@ class Decider:
                 assert type(verdict) is SkipLate, verdict
                 self.stats.skipped_late += 1
                 logger.warning(
-                    "beat: skipped %s: its run at %s is later than the starting deadline (%ss)",
+                    "beat: skipped %s: its run at %s is later than %s (%ss)",
                     entry.name,
                     verdict.missed.isoformat(),
-                    f"{deadline:g}",
+                    "its catch-up window" if entry.catch_up is not None else "the starting deadline",
+                    f"{verdict.window:g}",
                 )
                 runs.append(
                     Run("R", raw, -1 if verdict.next_due is None else whole_seconds(verdict.next_due))

@@ -4,7 +4,9 @@ The due time is the true next run after the stored `last_run_at` (the SDK's `nex
 arithmetic), so a score written after a run is never early or late. An overdue entry fires once, however
 many runs it missed, as Celery does; with a starting deadline, a crontab or rrule run that is later
 than the deadline is skipped instead, unless another of its runs fell within the deadline (Celery's
-`beat_cron_starting_deadline` rule, extended to rrule).
+`beat_cron_starting_deadline` rule, extended to rrule). An entry's extension profile adds its own zone,
+window and jitter to the due time (`redbeat_sdk.runs.first_due`) and its catch-up window replaces the
+deadline (for every schedule type).
 
 One place where Celery's answer is not taken: after a run in the second pass of a wall hour repeated by
 a DST change, Celery's crontab arithmetic lands on the first pass, *before* the run, so its beat fires
@@ -22,6 +24,7 @@ from typing import Any, Protocol, TypeAlias
 from redbeat_sdk.crontab import FIELDS as CRONTAB_FIELDS
 from redbeat_sdk.crontab import expand_crontab
 from redbeat_sdk.next_run import next_run as sdk_next_run
+from redbeat_sdk.runs import PLAIN, Rules, first_due
 
 NextRun = Callable[[dict[str, Any], datetime, datetime, tzinfo], "datetime | None"]
 
@@ -77,10 +80,12 @@ class Wait:
 
 @dataclass(frozen=True)
 class SkipLate:
-    """Overdue by more than the starting deadline: skip it; its next run is `next_due`."""
+    """Overdue by more than the starting deadline or the entry's catch-up window (`window` seconds): skip
+    it; its next run is `next_due`."""
 
     missed: datetime
     next_due: datetime | None
+    window: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,14 @@ def decide(
     *,
     deadline: float | None = None,
     next_run: NextRun = sdk_next_run,
+    rules: Rules = PLAIN,
+    catch_up: float | None = None,
 ) -> Decision:
     """`entry` is a redbeat_sdk Entry carrying its stored run state. Returned times are in UTC.
+
+    `rules`: the entry's extension profile (its own zone, window, jitter; redbeat_sdk.runs); `catch_up`:
+    its catch-up window in seconds, which replaces the beat-wide `deadline` for every schedule type (a
+    run reached that late or later is skipped).
 
     Every comparison and every subtraction is made in UTC: Python compares two datetimes of the *same*
     zone by wall time, which puts 01:30 EDT after 01:20 EST on a fall-back night.
@@ -112,24 +123,53 @@ def decide(
     if not entry.enabled:
         return Disabled()
     now = now.astimezone(UTC)
-    wire = entry.schedule.to_wire(now, tz)
+    zone = rules.zone_for(tz)
+    wire = entry.schedule.to_wire(now, zone)
+    step = rules.next_run(next_run)
+
+    def plain(w: dict[str, Any], last: datetime, now_: datetime, tz_: tzinfo) -> datetime | None:
+        return _after(w, last, now_, tz_, step)
+
+    if rules.plain:  # the common case, without the profile's indirection
+
+        def first(last: datetime | None) -> datetime | None:
+            return now if last is None else plain(wire, last, now, tz)
+    else:
+
+        def first(last: datetime | None) -> datetime | None:
+            found = first_due(wire, rules, last, now, tz, plain)
+            return None if found is None else found.at
+
     due = None
     if entry.last_run_at is not None:
-        due = _after(wire, entry.last_run_at, now, tz, next_run)
+        due = first(entry.last_run_at)
         if due is None:
             return Exhausted()
         if due > now:
             return Wait(due)
-        if (
-            deadline is not None
-            and wire["__type__"] in CALENDAR_KINDS
-            and (now - due).total_seconds() > deadline
-        ):
+        late = (now - due).total_seconds()
+        window: float | None
+        if catch_up is not None:
+            window, skipped = catch_up, late >= catch_up
+            # a run later than `now - window` is one the policy still runs
+            earliest = now - timedelta(seconds=catch_up)
+        else:
+            window = deadline
+            skipped = deadline is not None and wire["__type__"] in CALENDAR_KINDS and late > deadline
             # Celery counts a run exactly `deadline` ago as within it, hence the microsecond.
-            latest = _utc(next_run(wire, now - timedelta(seconds=deadline, microseconds=1), now, tz))
+            earliest = now - timedelta(seconds=deadline or 0, microseconds=1)
+        if skipped:
+            latest = first(earliest)
             if latest is None or latest > now:
-                return SkipLate(missed=due, next_due=latest)
-    return Fire(_after(wire, now, now, tz, next_run), due)
+                return SkipLate(missed=due, next_due=latest, window=window)
+            due = latest  # a later run still within the window: that is the one run now
+    elif not rules.plain:  # never run: due now, unless the window says otherwise
+        due_now = first(None)
+        if due_now is None:
+            return Exhausted()
+        if due_now > now:
+            return Wait(due_now)
+    return Fire(first(now), due)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -30,15 +30,17 @@ class Plan:
     """Stands in for the SDK schedule inside `decision.decide` (`to_wire`) and is its `next_run`."""
 
     __slots__ = ("_dynamic", "_memo", "_window", "_wire", "schedule")
+    # an entry with its own zone asks with zoned=True (runs.Rules.next_run): an rrule then follows the
+    # zone's wall clock, so zoned answers are remembered apart from plain ones
 
     def __init__(self, schedule: Schedule) -> None:
         self.schedule = schedule
         # An rrule stored without dtstart starts "now", as upstream reads it: its wire depends on the clock.
         self._dynamic = isinstance(schedule, RRule) and schedule.dtstart is None
         self._wire: dict[str, Any] | None = None
-        self._memo: dict[tuple[datetime, tzinfo | None, int, tzinfo], datetime | None] = {}
-        # (from, until as epoch seconds, zone, the answer `until`)
-        self._window: tuple[float, float, tzinfo, datetime] | None = None
+        self._memo: dict[tuple[datetime, tzinfo | None, int, tzinfo, bool], datetime | None] = {}
+        # (from, until as epoch seconds, zone, zoned, the answer `until`)
+        self._window: tuple[float, float, tzinfo, bool, datetime] | None = None
 
     @property
     def TYPE(self) -> str:
@@ -51,36 +53,38 @@ class Plan:
             self._wire = self.schedule.to_wire(now, tz)
         return self._wire
 
-    def next_run(self, wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo) -> datetime | None:
+    def next_run(
+        self, wire: dict[str, Any], last: datetime, now: datetime, tz: tzinfo, zoned: bool = False
+    ) -> datetime | None:
         """`redbeat_sdk.next_run`, remembered. The answer depends on the instant, the zone and the fold of
         `last` (a relative interval rounds in last's own zone), so all three are in the key; two datetimes
         in one zone compare by wall time and ignore fold, hence the fold."""
         if self._dynamic:
-            return sdk_next_run(wire, last, now, tz)
+            return sdk_next_run(wire, last, now, tz, zoned)
         window = self._window
         if window is not None:
-            start, end, zone, answer = window
-            if zone is tz and start <= last.timestamp() < end:
+            start, end, zone, was_zoned, answer = window
+            if zone is tz and was_zoned is zoned and start <= last.timestamp() < end:
                 return answer
-        key = (last, last.tzinfo, last.fold, tz)
+        key = (last, last.tzinfo, last.fold, tz, zoned)
         memo = self._memo
         try:
             return memo[key]
         except KeyError:
             pass
-        due = sdk_next_run(wire, last, now, tz)
+        due = sdk_next_run(wire, last, now, tz, zoned)
         if len(memo) >= MEMO_SIZE:
             memo.clear()
         memo[key] = due
         if due is not None and self._windowed(tz):
             start, end = last.timestamp(), due.timestamp()
             if end > start:
-                self._window = (start, end, tz, due)
+                self._window = (start, end, tz, zoned, due)
         return due
 
     def _windowed(self, tz: tzinfo) -> bool:
         kind = self.schedule.TYPE
-        return kind == "rrule" or (kind == "crontab" and without_dst(tz))
+        return kind in ("rrule", "one_off") or (kind == "crontab" and without_dst(tz))
 
 
 # Zones that are UTC under another name; `Etc/GMT+5` and the like are fixed offsets too.

@@ -11,6 +11,11 @@ any value of an unexpected type — goes through the SDK's reader, which accepts
 
 Run states (`meta`) repeat across entries, since every entry run in one tick carries that tick's stamp;
 they are decoded by the SDK once per distinct value.
+
+An `extensions` field (the extension profile) is decoded by the SDK once per entry and stored value: its
+rules (zone, window, jitter), catch-up window and one-off deletion ride along with the entry. A field the
+SDK cannot read makes the entry unreadable, like a bad definition: the scheduler cannot honour rules it
+cannot read.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from datetime import datetime
 from typing import Any
 
 from redbeat_sdk import codec
+from redbeat_sdk.extensions import catch_up_window
+from redbeat_sdk.runs import PLAIN, Rules
+from redbeat_sdk.schedules import OneOff
 
 from .plans import Plan
 
@@ -36,6 +44,8 @@ _raw_decode = json.JSONDecoder().raw_decode
 
 # A definition of the plain form: (task, args, kwargs, options, enabled, plan)
 _Lean = tuple[str, list[Any] | None, dict[str, Any], dict[str, Any], bool, Plan]
+# An extensions field read: (rules, catch-up window in seconds or None, one-off marker or None)
+_Extended = tuple[Rules, "float | None", "dict[str, Any] | None"]
 
 
 class Loaded:
@@ -44,12 +54,15 @@ class Loaded:
 
     __slots__ = (
         "args",
+        "catch_up",
+        "delete_after_run",
         "enabled",
         "kwargs",
         "last_run_at",
         "name",
         "options",
         "plan",
+        "rules",
         "task",
         "total_run_count",
     )
@@ -75,6 +88,9 @@ class Loaded:
         self.plan = plan
         self.last_run_at = last_run_at
         self.total_run_count = total_run_count
+        self.rules: Rules = PLAIN  # the extension profile's zone, window and jitter
+        self.catch_up: float | None = None  # its catch-up window in seconds (None: the beat's rule)
+        self.delete_after_run = False  # a one-off to delete in the step that records its run
 
     @property
     def schedule(self) -> Plan:
@@ -89,22 +105,55 @@ class Reader:
         self._definitions: OrderedDict[tuple[str, str | None], _Lean] = OrderedDict()
         self._metas: OrderedDict[str, tuple[datetime | None, int]] = OrderedDict()
         self._plans: dict[str, Plan] = {}
+        # (key, raw extensions field) -> (rules, catch-up window, one-off marker)
+        self._extensions: OrderedDict[tuple[str, str], _Extended] = OrderedDict()
 
-    def read(self, key: str, name: str, definition: str | bytes | None, meta: str | bytes | None) -> Loaded:
+    def read(
+        self,
+        key: str,
+        name: str,
+        definition: str | bytes | None,
+        meta: str | bytes | None,
+        extensions: str | bytes | None = None,
+    ) -> Loaded:
         if isinstance(definition, bytes) or isinstance(meta, bytes):  # not UTF-8 (store.RawEntry)
             definition = codec.field_text(key, "definition", definition)  # raises CorruptEntry
             meta = codec.field_text(key, "meta", meta)
+        extended = None if extensions is None else self._extended(key, name, extensions)
         cached = self._definitions.get((key, definition))
         if cached is None:
             cached = self._lean_definition(key, name, definition)
             if cached is None:  # not the plain form: the SDK reads it, run state included
-                return self._sdk_read(key, name, definition, meta)
+                return self._with(self._sdk_read(key, name, definition, meta), extended)
             self._remember(self._definitions, (key, definition), cached, DEFINITIONS_KEPT)
         else:
             self._definitions.move_to_end((key, definition))
         task, args, kwargs, options, enabled, plan = cached
         last_run_at, total = self._meta(key, meta)
-        return Loaded(name, task, args, kwargs, options, enabled, plan, last_run_at, total)
+        loaded = Loaded(name, task, args, kwargs, options, enabled, plan, last_run_at, total)
+        return self._with(loaded, extended)
+
+    # extensions
+
+    def _extended(self, key: str, name: str, raw: str | bytes) -> _Extended:
+        text = codec.field_text(key, "extensions", raw)
+        assert text is not None
+        cached = self._extensions.get((key, text))
+        if cached is None:
+            extensions, marker = codec.read_extensions(key, text)  # CorruptEntry when it breaks the profile
+            cached = (Rules.of(name, extensions), catch_up_window(extensions.catch_up), marker)
+            self._remember(self._extensions, (key, text), cached, DEFINITIONS_KEPT)
+        return cached
+
+    @staticmethod
+    def _with(loaded: Loaded, extended: _Extended | None) -> Loaded:
+        if extended is None:
+            return loaded
+        loaded.rules, loaded.catch_up, marker = extended
+        if marker is not None:
+            schedule = OneOff.matching(loaded.plan.schedule, marker)
+            loaded.delete_after_run = isinstance(schedule, OneOff) and schedule.delete_after_run
+        return loaded
 
     # definitions
 

@@ -10,6 +10,7 @@ so a static entry disabled through the API stays disabled across restarts.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -21,14 +22,14 @@ from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
 from redbeat_sdk.errors import CorruptEntry, RedBeatError
 from redbeat_sdk.next_run import RRULE_BY_FIELDS
-from redbeat_sdk.schedules import Crontab, Interval, RRule, Schedule
+from redbeat_sdk.schedules import Crontab, Interval, OneOff, RRule, Schedule
 from redbeat_sdk.score import score_for
 
 from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 
 logger = logging.getLogger(__name__)
 
-SDK_SCHEDULES = (Interval, Crontab, RRule)
+SDK_SCHEDULES = (Interval, Crontab, RRule, OneOff)
 _RRULE_FIELDS = ("dtstart", "interval", "wkst", "count", "until", *RRULE_BY_FIELDS)
 
 
@@ -73,7 +74,7 @@ def static_entry(name: str, spec: Any) -> tuple[Entry, bool]:
             "kwargs": spec.kwargs,
             "options": spec.options,
         }
-    known = {"task", "schedule", "args", "kwargs", "options", "relative", "enabled"}
+    known = {"task", "schedule", "args", "kwargs", "options", "relative", "enabled", "extensions"}
     unknown = sorted(set(spec) - known)
     if unknown:
         raise TypeError(f"unknown keys {unknown}")
@@ -86,6 +87,8 @@ def static_entry(name: str, spec: Any) -> tuple[Entry, bool]:
         kwargs=dict(spec.get("kwargs") or {}),
         options=dict(spec.get("options") or {}),
         enabled=bool(spec.get("enabled", True)),
+        # stored in the extensions field, never in the definition upstream's Entry(**d) reads
+        extensions=spec.get("extensions"),
     )
     return entry, "enabled" in spec
 
@@ -167,15 +170,7 @@ def write_statics(
             if not sets_enabled:
                 stored = _stored_enabled(raw)
                 if stored is False:
-                    entry = Entry(
-                        name=entry.name,
-                        task=entry.task,
-                        schedule=entry.schedule,
-                        args=entry.args,
-                        kwargs=entry.kwargs,
-                        options=entry.options,
-                        enabled=False,
-                    )
+                    entry = dataclasses.replace(entry, enabled=False)
             wire = codec.definition_wire(entry, now, tz)
             replace_meta = False
             try:
@@ -187,17 +182,19 @@ def write_statics(
                     exc.reason,
                 )
                 last, replace_meta = None, True
-            kept_score = score_for(wire["schedule"], last, now, tz)
+            rules = entry.rules(tz)
+            kept_score = score_for(wire["schedule"], last, now, tz, rules)
             keep_lock()
             result = store.sync_static(
                 name,
                 codec.encode_definition(wire),
                 codec.encode_meta(now),
-                score_for(wire["schedule"], now, now, tz),
+                score_for(wire["schedule"], now, now, tz, rules),
                 raw,
                 kept_score,
                 replace_meta,
                 name in configured_names,
+                codec.encode_extensions(entry, tz),
             )
             if result == LOCK_NOT_HELD:
                 raise LockLost()

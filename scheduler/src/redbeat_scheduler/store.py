@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from redbeat_sdk import KeyLayout
-from redbeat_sdk.protocol import as_read, field
+from redbeat_sdk.protocol import NO_EXTENSIONS, as_read, field
 
 from .connection import Client
 from .link import Command
@@ -31,17 +31,19 @@ HASH_BACK = 2
 
 
 class RawEntry(NamedTuple):
-    """An entry hash as stored: the two fields, JSON not yet decoded. A field that is not UTF-8 stays
-    bytes (the reader reports the entry). `exists` is False when the hash is gone."""
+    """An entry hash as stored: its fields, JSON not yet decoded. A field that is not UTF-8 stays bytes
+    (the reader reports the entry). `exists` is False when the hash is gone; `extensions` is the
+    extension profile's field (None: absent)."""
 
     key: str
     definition: str | bytes | None
     meta: str | bytes | None
     exists: bool = True
+    extensions: str | bytes | None = None
 
     @property
-    def fingerprint(self) -> tuple[str | bytes | None, str | bytes | None]:
-        return self.definition, self.meta
+    def fingerprint(self) -> tuple[str | bytes | None, ...]:
+        return self.definition, self.meta, self.extensions
 
 
 @dataclass(frozen=True)
@@ -307,9 +309,11 @@ class Store:
         kept_score: int,
         replace_meta: bool,
         record: bool,
+        extensions: str | None = None,
     ) -> int:
         """Save one static entry (lua/save.lua, fenced): WRITTEN, LOCK_NOT_HELD, or META_CHANGED when its
-        meta is no longer the one read (nothing written)."""
+        meta is no longer the one read (nothing written). `extensions`: the configured extensions field
+        (None: the entry has none, a stored one is removed)."""
         fence_key, token = self.lock.fence()
         args = [
             token,
@@ -320,8 +324,10 @@ class Store:
             kept_score,
             "1" if replace_meta else "",
             name if record else "",
+            extensions or NO_EXTENSIONS,
         ]
-        keys = [fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)]
+        layout = self.layout
+        keys = [fence_key, layout.schedule, layout.statics, layout.labels, layout.entry(name)]
         result = self.retrying(lambda: self.scripts.save(keys=keys, args=args), "syncing beat_schedule")
         if result == LOCK_NOT_HELD:
             return LOCK_NOT_HELD
@@ -333,7 +339,14 @@ class Store:
         fence_key, token = self.lock.fence()
         result = self.retrying(
             lambda: self.scripts.delete(
-                keys=[fence_key, self.layout.schedule, self.layout.statics, self.layout.entry(name)],
+                keys=[
+                    fence_key,
+                    self.layout.schedule,
+                    self.layout.statics,
+                    self.layout.entry(name),
+                    self.layout.labels,
+                    self.layout.history(name),
+                ],
                 args=[token, name],
             ),
             "removing a former beat_schedule entry",

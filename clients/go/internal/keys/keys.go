@@ -13,6 +13,10 @@ const (
 	StaticsSuffix  = ":statics"
 	LockSuffix     = ":lock"
 	OutboxSuffix   = ":outbox"
+	// The extension profile's label index (schema/README.md, "Extensions").
+	LabelsSuffix = ":labels"
+	// HistoryPrefix starts the extension profile's per-entry run history keys.
+	HistoryPrefix = ":history:"
 )
 
 // Keys builds keys for one prefix.
@@ -33,6 +37,13 @@ func (k Keys) Lock() string { return k.Prefix + LockSuffix }
 // Outbox is redbeat-scheduler's hash of runs recorded and not yet confirmed by the broker.
 func (k Keys) Outbox() string { return k.Prefix + OutboxSuffix }
 
+// Labels is the extension profile's label index (kept by the save and delete
+// scripts).
+func (k Keys) Labels() string { return k.Prefix + LabelsSuffix }
+
+// History is the extension profile's run history list of the entry named name.
+func (k Keys) History(name string) string { return k.Prefix + HistoryPrefix + name }
+
 // Name is the entry name of an entry key, false for a key outside the prefix.
 func (k Keys) Name(key string) (string, bool) {
 	if !strings.HasPrefix(key, k.Prefix) || len(key) == len(k.Prefix) {
@@ -42,9 +53,10 @@ func (k Keys) Name(key string) (string, bool) {
 }
 
 // Reserved reports whether an entry named name would share its key with the
-// schedule, statics, lock or outbox key.
+// schedule's own keys: schedule, statics, lock, outbox, label index or a history list.
 func Reserved(name string) bool {
-	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix || name == OutboxSuffix
+	return name == ScheduleSuffix || name == StaticsSuffix || name == LockSuffix || name == OutboxSuffix ||
+		name == LabelsSuffix || strings.HasPrefix(name, HistoryPrefix)
 }
 
 // HashTagged reports whether every key built from prefix hashes to the same

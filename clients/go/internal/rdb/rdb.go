@@ -136,10 +136,12 @@ func (r *RDB) Members(ctx context.Context) ([]string, error) {
 	return members, connErr(err)
 }
 
-// Delete removes the entry's schedule member and its hash together; it
-// reports whether either existed.
+// Delete removes the entry's schedule member and its hash together, with its
+// label index members and run history; it reports whether either existed.
 func (r *RDB) Delete(ctx context.Context, entryKey string) (bool, error) {
-	v, err := r.run(ctx, deleteScript, r.entryKeys(r.keys.Statics(), entryKey), unfenced, "")
+	name, _ := r.keys.Name(entryKey)
+	keys := r.entryKeys(r.keys.Statics(), entryKey, r.keys.Labels(), r.keys.History(name))
+	v, err := r.run(ctx, deleteScript, keys, unfenced, "")
 	if err != nil {
 		return false, err
 	}
@@ -196,7 +198,8 @@ type Save struct {
 
 func (s Save) appendArgs(args []any) []any {
 	return append(args, s.Definition, s.FirstMeta, strconv.FormatInt(s.FirstScore, 10),
-		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "")
+		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "",
+		"") // the extensions field: kept as stored (the extension profile is not written from Go yet)
 }
 
 // Saved is the result of one Save: applied, or the meta stored instead of the
@@ -263,8 +266,8 @@ func (r *RDB) save(ctx context.Context, saves []Save, sha bool) ([]Saved, error)
 	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for lo := 0; lo < len(saves); lo += group {
 			batch := saves[lo:min(lo+group, len(saves))]
-			keys := r.entryKeys(r.keys.Statics())
-			args := make([]any, 0, 1+7*len(batch))
+			keys := r.entryKeys(r.keys.Statics(), r.keys.Labels())
+			args := make([]any, 0, 1+8*len(batch))
 			args = append(args, unfenced)
 			for _, s := range batch {
 				keys = append(keys, s.Entry)

@@ -3,11 +3,13 @@ the same constructor, checks and flows; only the store running the flows differs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import builtins
+from collections.abc import AsyncIterator, Iterable, Mapping
 from types import TracebackType
 
 from ..core import ClientCore, OnError
 from ..entry import Entry
+from ..history import HistoryRecord
 from . import store
 
 
@@ -54,12 +56,23 @@ class AsyncRedBeatClient(ClientCore[store.AsyncStore]):
         """The entry with its run state; EntryNotFound when there is no definition."""
         return await self.store.drive(self._get(name))
 
-    async def list(self, on_error: OnError | None = None) -> AsyncIterator[Entry]:
+    async def list(
+        self, on_error: OnError | None = None, labels: Mapping[str, str] | None = None
+    ) -> AsyncIterator[Entry]:
         """Every entry in schedule order, a page a round trip: `async for entry in client.list()`. A corrupt
-        or missing hash is passed to `on_error` (default: logged) and skipped."""
+        or missing hash is passed to `on_error` (default: logged) and skipped. `labels`: only the entries
+        with every one of these labels, through the label index (`RedBeatClient.list`)."""
+        if labels is not None:
+            for entry in await self.store.drive(self._labelled(labels, on_error)):
+                yield entry
+            return
         for page in self._pages(on_error):
             for entry in await self.store.drive(page):
                 yield entry
+
+    async def history(self, name: str, limit: int | None = None) -> builtins.list[HistoryRecord]:
+        """The entry's recent runs, newest first (`RedBeatClient.history`)."""
+        return await self.store.drive(self._history(name, limit))
 
     # -- the connection -------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ for command in (
     reading.list_,
     reading.show,
     reading.next_,
+    reading.history,
     writing.add,
     writing.edit,
     writing.enable,

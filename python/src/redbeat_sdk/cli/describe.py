@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..entry import Entry
-from ..schedules import FREQ_NAMES, Crontab, Interval, RRule, Schedule
+from ..schedules import FREQ_NAMES, Crontab, Interval, OneOff, RRule, Schedule
 
 
 def duration(seconds: float) -> str:
@@ -37,6 +37,8 @@ def schedule_words(schedule: Schedule) -> str:
         )
         text = " ".join(",".join(map(str, f)) if isinstance(f, list) else str(f) for f in fields)
         return f"cron {text}"
+    if isinstance(schedule, OneOff):
+        return f"once at {schedule.at.isoformat()}" + (" (then deleted)" if schedule.delete_after_run else "")
     assert isinstance(schedule, RRule)
     words = f"rrule {FREQ_NAMES[schedule.freq] if isinstance(schedule.freq, int) else schedule.freq}"
     if schedule.interval != 1:
@@ -77,6 +79,9 @@ def row(entry: Entry, key: str) -> dict[str, Any]:
         "last_run": entry.last_run_at.isoformat() if entry.last_run_at else None,
         "run_count": entry.total_run_count,
         "score": entry.score,
+        "timezone": entry.extensions.timezone,
+        "labels": entry.extensions.labels,
+        "description": entry.extensions.description,
     }
 
 

@@ -122,7 +122,7 @@ def load(path: str, default_name: str | None = None) -> list[Item]:
         if default_name is not None and "name" not in definition:
             definition = {"name": default_name, **definition}
         try:
-            items.append(Item(path, place.number, node, codec.entry_from_wire(definition, path="")))
+            items.append(Item(path, place.number, node, codec.entry_from_document(definition, path="")))
         except ValidationError as exc:
             raise place.error(exc) from None
     return items
@@ -132,6 +132,9 @@ def file_form(entry: Entry) -> dict[str, Any]:
     """The definition as a person writes it in an entry file: the stored wire form, but an rrule's freq
     by name and its unset (null) fields left out. `add --file` reads it back to the same entry."""
     definition = definition_of(entry)
+    extensions = definition.get("extensions")
+    if extensions is not None:
+        extensions.pop("version", None)  # the profile's version: left out of files (the current one)
     schedule = definition["schedule"]
     if isinstance(schedule, dict) and schedule.get("__type__") == "rrule":
         schedule = {key: value for key, value in schedule.items() if value is not None}

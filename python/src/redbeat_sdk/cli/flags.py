@@ -3,16 +3,19 @@ constructors are the rules; this module says which flag a ValidationError belong
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import click
 
 from .. import codec
 from ..entry import Entry
-from ..schedules import Crontab, Interval, Schedule
-from .durations import Duration
+from ..extensions import Extensions
+from ..schedules import Crontab, Interval, OneOff, Schedule
+from .durations import Duration, parse_duration
 from .failures import BadValue, blame
 
 CRON_FIELDS = "minute hour day_of_month month_of_year day_of_week"
@@ -48,6 +51,54 @@ OPTIONS = [
         "--options", "options_json", default=None, metavar="JSON", help="apply_async options, a JSON object."
     ),
 ]
+EXTENSION_OPTIONS = [
+    click.option(
+        "--at",
+        default=None,
+        metavar="DATETIME",
+        help="A one-off run at this ISO 8601 time (a whole second; without an offset: in --zone, else the "
+        "beat's zone). Stored as an rrule of one run, which upstream's beat fires once too.",
+    ),
+    click.option(
+        "--delete-after-run", is_flag=True, help="With --at: our beat deletes the entry after its run."
+    ),
+    click.option(
+        "--zone",
+        default=None,
+        metavar="ZONE",
+        help="The entry's own IANA time zone (its schedule runs there).",
+    ),
+    click.option("--start-at", default=None, metavar="DATETIME", help="No run before this ISO 8601 time."),
+    click.option("--end-at", default=None, metavar="DATETIME", help="No run after this ISO 8601 time."),
+    click.option(
+        "--jitter", type=Duration(), default=None, help="Delay each run by a fixed-per-run offset below this."
+    ),
+    click.option(
+        "--catch-up",
+        default=None,
+        metavar="once|skip|DURATION",
+        help="A late run: once (run it, the default), skip (skip it when 1 s late or more), or skip it when "
+        "this late or more.",
+    ),
+    click.option(
+        "--label",
+        "labels",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A label (repeatable); with edit, the labels given replace the entry's.",
+    ),
+    click.option("--description", default=None, help="Free text for people."),
+]
+EXTENSION_FLAGS = {
+    "timezone": "--zone",
+    "start_at": "--start-at",
+    "end_at": "--end-at",
+    "jitter": "--jitter",
+    "catch_up": "--catch-up",
+    "labels": "--label",
+    "description": "--description",
+}
+
 NAMES = {
     "task": "--task",
     "every": "--every",
@@ -57,6 +108,15 @@ NAMES = {
     "args_json": "--args",
     "kwargs_json": "--kwargs",
     "options_json": "--options",
+    "at": "--at",
+    "delete_after_run": "--delete-after-run",
+    "zone": "--zone",
+    "start_at": "--start-at",
+    "end_at": "--end-at",
+    "jitter": "--jitter",
+    "catch_up": "--catch-up",
+    "labels": "--label",
+    "description": "--description",
 }
 
 
@@ -64,14 +124,82 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def with_entry_options(fn: F) -> F:
-    for option in reversed(OPTIONS):
+    for option in reversed(OPTIONS + EXTENSION_OPTIONS):
         fn = option(fn)
     return fn
 
 
 def given(values: dict[str, Any]) -> list[str]:
     """The entry flags that were given, by name."""
-    return [NAMES[k] for k, v in values.items() if k in NAMES and v not in (None, False)]
+    return [NAMES[k] for k, v in values.items() if k in NAMES and v not in (None, False, ())]
+
+
+def instant(value: str, flag: str) -> datetime:
+    """An ISO 8601 time; naive when it has no offset (the SDK places it in the entry's zone)."""
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise BadValue(
+            f"{flag}: {value!r} is not an ISO 8601 time such as 2025-03-01T09:00:00+01:00"
+        ) from None
+
+
+def label_pairs(values: tuple[str, ...]) -> dict[str, str]:
+    labels = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise BadValue(f"--label: {item!r} is not KEY=VALUE")
+        labels[key] = value
+    return labels
+
+
+def catch_up(value: str) -> str | int:
+    if value in ("once", "skip"):
+        return value
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise BadValue(f"--catch-up: once, skip or a duration: {exc}") from None
+    if seconds != int(seconds):
+        raise BadValue(f"--catch-up: {value!r}: whole seconds")
+    return int(seconds)
+
+
+def extension_changes(values: dict[str, Any]) -> dict[str, Any]:
+    """The Extensions fields the flags give (absent flags left out)."""
+    out: dict[str, Any] = {}
+    if values.get("zone") is not None:
+        out["timezone"] = values["zone"]
+    for name in ("start_at", "end_at"):
+        if values.get(name) is not None:
+            out[name] = instant(values[name], NAMES[name])
+    if values.get("jitter") is not None:
+        out["jitter"] = timedelta(seconds=values["jitter"])
+    if values.get("catch_up") is not None:
+        out["catch_up"] = catch_up(values["catch_up"])
+    if values.get("labels"):
+        out["labels"] = label_pairs(values["labels"])
+    if values.get("description") is not None:
+        out["description"] = values["description"]
+    return out
+
+
+def extensions(values: dict[str, Any], base: Extensions | None = None) -> Extensions:
+    """The entry's extensions: `base` (the stored ones, for edit) with the flags' changes."""
+    changes = extension_changes(values)
+    with blame(**EXTENSION_FLAGS):
+        return dataclasses.replace(base, **changes) if base is not None else Extensions(**changes)
+
+
+def one_off(at: str | None, delete_after_run: bool) -> OneOff | None:
+    if at is None:
+        if delete_after_run:
+            raise click.UsageError("--delete-after-run goes with --at")
+        return None
+    with blame(at="--at", delete_after_run="--delete-after-run"):
+        return OneOff(instant(at, "--at"), delete_after_run)
 
 
 def json_value(value: str, flag: str) -> Any:
@@ -81,10 +209,12 @@ def json_value(value: str, flag: str) -> Any:
         raise BadValue(f"{flag}: not JSON: {exc}") from None
 
 
-def schedule(every: float | None, relative: bool, cron: str | None, rrule: str | None) -> Schedule | None:
+def schedule(
+    every: float | None, relative: bool, cron: str | None, rrule: str | None, at: str | None = None
+) -> Schedule | None:
     chosen = [
         flag
-        for flag, value in (("--every", every), ("--cron", cron), ("--rrule", rrule))
+        for flag, value in (("--every", every), ("--cron", cron), ("--rrule", rrule), ("--at", at))
         if value is not None
     ]
     if len(chosen) > 1:
@@ -122,7 +252,14 @@ def task_data(args_json: str | None, kwargs_json: str | None, options_json: str 
     return out
 
 
-def build(name: str, task: str, schedule_: Schedule, data: dict[str, Any], enabled: bool) -> Entry:
+def build(
+    name: str,
+    task: str,
+    schedule_: Schedule,
+    data: dict[str, Any],
+    enabled: bool,
+    extensions_: Extensions | None = None,
+) -> Entry:
     with blame(name="NAME", task="--task", args="--args", kwargs="--kwargs", options="--options"):
         return Entry(
             name,
@@ -132,4 +269,5 @@ def build(name: str, task: str, schedule_: Schedule, data: dict[str, Any], enabl
             kwargs=data.get("kwargs") or {},
             options=data.get("options") or {},
             enabled=enabled,
+            extensions=extensions_ or Extensions(),
         )

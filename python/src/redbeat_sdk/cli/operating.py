@@ -55,11 +55,17 @@ def lock(ctx: click.Context, as_json: bool) -> None:
 
 @click.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Remove the history lists and label index members that deleted entries left behind.",
+)
 @click.pass_context
-def doctor_(ctx: click.Context, as_json: bool) -> None:
-    """Find problems: eviction, missing or orphan hashes, corrupt entries, late scores, cluster slots.
-    Exit status 1 when there is a problem."""
-    findings = diagnosis.diagnose(client_of(ctx))
+def doctor_(ctx: click.Context, as_json: bool, fix: bool) -> None:
+    """Find problems: eviction, missing or orphan hashes, corrupt entries, late scores, cluster slots,
+    extensions an upstream beat ignores, left-overs of deleted entries. Exit status 1 when there is a
+    problem."""
+    findings = diagnosis.diagnose(client_of(ctx), fix)
     problems = [f for f in findings if f.problem]
     if as_json:
         output.echo_json(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
+from datetime import timedelta
 
 import click
 from rich.table import Table
 
+from .. import arguments
 from ..arguments import run_count
 from ..datetimes import as_tzinfo
 from ..errors import CorruptEntry
 from . import describe, entryfile, output
 from .failures import blame
+from .flags import label_pairs
 from .session import client_of, session_of
 
 JSON_HELP = "Print JSON (shape: python/README.md, 'JSON output')."
@@ -27,16 +30,32 @@ def _report(problems: list[CorruptEntry]) -> None:
 @click.option("--task", default=None, metavar="GLOB", help="Only tasks matching this glob.")
 @click.option("--name", "name_glob", default=None, metavar="GLOB", help="Only names matching this glob.")
 @click.option("--enabled/--disabled", "enabled", default=None, help="Only enabled (or disabled) entries.")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Only entries with this label (repeatable: all of them); found through the label index.",
+)
 @click.pass_context
 def list_(
-    ctx: click.Context, as_json: bool, task: str | None, name_glob: str | None, enabled: bool | None
+    ctx: click.Context,
+    as_json: bool,
+    task: str | None,
+    name_glob: str | None,
+    enabled: bool | None,
+    labels: tuple[str, ...],
 ) -> None:
     """Every entry, in schedule order."""
+    wanted = label_pairs(labels) if labels else None
+    if wanted is not None:
+        with blame(labels="--label"):
+            arguments.labels(wanted)
     client = client_of(ctx)
     problems: list[CorruptEntry] = []
     rows = [
         describe.row(e, client.keys.entry(e.name))
-        for e in client.list(on_error=problems.append)
+        for e in client.list(on_error=problems.append, labels=wanted)
         if (task is None or fnmatch.fnmatchcase(e.task, task))
         and (name_glob is None or fnmatch.fnmatchcase(e.name, name_glob))
         and (enabled is None or e.enabled == enabled)
@@ -110,3 +129,40 @@ def next_(ctx: click.Context, name: str, count: int, tz: str | None, as_json: bo
         return
     for run in runs:
         click.echo(run.isoformat())
+
+
+@click.command("history")
+@click.argument("name")
+@click.option("-n", "count", type=int, default=None, help="At most this many runs (newest first).")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.pass_context
+def history(ctx: click.Context, name: str, count: int | None, as_json: bool) -> None:
+    """The entry's recent runs, newest first, as redbeat-scheduler recorded them."""
+    if count is not None:
+        with blame(limit="-n"):
+            arguments.positive_int(count, "limit")
+    client = client_of(ctx)
+    with blame(name="NAME"):
+        records = client.history(name, count)
+    rows = [
+        {
+            "due": r.due.isoformat() if r.due else None,
+            "recorded": r.recorded.isoformat(),
+            "task_id": r.task_id,
+            "lateness_ms": None if r.lateness is None else r.lateness // timedelta(milliseconds=1),
+            "beat": r.beat,
+        }
+        for r in records
+    ]
+    if as_json:
+        output.echo_json({"name": name, "runs": rows})
+        return
+    if not rows:
+        click.echo(f"no runs recorded for {name}")
+        return
+    table = Table("due", "recorded", "late", "task id", "beat")
+    tz = client.timezone
+    for r in records:
+        late = "-" if r.lateness is None else f"{r.lateness.total_seconds():.3f}s"
+        table.add_row(describe.when(r.due, tz), describe.when(r.recorded, tz), late, r.task_id, r.beat)
+    output.out.print(table)

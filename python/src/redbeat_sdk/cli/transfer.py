@@ -1,4 +1,5 @@
-"""Entries as JSON lines (export/import): one definition in wire form per line, as the entry file takes."""
+"""Entries as JSON lines (export/import): one definition in wire form per line, as the entry file takes,
+with the entry's `extensions` beside the definition's keys when it has any."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from ..keys import KeyLayout
 
 
 def definition_json(entry: Entry) -> str:
+    """The definition as stored, with the entry's `extensions` (the field's form) when it has any."""
     # the schedule is written as stored; `now` only fills an rrule's missing dtstart
     return codec.encode_definition(
-        codec.definition_wire(
+        codec.document_of(
             entry, entry.last_run_at or datetime.now(timezone.utc), entry.timezone or timezone.utc
         )
     )
@@ -48,7 +50,7 @@ def parse_lines(text: str, keys: KeyLayout) -> tuple[list[Entry], list[BadLine]]
         if not line.strip():
             continue
         try:
-            entry = codec.entry_from_wire(json.loads(line), path="")
+            entry = codec.entry_from_document(json.loads(line), path="")
             keys.check_name(entry.name)
             entries.append(entry)
         except json.JSONDecodeError as exc:

@@ -54,15 +54,22 @@ def add(ctx: click.Context, /, name: str | None, disabled: bool, file_: str | No
         client = client_of(ctx)
         saved = _save_items(client, items)
     else:
-        schedule = flags.schedule(values["every"], values["relative"], values["cron"], values["rrule"])
+        once = flags.one_off(values["at"], values["delete_after_run"])
+        schedule = (
+            flags.schedule(values["every"], values["relative"], values["cron"], values["rrule"], values["at"])
+            or once
+        )
         if name is None or values["task"] is None or schedule is None:
-            raise click.UsageError("give NAME, --task and a schedule (--every, --cron or --rrule), or --file")
+            raise click.UsageError(
+                "give NAME, --task and a schedule (--every, --cron, --rrule or --at), or --file"
+            )
         entry = flags.build(
             name,
             values["task"],
             schedule,
             flags.task_data(values["args_json"], values["kwargs_json"], values["options_json"]),
             not disabled,
+            flags.extensions(values),
         )
         client = client_of(ctx)
         with blame(name="NAME"):
@@ -99,13 +106,18 @@ def edit(ctx: click.Context, /, name: str, file_: str | None, **values: Any) -> 
     else:
         if not flags.given(values):
             raise click.UsageError(
-                "nothing to change: give --task, a schedule, --args, --kwargs, --options or --file"
+                "nothing to change: give --task, a schedule, --args, --kwargs, --options, an extension "
+                "flag or --file"
             )
         relative_only = values["relative"] and values["every"] is None
+        once = flags.one_off(values["at"], values["delete_after_run"])
         schedule = (
             None
             if relative_only
-            else flags.schedule(values["every"], values["relative"], values["cron"], values["rrule"])
+            else flags.schedule(
+                values["every"], values["relative"], values["cron"], values["rrule"], values["at"]
+            )
+            or once
         )
         data = flags.task_data(values["args_json"], values["kwargs_json"], values["options_json"])
         client = client_of(ctx)
@@ -116,7 +128,12 @@ def edit(ctx: click.Context, /, name: str, file_: str | None, **values: Any) -> 
             schedule = Interval(entry.schedule.every, relative=True)
         kept = {"args": entry.args, "kwargs": entry.kwargs, "options": entry.options}
         changed = flags.build(
-            name, values["task"] or entry.task, schedule or entry.schedule, {**kept, **data}, entry.enabled
+            name,
+            values["task"] or entry.task,
+            schedule or entry.schedule,
+            {**kept, **data},
+            entry.enabled,
+            flags.extensions(values, entry.extensions),
         )
     with blame(name="NAME"):
         saved = client.save(changed)
