@@ -13,6 +13,7 @@ import { ZonedDate } from "./zoned-date.js";
 import { expandCrontab } from "./crontab.js";
 import { checkRRuleSupported } from "./rrule.js";
 import { RedBeatError } from "./errors.js";
+import { parseStoredJson } from "./storedjson.js";
 
 /** An instant with the zone its wall clock was written in. */
 export interface ZonedInstant {
@@ -351,20 +352,10 @@ export function nestsDeeper(text: string, max: number = MAX_DEPTH): boolean {
   return false;
 }
 
-/** A number literal JSON.parse would turn into Infinity: an exponent of 3+ digits or 309+ digits. */
-const MAYBE_HUGE = /\d[eE]\+?\d{3}|\d{309}/;
-
 function parseJson(key: string, field: string, text: string): unknown {
   if (nestsDeeper(text)) throw new CorruptEntry(key, `${field}: JSON nested deeper than ${MAX_DEPTH} levels`);
   try {
-    if (MAYBE_HUGE.test(text)) {
-      // every reader refuses a number no double holds (Python's json and Go's decoder refuse or overflow)
-      return JSON.parse(text, (_k: string, v: unknown): unknown => {
-        if (typeof v === "number" && !Number.isFinite(v)) throw new Error("a number too large for a double");
-        return v;
-      }) as unknown;
-    }
-    return JSON.parse(text);
+    return parseStoredJson(text);
   } catch (e) {
     throw new CorruptEntry(key, `${field} is not valid JSON (${(e as Error).message})`);
   }

@@ -131,8 +131,6 @@ def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int
         check_model(read_model.Meta, meta, "meta")
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
-    if "total_run_count" in meta and meta["total_run_count"] is None:  # the model lets null through
-        raise CorruptEntry(key, "meta.total_run_count: must be an integer, not null")
     last = meta["last_run_at"]
     try:
         return (None if last is None else decode_datetime(last)), meta.get("total_run_count") or 0

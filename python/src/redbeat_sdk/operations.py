@@ -17,6 +17,7 @@ from .datetimes import UTC, epoch_seconds
 from .entry import Entry
 from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError
 from .keys import KeyLayout
+from .next_run import never_matches
 from .protocol import Stored
 from .score import score_for
 from .scripts import Command
@@ -118,6 +119,9 @@ class Pending:
     def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
         keys.check_name(entry.name)
         wire = codec.definition_wire(entry, call.now, call.tz)
+        never = never_matches(wire["schedule"]) if wire["schedule"]["__type__"] == "rrule" else None
+        if never:  # a beat would search it up to year 9999 (next_run.never_matches)
+            raise ValidationError(f"schedule.{never[0]}", never[1])
         try:  # entries were validated when built; only task data mutated since then can fail here
             self.definition = codec.encode_definition(wire)
         except (TypeError, ValueError) as exc:
@@ -129,7 +133,8 @@ class Pending:
         self.schedule = wire["schedule"]
         self.call = call
         self.first_score = call.first_score(entry.schedule, self.schedule)
-        self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
+        # the stored meta this entry was scored from (bytes when not UTF-8); None: a first save
+        self.expected: str | bytes | None = None
         self.score = self.first_score
 
     def args(self) -> protocol.Save:
@@ -137,7 +142,7 @@ class Pending:
             self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
         )
 
-    def rescore(self, stored_meta: str) -> None:
+    def rescore(self, stored_meta: str | bytes) -> None:
         self.expected = stored_meta
         try:
             last, _ = codec.decode_meta(self.key, stored_meta)

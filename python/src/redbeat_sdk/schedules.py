@@ -255,7 +255,7 @@ def schedule_from_wire(obj: Any) -> Schedule:
         return Interval(obj)
     kind = obj["__type__"]
     if kind == "interval":
-        return Interval(obj["every"], obj["relative"])
+        return Interval(obj["every"], obj["relative"] is True)  # null reads as false, as upstream
     if kind == "crontab":
         return Crontab(
             **{k: obj.get(k, "*") for k in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}

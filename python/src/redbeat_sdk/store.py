@@ -19,7 +19,10 @@ from redis.client import NEVER_DECODE
 from . import operations, protocol, urls
 from .errors import RedBeatConnectionError, RedBeatError
 from .keys import KeyLayout
-from .scripts import BY_SHA, LOAD, Command
+from .scripts import BY_SHA, LOAD, SAVE, UPDATE, Command
+
+# scripts whose replies hold stored entry fields, read undecoded
+_UNDECODED = frozenset((LOAD.sha, SAVE.sha, UPDATE.sha))
 
 T = TypeVar("T")
 
@@ -105,9 +108,10 @@ class Store:
         # routes the command itself by its keys (one slot under a hash-tagged prefix)
         pipe = self.client.pipeline(transaction=False)
         for command in commands:
-            if command[:2] == ("EVALSHA", LOAD.sha):
+            if command[0] == "EVALSHA" and command[1] in _UNDECODED:
                 # entry fields undecoded whatever the client decodes: one that is not UTF-8 is then one
-                # corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read
+                # corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read (or a
+                # re-save or an update, whose replies hold the stored fields when they changed meanwhile)
                 pipe.execute_command(*command, **{NEVER_DECODE: True})
             else:
                 pipe.execute_command(*command)

@@ -37,6 +37,7 @@ COUNTERS = (
     ),
     ("runs_skipped_late", "skipped_late", "Calendar runs later than the starting deadline, skipped."),
     ("corrupt_entries_found", "corrupt", "Unreadable entries found (each distinct stored value once)."),
+    ("never_matching_entries", "never_matching", "rrules that provably never match, scored -1."),
     ("vanished_entries", "vanished", "Schedule members whose hash was gone."),
     (
         "stale_decisions",
