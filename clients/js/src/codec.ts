@@ -378,12 +378,15 @@ function readChecked(key: string, part: "Definition" | "Meta", value: unknown): 
 /** Reads the `meta` field; absent or empty means never run. */
 export function decodeMeta(key: string, raw: string | null | undefined): DecodedMeta {
   if (raw === null || raw === undefined || raw === "") return { lastRun: null, totalRunCount: undefined };
-  const meta = parseJson(key, "meta", raw) as { last_run_at: Datetime | null; total_run_count?: number };
+  const meta = parseJson(key, "meta", raw) as {
+    last_run_at: Datetime | null;
+    total_run_count?: number | null;
+  };
   readChecked(key, "Meta", meta);
   return stored(key, "meta.last_run_at", () => ({
     lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at),
     lastRunAt: meta.last_run_at === null ? null : zonedDate(meta.last_run_at),
-    totalRunCount: meta.total_run_count,
+    totalRunCount: meta.total_run_count === null ? 0 : meta.total_run_count, // null reads as 0
   }));
 }
 
@@ -394,8 +397,8 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
   if (typeof s === "number") return { __type__: "interval", every: s, relative: false };
   const o = s as Record<string, unknown>;
   switch (o.__type__) {
-    case "interval":
-      return { __type__: "interval", every: o.every as number, relative: o.relative as boolean };
+    case "interval": // a null relative reads as false, as upstream reads it
+      return { __type__: "interval", every: o.every as number, relative: o.relative === true };
     case "crontab": {
       const f = (k: string) => (o[k] === undefined ? "*" : o[k]) as string;
       const c = {
@@ -417,13 +420,15 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
     }
     default: {
       const freq = typeof o.freq === "string" ? FREQS.indexOf(o.freq.toUpperCase()) : (o.freq as number);
+      // a null dtstart or offset reads as a missing one, as upstream's decoder reads it
       const r = {
         ...(o as object),
         freq,
         interval: o.interval ?? 1,
-        dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : o.dtstart,
+        dtstart: o.dtstart ?? Math.floor(nowMs / 1000),
         dtstart_tz: o.dtstart_tz ?? 0,
       } as Record<string, unknown>;
+      checkStamp(key, "dtstart", r.dtstart as number, r.dtstart_tz as number);
       for (const k of [
         "wkst",
         "count",
@@ -444,10 +449,26 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
       const dropN = (w: unknown) => (isTyped(w, "weekday") ? { __type__: "weekday", wkday: w.wkday } : w);
       r.wkst = dropN(r.wkst);
       r.byweekday = Array.isArray(r.byweekday) ? r.byweekday.map(dropN) : dropN(r.byweekday);
-      if (r.until !== undefined && r.until_tz === undefined) r.until_tz = 0;
+      if (r.until !== undefined && (r.until_tz === undefined || r.until_tz === null)) r.until_tz = 0;
+      if (typeof r.until === "number") checkStamp(key, "until", r.until, r.until_tz as number);
       return r as unknown as Schedule;
     }
   }
+}
+
+// The seconds of 0001-01-01T00:00:00 and 9999-12-31T23:59:59: the wall times a Python datetime holds.
+const FIRST_WALL = -62135596800;
+const LAST_WALL = 253402300799;
+
+/** A stored stamp whose wall time in its offset is no date upstream's decoder can build is corrupt (the
+ * schema bounds the instant; the offset can still carry it past year 9999 or before year 1). */
+function checkStamp(key: string, name: string, epoch: number, offsetMinutes: number): void {
+  const wall = Math.trunc(epoch) + offsetMinutes * 60;
+  if (wall < FIRST_WALL || wall >= LAST_WALL + 1)
+    throw new CorruptEntry(
+      key,
+      `definition.schedule.${name}: ${epoch} s at offset ${offsetMinutes} min is no date in years 1-9999`,
+    );
 }
 
 /** An entry from its raw hash fields; throws CorruptEntry for anything the read profile rejects. */

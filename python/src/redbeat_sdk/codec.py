@@ -145,10 +145,14 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
     check_model(read_model.Definition, definition, path)
     name = name if name is not None else definition.get("name")
     try:
+        try:
+            schedule = schedule_from_wire(definition["schedule"])
+        except ValidationError as exc:
+            raise exc.at("schedule") from None
         return Entry(
             name=name,
             task=definition["task"],
-            schedule=schedule_from_wire(definition["schedule"]),
+            schedule=schedule,
             args=_typed(definition.get("args"), "args"),
             kwargs=_typed(definition.get("kwargs") or {}, "kwargs"),
             options=_typed(definition.get("options") or {}, "options"),
