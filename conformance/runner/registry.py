@@ -32,6 +32,7 @@ class Implementation:
     validates_input: bool = True
     now_zone: str = "utc"
     disabled_scores: str = "kept"
+    nameless: str = "key"
     notes: str = ""
     requires: list[str] = field(default_factory=list)
 
@@ -71,6 +72,7 @@ def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implem
                 validates_input=item.get("validates_input", True),
                 now_zone=item.get("now_zone", "utc"),
                 disabled_scores=item.get("disabled_scores", "kept"),
+                nameless=item.get("nameless", "key"),
                 notes=item.get("notes", ""),
                 requires=item.get("requires", []),
             )

@@ -11,7 +11,7 @@ import { validate } from "./validate.js";
 import { checkZone, daysInMonth, fromWall, toWall, utcWall, type Zone } from "./zones.js";
 import { ZonedDate } from "./zoned-date.js";
 import { expandCrontab } from "./crontab.js";
-import { checkRRuleSupported } from "./rrule.js";
+import { checkRRuleSupported, dateutilRefuses, neverMatches } from "./rrule.js";
 import { RedBeatError } from "./errors.js";
 import { parseStoredJson } from "./storedjson.js";
 
@@ -241,6 +241,8 @@ export function checkSchedule(s: Schedule): void {
     }
   } else if (s.__type__ === "rrule") {
     checkRRuleValues(s);
+    const refused = dateutilRefuses(s);
+    if (refused) throw new ValidationError(`schedule.${refused[0]}`, refused[1]);
     try {
       checkRRuleSupported(s);
     } catch (e) {
@@ -311,6 +313,8 @@ export function encodeDefinition(entry: EntryInput): string {
   };
   validate("write", "Definition", plain(wire));
   checkSchedule(schedule);
+  const never = schedule.__type__ === "rrule" ? neverMatches(schedule) : null;
+  if (never) throw new ValidationError(`schedule.${never[0]}`, never[1]); // a beat would search it to year 9999
   return pyDumps(wire);
 }
 
@@ -429,6 +433,8 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
         dtstart_tz: o.dtstart_tz ?? 0,
       } as Record<string, unknown>;
       checkStamp(key, "dtstart", r.dtstart as number, r.dtstart_tz as number);
+      const refused = dateutilRefuses(r as unknown as Extract<Schedule, { __type__: "rrule" }>);
+      if (refused) throw new CorruptEntry(key, `definition.schedule.${refused[0]}: ${refused[1]}`);
       for (const k of [
         "wkst",
         "count",

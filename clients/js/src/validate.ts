@@ -21,8 +21,14 @@ const ajv = new Ajv2020({ discriminator: true, allErrors: true, strict: false })
  */
 const INTEGER_LITERAL = "integerLiteral";
 const INT64 = [-(2n ** 63n), 2n ** 63n - 1n];
-const integerLiteral: SchemaValidateFunction = (_on: boolean, data: unknown, _s: unknown, cxt?: DataValidationCxt) => {
-  const text = typeof data === "number" && cxt ? numberText(cxt.parentData, cxt.parentDataProperty) : undefined;
+const integerLiteral: SchemaValidateFunction = (
+  _on: boolean,
+  data: unknown,
+  _s: unknown,
+  cxt?: DataValidationCxt,
+) => {
+  const text =
+    typeof data === "number" && cxt ? numberText(cxt.parentData, cxt.parentDataProperty) : undefined;
   if (text === undefined) return true; // short digits, or not from stored JSON
   if (/^-?\d+$/.test(text) && BigInt(text) >= INT64[0] && BigInt(text) <= INT64[1]) return true;
   integerLiteral.errors = [

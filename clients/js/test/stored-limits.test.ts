@@ -28,7 +28,13 @@ function definition(schedule = INTERVAL, raw: Record<string, string> = {}): stri
     enabled: "true",
     ...raw,
   };
-  return "{" + Object.entries(members).map(([k, v]) => `"${k}": ${v}`).join(", ") + "}";
+  return (
+    "{" +
+    Object.entries(members)
+      .map(([k, v]) => `"${k}": ${v}`)
+      .join(", ") +
+    "}"
+  );
 }
 
 const meta = (count = "3") => `{"last_run_at": ${LAST_RUN}, "total_run_count": ${count}}`;
@@ -59,7 +65,15 @@ test("a null name, rrule dtstart and offsets, relative and run count read as mis
 test("an integer field takes JSON digits within the signed 64-bit range", () => {
   assert.equal(decodeMeta(KEY, meta("0")).totalRunCount, 0);
   assert.equal(decodeMeta(KEY, meta("9223372036854775807")).totalRunCount, 2 ** 63); // as near as a double gets
-  for (const count of ["3.0", "3e0", "1E2", "1e308", "1e-400", "9223372036854775808", "18446744073709551616"]) {
+  for (const count of [
+    "3.0",
+    "3e0",
+    "1E2",
+    "1e308",
+    "1e-400",
+    "9223372036854775808",
+    "18446744073709551616",
+  ]) {
     refused(() => decodeMeta(KEY, meta(count)), "meta.total_run_count");
   }
   for (const [field, value] of [
@@ -69,10 +83,15 @@ test("an integer field takes JSON digits within the signed 64-bit range", () => 
     ["freq", "1e-400"],
     ["count", "9223372036854775808"],
   ]) {
-    const rule = RRULE.replace("}", `, "${field}": ${value}}`).replace(`"${field}": 3, `, "").replace(`"${field}": 1, `, "");
+    const rule = RRULE.replace("}", `, "${field}": ${value}}`)
+      .replace(`"${field}": 3, `, "")
+      .replace(`"${field}": 1, `, "");
     refused(() => read(definition(rule)), `definition.schedule.${field}`);
   }
-  refused(() => read(definition(), meta().replace('"minute": 0', '"minute": 0.0')), "meta.last_run_at.minute");
+  refused(
+    () => read(definition(), meta().replace('"minute": 0', '"minute": 0.0')),
+    "meta.last_run_at.minute",
+  );
   refused(() => read(definition('{"__type__": "crontab", "minute": 5.0}')), "definition.schedule.minute");
 });
 
@@ -104,10 +123,16 @@ test("stamps, offsets and intervals beyond what a datetime and a timedelta hold 
     const rule = RRULE.replace(new RegExp(`"${field}": [-0-9]+`), `"${field}": ${value}`);
     refused(() => read(definition(rule)), `definition.schedule.${field}`);
   }
-  const shifted = RRULE.replace("1767225600", "253402300799").replace('"dtstart_tz": 0', '"dtstart_tz": 60.0');
+  const shifted = RRULE.replace("1767225600", "253402300799").replace(
+    '"dtstart_tz": 0',
+    '"dtstart_tz": 60.0',
+  );
   refused(() => read(definition(shifted)), "definition.schedule.dtstart");
   for (const every of ["86400000000000", "1e308", "123456789012345678901234567890"]) {
-    refused(() => read(definition(`{"__type__": "interval", "every": ${every}, "relative": false}`)), "definition.schedule");
+    refused(
+      () => read(definition(`{"__type__": "interval", "every": ${every}, "relative": false}`)),
+      "definition.schedule",
+    );
     refused(() => read(definition(every)), "definition.schedule");
   }
 });

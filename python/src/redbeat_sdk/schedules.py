@@ -255,7 +255,8 @@ def schedule_from_wire(obj: Any) -> Schedule:
         return Interval(obj)
     kind = obj["__type__"]
     if kind == "interval":
-        return Interval(obj["every"], obj["relative"] is True)  # null reads as false, as upstream
+        relative = obj["relative"]
+        return Interval(obj["every"], False if relative is None else relative)  # null: false, as upstream
     if kind == "crontab":
         return Crontab(
             **{k: obj.get(k, "*") for k in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
@@ -281,7 +282,9 @@ def _stamp(obj: dict[str, Any], name: str) -> datetime | None:
     try:
         return _next.from_epoch(int(epoch), offset or 0)
     except (ArithmeticError, ValueError) as exc:
-        raise ValidationError(name, f"{epoch} s at offset {offset} min is no date in years 1-9999 ({exc})") from None
+        raise ValidationError(
+            name, f"{epoch} s at offset {offset} min is no date in years 1-9999 ({exc})"
+        ) from None
 
 
 def _weekday_from_wire(value: Any) -> Any:
