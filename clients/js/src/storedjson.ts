@@ -27,7 +27,7 @@ function revive(this: unknown, key: string, value: unknown): unknown {
   if (!Number.isFinite(number)) throw new SyntaxError(`${value.value} is too large for a double`);
   if (!SHORT_DIGITS.test(value.value) && typeof this === "object" && this !== null) {
     let texts = sources.get(this);
-    if (!texts) sources.set(this, (texts = new Map()));
+    if (!texts) sources.set(this, (texts = new Map<string, string>()));
     texts.set(key, value.value);
   }
   return number;
