@@ -20,6 +20,7 @@ from typing import Any
 from redbeat_sdk import codec
 from redbeat_sdk.entry import Entry
 from redbeat_sdk.errors import CorruptEntry, RedBeatError
+from redbeat_sdk.next_run import RRULE_BY_FIELDS
 from redbeat_sdk.schedules import Crontab, Interval, RRule, Schedule
 from redbeat_sdk.score import score_for
 
@@ -28,23 +29,7 @@ from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 logger = logging.getLogger(__name__)
 
 SDK_SCHEDULES = (Interval, Crontab, RRule)
-_RRULE_FIELDS = (
-    "dtstart",
-    "interval",
-    "wkst",
-    "count",
-    "until",
-    "bysetpos",
-    "bymonth",
-    "bymonthday",
-    "byyearday",
-    "byeaster",
-    "byweekno",
-    "byweekday",
-    "byhour",
-    "byminute",
-    "bysecond",
-)
+_RRULE_FIELDS = ("dtstart", "interval", "wkst", "count", "until", *RRULE_BY_FIELDS)
 
 
 class LockLost(Exception):
