@@ -1,9 +1,10 @@
 """`make chaos`: every scenario on real processes, one table; `--short` is what `make test` runs.
 
-    python run.py [--short] [--only NAME ...] [--seed N] [--json PATH [--merge]] [--readme PATH]
+    python run.py [--short] [--only NAME ...] [--seed N] [--json PATH [--merge]] [--readme PATH [--merge]]
 
 `--readme` rewrites the chaos section of that file (scheduler/README.md) with the table, the date and the
-machine. Exits 1 when any outcome failed (a scenario that awaits another issue says so in the table).
+machine; with `--merge` (and no `--json`) only the rows of the scenarios that ran, the others kept. Exits 1
+when any outcome failed (a scenario that awaits another issue says so in the table).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def main() -> None:
     parser.add_argument(
         "--merge",
         action="store_true",
-        help="keep the other scenarios' rows of the --json file (a re-run of some)",
+        help="keep the other scenarios' rows of the --json file (a re-run of some); without --json, "
+        "those of the --readme section, word for word",
     )
     args = parser.parse_args()
     outcomes = run(args.only, args.short, args.seed)
@@ -85,7 +87,11 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([o.as_json() for o in outcomes], indent=2) + "\n")
     if args.readme:
-        write_readme(args.readme, outcomes, "make chaos")
+        if args.merge and not args.json:  # only the rows of what ran here change
+            seed = f" --seed {args.seed}" if args.seed is not None else ""
+            write_readme(args.readme, outcomes, f"run.py --only {' '.join(args.only)}{seed}", keep=True)
+        else:
+            write_readme(args.readme, outcomes, "make chaos")
     sys.exit(0 if all(o.ok for o in outcomes) else 1)
 
 

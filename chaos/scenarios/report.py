@@ -42,15 +42,45 @@ def details(outcomes: list[Outcome]) -> str:
     return "\n".join(f"- {o.scenario}: {_cell(d)}" for o in outcomes for d in o.details)
 
 
-def write_readme(path: Path, outcomes: list[Outcome], command: str) -> None:
-    """Replace the text between the chaos markers of `path` with this run's table, date and machine."""
+def write_readme(path: Path, outcomes: list[Outcome], command: str, keep: bool = False) -> None:
+    """Replace the text between the chaos markers of `path` with this run's table, date and machine;
+    with `keep`, only the rows and details of the scenarios that ran (`merged`)."""
     text = path.read_text()
     if BEGIN not in text or END not in text:
         raise SystemExit(f"{path}: no {BEGIN} ... {END} section to write the figures into")
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    body = (
-        f"{BEGIN}\n"
-        f"Measured by `{command}` on {stamp}, on {machine()} (shared with other work: times move from run "
-        f"to run).\n\n{table(outcomes)}\n\n{details(outcomes)}\n{END}"
+    old = text[text.index(BEGIN) + len(BEGIN) : text.index(END)]
+    inner = (
+        merged(old, outcomes, command, stamp, machine())
+        if keep
+        else f"Measured by `{command}` on {stamp}, on {machine()} (shared with other work: times move from run "
+        f"to run).\n\n{table(outcomes)}\n\n{details(outcomes)}"
     )
+    body = f"{BEGIN}\n{inner}\n{END}"
     path.write_text(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: body, text, flags=re.DOTALL))
+
+
+def merged(section: str, outcomes: list[Outcome], command: str, stamp: str, where: str) -> str:
+    """A written chaos section with the rows and details of `outcomes`' scenarios replaced (in place; new
+    ones appended) and every other scenario's kept word for word, and a line saying what was re-run."""
+    fresh = {o.scenario: o for o in outcomes}
+    rows = {o.scenario: line for o, line in zip(outcomes, table(outcomes).splitlines()[2:], strict=True)}
+    lines = section.strip("\n").splitlines()
+    head = [line for line in lines if not line.startswith(("|", "- ")) and line.strip()]
+    # an earlier re-run line stays unless this run re-ran all it names
+    head = [line for line in head if not set(_rerun(line)) or not set(_rerun(line)) <= fresh.keys()]
+    head.append(f"Re-run since: {', '.join(fresh)} by `{command}` on {stamp}, on {where}.")
+    table_lines: list[str] = []
+    for line in (line for line in lines if line.startswith("|")):
+        name = line.split(" | ")[0].removeprefix("| ")
+        table_lines.append(rows.pop(name) if name in fresh else line)
+    table_lines += rows.values()
+    kept = [line for line in lines if line.startswith("- ") and line[2:].split(": ")[0] not in fresh]
+    return "\n".join([head[0], *head[1:], "", *table_lines, "", *kept, *details(outcomes).splitlines()])
+
+
+def _rerun(line: str) -> list[str]:
+    """The scenarios a "Re-run since: a, b by `...`" line names (none for any other line)."""
+    if not line.startswith("Re-run since: "):
+        return []
+    return line.removeprefix("Re-run since: ").split(" by `")[0].split(", ")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -141,8 +142,9 @@ func decodeDefinition(raw []byte, e *Entry) error {
 			return &ValidationError{Path: "definition." + m.Key, Reason: "unknown field (upstream crashes on it)"}
 		}
 	}
-	if v, ok := wire.Lookup(ms, "name"); ok && wire.Kind(v) != '"' {
-		return &ValidationError{Path: "definition.name", Reason: "must be a string"}
+	// null reads as a missing name (upstream's "None"); the key names the entry either way
+	if v, ok := wire.Lookup(ms, "name"); ok && wire.Kind(v) != '"' && wire.Kind(v) != 'n' {
+		return &ValidationError{Path: "definition.name", Reason: "must be a string or null"}
 	}
 	v, ok := wire.Lookup(ms, "task")
 	if !ok || wire.Kind(v) != '"' {
@@ -208,10 +210,10 @@ func decodeDefinition(raw []byte, e *Entry) error {
 			return fieldError("definition.last_run_at", err)
 		}
 	}
-	if v, ok := wire.Lookup(ms, "total_run_count"); ok {
-		n, err := jsonInt(v)
-		if err != nil || n < 0 {
-			return &ValidationError{Path: "definition.total_run_count", Reason: "must be a non-negative integer"}
+	if v, ok := wire.Lookup(ms, "total_run_count"); ok && wire.Kind(v) != 'n' { // null reads as 0
+		n, err := runCount(v)
+		if err != nil {
+			return prefixed(err, "definition.total_run_count")
 		}
 		e.TotalRunCount = n
 	}
@@ -250,9 +252,11 @@ func decodeMeta(raw []byte, present bool) (meta, error) {
 		}
 	}
 	if v, ok := wire.Lookup(ms, "total_run_count"); ok {
-		n, err := jsonInt(v)
-		if err != nil || n < 0 {
-			return meta{}, &ValidationError{Path: "meta.total_run_count", Reason: "must be a non-negative integer"}
+		n := 0 // null reads as 0
+		if wire.Kind(v) != 'n' {
+			if n, err = runCount(v); err != nil {
+				return meta{}, prefixed(err, "meta.total_run_count")
+			}
 		}
 		out.count = &n
 	}
@@ -274,4 +278,16 @@ func decodeEntry(name string, definition []byte, metaRaw []byte, metaPresent boo
 		e.TotalRunCount = *m.count
 	}
 	return e, nil
+}
+
+// runCount reads a stored total_run_count: an integer written as one (digits, within int64), not negative.
+func runCount(raw []byte) (int, error) {
+	n, err := jsonInt(raw)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, &ValidationError{Reason: fmt.Sprintf("must be >= 0, got %d", n)}
+	}
+	return n, nil
 }

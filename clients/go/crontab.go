@@ -156,15 +156,14 @@ func jsonInt(raw []byte) (int, error) {
 	if wire.Kind(raw) != '0' {
 		return 0, &ValidationError{Reason: "must be an integer"}
 	}
+	// an integer written as one (schema/README.md, "Limits no schema can state"): ParseInt takes neither
+	// a fraction nor an exponent, nor anything beyond int64
 	s := string(bytes.TrimSpace(raw))
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		if strings.ContainsAny(s, ".eE") {
-			return 0, &ValidationError{Reason: fmt.Sprintf("%s is not an integer", s)}
-		}
-		return 0, &ValidationError{Reason: fmt.Sprintf("%s is out of range", s)}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || int64(int(n)) != n {
+		return 0, &ValidationError{Reason: "must be an integer written as digits (no fraction, no exponent) within the signed 64-bit range, not " + s}
 	}
-	return n, nil
+	return int(n), nil
 }
 
 func (Crontab) Type() string { return "crontab" }

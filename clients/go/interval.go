@@ -81,18 +81,23 @@ func (iv *Interval) fromMembers(ms []wire.Member) error {
 	if !ok {
 		return &ValidationError{Path: "relative", Reason: "required (upstream drops the entry without it)"}
 	}
-	var rel bool
-	// json.Unmarshal takes null for a bool as "leave it false": the read profile does not
-	if string(raw) == "null" || json.Unmarshal(raw, &rel) != nil {
-		return &ValidationError{Path: "relative", Reason: "must be a boolean"}
+	var rel bool // null reads as false, as upstream reads it
+	if wire.Kind(raw) != 'n' && json.Unmarshal(raw, &rel) != nil {
+		return &ValidationError{Path: "relative", Reason: "must be a boolean or null"}
 	}
 	*iv = Interval{Every: every, Relative: rel}
 	return nil
 }
 
+// maxEverySeconds is the longest period upstream's reader takes: a Python timedelta holds no more.
+const maxEverySeconds = 86399999999999
+
 func secondsToDuration(secs float64) (time.Duration, error) {
 	if !(secs > 0) {
 		return 0, &ValidationError{Reason: fmt.Sprintf("must be positive, got %v", secs)}
+	}
+	if secs > maxEverySeconds {
+		return 0, &ValidationError{Reason: fmt.Sprintf("must be at most %d s (a Python timedelta), got %v", maxEverySeconds, secs)}
 	}
 	ns := math.Round(secs * 1e9)
 	if ns >= math.MaxInt64 || ns < 1 {

@@ -309,7 +309,7 @@ func readStamp(ms []wire.Member, name string) (time.Time, error) {
 		return time.Time{}, &ValidationError{Path: name, Reason: err.Error()}
 	}
 	offMin := 0.0
-	if tzraw, ok := wire.Lookup(ms, name+"_tz"); ok {
+	if tzraw, ok := wire.Lookup(ms, name+"_tz"); ok && wire.Kind(tzraw) != 'n' { // null reads as 0
 		if wire.Kind(tzraw) != '0' {
 			return time.Time{}, &ValidationError{Path: name + "_tz", Reason: "must be a UTC offset in minutes"}
 		}

@@ -2,6 +2,7 @@ package redbeat
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	rrulego "github.com/teambition/rrule-go"
@@ -86,6 +87,55 @@ func (r RRule) neverFires() bool {
 	return false
 }
 
+// neverMatches names the field of a rule that provably has no occurrence at all,
+// with the reason ("" when it may match); the Python SDK's
+// next_run.never_matches states the same rule. dateutil expands each period
+// (a year, month, week, day, hour, minute or second) into its days times the
+// times of day the BYxxx fields finer than the frequency give - each given
+// field one time per value, a missing one the default from dtstart - and
+// bysetpos picks positions in that set. A finer field given as an empty list
+// leaves every set empty; a bysetpos whose every position lies beyond the
+// largest set picks nothing. dateutil (and upstream's beat) would search such a
+// rule up to year 9999, minutes per question for a secondly one.
+func (r RRule) neverMatches() (field, reason string) {
+	size := map[Frequency]int{Yearly: 366, Monthly: 31, Weekly: 7}[r.Freq]
+	if size == 0 {
+		size = 1
+	}
+	for _, f := range []struct {
+		name  string
+		level Frequency
+		v     []int
+	}{{"byhour", Hourly, r.Byhour}, {"byminute", Minutely, r.Byminute}, {"bysecond", Secondly, r.Bysecond}} {
+		if r.Freq >= f.level || f.v == nil {
+			continue
+		}
+		if len(f.v) == 0 {
+			return f.name, "an empty list never matches: no period holds an occurrence"
+		}
+		distinct := map[int]bool{}
+		for _, x := range f.v {
+			distinct[x] = true
+		}
+		size *= len(distinct)
+	}
+	if len(r.Bysetpos) == 0 {
+		return "", ""
+	}
+	nearest := math.MaxInt
+	for _, p := range r.Bysetpos {
+		nearest = min(nearest, max(p, -p))
+	}
+	if nearest > size {
+		plural := "s"
+		if size == 1 {
+			plural = ""
+		}
+		return "bysetpos", fmt.Sprintf("never matches: a period holds at most %d occurrence%s, and position %d is the nearest asked for", size, plural, nearest)
+	}
+	return "", ""
+}
+
 // storedInstant is t as upstream stores it: whole seconds at a fixed offset.
 func storedInstant(t time.Time) time.Time {
 	_, off := t.Zone()
@@ -122,7 +172,7 @@ func checkReachable(r RRule, dtstart time.Time, interval int) error {
 		return &ValidationError{Path: name, Reason: fmt.Sprintf("no value can be reached every %d %s from dtstart (dateutil: empty set)", interval, map[Frequency]string{Hourly: "hours", Minutely: "minutes", Secondly: "seconds"}[r.Freq])}
 	}
 	contains := func(vals []int, v int) bool {
-		if vals == nil {
+		if len(vals) == 0 { // null or empty: no filter (dateutil tests the list's truth)
 			return true
 		}
 		for _, x := range vals {
@@ -173,6 +223,9 @@ func (r RRule) next(last time.Time, env evalEnv) (time.Time, bool, error) {
 		return time.Time{}, false, err
 	}
 	if r.neverFires() {
+		return time.Time{}, false, nil
+	}
+	if field, _ := r.neverMatches(); field != "" {
 		return time.Time{}, false, nil
 	}
 	t := rule.After(last, false)

@@ -138,6 +138,11 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 	if sched == nil {
 		return nil, &ValidationError{Path: "schedule", Reason: "required"}
 	}
+	if r, ok := sched.(RRule); ok {
+		if field, reason := r.neverMatches(); field != "" { // a beat would search it up to year 9999
+			return nil, &ValidationError{Path: "schedule." + field, Reason: reason}
+		}
+	}
 	// Scoring evaluates the schedule, which checks it: a bad one fails here.
 	score, err := scoreFor(sched, fresh, env)
 	if err != nil {

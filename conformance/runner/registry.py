@@ -33,6 +33,7 @@ class Implementation:
     now_zone: str = "utc"
     disabled_scores: str = "kept"
     extensions: int = 0  # the extension profile version it implements (0: none)
+    nameless: str = "key"
     notes: str = ""
     requires: list[str] = field(default_factory=list)
 
@@ -73,6 +74,7 @@ def load(path: Path = CONFORMANCE / "implementations.json") -> tuple[list[Implem
                 now_zone=item.get("now_zone", "utc"),
                 disabled_scores=item.get("disabled_scores", "kept"),
                 extensions=item.get("extensions", 0),
+                nameless=item.get("nameless", "key"),
                 notes=item.get("notes", ""),
                 requires=item.get("requires", []),
             )

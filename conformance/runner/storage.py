@@ -180,6 +180,21 @@ def expected_reads(vector: dict, config: dict, dump: dict, extensions: bool = Fa
     return expected
 
 
+def unnamed_entries(dump: dict, prefix: str) -> set[str]:
+    """Names of the entries whose stored definition has no name (missing or null): readers name them
+    after their key, upstream "None" (implementations.json, `nameless`)."""
+    out = set()
+    for key, typed in dump.items():
+        raw = typed.get("hash", {}).get("definition") if key.startswith(prefix) else None
+        try:
+            definition = json.loads(raw) if raw else None
+        except ValueError:
+            continue
+        if isinstance(definition, dict) and definition.get("name") is None:
+            out.add(key[len(prefix) :])
+    return out
+
+
 def check_reads(
     ctx: Context, reader: Implementation, vector: dict, config: dict, written: Written
 ) -> tuple[bool | None, str]:
@@ -187,11 +202,14 @@ def check_reads(
     driver = ctx.driver(reader, config, written.now)
     expected = expected_reads(vector, config, written.dump, reader.extensions >= vector.get("extensions", 1))
     scores = written.dump.get(prefix + ":schedule", {}).get("zset", {})
+    unnamed = unnamed_entries(written.dump, prefix)
 
     def entry_problem(name: str, want: dict, got: dict) -> str | None:
         want = dict(want)
         if "score" in got:  # the stored score, whatever the writer's rule let it be
             want["score"] = scores.get(prefix + name)
+        if name in unnamed and reader.nameless == "None":  # upstream's str(None)
+            want["name"] = "None"
         return values.diff(want, got, name)
 
     for name, want in expected.items():
@@ -215,12 +233,15 @@ def check_reads(
     if answer.kind != "result":
         return False, f"list: {answer.summary}"
     listable = {name: want for name, want in expected.items() if prefix + name in scores}
-    want_names = sorted(n for n, w in listable.items() if "error" not in w)
+    # the name each is listed under: its own, or upstream's "None" for one stored without a name
+    listed = {"None" if n in unnamed and reader.nameless == "None" else n: n for n in listable}
+    want_names = sorted(shown for shown, n in listed.items() if "error" not in listable[n])
     got_names = sorted(e["name"] for e in answer.body["entries"])
     if want_names != got_names:
         return False, f"list: expected entries {want_names}, got {got_names}"
     for entry in answer.body["entries"]:
-        problem = entry_problem(entry["name"], listable[entry["name"]], entry)
+        name = listed[entry["name"]]
+        problem = entry_problem(name, listable[name], entry)
         if problem:
             return False, f"list: {problem}"
     want_errors = sorted(

@@ -234,3 +234,43 @@ def test_bytes_that_are_not_utf8_or_nest_too_deep_are_one_corrupt_entry(
     )
     assert raw.hgetall("redbeat:bad") == before  # left as it was
     raw.close()
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        {"__type__": "rrule", "freq": 6, "bysetpos": [2]},  # one occurrence a second, the second one asked
+        {"__type__": "rrule", "freq": 5, "bysecond": [0, 30], "bysetpos": [-3, 3]},
+        {"__type__": "rrule", "freq": 3, "byhour": []},  # no time of day at all
+    ],
+    ids=["secondly-bysetpos-2", "minutely-two-seconds-bysetpos-3", "daily-byhour-empty"],
+)
+@pytest.mark.parametrize("ran", [False, True], ids=["never-run", "ran"])
+def test_an_rrule_that_never_matches_is_scored_minus_one_without_asking_dateutil(
+    schedule, ran, sdk, make_scheduler, clock, broker, r, errors, monkeypatch
+):
+    """dateutil would search such a rule up to year 9999 (minutes per question for a SECONDLY one)."""
+    from dateutil import rrule as du
+
+    asked = []  # dateutil asked for an occurrence (building a rule walks nothing)
+    for method in ("after", "xafter"):
+        walk = getattr(du.rrulebase, method)
+        monkeypatch.setattr(
+            du.rrulebase, method, lambda rule, *a, w=walk, **k: asked.append(rule) or w(rule, *a, **k)
+        )
+    sdk.save(Entry("good", "tasks.good", Interval(1)))
+    stored = {"definition": definition(schedule={**schedule, "dtstart": epoch_seconds(clock.now)})}
+    if ran:
+        stored["meta"] = meta()
+    r.hset("redbeat:bad", mapping=stored)
+    r.zadd("redbeat::schedule", {"redbeat:bad": 0})
+    beat = make_scheduler()
+    clock.advance(1)
+    beat.tick()
+    assert broker.tasks() == ["tasks.good"]
+    assert r.zscore("redbeat::schedule", "redbeat:bad") == -1  # never loaded again
+    assert r.hgetall("redbeat:bad") == stored
+    [logged] = errors()
+    assert "redbeat:bad" in logged.getMessage() and "never matches" in logged.getMessage()
+    assert beat.stats.never_matching == 1 and beat.stats.corrupt == 0
+    assert asked == []

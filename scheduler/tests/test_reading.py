@@ -49,6 +49,8 @@ PLAIN = {
     },
     "enabled": True,
 }
+INTERVAL = {"__type__": "interval", "every": 5.0, "relative": False}
+RRULE = {"__type__": "rrule", "freq": 3, "interval": 1, "dtstart": 1767225600, "dtstart_tz": 0}
 DATETIME = {
     "__type__": "datetime",
     "year": 2026,
@@ -98,6 +100,16 @@ VARIANTS = [
     ("schedule-minute-as-int", variant(schedule={**PLAIN["schedule"], "minute": 5})),
     ("schedule-minute-true", variant(schedule={**PLAIN["schedule"], "minute": True})),
     ("schedule-bare-number", variant(schedule=30)),
+    ("schedule-bare-number-past-a-timedelta", variant(schedule=1e14)),
+    ("interval-relative-null", variant(schedule=INTERVAL | {"relative": None})),
+    ("rrule", variant(schedule=RRULE)),
+    ("rrule-dtstart-null", variant(schedule=RRULE | {"dtstart": None, "dtstart_tz": None})),
+    ("rrule-interval-float", variant(schedule=RRULE | {"interval": 2.0})),
+    ("rrule-interval-past-int64", variant(schedule=RRULE | {"interval": 2**63})),
+    ("rrule-interval-int64", variant(schedule=RRULE | {"interval": 2**63 - 1})),
+    ("rrule-freq-exponent", variant(schedule=RRULE | {"freq": 1e308})),
+    ("rrule-dtstart-year-10000", variant(schedule=RRULE | {"dtstart": 253402300800})),
+    ("rrule-offset-a-day", variant(schedule=RRULE | {"dtstart_tz": 1440})),
     ("schedule-bare-float", variant(schedule=30.0)),
     ("schedule-true", variant(schedule=True)),
     ("not-an-object", json.dumps([PLAIN])),
@@ -112,6 +124,11 @@ METAS = [
     json.dumps({"last_run_at": DATETIME, "total_run_count": 3}),
     json.dumps({"last_run_at": DATETIME, "fold": 1}),
     "{",
+    json.dumps({"last_run_at": DATETIME, "total_run_count": None}),
+    json.dumps({"last_run_at": DATETIME, "total_run_count": 2**63 - 1}),
+    json.dumps({"last_run_at": DATETIME, "total_run_count": 2**64}),
+    json.dumps({"last_run_at": DATETIME, "total_run_count": 3.0}),
+    '{"last_run_at": null, "total_run_count": 1e2}',
 ]
 
 
@@ -169,7 +186,21 @@ def test_schema_examples_read_as_the_sdk_reads_them(definition, meta):
 
 
 @pytest.mark.parametrize(
-    "meta", METAS, ids=["no-meta", "empty-meta", "never-run", "ran", "meta-unknown-key", "meta-invalid-json"]
+    "meta",
+    METAS,
+    ids=[
+        "no-meta",
+        "empty-meta",
+        "never-run",
+        "ran",
+        "meta-unknown-key",
+        "meta-invalid-json",
+        "count-null",
+        "count-int64",
+        "count-2**64",
+        "count-3.0",
+        "count-1e2",
+    ],
 )
 @pytest.mark.parametrize("label, definition", VARIANTS, ids=[label for label, _ in VARIANTS])
 def test_variants_of_a_known_schedule_read_as_the_sdk_reads_them(label, definition, meta):
@@ -195,3 +226,33 @@ def test_the_lean_path_is_taken_for_plain_entries(monkeypatch):
     assert calls == []  # the SDK was not needed: the schedule was known, the rest plain
     reader.read("redbeat:z", "z", variant(args=[DATETIME]), None)
     assert len(calls) == 1  # a datetime in the task data goes to the SDK
+
+
+@pytest.mark.parametrize(
+    "label, want",
+    [
+        ("schedule-bare-number-past-a-timedelta", "error"),
+        ("interval-relative-null", "ok"),
+        ("rrule-dtstart-null", "ok"),
+        ("rrule-interval-float", "error"),
+        ("rrule-interval-past-int64", "error"),
+        ("rrule-interval-int64", "ok"),
+        ("rrule-freq-exponent", "error"),
+        ("rrule-dtstart-year-10000", "error"),
+        ("rrule-offset-a-day", "error"),
+        ("name-null", "ok"),
+    ],
+)
+def test_the_contracts_limits_hold_on_both_paths(label, want):
+    """schema/README.md: null reads as missing; an integer field takes JSON digits within int64; dates,
+    offsets and intervals what a datetime and a timedelta hold."""
+    definition = dict(VARIANTS)[label]
+    for reader in (warm_reader(), Reader()):
+        assert reader_view(reader, "redbeat:x", "x", definition, None)[0] == want
+
+
+@pytest.mark.parametrize("count, want", [(None, 0), (2**63 - 1, 2**63 - 1), (2**64, None), (3.0, None)])
+def test_a_stored_run_count_is_an_integer_within_int64_or_corrupt(count, want):
+    meta = json.dumps({"last_run_at": DATETIME, "total_run_count": count})
+    view = reader_view(warm_reader(), "redbeat:x", "x", variant(), meta)
+    assert view == ("error", "CorruptEntry") if want is None else view[-1] == want

@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+import redis
 from beatprocs import Beat, Drain, wait_until
 
 from .corpus import PREFIX, ROOT
@@ -80,11 +81,15 @@ def client_verdicts(names: tuple[str, ...], redis_url: str, rebuild: bool = True
 def scheduler_verdicts(
     redis_url: str, broker_url: str, keys: set[str], timeout: float | None = None
 ) -> Verdicts:
-    """A real beat over the corpus until every key has been fired or logged unreadable (or `timeout`,
-    by default a minute plus 50 ms an entry: the beat logs every unreadable one, reasons included)."""
+    """A real beat over the corpus until every key has been fired, logged unreadable or re-scored (or
+    `timeout`, by default a minute plus 50 ms an entry: the beat logs every unreadable one, reasons
+    included). Every key is stored with score 0, due at once: the beat moves the score of each entry it
+    read and did not fire (due later, disabled, no run left: -1) and of each it logged unreadable (before
+    moving it), so a moved score without a log line is an entry read."""
     result = Verdicts("scheduler")
     started = time.monotonic()
     timeout = 60 + 0.05 * len(keys) if timeout is None else timeout
+    schedule = redis.Redis.from_url(redis_url, decode_responses=True)
     with Drain(broker_url):  # keeps the broker small
         beat = Beat(
             "redbeat_scheduler.RedBeatScheduler",
@@ -95,24 +100,27 @@ def scheduler_verdicts(
             name="hostile",
         )
         offset = 0
+
+        def seen(whole: bool = False) -> bool:
+            """Reads the log written since the last look - up to the start of its last record, which may
+            be unfinished, unless `whole` - then the scores."""
+            nonlocal offset
+            with open(beat.log_path, "rb") as log:
+                log.seek(offset)
+                chunk = log.read()
+            cut = len(chunk) if whole else chunk.rfind(b"\n[") + 1
+            offset += cut
+            text = chunk[:cut].decode("utf-8", "replace")
+            for name in _SENDING.findall(text):
+                result.verdicts.setdefault(PREFIX + name, None)
+            for key, reason in _UNREADABLE.findall(text):
+                result.verdicts[key] = reason  # over a moved score seen before its record was whole
+            for key, score in schedule.zrange(PREFIX + ":schedule", 0, -1, withscores=True):
+                if score != 0 and key in keys:
+                    result.verdicts.setdefault(key, None)
+            return keys <= result.verdicts.keys() or not beat.alive
+
         try:
-
-            def seen() -> bool:
-                nonlocal offset
-                with open(beat.log_path, "rb") as log:  # only what was written since the last look
-                    log.seek(offset)
-                    chunk = log.read()
-                cut = chunk.rfind(b"\n[")  # up to the start of the last record, which may be unfinished
-                if cut <= 0:
-                    return not beat.alive
-                offset += cut + 1
-                text = chunk[:cut].decode("utf-8", "replace")
-                for name in _SENDING.findall(text):
-                    result.verdicts.setdefault(PREFIX + name, None)
-                for key, reason in _UNREADABLE.findall(text):
-                    result.verdicts[key] = reason
-                return keys <= result.verdicts.keys() or not beat.alive
-
             with contextlib.suppress(AssertionError):  # not all seen in time: the judge says which
                 wait_until(seen, timeout, poll=1.0)
             if not beat.alive or "beat raised exception" in beat.log():
@@ -120,5 +128,7 @@ def scheduler_verdicts(
                 result.failure = f"the beat died: {tail[-500:]}"
         finally:
             beat.stop()
+            seen(whole=True)  # the last records, now that the beat has stopped writing
+            schedule.close()
     result.seconds = time.monotonic() - started
     return result

@@ -11,9 +11,10 @@ import { validate } from "./validate.js";
 import { checkZone, daysInMonth, fromWall, toWall, utcWall, type Zone } from "./zones.js";
 import { ZonedDate } from "./zoned-date.js";
 import { expandCrontab } from "./crontab.js";
-import { checkRRuleSupported } from "./rrule.js";
+import { checkRRuleSupported, dateutilRefuses, neverMatches } from "./rrule.js";
 import { writeSchema } from "./generated/schemas.js";
 import { RedBeatError } from "./errors.js";
+import { parseStoredJson } from "./storedjson.js";
 
 // The rrule fields our writers always store, null when unset: the write schema's required ones beyond
 // those given a value here.
@@ -247,6 +248,8 @@ export function checkSchedule(s: Schedule): void {
     }
   } else if (s.__type__ === "rrule") {
     checkRRuleValues(s);
+    const refused = dateutilRefuses(s);
+    if (refused) throw new ValidationError(`schedule.${refused[0]}`, refused[1]);
     try {
       checkRRuleSupported(s);
     } catch (e) {
@@ -317,6 +320,8 @@ export function encodeDefinition(entry: EntryInput): string {
   };
   validate("write", "Definition", plain(wire));
   checkSchedule(schedule);
+  const never = schedule.__type__ === "rrule" ? neverMatches(schedule) : null;
+  if (never) throw new ValidationError(`schedule.${never[0]}`, never[1]); // a beat would search it to year 9999
   return pyDumps(wire);
 }
 
@@ -358,20 +363,10 @@ export function nestsDeeper(text: string, max: number = MAX_DEPTH): boolean {
   return false;
 }
 
-/** A number literal JSON.parse would turn into Infinity: an exponent of 3+ digits or 309+ digits. */
-const MAYBE_HUGE = /\d[eE]\+?\d{3}|\d{309}/;
-
 function parseJson(key: string, field: string, text: string): unknown {
   if (nestsDeeper(text)) throw new CorruptEntry(key, `${field}: JSON nested deeper than ${MAX_DEPTH} levels`);
   try {
-    if (MAYBE_HUGE.test(text)) {
-      // every reader refuses a number no double holds (Python's json and Go's decoder refuse or overflow)
-      return JSON.parse(text, (_k: string, v: unknown): unknown => {
-        if (typeof v === "number" && !Number.isFinite(v)) throw new Error("a number too large for a double");
-        return v;
-      }) as unknown;
-    }
-    return JSON.parse(text);
+    return parseStoredJson(text);
   } catch (e) {
     throw new CorruptEntry(key, `${field} is not valid JSON (${(e as Error).message})`);
   }
@@ -394,12 +389,15 @@ function readChecked(key: string, part: "Definition" | "Meta", value: unknown): 
 /** Reads the `meta` field; absent or empty means never run. */
 export function decodeMeta(key: string, raw: string | null | undefined): DecodedMeta {
   if (raw === null || raw === undefined || raw === "") return { lastRun: null, totalRunCount: undefined };
-  const meta = parseJson(key, "meta", raw) as { last_run_at: Datetime | null; total_run_count?: number };
+  const meta = parseJson(key, "meta", raw) as {
+    last_run_at: Datetime | null;
+    total_run_count?: number | null;
+  };
   readChecked(key, "Meta", meta);
   return stored(key, "meta.last_run_at", () => ({
     lastRun: meta.last_run_at === null ? null : decodeDatetime(meta.last_run_at),
     lastRunAt: meta.last_run_at === null ? null : zonedDate(meta.last_run_at),
-    totalRunCount: meta.total_run_count,
+    totalRunCount: meta.total_run_count === null ? 0 : meta.total_run_count, // null reads as 0
   }));
 }
 
@@ -410,8 +408,8 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
   if (typeof s === "number") return { __type__: "interval", every: s, relative: false };
   const o = s as Record<string, unknown>;
   switch (o.__type__) {
-    case "interval":
-      return { __type__: "interval", every: o.every as number, relative: o.relative as boolean };
+    case "interval": // a null relative reads as false, as upstream reads it
+      return { __type__: "interval", every: o.every as number, relative: o.relative === true };
     case "crontab": {
       const f = (k: string) => (o[k] === undefined ? "*" : o[k]) as string;
       const c = {
@@ -433,13 +431,17 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
     }
     default: {
       const freq = typeof o.freq === "string" ? FREQS.indexOf(o.freq.toUpperCase()) : (o.freq as number);
+      // a null dtstart or offset reads as a missing one, as upstream's decoder reads it
       const r = {
         ...(o as object),
         freq,
         interval: o.interval ?? 1,
-        dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : o.dtstart,
+        dtstart: o.dtstart ?? Math.floor(nowMs / 1000),
         dtstart_tz: o.dtstart_tz ?? 0,
       } as Record<string, unknown>;
+      checkStamp(key, "dtstart", r.dtstart as number, r.dtstart_tz as number);
+      const refused = dateutilRefuses(r as unknown as Extract<Schedule, { __type__: "rrule" }>);
+      if (refused) throw new CorruptEntry(key, `definition.schedule.${refused[0]}: ${refused[1]}`);
       for (const k of RRULE_WRITTEN_NULL) {
         if (r[k] === undefined) r[k] = null;
       }
@@ -447,10 +449,26 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
       const dropN = (w: unknown) => (isTyped(w, "weekday") ? { __type__: "weekday", wkday: w.wkday } : w);
       r.wkst = dropN(r.wkst);
       r.byweekday = Array.isArray(r.byweekday) ? r.byweekday.map(dropN) : dropN(r.byweekday);
-      if (r.until !== undefined && r.until_tz === undefined) r.until_tz = 0;
+      if (r.until !== undefined && (r.until_tz === undefined || r.until_tz === null)) r.until_tz = 0;
+      if (typeof r.until === "number") checkStamp(key, "until", r.until, r.until_tz as number);
       return r as unknown as Schedule;
     }
   }
+}
+
+// The seconds of 0001-01-01T00:00:00 and 9999-12-31T23:59:59: the wall times a Python datetime holds.
+const FIRST_WALL = -62135596800;
+const LAST_WALL = 253402300799;
+
+/** A stored stamp whose wall time in its offset is no date upstream's decoder can build is corrupt (the
+ * schema bounds the instant; the offset can still carry it past year 9999 or before year 1). */
+function checkStamp(key: string, name: string, epoch: number, offsetMinutes: number): void {
+  const wall = Math.trunc(epoch) + offsetMinutes * 60;
+  if (wall < FIRST_WALL || wall >= LAST_WALL + 1)
+    throw new CorruptEntry(
+      key,
+      `definition.schedule.${name}: ${epoch} s at offset ${offsetMinutes} min is no date in years 1-9999`,
+    );
 }
 
 /** An entry from its raw hash fields; throws CorruptEntry for anything the read profile rejects. */

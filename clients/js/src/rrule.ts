@@ -146,6 +146,65 @@ function compiled(r: WireRRule): Rule {
   return rule;
 }
 
+/** The levels of the BYxxx fields that pick times of day, and the most days one period of each frequency spans. */
+const TIME_FIELDS = [
+  ["byhour", 4],
+  ["byminute", 5],
+  ["bysecond", 6],
+] as const;
+const PERIOD_DAYS: Record<number, number> = { 0: 366, 1: 31, 2: 7 };
+
+/**
+ * [field, reason] when the rule provably has no occurrence at all (the Python SDK's
+ * next_run.never_matches states the same rule), else null. dateutil expands each period (a year, month,
+ * week, day, hour, minute or second) into its days times the times of day the BYxxx fields finer than
+ * the frequency give - each given field one time per value, a missing one the default from dtstart -
+ * and bysetpos picks positions in that set. A finer field given as an empty list leaves every set
+ * empty; a bysetpos whose every position lies beyond the largest set picks nothing. dateutil (and
+ * upstream's beat) would search such a rule up to year 9999, minutes per question for a secondly one.
+ */
+export function neverMatches(r: WireRRule): [string, string] | null {
+  let size = PERIOD_DAYS[r.freq] ?? 1;
+  for (const [name, level] of TIME_FIELDS) {
+    const values = r[name];
+    if (r.freq >= level || !Array.isArray(values)) continue;
+    if (values.length === 0) return [name, "an empty list never matches: no period holds an occurrence"];
+    size *= new Set(values).size;
+  }
+  const positions = list(r.bysetpos);
+  if (!positions || positions.length === 0) return null;
+  const nearest = Math.min(...positions.map(Math.abs));
+  if (nearest <= size) return null;
+  return [
+    "bysetpos",
+    `never matches: a period holds at most ${size} occurrence${size === 1 ? "" : "s"}, and position ${nearest} is the nearest asked for`,
+  ];
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * [field, reason] for a rule python-dateutil refuses to build (upstream's reader then fails), else null:
+ * a bysetpos of 0, or an hourly, minutely or secondly rule whose own BYxxx field holds no value its
+ * interval reaches from dtstart (dateutil: "generates an empty set").
+ */
+export function dateutilRefuses(r: WireRRule): [string, string] | null {
+  const zero = list(r.bysetpos)?.indexOf(0) ?? -1;
+  if (zero >= 0) return [`bysetpos[${zero}]`, "must not be 0 (dateutil refuses it)"];
+  const own = { 4: ["byhour", 24, 3600], 5: ["byminute", 60, 60], 6: ["bysecond", 60, 1] } as const;
+  const field = own[r.freq as 4 | 5 | 6] as (typeof own)[4 | 5 | 6] | undefined;
+  const values = field ? list(r[field[0]]) : null;
+  if (!field || values === null) return null;
+  const [name, base, unit] = field;
+  const wall = r.dtstart + r.dtstart_tz * 60;
+  const start = Math.floor((((wall % 86400) + 86400) % 86400) / unit) % base;
+  const step = gcd(Math.max(r.interval, 1), base);
+  if (values.some((v) => step === 1 || (((v - start) % step) + step) % step === 0)) return null;
+  return [name, `no value can be reached every ${r.interval} from dtstart (dateutil: empty set)`];
+}
+
 /** Throws UnsupportedScheduleError when this client cannot evaluate the rule exactly. */
 export function checkRRuleSupported(r: WireRRule): void {
   compiled(r);
@@ -153,6 +212,7 @@ export function checkRRuleSupported(r: WireRRule): void {
 
 /** The first `n` occurrences strictly after `lastMs` (epoch ms), fewer when the rule runs out. */
 export function rruleNextRuns(r: WireRRule, lastMs: number, n: number): number[] {
+  if (neverMatches(r)) return []; // at once, rather than a search up to year 9999
   const offsetMs = r.dtstart_tz * 60_000;
   return compiled(r)
     .nextN(new Date(Math.floor(lastMs) + offsetMs), n)

@@ -3,15 +3,58 @@
  * come back as one ValidationError naming the most specific field that failed.
  */
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { DataValidationCxt, SchemaValidateFunction } from "ajv/dist/types/index.js";
 import { ValidationError } from "./errors.js";
 import { readSchema, writeSchema } from "./generated/schemas.js";
+import { numberText } from "./storedjson.js";
 
 // ajv ships CommonJS: Node's default import is module.exports, whose `default` is the class.
 const Ajv2020 = Ajv2020Module.default;
 
 const ajv = new Ajv2020({ discriminator: true, allErrors: true, strict: false });
+
+/**
+ * A stored field the schema types as integer holds an integer written as one - JSON digits, no fraction,
+ * no exponent - within the signed 64-bit range (schema/README.md, "Limits no schema can state"). JSON
+ * Schema calls 1.0 and 1e308 integers and JavaScript cannot tell them from 1, so the read profile's
+ * integer fields also check the number's source text, kept by the stored-JSON parser.
+ */
+const INTEGER_LITERAL = "integerLiteral";
+const INT64 = [-(2n ** 63n), 2n ** 63n - 1n];
+const integerLiteral: SchemaValidateFunction = (
+  _on: boolean,
+  data: unknown,
+  _s: unknown,
+  cxt?: DataValidationCxt,
+) => {
+  const text =
+    typeof data === "number" && cxt ? numberText(cxt.parentData, cxt.parentDataProperty) : undefined;
+  if (text === undefined) return true; // short digits, or not from stored JSON
+  if (/^-?\d+$/.test(text) && BigInt(text) >= INT64[0] && BigInt(text) <= INT64[1]) return true;
+  integerLiteral.errors = [
+    {
+      keyword: INTEGER_LITERAL,
+      message: `must be an integer written as digits (no fraction, no exponent) within the signed 64-bit range, not ${text}`,
+      params: {},
+    },
+  ];
+  return false;
+};
+ajv.addKeyword({ keyword: INTEGER_LITERAL, schemaType: "boolean", validate: integerLiteral, errors: true });
+
+/** `schema` with the integer-literal check beside every `"type": "integer"` (a copy). */
+function withIntegerLiterals(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withIntegerLiterals);
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = withIntegerLiterals(v);
+  const type = out.type;
+  if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) out[INTEGER_LITERAL] = true;
+  return out;
+}
+
 ajv.addSchema(writeSchema);
-ajv.addSchema(readSchema);
+ajv.addSchema(withIntegerLiterals(readSchema) as typeof readSchema);
 
 export type Profile = "write" | "read";
 export type Part = "Definition" | "Meta";
@@ -78,6 +121,9 @@ function pick(errors: ErrorObject[]): ValidationError {
     (e) => depth(e) === deepest && e.keyword !== "anyOf" && e.keyword !== "oneOf",
   );
   const pool = candidates.length ? candidates : errors;
+  // the literal's own reason says more than its range as a double (9223372036854776000)
+  const literal = pool.find((e) => e.keyword === INTEGER_LITERAL);
+  if (literal) return new ValidationError(describe(literal).path, describe(literal).reason);
   const specific = pool.filter((e) => e.keyword !== "type");
   if (specific.length) {
     const { path, reason } = describe(specific[0]);

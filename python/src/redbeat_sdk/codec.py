@@ -143,8 +143,6 @@ def decode_meta(key: str, raw: str | bytes | None) -> tuple[datetime | None, int
         check_model(read_model.Meta, meta, "meta")
     except ValidationError as exc:
         raise CorruptEntry(key, str(exc)) from None
-    if "total_run_count" in meta and meta["total_run_count"] is None:  # the model lets null through
-        raise CorruptEntry(key, "meta.total_run_count: must be an integer, not null")
     last = meta["last_run_at"]
     try:
         return (None if last is None else decode_datetime(last)), meta.get("total_run_count") or 0
@@ -159,10 +157,14 @@ def entry_from_wire(definition: Any, name: str | None = None, path: str = "defin
     check_model(read_model.Definition, definition, path)
     name = name if name is not None else definition.get("name")
     try:
+        try:
+            schedule = schedule_from_wire(definition["schedule"])
+        except ValidationError as exc:
+            raise exc.at("schedule") from None
         return Entry(
             name=name,
             task=definition["task"],
-            schedule=schedule_from_wire(definition["schedule"]),
+            schedule=schedule,
             args=_task_data(definition.get("args"), "args"),
             kwargs=_task_data(definition.get("kwargs") or {}, "kwargs"),
             options=_task_data(definition.get("options") or {}, "options"),

@@ -91,8 +91,11 @@ def next_run(
         elif kind == "interval":
             due = _interval_next(schedule, last)
         elif kind == "rrule":
-            # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
-            due = rrule_for(schedule, now, tz, zoned, after=last).after(last.astimezone(UTC) if zoned else last)
+            if never_matches(schedule):
+                due = None
+            else:
+                # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
+                due = rrule_for(schedule, now, tz, zoned, after=last).after(last.astimezone(UTC) if zoned else last)
         else:
             raise ValidationError("__type__", f"unknown schedule type {kind!r}")
         return None if due is None else due.astimezone(tz)
@@ -118,7 +121,7 @@ def next_runs(
     count = run_count(count)
     if schedule.get("__type__") == "rrule":
         # Each run is the rule's next occurrence after the previous one: walk the rule once.
-        if count == 0:
+        if count == 0 or never_matches(schedule):
             return []
         last = _aware(last_run_at, tz)
         occurrences = rrule_for(schedule, now, tz, zoned, after=last).xafter(
@@ -310,10 +313,10 @@ def rrule_for(
     as it is (`_fast_forward`): asked for the next run, dateutil walks each occurrence from dtstart, so a
     SECONDLY rule a month old costs seconds per question and would stall a beat.
     """
-    # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing.
+    # Cached by the wire dict's canonical JSON; `now` matters only when dtstart is missing (or null).
     return _rrule(
         json.dumps(schedule, sort_keys=True),
-        _aware(now, tz) if "dtstart" not in schedule else None,
+        _aware(now, tz) if schedule.get("dtstart") is None else None,
         _fast_forward(schedule, after, zoned),
         tz if zoned else None,
     )
@@ -351,6 +354,46 @@ def _fast_forward(schedule: Mapping[str, Any], after: datetime | None, zoned: bo
     return steps * period if steps > 0 else 0
 
 
+# The levels of the BYxxx fields that pick times of day, and the most days one period of each frequency spans.
+_TIME_FIELDS = (("byhour", 4), ("byminute", 5), ("bysecond", 6))
+_PERIOD_DAYS = {0: 366, 1: 31, 2: 7}  # YEARLY, MONTHLY, WEEKLY; a day or less: 1
+
+
+def never_matches(schedule: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(field, reason) when the rrule provably has no occurrence at all, else None.
+
+    dateutil expands each period (a year, month, week, day, hour, minute or second from dtstart) into a
+    set: its days times the times of day the BYxxx fields finer than the frequency give (each given
+    field one time per value, a missing one the single default from dtstart). `bysetpos` then picks
+    positions in that set. A finer field given as an empty list leaves every set empty; a `bysetpos`
+    whose every position lies beyond the largest set picks nothing. dateutil finds neither out: it
+    searches every period up to year 9999, minutes per question for a SECONDLY rule. Cheap: a few set
+    sizes, no walk. Other rules that never match (February 30th) cost dateutil seconds, not minutes.
+    """
+    freq = schedule.get("freq")
+    if isinstance(freq, str):
+        freq = RRULE_FREQUENCIES.get(freq.upper())
+    if type(freq) is not int:
+        return None
+    size = _PERIOD_DAYS.get(freq, 1)
+    for name, level in _TIME_FIELDS:
+        value = schedule.get(name)
+        if freq < level and isinstance(value, list):
+            if not value:
+                return name, "an empty list never matches: no period holds an occurrence"
+            size *= len({v for v in value if type(v) is int})
+    positions = schedule.get("bysetpos")
+    positions = [positions] if type(positions) is int else positions
+    if isinstance(positions, list) and positions and all(type(p) is int for p in positions):
+        nearest = min(abs(p) for p in positions)
+        if nearest > size:
+            return "bysetpos", (
+                f"never matches: a period holds at most {size} occurrence{'s' * (size != 1)}, "
+                f"and position {nearest} is the nearest asked for"
+            )
+    return None
+
+
 @lru_cache(maxsize=1024)
 def _rrule(frozen: str, now: datetime | None, forward: int = 0, zone: tzinfo | None = None) -> du.rrule:
     """The dateutil rule upstream's decoder builds from the wire dict, its dtstart `forward` s later (in
@@ -361,8 +404,9 @@ def _rrule(frozen: str, now: datetime | None, forward: int = 0, zone: tzinfo | N
         freq = RRULE_FREQUENCIES.get(freq.upper(), freq)
     if isinstance(freq, bool) or freq not in RRULE_FREQUENCIES.values():
         raise ValidationError("schedule.freq", f"must be 0-6 or a frequency name, not {freq!r}")
-    dtstart = from_epoch(wire["dtstart"] + forward, wire.get("dtstart_tz", 0)) if "dtstart" in wire else now
-    until = from_epoch(wire["until"], wire.get("until_tz", 0)) if wire.get("until") is not None else None
+    start, end = wire.get("dtstart"), wire.get("until")  # null reads as missing, as upstream's decoder does
+    dtstart = from_epoch(start + forward, wire.get("dtstart_tz") or 0) if start is not None else now
+    until = from_epoch(end, wire.get("until_tz") or 0) if end is not None else None
     if zone is not None:  # the same instants, on the zone's wall clock (dateutil steps by wall time)
         dtstart = None if dtstart is None else dtstart.astimezone(zone)
         until = None if until is None else until.astimezone(zone)

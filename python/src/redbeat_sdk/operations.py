@@ -19,6 +19,7 @@ from .entry import Entry
 from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError, VersionConflict
 from .flow import Flow
 from .keys import KeyLayout
+from .next_run import never_matches
 from .protocol import Stored
 from .runs import Rules
 from .score import score_for
@@ -186,6 +187,9 @@ class Pending:
     def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
         keys.check_name(entry.name)
         wire = codec.definition_wire(entry, call.now, call.tz)
+        never = never_matches(wire["schedule"]) if wire["schedule"]["__type__"] == "rrule" else None
+        if never:  # a beat would search it up to year 9999 (next_run.never_matches)
+            raise ValidationError(f"schedule.{never[0]}", never[1])
         try:  # entries were validated when built; only task data mutated since then can fail here
             self.definition = codec.encode_definition(wire)
         except (TypeError, ValueError) as exc:
@@ -199,9 +203,8 @@ class Pending:
         self.schedule = wire["schedule"]
         self.call = call
         self.first_score = call.first_score(entry.schedule, self.schedule, self.rules)
-        self.expected: str | bytes | None = (
-            None  # the stored meta this entry was scored from; None: a first save
-        )
+        # the stored meta this entry was scored from (bytes when not UTF-8); None: a first save
+        self.expected: str | bytes | None = None
         self.score = self.first_score
 
     def args(self) -> protocol.Save:

@@ -165,9 +165,10 @@ def save(keys: KeyLayout, saves: Sequence[Save]) -> Command:
     return SAVE.call([keys.lock, keys.schedule, keys.statics, keys.labels, *(s.key for s in saves)], args)
 
 
-def saved(reply: Sequence[Any]) -> list[str | None]:
-    """Per entry: None when it was written, else the stored meta to score from before saving it again."""
-    return [None if result == 1 else text(result[0]) for result in reply]
+def saved(reply: Sequence[Any]) -> list[str | bytes | None]:
+    """Per entry: None when it was written, else the stored meta to score from before saving it again
+    (its bytes when not UTF-8: `codec.decode_meta` reports that)."""
+    return [None if result == 1 else field(result[0]) for result in reply]
 
 
 def update(
@@ -191,7 +192,7 @@ def update(
 
 def updated(read: Stored, reply: Any) -> Stored | None:
     """None when the update was written, else the entry as it is now (to compute the update again)."""
-    return None if reply == 1 else Stored(read.key, text(reply[0]), text(reply[1]), None, read.extensions)
+    return None if reply == 1 else Stored(read.key, field(reply[0]), field(reply[1]), None, read.extensions)
 
 
 def delete(keys: KeyLayout, key: str) -> Command:

@@ -15,7 +15,7 @@ from . import urls
 from .errors import RedBeatConnectionError, RedBeatError
 from .flow import NOSCRIPT
 from .keys import KeyLayout
-from .scripts import LOAD, Command
+from .scripts import LOAD, SAVE, UPDATE, Command
 
 
 class _RedisErrors:
@@ -65,13 +65,16 @@ def pipeline(client: Any, commands: Sequence[Command]) -> Any:
 
 
 _UNDECODED = {NEVER_DECODE: True}
-_LOADS = {("EVALSHA", LOAD.sha), ("EVAL", LOAD.source)}  # the first use of a script is its EVAL
+# scripts whose replies hold stored entry fields: a LOAD's, and a SAVE's or UPDATE's when the entry changed
+# meanwhile (the stored meta, the stored fields); the first use of a script is its EVAL
+_LOADS = {(op, arg) for s in (LOAD, SAVE, UPDATE) for op, arg in (("EVALSHA", s.sha), ("EVAL", s.source))}
 
 
 def options(command: Command) -> dict[str, Any]:
-    """redis-py's options for sending `command`: a LOAD's entry fields (and an HGETALL's, the raw hash
-    shown to people) come back undecoded whatever the client decodes, so a field that is not UTF-8 is one
-    corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read."""
+    """redis-py's options for sending `command`: stored entry fields (and an HGETALL's, the raw hash shown
+    to people) come back undecoded whatever the client decodes, so a field that is not UTF-8 is one corrupt
+    entry (protocol.field), not a UnicodeDecodeError that ends the whole read (or a re-save over such a
+    meta)."""
     return _UNDECODED if command[:2] in _LOADS or command[0] == "HGETALL" else {}
 
 

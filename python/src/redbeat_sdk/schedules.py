@@ -312,7 +312,8 @@ def schedule_from_wire(obj: Any) -> Schedule:
         return Interval(obj)
     kind = obj["__type__"]
     if kind == "interval":
-        return Interval(obj["every"], obj["relative"])
+        relative = obj["relative"]
+        return Interval(obj["every"], False if relative is None else relative)  # null: false, as upstream
     if kind == "crontab":
         return Crontab(
             **{k: obj.get(k, "*") for k in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")}
@@ -323,14 +324,24 @@ def schedule_from_wire(obj: Any) -> Schedule:
     for name in ("wkst", "byweekday"):
         fields[name] = _weekday_from_wire(fields.get(name))
     return RRule(
-        dtstart=_stamp(obj.get("dtstart"), obj.get("dtstart_tz")),
-        until=_stamp(obj.get("until"), obj.get("until_tz")),
+        dtstart=_stamp(obj, "dtstart"),
+        until=_stamp(obj, "until"),
         **fields,
     )
 
 
-def _stamp(epoch: float | None, offset_minutes: float | None) -> datetime | None:
-    return None if epoch is None else _next.from_epoch(int(epoch), offset_minutes or 0)
+def _stamp(obj: dict[str, Any], name: str) -> datetime | None:
+    """A stored stamp (null or missing: None), in its offset; the wall time a datetime holds or
+    ValidationError (the schema bounds the instant, not the date in its offset)."""
+    epoch, offset = obj.get(name), obj.get(f"{name}_tz")
+    if epoch is None:
+        return None
+    try:
+        return _next.from_epoch(int(epoch), offset or 0)
+    except (ArithmeticError, ValueError) as exc:
+        raise ValidationError(
+            name, f"{epoch} s at offset {offset} min is no date in years 1-9999 ({exc})"
+        ) from None
 
 
 def _weekday_from_wire(value: Any) -> Any:

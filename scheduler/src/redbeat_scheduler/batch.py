@@ -75,6 +75,11 @@ class Decider:
                 continue
             try:
                 entry = reader.read(key, name_of(key), raw.definition, raw.meta, raw.extensions)
+                if entry.plan.never is not None:  # dateutil would search it up to year 9999: no next run
+                    self._never(key, entry.plan.never)
+                    runs.append(Run("R", raw, -1))
+                    scores.append(score)
+                    continue
                 verdict = decide(
                     entry,
                     now,
@@ -130,6 +135,16 @@ class Decider:
     def forget(self, key: str) -> None:
         """The entry is gone: a new value under its key is read afresh."""
         self.quarantine.pop(key, None)
+
+    def _never(self, key: str, never: tuple[str, str]) -> None:
+        """An rrule that never matches is scored -1, like an exhausted one, and never loaded again."""
+        self.stats.never_matching += 1
+        logger.error(
+            "beat: entry %s has no next run: its rrule %s (%s); scored -1, left in Redis",
+            key,
+            never[0],
+            never[1],
+        )
 
     def _quarantine(self, raw: RawEntry, exc: Exception) -> None:
         self.quarantine[raw.key] = raw.fingerprint

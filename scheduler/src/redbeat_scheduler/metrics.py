@@ -42,6 +42,7 @@ COUNTERS = (
     ("outbox_full", "outbox_full", "Batches not recorded because the outbox had no room."),
     ("runs_skipped_late", "skipped_late", "Calendar runs later than the starting deadline, skipped."),
     ("corrupt_entries_found", "corrupt", "Unreadable entries found (each distinct stored value once)."),
+    ("never_matching_entries", "never_matching", "rrules that provably never match, scored -1."),
     ("vanished_entries", "vanished", "Schedule members whose hash was gone."),
     (
         "stale_decisions",

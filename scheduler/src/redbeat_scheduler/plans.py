@@ -20,16 +20,18 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 from redbeat_sdk import RRule, Schedule
+from redbeat_sdk.next_run import never_matches
 from redbeat_sdk.next_run import next_run as sdk_next_run
 
 # Remembered answers per plan; past it the memory starts over (answers for past instants go stale anyway).
 MEMO_SIZE = 256
+_ANY_NOW = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 class Plan:
     """Stands in for the SDK schedule inside `decision.decide` (`to_wire`) and is its `next_run`."""
 
-    __slots__ = ("_dynamic", "_memo", "_window", "_wire", "schedule")
+    __slots__ = ("_dynamic", "_memo", "_window", "_wire", "never", "schedule")
     # an entry with its own zone asks with zoned=True (runs.Rules.next_run): an rrule then follows the
     # zone's wall clock, so zoned answers are remembered apart from plain ones
 
@@ -37,6 +39,8 @@ class Plan:
         self.schedule = schedule
         # An rrule stored without dtstart starts "now", as upstream reads it: its wire depends on the clock.
         self._dynamic = isinstance(schedule, RRule) and schedule.dtstart is None
+        # (field, reason) for an rrule that provably never matches (dtstart does not matter to that)
+        self.never = never_matches(schedule.to_wire(_ANY_NOW)) if isinstance(schedule, RRule) else None
         self._wire: dict[str, Any] | None = None
         self._memo: dict[tuple[datetime, tzinfo | None, int, tzinfo, bool], datetime | None] = {}
         # (from, until as epoch seconds, zone, zoned, the answer `until`)

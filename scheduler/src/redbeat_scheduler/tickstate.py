@@ -27,6 +27,7 @@ class Stats:
     outbox_full: int = 0  # batches not recorded because the outbox had no room
     skipped_late: int = 0  # runs later than the starting deadline, not sent
     corrupt: int = 0  # unreadable entries found (each distinct stored value once)
+    never_matching: int = 0  # rrules that provably never match, scored -1
     vanished: int = 0  # schedule members whose hash was gone
     healed: int = 0  # vanished static entries re-created from beat_schedule
     stale_decisions: int = 0  # runs not recorded because the entry changed under the decision

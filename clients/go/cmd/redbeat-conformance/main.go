@@ -112,7 +112,7 @@ func (d *driver) handle(req request) (answer map[string]any) {
 		var e *redbeat.Entry
 		if e, err = d.client.Get(context.Background(), req.Name); err == nil {
 			var w map[string]any
-			w, err = readEntry(e)
+			w, err = readEntry(e, d.now)
 			result = map[string]any{"entry": w}
 		}
 	case "list":
@@ -295,7 +295,7 @@ func (d *driver) list() (any, error) {
 		case err != nil:
 			return nil, err
 		}
-		w, err := readEntry(e)
+		w, err := readEntry(e, d.now)
 		if err != nil {
 			// read, but this driver cannot put it in wire form: reported, the listing goes on
 			errs = append(errs, map[string]any{"key": d.prefix + e.Name, "error": map[string]any{"type": "internal", "path": nil, "reason": unexpressible + err.Error()}})
@@ -307,8 +307,15 @@ func (d *driver) list() (any, error) {
 }
 
 // readEntry is an entry in wire form: the definition as the client would
-// write it, plus the run state as stored.
-func readEntry(e *redbeat.Entry) (map[string]any, error) {
+// write it at now (an rrule stored without dtstart starts then, as Save would
+// fill it), plus the run state as stored.
+func readEntry(e *redbeat.Entry, now time.Time) (map[string]any, error) {
+	if r, ok := e.Schedule.(redbeat.RRule); ok && r.Dtstart.IsZero() {
+		r.Dtstart = now.UTC()
+		filled := *e
+		filled.Schedule = r
+		e = &filled
+	}
 	def, err := e.MarshalJSON()
 	if err != nil {
 		return nil, err

@@ -112,9 +112,9 @@ export interface RedBeatEntryRead {
  */
 export interface Definition {
   /**
-   * Missing name reads as the string "None" upstream.
+   * Missing or null reads as the string "None" upstream; readers take the name from the key.
    */
-  name?: string;
+  name?: string | null;
   /**
    * Celery task name.
    */
@@ -145,9 +145,9 @@ export interface Definition {
    */
   last_run_at?: Datetime | null;
   /**
-   * Constructor keyword; meta overrides it.
+   * Constructor keyword; meta overrides it. Null reads as 0.
    */
-  total_run_count?: number;
+  total_run_count?: number | null;
   /**
    * Constructor keyword, ignored for typed schedules.
    */
@@ -166,9 +166,9 @@ export interface Interval {
    */
   every: number;
   /**
-   * Round the due time to the resolution of `every` (Celery semantics).
+   * Round the due time to the resolution of `every` (Celery semantics). Null reads as false.
    */
-  relative: boolean;
+  relative: boolean | null;
   [k: string]: unknown;
 }
 /**
@@ -208,15 +208,18 @@ export interface RRule {
   byminute?: RRuleMinutes;
   bysecond?: RRuleSeconds;
   /**
-   * Missing means now.
+   * Missing or null means now.
    */
-  dtstart?: number;
+  dtstart?: number | null;
   /**
-   * Missing means 0.
+   * Missing or null means 0.
    */
-  dtstart_tz?: number;
+  dtstart_tz?: number | null;
   until?: number | null;
-  until_tz?: number;
+  /**
+   * Missing or null means 0.
+   */
+  until_tz?: number | null;
 }
 /**
  * dateutil weekday (0 = Monday). Upstream drops the n of FR(+1).
@@ -260,5 +263,8 @@ export interface Meta {
    * Dispatch time of the last run; null means never run.
    */
   last_run_at: Datetime | null;
-  total_run_count?: number;
+  /**
+   * Null reads as 0.
+   */
+  total_run_count?: number | null;
 }

@@ -89,7 +89,8 @@ export const writeSchema: Record<string, unknown> = {
         },
         "total_run_count": {
           "type": "integer",
-          "minimum": 0
+          "minimum": 0,
+          "maximum": 9223372036854776000
         }
       },
       "required": [
@@ -127,6 +128,7 @@ export const writeSchema: Record<string, unknown> = {
         "every": {
           "type": "number",
           "exclusiveMinimum": 0,
+          "maximum": 86399999999999,
           "description": "Period in seconds; upstream writes a float (5 s as 5.0)."
         },
         "relative": {
@@ -306,7 +308,8 @@ export const writeSchema: Record<string, unknown> = {
         },
         "interval": {
           "type": "integer",
-          "minimum": 1
+          "minimum": 1,
+          "maximum": 9223372036854776000
         },
         "wkst": {
           "anyOf": [
@@ -328,7 +331,8 @@ export const writeSchema: Record<string, unknown> = {
             },
             {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 9223372036854776000
             }
           ]
         },
@@ -363,16 +367,24 @@ export const writeSchema: Record<string, unknown> = {
           "$ref": "#/$defs/RRuleSeconds"
         },
         "dtstart": {
-          "type": "integer"
+          "type": "integer",
+          "minimum": -62135596800,
+          "maximum": 253402300799
         },
         "dtstart_tz": {
-          "type": "number"
+          "type": "number",
+          "exclusiveMinimum": -1440,
+          "exclusiveMaximum": 1440
         },
         "until": {
-          "type": "integer"
+          "type": "integer",
+          "minimum": -62135596800,
+          "maximum": 253402300799
         },
         "until_tz": {
-          "type": "number"
+          "type": "number",
+          "exclusiveMinimum": -1440,
+          "exclusiveMaximum": 1440
         }
       },
       "required": [
@@ -748,8 +760,11 @@ export const readSchema: Record<string, unknown> = {
       "type": "object",
       "properties": {
         "name": {
-          "type": "string",
-          "description": "Missing name reads as the string \"None\" upstream."
+          "type": [
+            "string",
+            "null"
+          ],
+          "description": "Missing or null reads as the string \"None\" upstream; readers take the name from the key."
         },
         "task": {
           "type": "string",
@@ -789,6 +804,7 @@ export const readSchema: Record<string, unknown> = {
             {
               "type": "number",
               "exclusiveMinimum": 0,
+              "maximum": 86399999999999,
               "description": "A bare number of seconds: an interval."
             }
           ]
@@ -812,9 +828,13 @@ export const readSchema: Record<string, unknown> = {
           "description": "Constructor keyword; meta overrides it."
         },
         "total_run_count": {
-          "type": "integer",
+          "type": [
+            "integer",
+            "null"
+          ],
           "minimum": 0,
-          "description": "Constructor keyword; meta overrides it."
+          "maximum": 9223372036854776000,
+          "description": "Constructor keyword; meta overrides it. Null reads as 0."
         },
         "relative": {
           "type": "boolean",
@@ -844,8 +864,13 @@ export const readSchema: Record<string, unknown> = {
           "description": "Dispatch time of the last run; null means never run."
         },
         "total_run_count": {
-          "type": "integer",
-          "minimum": 0
+          "type": [
+            "integer",
+            "null"
+          ],
+          "minimum": 0,
+          "maximum": 9223372036854776000,
+          "description": "Null reads as 0."
         }
       },
       "required": [
@@ -883,11 +908,15 @@ export const readSchema: Record<string, unknown> = {
         "every": {
           "type": "number",
           "exclusiveMinimum": 0,
+          "maximum": 86399999999999,
           "description": "Period in seconds; upstream writes a float (5 s as 5.0)."
         },
         "relative": {
-          "type": "boolean",
-          "description": "Round the due time to the resolution of `every` (Celery semantics)."
+          "type": [
+            "boolean",
+            "null"
+          ],
+          "description": "Round the due time to the resolution of `every` (Celery semantics). Null reads as false."
         }
       },
       "required": [
@@ -1064,7 +1093,8 @@ export const readSchema: Record<string, unknown> = {
         },
         "interval": {
           "type": "integer",
-          "minimum": 1
+          "minimum": 1,
+          "maximum": 9223372036854776000
         },
         "wkst": {
           "anyOf": [
@@ -1086,7 +1116,8 @@ export const readSchema: Record<string, unknown> = {
             },
             {
               "type": "integer",
-              "minimum": 1
+              "minimum": 1,
+              "maximum": 9223372036854776000
             }
           ]
         },
@@ -1121,21 +1152,39 @@ export const readSchema: Record<string, unknown> = {
           "$ref": "#/$defs/RRuleSeconds"
         },
         "dtstart": {
-          "type": "number",
-          "description": "Missing means now."
+          "type": [
+            "number",
+            "null"
+          ],
+          "minimum": -62135596800,
+          "maximum": 253402300799,
+          "description": "Missing or null means now."
         },
         "dtstart_tz": {
-          "type": "number",
-          "description": "Missing means 0."
+          "type": [
+            "number",
+            "null"
+          ],
+          "exclusiveMinimum": -1440,
+          "exclusiveMaximum": 1440,
+          "description": "Missing or null means 0."
         },
         "until": {
           "type": [
             "number",
             "null"
-          ]
+          ],
+          "minimum": -62135596800,
+          "maximum": 253402300799
         },
         "until_tz": {
-          "type": "number"
+          "type": [
+            "number",
+            "null"
+          ],
+          "exclusiveMinimum": -1440,
+          "exclusiveMaximum": 1440,
+          "description": "Missing or null means 0."
         }
       },
       "required": [
@@ -1194,6 +1243,8 @@ export const readSchema: Record<string, unknown> = {
             "integer",
             "null"
           ],
+          "minimum": -9223372036854776000,
+          "maximum": 9223372036854776000,
           "description": "Accepted on read; upstream never writes it."
         }
       },

@@ -19,7 +19,12 @@ from pydantic import (
 
 class Schedule1(RootModel[StrictFloat]):
     root: Annotated[
-        StrictFloat, Field(description='A bare number of seconds: an interval.', gt=0.0)
+        StrictFloat,
+        Field(
+            description='A bare number of seconds: an interval.',
+            gt=0.0,
+            le=86399999999999.0,
+        ),
     ]
 
 
@@ -33,12 +38,13 @@ class Interval(BaseModel):
         Field(
             description='Period in seconds; upstream writes a float (5 s as 5.0).',
             gt=0.0,
+            le=86399999999999.0,
         ),
     ]
     relative: Annotated[
-        StrictBool,
+        StrictBool | None,
         Field(
-            description='Round the due time to the resolution of `every` (Celery semantics).'
+            description='Round the due time to the resolution of `every` (Celery semantics). Null reads as false.'
         ),
     ]
 
@@ -145,7 +151,7 @@ class Freq1(RootModel[StrictStr]):
 
 
 class Count(RootModel[StrictInt]):
-    root: Annotated[StrictInt, Field(ge=1)]
+    root: Annotated[StrictInt, Field(ge=1, le=9223372036854775807)]
 
 
 class WeekdayNumber(RootModel[StrictInt]):
@@ -176,7 +182,11 @@ class Weekday(BaseModel):
     ]
     n: Annotated[
         StrictInt | None,
-        Field(description='Accepted on read; upstream never writes it.'),
+        Field(
+            description='Accepted on read; upstream never writes it.',
+            ge=-9223372036854775808,
+            le=9223372036854775807,
+        ),
     ] = None
 
 
@@ -330,7 +340,10 @@ class Meta(BaseModel):
         Datetime | None,
         Field(description='Dispatch time of the last run; null means never run.'),
     ]
-    total_run_count: Annotated[StrictInt | None, Field(ge=0)] = None
+    total_run_count: Annotated[
+        StrictInt | None,
+        Field(description='Null reads as 0.', ge=0, le=9223372036854775807),
+    ] = None
 
 
 class RRule(BaseModel):
@@ -339,7 +352,7 @@ class RRule(BaseModel):
     )
     type: Annotated[Literal['rrule'], Field(alias='__type__')]
     freq: Freq | Freq1
-    interval: Annotated[StrictInt | None, Field(ge=1)] = None
+    interval: Annotated[StrictInt | None, Field(ge=1, le=9223372036854775807)] = None
     wkst: WeekdayNumber | Weekday | None = None
     count: Count | None = None
     bysetpos: Annotated[
@@ -375,14 +388,25 @@ class RRule(BaseModel):
     bysecond: Annotated[
         RRuleSeconds1 | list[RRuleSecond] | None, Field(title='RRuleSeconds')
     ] = None
-    dtstart: Annotated[StrictFloat | None, Field(description='Missing means now.')] = (
-        None
-    )
-    dtstart_tz: Annotated[StrictFloat | None, Field(description='Missing means 0.')] = (
-        None
-    )
-    until: StrictFloat | None = None
-    until_tz: StrictFloat | None = None
+    dtstart: Annotated[
+        StrictFloat | None,
+        Field(
+            description='Missing or null means now.',
+            ge=-62135596800.0,
+            le=253402300799.0,
+        ),
+    ] = None
+    dtstart_tz: Annotated[
+        StrictFloat | None,
+        Field(description='Missing or null means 0.', gt=-1440.0, lt=1440.0),
+    ] = None
+    until: Annotated[
+        StrictFloat | None, Field(ge=-62135596800.0, le=253402300799.0)
+    ] = None
+    until_tz: Annotated[
+        StrictFloat | None,
+        Field(description='Missing or null means 0.', gt=-1440.0, lt=1440.0),
+    ] = None
 
 
 class Definition(BaseModel):
@@ -391,7 +415,9 @@ class Definition(BaseModel):
     )
     name: Annotated[
         StrictStr | None,
-        Field(description='Missing name reads as the string "None" upstream.'),
+        Field(
+            description='Missing or null reads as the string "None" upstream; readers take the name from the key.'
+        ),
     ] = None
     task: Annotated[StrictStr, Field(description='Celery task name.', min_length=1)]
     args: Annotated[
@@ -414,7 +440,11 @@ class Definition(BaseModel):
     ] = None
     total_run_count: Annotated[
         StrictInt | None,
-        Field(description='Constructor keyword; meta overrides it.', ge=0),
+        Field(
+            description='Constructor keyword; meta overrides it. Null reads as 0.',
+            ge=0,
+            le=9223372036854775807,
+        ),
     ] = None
     relative: Annotated[
         StrictBool | None,

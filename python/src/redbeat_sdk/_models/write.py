@@ -27,6 +27,7 @@ class Interval(BaseModel):
         Field(
             description='Period in seconds; upstream writes a float (5 s as 5.0).',
             gt=0.0,
+            le=86399999999999.0,
         ),
     ]
     relative: Annotated[
@@ -126,7 +127,7 @@ class CrontabMonthOfYear3(RootModel[list[CrontabMonthOfYear3Item]]):
 
 
 class Count(RootModel[StrictInt]):
-    root: Annotated[StrictInt, Field(ge=1)]
+    root: Annotated[StrictInt, Field(ge=1, le=9223372036854775807)]
 
 
 class WeekdayNumber(RootModel[StrictInt]):
@@ -306,7 +307,9 @@ class Meta(BaseModel):
         Datetime | None,
         Field(description='Dispatch time of the last run; null means never run.'),
     ]
-    total_run_count: Annotated[StrictInt | None, Field(ge=0)] = None
+    total_run_count: Annotated[
+        StrictInt | None, Field(ge=0, le=9223372036854775807)
+    ] = None
 
 
 class RRule(BaseModel):
@@ -322,7 +325,7 @@ class RRule(BaseModel):
             le=6,
         ),
     ]
-    interval: Annotated[StrictInt, Field(ge=1)]
+    interval: Annotated[StrictInt, Field(ge=1, le=9223372036854775807)]
     wkst: WeekdayNumber | Weekday | None
     count: Count | None
     bysetpos: Annotated[
@@ -356,10 +359,10 @@ class RRule(BaseModel):
     bysecond: Annotated[
         RRuleSeconds1 | list[RRuleSecond] | None, Field(title='RRuleSeconds')
     ]
-    dtstart: StrictInt
-    dtstart_tz: StrictFloat
-    until: StrictInt | None = None
-    until_tz: StrictFloat | None = None
+    dtstart: Annotated[StrictInt, Field(ge=-62135596800, le=253402300799)]
+    dtstart_tz: Annotated[StrictFloat, Field(gt=-1440.0, lt=1440.0)]
+    until: Annotated[StrictInt | None, Field(ge=-62135596800, le=253402300799)] = None
+    until_tz: Annotated[StrictFloat | None, Field(gt=-1440.0, lt=1440.0)] = None
 
 
 class Definition(BaseModel):
