@@ -15,13 +15,21 @@ COMPONENTS := tools/topologies python scheduler conformance clients/js clients/g
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
-.PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis venv \
+.PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis postgres venv \
 	lint fmt clean
 all: test
 
 redis: ## Debian's redis-server, installed when missing
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null; }
 	@redis-server --version
+
+# the import tests' database (python/tests/test_import_*): tools/topologies starts its own cluster on a free port
+# (the package's own `main` cluster on port 5432 is not created: nothing but our tests' servers runs)
+postgres: ## Debian's postgresql (initdb, postgres), installed when missing
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { mkdir -p /etc/postgresql-common/createcluster.d \
+		&& echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/redbeat-sdk.conf \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@ls -d /usr/lib/postgresql/*/bin | tail -n 1
 
 venv: $(VENV)/.stamp
 # tools/topologies (the tests' Redis deployments, never published) is installed too: `import topologies` and
@@ -34,7 +42,7 @@ $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/require
 
 # The linters, the generated code and the Celery-generated vectors, then every component, going on after
 # one fails; each step's wall time and a summary table; exit 1 if any failed.
-test: redis venv
+test: redis postgres venv
 	@MAKE="$(MAKE)" tools/each-component test .:lint .:check-generated .:check-vectors $(PRESENT)
 
 # Python (ruff: ruff.toml; mypy: each package's own settings), then each component's own linters (eslint and

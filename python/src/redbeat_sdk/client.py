@@ -83,17 +83,23 @@ class RedBeatClient:
         """Upsert atomically: the definition always, meta and score as described in schema/README.md."""
         return self.store.drive(operations.save(self.keys, self._save_call(), [arguments.entry(entry)], 1))[0]
 
-    def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
+    def save_many(self, entries: Iterable[Entry], *, run_state: bool = False) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
         encoded before anything is sent, so one bad entry writes nothing; its ValidationError path starts
-        with its index in `entries` (`[3].name`)."""
+        with its index in `entries` (`[3].name`).
+
+        `run_state=True` (an import from another scheduler): an entry saved for the first time gets the
+        run state it carries, `last_run_at` (None: never ran, due at once) and `total_run_count`, scored
+        from it; an entry already in Redis keeps its stored run state either way."""
+        if not isinstance(run_state, bool):
+            raise ValidationError("run_state", f"must be true or false, not {run_state!r}")
         flow = operations.save(
-            self.keys, self._save_call(), arguments.entries(entries), self.batch_size, indexed=True
+            self.keys, self._save_call(run_state), arguments.entries(entries), self.batch_size, indexed=True
         )
         return self.store.drive(flow)
 
-    def _save_call(self) -> operations.SaveCall:
-        return operations.SaveCall(self.now(), self.timezone, self.clock)
+    def _save_call(self, run_state: bool = False) -> operations.SaveCall:
+        return operations.SaveCall(self.now(), self.timezone, self.clock, run_state)
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""

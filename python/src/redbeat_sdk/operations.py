@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from typing import Any, NamedTuple, TypeVar
 
 from . import codec, protocol
-from .datetimes import UTC, epoch_seconds
+from .datetimes import UTC, aware, epoch_seconds
 from .entry import Entry
 from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError
 from .keys import KeyLayout
@@ -86,16 +86,29 @@ def load_page(keys: KeyLayout, start: int, count: int) -> Flow[list[Stored]]:
     return [rows.get(key) or Stored(key, None, None) for key in members]
 
 
+def load_keys(keys: KeyLayout, entry_keys: list[str], batch: int) -> Flow[list[Stored]]:
+    """The entries under `entry_keys` as stored, `batch` per script call, in one round trip."""
+    chunks = [entry_keys[i : i + batch] for i in range(0, len(entry_keys), batch)]
+    if not chunks:
+        return []
+    replies = yield [protocol.load(keys, chunk) for chunk in chunks]
+    return [
+        row for chunk, reply in zip(chunks, replies, strict=True) for row in protocol.loaded(chunk, reply)
+    ]
+
+
 # -- save -------------------------------------------------------------------------------------------------
 
 
 class SaveCall:
     """What all entries of one save call share: the time, the first-save meta and first-save scores."""
 
-    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime]):
+    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime], run_state: bool = False):
         self.now = now
         self.tz = tz
         self.clock = clock  # given to the entries returned
+        # a first save writes each entry's own run state (an import), not {"last_run_at": now}
+        self.run_state = run_state
         self.first_meta = codec.encode_meta(now.astimezone(UTC))
         self._first_scores: dict[Any, int] = {}
 
@@ -113,7 +126,17 @@ class SaveCall:
 class Pending:
     """One entry on its way into Redis: encoded once, scored again only if its stored meta changes."""
 
-    __slots__ = ("call", "definition", "entry", "expected", "first_score", "key", "schedule", "score")
+    __slots__ = (
+        "call",
+        "definition",
+        "entry",
+        "expected",
+        "first_meta",
+        "first_score",
+        "key",
+        "schedule",
+        "score",
+    )
 
     def __init__(self, call: SaveCall, keys: KeyLayout, entry: Entry):
         keys.check_name(entry.name)
@@ -128,13 +151,22 @@ class Pending:
         self.key = keys.entry(entry.name)
         self.schedule = wire["schedule"]
         self.call = call
-        self.first_score = call.first_score(entry.schedule, self.schedule)
+        if call.run_state:
+            last = _run_state_time(entry.last_run_at, call.tz)
+            count = entry.total_run_count
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValidationError("total_run_count", f"must be an integer >= 0, not {count!r}")
+            self.first_meta = codec.encode_meta(last, count or None)
+            self.first_score = score_for(self.schedule, last, call.now, call.tz)
+        else:
+            self.first_meta = call.first_meta
+            self.first_score = call.first_score(entry.schedule, self.schedule)
         self.expected: str | None = None  # the stored meta this entry was scored from; None: a first save
         self.score = self.first_score
 
     def args(self) -> protocol.Save:
         return protocol.Save(
-            self.key, self.definition, self.call.first_meta, self.first_score, self.expected, self.score
+            self.key, self.definition, self.first_meta, self.first_score, self.expected, self.score
         )
 
     def rescore(self, stored_meta: str) -> None:
@@ -151,12 +183,26 @@ class Pending:
         """The entry as saved, with the run state it has in Redis now."""
         call = self.call
         if self.expected is None:
+            if call.run_state:
+                entry = self.entry
+                return entry.with_state(
+                    entry.last_run_at, entry.total_run_count, self.score, call.tz, call.clock
+                )
             return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock)
         try:
             last, total = codec.decode_meta(self.key, self.expected)
         except CorruptEntry:
             last, total = None, 0
         return self.entry.with_state(last, total, self.score, call.tz, call.clock)
+
+
+def _run_state_time(value: Any, tz: tzinfo) -> datetime | None:
+    """An entry's own last_run_at for an import's first save: aware (naive is in the beat's zone), UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValidationError("last_run_at", f"must be a datetime or None, not {value!r}")
+    return aware(value, tz).astimezone(UTC)
 
 
 def save(
