@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from ..beat_schedule import SOLAR_REFUSAL
@@ -149,7 +149,7 @@ def _json(raw: Any, column: str, kind: type, default: str) -> Any:
     except (ValueError, RecursionError) as exc:
         raise Refused(f"{column}: invalid JSON ({exc})") from None
     if not isinstance(value, kind):
-        wanted = "an array" if kind is list else "an object"
+        wanted = "array" if kind is list else "object"
         raise Refused(f"{column}: must be a JSON {wanted}, not {type(value).__name__}")
     return value
 
@@ -181,4 +181,5 @@ def instant(value: Any, db_tz: tzinfo, column: str) -> datetime | None:
             raise Refused(f"{column}: not a timestamp: {value!r}") from None
     if not isinstance(value, datetime):
         raise Refused(f"{column}: not a timestamp: {value!r}")
-    return value if value.tzinfo is not None else value.replace(tzinfo=db_tz)
+    # in UTC, whatever zone the driver answered in (psycopg: the session's TimeZone): stored the same
+    return (value if value.tzinfo is not None else value.replace(tzinfo=db_tz)).astimezone(timezone.utc)
