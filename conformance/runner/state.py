@@ -146,16 +146,23 @@ def compare(expected: dict, actual: dict, rule: WriterRule) -> str | None:
     return None
 
 
+def _missing_or_unexpected(what: str, want: dict, got: dict) -> str | None:
+    for name in want:
+        if name not in got:
+            return f"{what} {name!r} missing"
+    for name in got:
+        if name not in want:
+            return f"unexpected {what} {name!r}" + (f" (score {got[name]})" if what == "member" else "")
+    return None
+
+
 def _compare_value(
     kind: str, want: Any, got: Any, key: str, expected_state: dict, rule: WriterRule
 ) -> str | None:
     if kind == "hash":
-        for name in want:
-            if name not in got:
-                return f"field {name!r} missing"
-        for name in got:
-            if name not in want:
-                return f"unexpected field {name!r}"
+        found = _missing_or_unexpected("field", want, got)
+        if found:
+            return found
         for name, value in want.items():
             if isinstance(value, str):
                 if got[name] != value:
@@ -174,12 +181,9 @@ def _compare_value(
                 return found
         return None
     if kind == "zset":
-        for member in want:
-            if member not in got:
-                return f"member {member!r} missing"
-        for member in got:
-            if member not in want:
-                return f"unexpected member {member!r} (score {got[member]})"
+        found = _missing_or_unexpected("member", want, got)
+        if found:
+            return found
         for member, score in want.items():
             found = rule.check(member, score, got[member], last_run_floor(expected_state, member))
             if found:

@@ -9,9 +9,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import redis
-from topologies import Single
 from userenv import DIST, ROOT, Artifacts, build_go, build_js, build_python
+
+pytest_plugins = ("topologies.fixtures",)  # redis_server (one per session) and r (emptied per test)
 
 
 @pytest.fixture(scope="session")
@@ -31,20 +31,6 @@ def workdir():
     assert not where.is_relative_to(ROOT)
     yield where
     shutil.rmtree(where, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def redis_server():
-    with Single() as server:
-        yield server
-
-
-@pytest.fixture
-def r(redis_server):
-    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    client.flushall()
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="session")

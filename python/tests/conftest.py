@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from topologies import Single
 
 from redbeat_sdk import RedBeatClient
+
+pytest_plugins = ("topologies.fixtures",)  # redis_server (one per session) and r (emptied per test)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Upstream's raw Redis records, owned by the repository (conformance/upstream/README.md says where they come from).
@@ -30,20 +31,6 @@ class FrozenClock:
     def advance(self, seconds: float) -> datetime:
         self.now += timedelta(seconds=seconds)
         return self.now
-
-
-@pytest.fixture(scope="session")
-def redis_server():
-    with Single() as server:
-        yield server
-
-
-@pytest.fixture
-def r(redis_server):
-    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
-    client.flushall()
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -9,26 +9,11 @@ from datetime import timedelta
 from typing import Any
 
 from .entry import Entry
+from .next_run import RRULE_BY_FIELDS
 from .schedules import Crontab, Interval, RRule, Schedule
 
 SDK_SCHEDULES = (Interval, Crontab, RRule)
-_RRULE_FIELDS = (
-    "dtstart",
-    "interval",
-    "wkst",
-    "count",
-    "until",
-    "bysetpos",
-    "bymonth",
-    "bymonthday",
-    "byyearday",
-    "byeaster",
-    "byweekno",
-    "byweekday",
-    "byhour",
-    "byminute",
-    "bysecond",
-)
+_RRULE_FIELDS = ("dtstart", "interval", "wkst", "count", "until", *RRULE_BY_FIELDS)
 SOLAR_REFUSAL = "RedBeat has no solar schedule (upstream's beat crashes on one)"
 
 

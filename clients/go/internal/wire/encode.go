@@ -175,7 +175,7 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 		}
 		return AppendDatetime(dst, *x)
 	case []any:
-		return appendList(dst, x)
+		return appendSlice(dst, x)
 	case map[string]any:
 		return appendMap(dst, x)
 	case []string:
@@ -198,23 +198,6 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 		return dst, &PathError{Reason: fmt.Sprintf("cannot encode %T: %v", v, err)}
 	}
 	return Reformat(dst, raw)
-}
-
-func appendList(dst []byte, xs []any) ([]byte, error) {
-	if xs == nil {
-		return append(dst, "null"...), nil
-	}
-	dst = append(dst, '[')
-	for i, x := range xs {
-		if i > 0 {
-			dst = append(dst, ", "...)
-		}
-		var err error
-		if dst, err = AppendValue(dst, x); err != nil {
-			return dst, at(err, "["+strconv.Itoa(i)+"]")
-		}
-	}
-	return append(dst, ']'), nil
 }
 
 func appendSlice[T any](dst []byte, xs []T) ([]byte, error) {
