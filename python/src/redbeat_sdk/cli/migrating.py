@@ -124,7 +124,8 @@ def run(ctx: click.Context, source: Source, rename: str | None, dry_run: bool, s
     verb = "would import" if dry_run else "imported"
     skipped = f"; {len(refused)} refused, skipped" if refused else ""
     new = sum(p.action == CREATE for p in writes)
-    click.echo(f"{verb} {len(writes)} entries ({new} new, {len(writes) - new} replaced){skipped}")
+    noun = "entry" if len(writes) == 1 else "entries"
+    click.echo(f"{verb} {len(writes)} {noun} ({new} new, {len(writes) - new} replaced){skipped}")
 
 
 def _with_static_state(client: RedBeatClient, candidates: list[Candidate]) -> list[Candidate]:
