@@ -12,7 +12,14 @@ import { checkZone, daysInMonth, fromWall, toWall, utcWall, type Zone } from "./
 import { ZonedDate } from "./zoned-date.js";
 import { expandCrontab } from "./crontab.js";
 import { checkRRuleSupported } from "./rrule.js";
+import { writeSchema } from "./generated/schemas.js";
 import { RedBeatError } from "./errors.js";
+
+// The rrule fields our writers always store, null when unset: the write schema's required ones beyond
+// those given a value here.
+const RRULE_WRITTEN_NULL = (
+  writeSchema.$defs as Record<string, { required: string[] }>
+).RRule.required.filter((k) => !["__type__", "freq", "interval", "dtstart", "dtstart_tz"].includes(k));
 
 /** An instant with the zone its wall clock was written in. */
 export interface ZonedInstant {
@@ -433,20 +440,7 @@ function scheduleFromWire(key: string, s: unknown, nowMs: number): Schedule {
         dtstart: o.dtstart === undefined ? Math.floor(nowMs / 1000) : o.dtstart,
         dtstart_tz: o.dtstart_tz ?? 0,
       } as Record<string, unknown>;
-      for (const k of [
-        "wkst",
-        "count",
-        "bysetpos",
-        "bymonth",
-        "bymonthday",
-        "byyearday",
-        "byeaster",
-        "byweekno",
-        "byweekday",
-        "byhour",
-        "byminute",
-        "bysecond",
-      ]) {
+      for (const k of RRULE_WRITTEN_NULL) {
         if (r[k] === undefined) r[k] = null;
       }
       // A weekday's `n` (FR(+1)) is read by upstream but never written: its encoder drops it, so does this reader.
