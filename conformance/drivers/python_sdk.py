@@ -20,6 +20,7 @@ from redbeat_sdk import (
     ValidationError,
     codec,
 )
+from redbeat_sdk.core import ClientCore
 from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
 
@@ -56,7 +57,7 @@ def to_entry(wire: dict) -> Entry:
     )
 
 
-def to_wire(entry: Entry, client: RedBeatClient) -> dict:
+def to_wire(entry: Entry, client: ClientCore[Any]) -> dict:
     definition = codec.definition_wire(entry, client.now(), client.timezone)
     out = json.loads(codec.encode_definition(definition))
     out["last_run_at"] = None if entry.last_run_at is None else encode_datetime(entry.last_run_at)
@@ -72,19 +73,28 @@ class PythonSDK(Driver):
 
     def __init__(self) -> None:
         super().__init__()
-        self.client: RedBeatClient | None = None
+        self.client: Any = None  # a RedBeatClient; an AsyncRedBeatClient in python_async_sdk.py
 
     def connect(self, key_prefix: str, timezone: str) -> None:
         self.client = RedBeatClient.from_url(
             self.redis_url, key_prefix=key_prefix, timezone=timezone, clock=CLOCK
         )
 
+    # What a client call gives back: the asyncio driver (python_async_sdk.py) awaits it, and gathers
+    # `list` with `async for`; every other line of this driver serves both clients.
+
+    def done(self, call: Any) -> Any:
+        return call
+
+    def gathered(self, entries: Any) -> list[Entry]:
+        return list(entries)
+
     def save(self, request: dict) -> dict:
-        self.client.save(to_entry(request["entry"]))
+        self.done(self.client.save(to_entry(request["entry"])))
         return {}
 
     def get(self, request: dict) -> dict:
-        return {"entry": to_wire(self.client.get(request["name"]), self.client)}
+        return {"entry": to_wire(self.done(self.client.get(request["name"])), self.client)}
 
     def list(self, request: dict) -> dict:
         errors: list[dict] = []
@@ -94,22 +104,22 @@ class PythonSDK(Driver):
                 {"key": problem.key, "error": {"type": "corrupt", "path": None, "reason": problem.reason}}
             )
 
-        entries = [to_wire(e, self.client) for e in self.client.list(on_error=report)]
+        entries = [to_wire(e, self.client) for e in self.gathered(self.client.list(on_error=report))]
         return {"entries": entries, "errors": errors}
 
     def delete(self, request: dict) -> dict:
-        return {"deleted": self.client.delete(request["name"])}
+        return {"deleted": self.done(self.client.delete(request["name"]))}
 
     def enable(self, request: dict) -> dict:
-        self.client.enable(request["name"])
+        self.done(self.client.enable(request["name"]))
         return {}
 
     def disable(self, request: dict) -> dict:
-        self.client.disable(request["name"])
+        self.done(self.client.disable(request["name"]))
         return {}
 
     def run_now(self, request: dict) -> dict:
-        self.client.run_now(request["name"])
+        self.done(self.client.run_now(request["name"]))
         return {}
 
     def next_runs(self, request: dict) -> dict:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,3 +66,22 @@ def dump(r: redis.Redis) -> dict:
         else:
             out[key] = r.get(key)
     return out
+
+
+@contextlib.contextmanager
+def sent_commands(r: redis.Redis) -> Iterator[list[str]]:
+    """The name of every command Redis received from a client during the block, those its scripts ran
+    aside (MONITOR): what a call sends, seen from Redis, not from inside the client under test."""
+    sent: list[str] = []
+    kwargs = r.connection_pool.connection_kwargs
+    watcher = redis.Redis(host=kwargs["host"], port=kwargs["port"])  # not one of r's connections
+    try:
+        with watcher.monitor() as watching:
+            yield sent
+            marker = f"end-{id(sent)}"
+            r.echo(marker)
+            while (command := watching.next_command())["command"] != f"ECHO {marker}":
+                if command["client_type"] != "lua":
+                    sent.append(command["command"].split(" ", 1)[0].upper())
+    finally:
+        watcher.close()

@@ -21,9 +21,11 @@ from redbeat_sdk import (
     codec,
     next_run,
 )
+from redbeat_sdk.asyncio import AsyncRedBeatClient
 from redbeat_sdk.errors import CorruptEntry
 
 UNKNOWN_ZONE = "unknown IANA time zone 'Nope/Zone'"
+CLIENTS = [RedBeatClient, AsyncRedBeatClient]  # one constructor and from_url: both check the same way
 
 
 def refused(call) -> ValidationError:
@@ -36,15 +38,16 @@ def refused(call) -> ValidationError:
 # -- time zones --------------------------------------------------------------------------------------
 
 
-def test_an_unknown_beat_timezone_is_refused_as_the_timezone_argument(r, redis_server):
+@pytest.mark.parametrize("Client", CLIENTS)
+def test_an_unknown_beat_timezone_is_refused_as_the_timezone_argument(r, redis_server, Client):
     for call in (
-        lambda: RedBeatClient(r, timezone="Nope/Zone"),
-        lambda: RedBeatClient.from_url(redis_server.url, timezone="Nope/Zone"),
+        lambda: Client(r, timezone="Nope/Zone"),
+        lambda: Client.from_url(redis_server.url, timezone="Nope/Zone"),
     ):
         err = refused(call)
         assert (err.path, err.reason) == ("timezone", UNKNOWN_ZONE)
         assert str(err) == f"timezone: {UNKNOWN_ZONE}"
-    assert refused(lambda: RedBeatClient(r, timezone=5)).path == "timezone"
+    assert refused(lambda: Client(r, timezone=5)).path == "timezone"
 
 
 def test_an_unknown_preview_zone_is_refused_as_the_tz_argument(client):
@@ -138,16 +141,18 @@ def test_save_names_the_entry_paths_without_an_index(client):
         ("", ["must be a Redis URL string"]),
     ],
 )
-def test_from_url_refuses_what_it_cannot_connect_with(url, words):
-    err = refused(lambda: RedBeatClient.from_url(url))
+@pytest.mark.parametrize("Client", CLIENTS)
+def test_from_url_refuses_what_it_cannot_connect_with(url, words, Client):
+    err = refused(lambda: Client.from_url(url))
     assert isinstance(err, InvalidUrlError) and err.path == "url"
     for word in [*words, "redis://", "rediss://", "unix://", "redis-cluster://", "rediss-cluster://"]:
         assert word in err.reason, (word, err.reason)
     assert "secret" not in str(err)
 
 
-def test_from_url_refuses_a_url_that_is_not_a_string():
-    err = refused(lambda: RedBeatClient.from_url(None))
+@pytest.mark.parametrize("Client", CLIENTS)
+def test_from_url_refuses_a_url_that_is_not_a_string(Client):
+    err = refused(lambda: Client.from_url(None))
     assert isinstance(err, InvalidUrlError) and err.path == "url" and "NoneType" in err.reason
 
 
@@ -181,8 +186,9 @@ def test_preview_instants_must_be_datetimes():
     assert Interval(5).next_runs(1, after=T0) == [T0 + timedelta(seconds=5)]
 
 
-def test_client_options_are_checked(r):
-    assert refused(lambda: RedBeatClient(r, batch_size=0)).path == "batch_size"
-    assert refused(lambda: RedBeatClient(r, key_prefix=None)).path == "key_prefix"
-    assert refused(lambda: RedBeatClient(r, lock_key=5)).path == "lock_key"
-    assert refused(lambda: RedBeatClient(r, clock="now")).path == "clock"
+@pytest.mark.parametrize("Client", CLIENTS)
+def test_client_options_are_checked(r, Client):
+    assert refused(lambda: Client(r, batch_size=0)).path == "batch_size"
+    assert refused(lambda: Client(r, key_prefix=None)).path == "key_prefix"
+    assert refused(lambda: Client(r, lock_key=5)).path == "lock_key"
+    assert refused(lambda: Client(r, clock="now")).path == "clock"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-from conftest import T0, dump
+from conftest import T0, dump, sent_commands
 
 from redbeat_sdk import (
     ConflictError,
@@ -21,7 +21,7 @@ from redbeat_sdk import (
     RRule,
     ValidationError,
 )
-from redbeat_sdk.datetimes import UTC, decode_datetime, epoch_seconds
+from redbeat_sdk.datetimes import UTC, decode_datetime, encode_datetime, epoch_seconds
 from redbeat_sdk.scripts import CLIENT_SCRIPTS
 
 T0_TS = epoch_seconds(T0)
@@ -336,14 +336,42 @@ def test_save_reloads_its_script_after_a_script_flush(client, r):
     assert r.zcard("redbeat::schedule") == 3
 
 
+def test_a_save_is_one_command_once_its_script_is_loaded_and_a_resave_over_a_run_two(client, r):
+    """No read before the write: a first save is one EVALSHA, seen from Redis. An entry
+    beat has run is scored from its stored meta, which only the client can decode (Lua moves strings):
+    the script hands it back instead of writing, and the entry goes again, scored from it."""
+    client.save(Entry("job", "t", Interval(60)))  # loads the script (EVALSHA, NOSCRIPT, EVAL)
+    ran = T0 - timedelta(seconds=10)
+    r.hset("redbeat:job", "meta", json.dumps({"last_run_at": encode_datetime(ran), "total_run_count": 3}))
+    with sent_commands(r) as first:
+        client.save(Entry("new", "t", Interval(60)))
+    with sent_commands(r) as again:
+        saved = client.save(Entry("job", "t", Interval(30)))
+    with sent_commands(r) as many:
+        client.save_many([Entry(f"m{i}", "t", Interval(60)) for i in range(100)])
+    assert first == ["EVALSHA"] and again == ["EVALSHA", "EVALSHA"]
+    assert (saved.last_run_at, saved.total_run_count) == (ran, 3)
+    assert r.zscore("redbeat::schedule", "redbeat:job") == saved.score == epoch_seconds(ran) + 30
+    assert many == ["EVALSHA", "EVALSHA"]  # 64 entries a call
+
+
 class BusyBeat(redis.Redis):
-    """A client before whose every round trip a beat records a run of redbeat:job (a new meta)."""
+    """A client before whose every round trip (one command, or a pipeline) a beat records a run of
+    redbeat:job (a new meta) through another connection."""
 
     runs = 0
+    beat: redis.Redis
+
+    def _beat_runs(self):
+        self.runs += 1
+        self.beat.hset("redbeat:job", "meta", json.dumps({"last_run_at": None, "total_run_count": self.runs}))
+
+    def execute_command(self, *args, **options):
+        self._beat_runs()
+        return super().execute_command(*args, **options)
 
     def pipeline(self, transaction=True, shard_hint=None):
-        self.runs += 1
-        self.hset("redbeat:job", "meta", json.dumps({"last_run_at": None, "total_run_count": self.runs}))
+        self._beat_runs()
         return super().pipeline(transaction, shard_hint)
 
 
@@ -356,6 +384,7 @@ def test_an_entry_changing_before_every_attempt_is_a_conflict_and_the_last_attem
     for script in CLIENT_SCRIPTS:  # no NOSCRIPT round trip to count
         r.script_load(script.source)
     busy = BusyBeat.from_url(redis_server.url, decode_responses=True)
+    busy.beat = r
     with pytest.raises(ConflictError) as caught:
         getattr(RedBeatClient(busy, clock=clock), operation)("job")
     assert caught.value.key == "redbeat:job"

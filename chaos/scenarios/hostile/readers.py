@@ -1,4 +1,4 @@
-"""Every reader of the format, pointed at one Redis: the three clients through their conformance drivers
+"""Every reader of the format, pointed at one Redis: the clients through their conformance drivers
 (`list`: the entries read, and the errors with their keys; conformance/PROTOCOL.md) and the scheduler as
 a real `celery beat` process (what it fired, and the keys it logged as unreadable).
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "conformance"))
 from runner.driver import Driver, DriverError
 from runner.registry import Implementation, build, load
 
-CLIENTS = ("python", "js", "go")
+CLIENTS = ("python", "python-async", "js", "go")  # python-async: the SDK's asyncio client
 _UNREADABLE = re.compile(r"skipping unreadable entry (\S+): (.*?) \(left in Redis", re.DOTALL)
 _SENDING = re.compile(r"Sending due task (\S+) \(")
 

@@ -1,4 +1,5 @@
-"""Hostile data (corpus.py) read by the scheduler and by the Python, TypeScript and Go clients."""
+"""Hostile data (corpus.py) read by the scheduler and by the Python (sync and asyncio), TypeScript and Go
+clients."""
 
 from __future__ import annotations
 

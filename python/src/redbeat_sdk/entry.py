@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -70,15 +69,15 @@ class Entry:
         clock: Callable[[], datetime] | None = None,
     ) -> Entry:
         """A copy carrying run state read from Redis (no re-validation: the definition is unchanged)."""
-        entry = copy.copy(self)
-        for name, value in (
-            ("last_run_at", last_run_at),
-            ("total_run_count", total_run_count),
-            ("score", score),
-            ("timezone", timezone),
-            ("clock", clock),
-        ):
-            object.__setattr__(entry, name, value)
+        entry = object.__new__(Entry)  # every save and read returns one: no copy.copy, no __init__
+        entry.__dict__.update(
+            self.__dict__,
+            last_run_at=last_run_at,
+            total_run_count=total_run_count,
+            score=score,
+            timezone=timezone,
+            clock=clock,
+        )
         return entry
 
     def next_runs(

@@ -1,31 +1,28 @@
 """The client's operations without I/O: each is a generator (a flow) that yields the commands of one
-round trip, is sent their replies and returns its result. `store.Store.drive` runs a flow with redis-py;
-an asyncio store runs the same flows, so every rule (what is compared, what is kept, when to retry) is
-written once.
+round trip, is sent their replies and returns its result (flow.py). `store.Store.drive` runs a flow with
+redis-py, `asyncio.store.AsyncStore.drive` the same flows with redis.asyncio, so every rule (what is
+compared, what is kept, when to retry) is written once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Iterator
 from datetime import datetime, tzinfo
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from . import codec, protocol
 from .datetimes import UTC, aware, epoch_seconds
 from .entry import Entry
 from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError
+from .flow import Flow
 from .keys import KeyLayout
 from .protocol import Stored
 from .score import score_for
-from .scripts import Command
 from .validation import check_json_value
 
 log = logging.getLogger("redbeat_sdk")
-
-T = TypeVar("T")
-Flow = Generator[list[Command], list[Any], T]
 
 # How often a write that checks what it read is tried before ConflictError (the same in every client).
 MAX_ATTEMPTS = 10
@@ -95,6 +92,31 @@ def load_keys(keys: KeyLayout, entry_keys: list[str], batch: int) -> Flow[list[S
     return [
         row for chunk, reply in zip(chunks, replies, strict=True) for row in protocol.loaded(chunk, reply)
     ]
+
+
+class Pages:
+    """The whole schedule, a flow a page (`load_page`): iterate, and run each flow before taking the next,
+    which starts where that one ended; the last is the first to come back empty."""
+
+    def __init__(self, keys: KeyLayout, count: int):
+        self.keys, self.count = keys, count
+        self.start, self.ended = 0, False
+
+    def __iter__(self) -> Iterator[Flow[list[Stored]]]:
+        while not self.ended:
+            yield self._page()
+
+    def _page(self) -> Flow[list[Stored]]:
+        rows = yield from load_page(self.keys, self.start, self.count)
+        self.start += len(rows)
+        self.ended = not rows
+        return rows
+
+
+def entries(page: Flow[list[Stored]], read: Callable[[Stored], Entry | None]) -> Flow[list[Entry]]:
+    """A page's entries as `list` yields them: each row `read`, those it leaves out (None) skipped."""
+    rows = yield from page
+    return [entry for entry in map(read, rows) if entry is not None]
 
 
 # -- save -------------------------------------------------------------------------------------------------

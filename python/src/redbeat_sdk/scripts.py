@@ -40,6 +40,10 @@ class Script:
         """The EVALSHA command that runs this script (the store loads it on NOSCRIPT)."""
         return ("EVALSHA", self.sha, len(keys), *keys, *args)
 
+    def evaluated(self, call: Command) -> Command:
+        """`call` (an EVALSHA of this script) as EVAL with its source: Redis runs it and keeps it."""
+        return ("EVAL", self.source, *call[2:])
+
 
 # The scripts of the client; the scheduler loads its own through `source`.
 LOAD = Script.named("load")

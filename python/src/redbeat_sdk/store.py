@@ -1,137 +1,56 @@
-"""The only module of the SDK that talks to Redis (redis-py, synchronously).
-
-It sends the commands `protocol` builds, in one round trip per batch, loads a script Redis does not know
-yet (first use, restart, flush) and turns redis-py's errors into the SDK's. What to send and how to read
-the replies lives in `protocol` and `operations`; an asyncio store is this module with `await`.
+"""The synchronous store: sends what the flows yield with redis-py. asyncio/store.py is the same with
+redis.asyncio and `await`; what both share about redis-py (errors, replies, URLs) is in redispy.py, and
+every rule about what to send and how to read the replies in `protocol`, `operations` and `flow`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ssl
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import redis
 import redis.exceptions
-from redis.client import NEVER_DECODE
+from redis.cluster import RedisCluster
 
-from . import operations, protocol, urls
-from .errors import RedBeatConnectionError, RedBeatError
-from .keys import KeyLayout
-from .scripts import BY_SHA, LOAD, Command
+from . import operations, protocol, redispy
+from .flow import NOSCRIPT, Flow, Run, one_batch
+from .redispy import redis_errors, replies
+from .scripts import Command
 
 T = TypeVar("T")
 
 
-@contextlib.contextmanager
-def redis_errors() -> Iterator[None]:
-    """redis-py's exceptions as the SDK's: RedBeatConnectionError when Redis cannot be reached or used,
-    RedBeatError when it refuses a command."""
-    try:
-        yield
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-        raise RedBeatConnectionError(_connection_problem(exc)) from exc
-    except redis.exceptions.NoPermissionError as exc:
-        raise RedBeatError(f"Redis refused the command (ACL): {exc}") from exc
-    except redis.exceptions.RedisError as exc:
-        raise RedBeatError(f"Redis refused the command: {exc}") from exc
+class Store(redispy.Connected):
+    """The synchronous store (redis-py): runs flows, and the reads of the CLI."""
 
+    plain, cluster = redis.Redis, RedisCluster
 
-def _connection_problem(exc: Exception) -> str:
-    """What went wrong, in words that point at the fix: a refused login and an untrusted certificate
-    are configuration errors that retrying will not cure, unlike an unreachable server."""
-    if isinstance(exc, redis.exceptions.AuthenticationError):
-        return f"Redis refused the login (check the user and password in the URL): {exc}"
-    if isinstance(exc.__context__, ssl.SSLCertVerificationError):
-        return f"Redis's TLS certificate is not trusted (check ssl_ca_certs): {exc}"
-    if isinstance(exc.__context__, ssl.SSLError):
-        return f"TLS with Redis failed: {exc}"
-    return f"Redis is unreachable: {exc}"
-
-
-def connect(url: str, **options: Any) -> Any:
-    """A redis-py client for `url`: redis://, rediss://, unix://, or redis-cluster:// (rediss-cluster://)
-    naming one node of a Redis Cluster. A URL redis-py refuses is an InvalidUrlError."""
-    options.setdefault("decode_responses", True)
-    scheme = urls.scheme_of(url)
-    try:
-        if scheme in urls.CLUSTER_SCHEMES:
-            from redis.cluster import RedisCluster
-
-            base = "rediss" if scheme.startswith("rediss") else "redis"
-            return RedisCluster.from_url(f"{base}://{url.partition('://')[2]}", **options)
-        return redis.Redis.from_url(url, **options)
-    except ValueError as exc:  # redis-py's refusal of a port, database or query option
-        raise urls.refused(url, exc) from None
-
-
-def is_cluster(client: Any) -> bool:
-    try:
-        from redis.cluster import RedisCluster
-    except ImportError:  # pragma: no cover - redis-py without cluster support
-        return False
-    return isinstance(client, RedisCluster)
-
-
-class Store:
-    """One schedule's keys on one redis-py client (standalone, Sentinel master or Cluster)."""
-
-    def __init__(self, client: Any, keys: KeyLayout):
-        self.client = client
-        self.keys = keys
-
-    def run(self, commands: Sequence[Command]) -> list[Any]:
-        """The replies of `commands`, sent in one round trip (a pipeline, not a transaction: each script
-        is atomic on its own)."""
-        with redis_errors():
-            replies = self._send(commands)
-            missing = {
-                c[1]
-                for c, r in zip(commands, replies, strict=True)
-                if isinstance(r, redis.exceptions.NoScriptError)
-            }
-            if missing:
-                for sha in missing:
-                    self.client.script_load(BY_SHA[sha].source)
-                replies = self._send(commands)
-            for reply in replies:
-                if isinstance(reply, Exception):
-                    raise reply
-        return replies
+    def drive(self, flow: Flow[T]) -> T:
+        """Run an operation: each batch of commands it yields in one round trip, its replies sent back."""
+        run = Run(flow)
+        while not run.done:
+            run.send(self._send(run.commands))
+        return run.result
 
     def _send(self, commands: Sequence[Command]) -> list[Any]:
-        # execute_command, not pipe.evalsha: redis-py's cluster pipeline blocks the evalsha method, yet
-        # routes the command itself by its keys (one slot under a hash-tagged prefix)
-        pipe = self.client.pipeline(transaction=False)
-        for command in commands:
-            if command[:2] == ("EVALSHA", LOAD.sha):
-                # entry fields undecoded whatever the client decodes: one that is not UTF-8 is then one
-                # corrupt entry (protocol.field), not a UnicodeDecodeError that ends the whole read
-                pipe.execute_command(*command, **{NEVER_DECODE: True})
-            else:
-                pipe.execute_command(*command)
-        replies: list[Any] = pipe.execute(raise_on_error=False)
-        return replies
+        with redis_errors():
+            if len(commands) > 1:
+                return replies(redispy.pipeline(self.client, commands).execute(raise_on_error=False))
+            try:  # one command (a save, a get): no pipeline, whose upkeep is a good part of a save's time
+                return [self.client.execute_command(*commands[0], **redispy.options(commands[0]))]
+            except redis.exceptions.NoScriptError:
+                return [NOSCRIPT]
 
-    def drive(self, flow: operations.Flow[T]) -> T:
-        """Run an operation: send each batch of commands it yields and give it the replies."""
-        try:
-            commands = next(flow)
-            while True:
-                commands = flow.send(self.run(commands))
-        except StopIteration as done:
-            result: T = done.value
-            return result
+    def run(self, commands: list[Command]) -> list[Any]:
+        """The replies of `commands`, sent in one round trip."""
+        return self.drive(one_batch(commands))
 
     # -- reads the client and the CLI share -----------------------------------------------------------
 
     def walk(self, batch: int) -> Iterator[protocol.Stored]:
         """Every member of the schedule with its hash and score, in schedule order, `batch` per page."""
-        start = 0
-        while rows := self.drive(operations.load_page(self.keys, start, batch)):
-            yield from rows
-            start += len(rows)
+        for page in operations.Pages(self.keys, batch):
+            yield from self.drive(page)
 
     def lock(self) -> tuple[str | None, int]:
         """The lock's token (None when free) and its time to live in ms (negative: none)."""
