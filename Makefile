@@ -15,7 +15,7 @@ COMPONENTS := tools/topologies python scheduler conformance clients/js clients/g
 PRESENT := $(foreach c,$(COMPONENTS),$(if $(wildcard $(c)/Makefile),$(c)))
 having = $(foreach c,$(PRESENT),$(if $(shell grep -s '^$(1):' $(c)/Makefile),$(c)))
 
-.PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis venv \
+.PHONY: all demo test test-slow chaos dist bench bench-full generate check-generated vectors check-vectors conformance redis postgres venv \
 	lint fmt clean chromium screenshots
 all: test
 
@@ -30,6 +30,14 @@ chromium: ## Debian's chromium, installed when missing
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@$(CHROMIUM) --version 2>/dev/null
 
+# the import tests' database (python/tests/test_import_*): tools/topologies starts its own cluster on a free port
+# (the package's own `main` cluster on port 5432 is not created: nothing but our tests' servers runs)
+postgres: ## Debian's postgresql (initdb, postgres), installed when missing
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { mkdir -p /etc/postgresql-common/createcluster.d \
+		&& echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/redbeat-sdk.conf \
+		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	@ls -d /usr/lib/postgresql/*/bin | tail -n 1
+
 venv: $(VENV)/.stamp
 # tools/topologies (the tests' Redis deployments, never published) is installed too: `import topologies` and
 # `python -m topologies` work from every test suite, script and other language's tests.
@@ -41,7 +49,7 @@ $(VENV)/.stamp: python/pyproject.toml python/requirements-dev.txt python/require
 
 # The linters, the generated code and the Celery-generated vectors, then every component, going on after
 # one fails; each step's wall time and a summary table; exit 1 if any failed.
-test: redis chromium venv
+test: redis chromium postgres venv
 	@MAKE="$(MAKE)" tools/each-component test .:lint .:check-generated .:check-vectors $(PRESENT)
 
 # Python (ruff: ruff.toml; mypy: each package's own settings), then each component's own linters (eslint and
@@ -88,9 +96,11 @@ conformance: redis venv
 	$(MAKE) -C conformance conformance
 
 generate: venv
+	@tools/lua-parts
 	@set -e; for c in $(PRESENT); do if grep -q '^generate:' $$c/Makefile; then $(MAKE) -C $$c generate; fi; done
 
 check-generated: venv
+	@tools/lua-parts --check
 	@set -e; for c in $(PRESENT); do if grep -q '^check-generated:' $$c/Makefile; then $(MAKE) -C $$c check-generated; fi; done
 
 vectors: venv ## regenerate the Celery-generated vectors (next runs, crontab fields; beat's task messages)

@@ -127,3 +127,16 @@ def test_an_edit_between_the_read_and_the_write_wins_and_the_late_one_is_refused
     with pytest.raises(VersionConflict):
         _step(client, flow, lambda: client.save(job(task="app.first")))
     assert json.loads(r.hget(KEY, "definition"))["task"] == "app.first"
+
+
+def test_conditional_writes_carry_the_extensions_and_their_labels(client, r):
+    """create and save(if_version=...) write the extensions field and move the label index with it, as save
+    does; an entry saved without extensions loses the field and its index members."""
+    created = client.create(job(extensions={"labels": {"tenant": "acme"}, "timezone": "Europe/Paris"}))
+    assert json.loads(r.hget(KEY, "extensions"))["labels"] == {"tenant": "acme"}
+    assert [e.name for e in client.list(labels={"tenant": "acme"})] == ["job"]
+    moved = client.save(job(extensions={"labels": {"tenant": "b"}}), if_version=created.version)
+    assert r.zrange("redbeat::labels", 0, -1) == ["tenant=b\nredbeat:job"]
+    assert client.get("job").extensions.timezone is None
+    client.save(job(), if_version=moved.version)
+    assert r.hget(KEY, "extensions") is None and r.zcard("redbeat::labels") == 0

@@ -8,6 +8,7 @@ describes itself as JSON (`info()`), and stops everything on `stop()` (or at the
 from .base import Topology, wait_for
 from .cluster import Cluster
 from .node import HOST, Node, TopologyError, free_port
+from .postgres import Postgres
 from .sentinel import SentinelGroup
 from .single import Single
 from .tls import TlsServer
@@ -19,6 +20,7 @@ __all__ = [
     "KINDS",
     "Cluster",
     "Node",
+    "Postgres",
     "SentinelGroup",
     "Single",
     "TlsServer",

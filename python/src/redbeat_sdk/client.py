@@ -36,11 +36,15 @@ class RedBeatClient(ClientCore[store.Store]):
         VersionConflict otherwise, with nothing written."""
         return self.store.drive(self._create(entry))
 
-    def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
+    def save_many(self, entries: Iterable[Entry], *, run_state: bool = False) -> list[Entry]:
         """Save many entries, pipelined in batches; each entry is atomic. Every entry is validated and
         encoded before anything is sent, so one bad entry writes nothing; its ValidationError path starts
-        with its index in `entries` (`[3].name`)."""
-        return self.store.drive(self._save_many(entries))
+        with its index in `entries` (`[3].name`).
+
+        `run_state=True` (an import from another scheduler): an entry saved for the first time gets the
+        run state it carries, `last_run_at` (None: never ran, due at once) and `total_run_count`, scored
+        from it; an entry already in Redis keeps its stored run state either way."""
+        return self.store.drive(self._save_many(entries, run_state))
 
     def delete(self, name: str) -> bool:
         """Remove the entry's hash and its schedule member together; False when neither existed."""

@@ -100,8 +100,10 @@ class ClientCore(Generic[S]):
 
     # -- each call as a flow -----------------------------------------------------------------------------
 
-    def _save_flow(self, entries: list[Entry], indexed: bool = False) -> Flow[list[Entry]]:
-        call = operations.SaveCall(self.now(), self.timezone, self.clock)
+    def _save_flow(
+        self, entries: list[Entry], indexed: bool = False, run_state: bool = False
+    ) -> Flow[list[Entry]]:
+        call = operations.SaveCall(self.now(), self.timezone, self.clock, run_state)
         batch = self.batch_size if indexed else 1
         return operations.save(self.keys, call, entries, batch, indexed=indexed)
 
@@ -121,8 +123,10 @@ class ClientCore(Generic[S]):
     def _create(self, entry: Entry) -> Flow[Entry]:
         return self._save_if(arguments.entry(entry), None)
 
-    def _save_many(self, entries: Iterable[Entry]) -> Flow[list[Entry]]:
-        return self._save_flow(arguments.entries(entries), indexed=True)
+    def _save_many(self, entries: Iterable[Entry], run_state: bool = False) -> Flow[list[Entry]]:
+        if not isinstance(run_state, bool):
+            raise ValidationError("run_state", f"must be true or false, not {run_state!r}")
+        return self._save_flow(arguments.entries(entries), indexed=True, run_state=run_state)
 
     def _delete(self, name: str) -> Flow[bool]:
         return operations.delete(self.keys, self.keys.entry(name))

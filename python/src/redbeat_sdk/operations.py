@@ -14,7 +14,7 @@ from datetime import datetime, tzinfo
 from typing import Any, NamedTuple
 
 from . import codec, protocol
-from .datetimes import UTC, epoch_seconds
+from .datetimes import UTC, aware, epoch_seconds
 from .entry import Entry
 from .errors import ConflictError, CorruptEntry, EntryNotFound, ValidationError, VersionConflict
 from .flow import Flow
@@ -117,6 +117,17 @@ def _load_members(keys: KeyLayout, members: list[str]) -> Flow[list[Stored]]:
     return [rows.get(key) or Stored(key, None, None) for key in members]
 
 
+def load_keys(keys: KeyLayout, entry_keys: list[str], batch: int) -> Flow[list[Stored]]:
+    """The entries under `entry_keys` as stored, `batch` per script call, in one round trip."""
+    chunks = [entry_keys[i : i + batch] for i in range(0, len(entry_keys), batch)]
+    if not chunks:
+        return []
+    replies = yield [protocol.load(keys, chunk) for chunk in chunks]
+    return [
+        row for chunk, reply in zip(chunks, replies, strict=True) for row in protocol.loaded(chunk, reply)
+    ]
+
+
 class Pages:
     """The whole schedule, a flow a page (`load_page`): iterate, and run each flow before taking the next,
     which starts where that one ended; the last is the first to come back empty."""
@@ -148,10 +159,12 @@ def entries(page: Flow[list[Stored]], read: Callable[[Stored], Entry | None]) ->
 class SaveCall:
     """What all entries of one save call share: the time, the first-save meta and first-save scores."""
 
-    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime]):
+    def __init__(self, now: datetime, tz: tzinfo, clock: Callable[[], datetime], run_state: bool = False):
         self.now = now
         self.tz = tz
         self.clock = clock  # given to the entries returned
+        # a first save writes each entry's own run state (an import), not {"last_run_at": now}
+        self.run_state = run_state
         self.first_meta = codec.encode_meta(now.astimezone(UTC))
         self._first_scores: dict[Any, int] = {}
 
@@ -177,6 +190,7 @@ class Pending:
         "entry",
         "expected",
         "extensions",
+        "first_meta",
         "first_score",
         "key",
         "rules",
@@ -202,7 +216,16 @@ class Pending:
         self.key = keys.entry(entry.name)
         self.schedule = wire["schedule"]
         self.call = call
-        self.first_score = call.first_score(entry.schedule, self.schedule, self.rules)
+        if call.run_state:
+            last = _run_state_time(entry.last_run_at, call.tz)
+            count = entry.total_run_count
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValidationError("total_run_count", f"must be an integer >= 0, not {count!r}")
+            self.first_meta = codec.encode_meta(last, count or None)
+            self.first_score = score_for(self.schedule, last, call.now, call.tz, self.rules)
+        else:
+            self.first_meta = call.first_meta
+            self.first_score = call.first_score(entry.schedule, self.schedule, self.rules)
         # the stored meta this entry was scored from (bytes when not UTF-8); None: a first save
         self.expected: str | bytes | None = None
         self.score = self.first_score
@@ -211,7 +234,7 @@ class Pending:
         return protocol.Save(
             self.key,
             self.definition,
-            self.call.first_meta,
+            self.first_meta,
             self.first_score,
             self.expected,
             self.score,
@@ -232,6 +255,11 @@ class Pending:
         """The entry as saved, with the run state it has in Redis now."""
         call = self.call
         if self.expected is None:
+            if call.run_state:
+                entry = self.entry
+                return entry.with_state(
+                    entry.last_run_at, entry.total_run_count, self.score, call.tz, call.clock, self.version
+                )
             return self.entry.with_state(call.now, 0, self.score, call.tz, call.clock, self.version)
         try:
             last, total = codec.decode_meta(self.key, self.expected)
@@ -242,6 +270,15 @@ class Pending:
     @property
     def version(self) -> str | None:
         return version_of(self.definition)
+
+
+def _run_state_time(value: Any, tz: tzinfo) -> datetime | None:
+    """An entry's own last_run_at for an import's first save: aware (naive is in the beat's zone), UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValidationError("last_run_at", f"must be a datetime or None, not {value!r}")
+    return aware(value, tz).astimezone(UTC)
 
 
 def save(
@@ -292,7 +329,9 @@ def save_if(keys: KeyLayout, call: SaveCall, entry: Entry, version: str | None) 
             pending.expected, pending.score, first_meta = None, pending.first_score, call.first_meta
         else:
             pending.rescore(stored.meta)
-        (reply,) = yield [protocol.update(keys, stored, pending.definition, first_meta, pending.score)]
+        extensions = pending.extensions or protocol.NO_EXTENSIONS
+        update = protocol.update(keys, stored, pending.definition, first_meta, pending.score, extensions)
+        (reply,) = yield [update]
         now = protocol.updated(stored, reply)
         if now is None:
             return pending.saved()

@@ -177,8 +177,10 @@ def update(
     definition: str | None = None,
     meta: str | None = None,
     score: int | None = None,
+    extensions: str | None = None,
 ) -> Command:
-    """Write the given fields and score if the entry still holds what `read` holds (lua/update.lua)."""
+    """Write the given fields and score if the entry still holds what `read` holds (lua/update.lua);
+    `extensions` too when given (NO_EXTENSIONS removes the field), with the label index."""
     args = [
         UNFENCED,
         as_read(read.definition),
@@ -187,7 +189,9 @@ def update(
         meta or "",
         "" if score is None else score,
     ]
-    return UPDATE.call([keys.lock, keys.schedule, read.key], args)
+    if extensions is None:
+        return UPDATE.call([keys.lock, keys.schedule, read.key], args)
+    return UPDATE.call([keys.lock, keys.schedule, read.key, keys.labels], [*args, extensions])
 
 
 def updated(read: Stored, reply: Any) -> Stored | None:

@@ -57,6 +57,10 @@ class Store(redispy.Connected):
         token, ttl_ms = self.run(protocol.lock(self.keys))
         return protocol.text(token), int(ttl_ms)
 
+    def statics(self) -> set[str]:
+        """The names in the schedule's statics set (the static entries a beat syncs and deletes)."""
+        return {protocol.text(name) for name in self.run([("SMEMBERS", self.keys.statics)])[0]}
+
     def config(self, pattern: str) -> dict[str, Any]:
         """CONFIG GET `pattern` (a RedBeatError where the server refuses CONFIG: managed services)."""
         with redis_errors():

@@ -15,82 +15,22 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from redbeat_sdk import codec
+from redbeat_sdk.beat_schedule import static_entry
 from redbeat_sdk.entry import Entry
 from redbeat_sdk.errors import CorruptEntry, RedBeatError
-from redbeat_sdk.next_run import RRULE_BY_FIELDS
-from redbeat_sdk.schedules import Crontab, Interval, OneOff, RRule, Schedule
 from redbeat_sdk.score import score_for
 
 from .store import LOCK_NOT_HELD, META_CHANGED, RawEntry, Store
 
 logger = logging.getLogger(__name__)
 
-SDK_SCHEDULES = (Interval, Crontab, RRule, OneOff)
-_RRULE_FIELDS = ("dtstart", "interval", "wkst", "count", "until", *RRULE_BY_FIELDS)
-
 
 class LockLost(Exception):
     """A fenced write found that this scheduler no longer holds the lock; nothing was written."""
-
-
-def sdk_schedule(value: Any, relative: bool = False) -> Schedule:
-    """The SDK schedule for what a `beat_schedule` entry may hold: a Celery `schedule` or `crontab`,
-    upstream's `redbeat.schedules.rrule`, an SDK schedule, a number of seconds or a timedelta."""
-    if isinstance(value, SDK_SCHEDULES):
-        return value
-    if isinstance(value, (int, float, timedelta)) and not isinstance(value, bool):
-        return Interval(value, relative)
-    from celery import schedules as celery_schedules
-
-    celery_value: Any = value  # what is read below (`_orig_*`, `run_every`) is not in Celery's type stubs
-    if isinstance(value, celery_schedules.crontab):
-        return Crontab(
-            minute=celery_value._orig_minute,
-            hour=celery_value._orig_hour,
-            day_of_week=celery_value._orig_day_of_week,
-            day_of_month=celery_value._orig_day_of_month,
-            month_of_year=celery_value._orig_month_of_year,
-        )
-    if type(value) is celery_schedules.schedule:
-        return Interval(celery_value.run_every, bool(value.relative))
-    if type(value).__name__ == "rrule" and hasattr(value, "freq"):  # upstream's rrule, duck-typed
-        fields: dict[str, Any] = {name: getattr(value, name, None) for name in _RRULE_FIELDS}
-        return RRule(value.freq, **fields)
-    raise TypeError(f"{type(value).__name__} cannot be stored in RedBeat (interval, crontab or rrule only)")
-
-
-def static_entry(name: str, spec: Any) -> tuple[Entry, bool]:
-    """(entry, whether the configuration sets `enabled`) for one `beat_schedule` item (a dict or a
-    Celery ScheduleEntry)."""
-    if not isinstance(spec, Mapping):  # a Celery ScheduleEntry
-        spec = {
-            "task": spec.task,
-            "schedule": spec.schedule,
-            "args": spec.args,
-            "kwargs": spec.kwargs,
-            "options": spec.options,
-        }
-    known = {"task", "schedule", "args", "kwargs", "options", "relative", "enabled", "extensions"}
-    unknown = sorted(set(spec) - known)
-    if unknown:
-        raise TypeError(f"unknown keys {unknown}")
-    args = spec.get("args")
-    entry = Entry(
-        name=name,
-        task=spec["task"],
-        schedule=sdk_schedule(spec["schedule"], bool(spec.get("relative"))),
-        args=list(args) if args is not None else None,
-        kwargs=dict(spec.get("kwargs") or {}),
-        options=dict(spec.get("options") or {}),
-        enabled=bool(spec.get("enabled", True)),
-        # stored in the extensions field, never in the definition upstream's Entry(**d) reads
-        extensions=spec.get("extensions"),
-    )
-    return entry, "enabled" in spec
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Each topology starts, answers, listens on 127.0.0.1 only and stops leaving no process: from Python, and
-through the command line (`python -m topologies`) that the Go and TypeScript tests drive."""
+through the command line (`python -m topologies`) that the Go and TypeScript tests drive. PostgreSQL (the
+import tests' database) too."""
 
 from __future__ import annotations
 
 import json
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -15,7 +17,8 @@ from typing import Any
 
 import pytest
 import redis
-from topologies import KINDS, Cluster, SentinelGroup, Single, TlsServer, Topology, TopologyError
+from topologies import KINDS, Cluster, Postgres, SentinelGroup, Single, TlsServer, Topology, TopologyError
+from topologies.postgres import postgres_bin_dir
 
 LOOPBACK = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
 LISTEN = "0A"
@@ -287,3 +290,23 @@ def test_no_redis_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("REDBEAT_REDIS_SERVER", "no-such-redis-server")
     with pytest.raises(TopologyError, match="no-such-redis-server is not installed"), Single():
         pass
+
+
+def test_postgres_runs_unprivileged_on_loopback_and_stops_leaving_nothing() -> None:
+    """The import tests' database: Debian's PostgreSQL as the `postgres` user (never root), on a free
+    loopback port, its data in a scratch folder removed on stop."""
+    with Postgres() as pg:
+        info = pg.info()
+        assert info["dsn"] == f"postgresql://postgres@127.0.0.1:{pg.port}/postgres"
+        assert_loopback_only(info)
+        server = info["nodes"][0]["pid"]
+        uid = int(Path(f"/proc/{server}/status").read_text().split("Uid:")[1].split()[0])
+        assert uid != 0 and (os.geteuid() != 0 or uid == pwd.getpwnam("postgres").pw_uid)
+        url = pg.create_database("scratch")
+        psql = [str(postgres_bin_dir() / "psql"), "-At", url, "-c"]
+        out = subprocess.run([*psql, "SELECT current_database(), 1 + 1"], capture_output=True, text=True)
+        assert out.stdout.strip() == "scratch|2", out.stderr
+        with pytest.raises(TopologyError, match="already exists"):
+            pg.create_database("scratch")
+        root = pg.root
+    assert gone([server]) and not root.exists()

@@ -30,9 +30,10 @@ class AsyncRedBeatClient(ClientCore[store.AsyncStore]):
         """Save an entry only if none of that name exists (`RedBeatClient.create`)."""
         return await self.store.drive(self._create(entry))
 
-    async def save_many(self, entries: Iterable[Entry]) -> list[Entry]:
-        """Save many entries, pipelined in batches, each atomic, all validated first (`RedBeatClient.save_many`)."""
-        return await self.store.drive(self._save_many(entries))
+    async def save_many(self, entries: Iterable[Entry], *, run_state: bool = False) -> list[Entry]:
+        """Save many entries, pipelined in batches, each atomic, all validated first; `run_state` as in
+        `RedBeatClient.save_many`."""
+        return await self.store.drive(self._save_many(entries, run_state))
 
     async def delete(self, name: str) -> bool:
         """Remove the entry's hash and schedule member together; False when neither existed."""

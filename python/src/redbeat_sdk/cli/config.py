@@ -28,11 +28,12 @@ class Target:
     sources: dict[str, str] = field(default_factory=dict)  # value -> "--url", "$REDBEAT_TIMEZONE", ...
 
 
-def _import_app(spec: str) -> Any:
+def import_app(spec: str, flag: str = "--app") -> Any:
     """`module:attribute`, or `module` holding `app` or `celery`, imported with the working directory
-    on sys.path as `celery -A` does, so `redbeat --app proj` works from the project's folder."""
+    on sys.path as `celery -A` does, so `redbeat --app proj` works from the project's folder. `flag`
+    names the option in messages."""
     module_name, _, attr = spec.partition(":")
-    where = f"--app {spec!r}"
+    where = f"{flag} {spec!r}"
     if not module_name:
         raise BadValue(f"{where}: give module:attribute, such as proj.celery:app")
     if os.getcwd() not in sys.path:
@@ -56,7 +57,7 @@ def _import_app(spec: str) -> Any:
 
 def from_celery_app(spec: str) -> dict[str, tuple[Any, str]]:
     """The settings its beat would use, each with a label for messages."""
-    app = _import_app(spec)
+    app = import_app(spec)
     try:
         conf = app.conf
 

@@ -1,4 +1,4 @@
-"""Operating commands: lock, doctor, export, import."""
+"""Operating commands: lock, doctor, export, import (JSON lines here; other sources in migrating.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.table import Table
 from ..errors import CorruptEntry
 from ..lock_token import parse_token
 from . import doctor as diagnosis
-from . import entryfile, output, transfer
+from . import entryfile, migrating, output, transfer
 from .failures import FAILED, BadValue
 from .reading import JSON_HELP
 from .session import client_of
@@ -108,11 +108,75 @@ def export_(ctx: click.Context, target: IO[str]) -> None:
 
 
 @click.command("import")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.argument("source", required=False, type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--from-django-celery-beat",
+    "dsn",
+    default=None,
+    metavar="DSN",
+    help="Read django-celery-beat's tables: postgresql://user@host/db, sqlite:///path/db.sqlite3 (no Django needed).",
+)
+@click.option(
+    "--from-app",
+    default=None,
+    metavar="MODULE[:ATTR]",
+    help="Import a Celery app's beat_schedule as dynamic entries.",
+)
+@click.option(
+    "--db-timezone",
+    default=None,
+    metavar="ZONE",
+    help="With --from-django-celery-beat: the zone of timestamps stored without an offset "
+    "(Django's TIME_ZONE when USE_TZ=False; default UTC).",
+)
+@click.option(
+    "--rename",
+    default=None,
+    metavar="PATTERN",
+    help="Name each entry by PATTERN, such as 'dyn-{name}' (names a beat's static sync owns are refused).",
+)
+@click.option("--skip-bad", is_flag=True, help="Import what can be imported; report the rest.")
+@click.option("--dry-run", is_flag=True, help="Check and show what would be written; write nothing.")
 @click.pass_context
-def import_(ctx: click.Context, source: str, dry_run: bool) -> None:
-    """Entries from JSON lines: every line is validated first; any bad line means nothing is written."""
+def import_(
+    ctx: click.Context,
+    source: str | None,
+    dsn: str | None,
+    from_app: str | None,
+    db_timezone: str | None,
+    rename: str | None,
+    skip_bad: bool,
+    dry_run: bool,
+) -> None:
+    """Entries from JSON lines (FILE), django-celery-beat's database or a Celery app's beat_schedule.
+    Everything is checked first; anything that cannot be imported means nothing is written (unless
+    --skip-bad)."""
+    given = [
+        label
+        for label, value in (("FILE", source), ("--from-django-celery-beat", dsn), ("--from-app", from_app))
+        if value is not None
+    ]
+    if len(given) != 1:
+        chosen = f"not {' and '.join(given)}" if given else "none given"
+        raise click.UsageError(
+            f"give one source: FILE, --from-django-celery-beat DSN or --from-app MODULE:ATTR ({chosen})"
+        )
+    if db_timezone is not None and dsn is None:
+        raise click.UsageError("--db-timezone goes with --from-django-celery-beat")
+    if source is not None:
+        for flag, value in (("--rename", rename), ("--skip-bad", skip_bad or None)):
+            if value is not None:
+                raise click.UsageError(f"{flag} goes with --from-django-celery-beat or --from-app")
+        _import_lines(ctx, source, dry_run)
+        return
+    found = migrating.from_database(ctx, dsn, db_timezone) if dsn is not None else None
+    if found is None:
+        assert from_app is not None
+        found = migrating.from_app(ctx, from_app)
+    migrating.run(ctx, found, rename, dry_run, skip_bad)
+
+
+def _import_lines(ctx: click.Context, source: str, dry_run: bool) -> None:
     client = client_of(ctx)
     entries, bad = transfer.parse_lines(entryfile.read_text(source), client.keys)
     for line in bad:

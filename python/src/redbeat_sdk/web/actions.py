@@ -4,6 +4,7 @@ and that the dashboard is not read-only."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from starlette.datastructures import FormData
@@ -12,6 +13,7 @@ from starlette.responses import Response
 
 from ..cli import describe
 from ..client import RedBeatClient
+from ..entry import Entry
 from ..errors import (
     EntryNotFound,
     RedBeatConnectionError,
@@ -55,6 +57,12 @@ def create(request: Request, form: FormData) -> Response:
     )
 
 
+def _keeping_extensions(client: RedBeatClient, entry: Entry) -> Entry:
+    """The form edits the definition only: the entry keeps the extensions it has in Redis (a save writes
+    the extensions of the entry it is given, so leaving them out would remove them)."""
+    return dataclasses.replace(entry, extensions=client.get(entry.name).extensions)
+
+
 def edit(request: Request, form: FormData) -> Response:
     site = site_of(request)
     name = name_of(request)
@@ -67,10 +75,13 @@ def edit(request: Request, form: FormData) -> Response:
     if entry is None:
         return form_page(request, entry_form, name, version, 400)
     try:
+        entry = _keeping_extensions(site.client, entry)
         saved = site.client.save(entry, if_version=version)
     except ValidationError as exc:
         return _refused(request, entry_form, exc, name, version)
-    except VersionConflict as exc:
+    except (VersionConflict, EntryNotFound) as exc:
+        if isinstance(exc, EntryNotFound):
+            exc = VersionConflict(site.client.keys.entry(name), version, None)
         what = "was deleted" if exc.found is None else "was changed (edited, enabled or disabled)"
         entry_form.errors[""] = (
             f"not saved: {name} {what} since this form was loaded. Reload the entry to see it as it is "

@@ -16,6 +16,7 @@ if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
 end
 
+-- part: extensions
 -- The label index members of an extensions field: '<key>=<value>\n<entry key>' per label. Only the
 -- label strings are read from the JSON (cjson changes numbers and empty arrays, never strings), and
 -- nothing is encoded again.
@@ -35,6 +36,23 @@ local function labels(extensions, key)
   return members
 end
 
+-- Write an entry's extensions field ('-' removes it) and move its label index members with it.
+local function set_extensions(index, key, extensions)
+  local old = labels(redis.call('HGET', key, 'extensions'), key)
+  if #old > 0 then
+    redis.call('ZREM', index, unpack(old))
+  end
+  if extensions == '-' then
+    redis.call('HDEL', key, 'extensions')
+  else
+    redis.call('HSET', key, 'extensions', extensions)
+    for _, member in ipairs(labels(extensions, key)) do
+      redis.call('ZADD', index, 0, member)
+    end
+  end
+end
+-- end part: extensions
+
 local results = {}
 for i = 5, #KEYS do
   local key, a = KEYS[i], 2 + (i - 5) * 8
@@ -52,20 +70,8 @@ for i = 5, #KEYS do
     if ARGV[a + 6] ~= '' then
       redis.call('SADD', KEYS[3], ARGV[a + 6])
     end
-    local extensions = ARGV[a + 7]
-    if extensions ~= '' then
-      local old = labels(redis.call('HGET', key, 'extensions'), key)
-      if #old > 0 then
-        redis.call('ZREM', KEYS[4], unpack(old))
-      end
-      if extensions == '-' then
-        redis.call('HDEL', key, 'extensions')
-      else
-        redis.call('HSET', key, 'extensions', extensions)
-        for _, member in ipairs(labels(extensions, key)) do
-          redis.call('ZADD', KEYS[4], 0, member)
-        end
-      end
+    if ARGV[a + 7] ~= '' then
+      set_extensions(KEYS[4], key, ARGV[a + 7])
     end
     results[i - 4] = 1
   end
