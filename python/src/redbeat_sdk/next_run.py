@@ -95,7 +95,9 @@ def next_run(
                 due = None
             else:
                 # after() compares in UTC: two datetimes of one zone compare by wall time, fold ignored
-                due = rrule_for(schedule, now, tz, zoned, after=last).after(last.astimezone(UTC) if zoned else last)
+                due = rrule_for(schedule, now, tz, zoned, after=last).after(
+                    last.astimezone(UTC) if zoned else last
+                )
         else:
             raise ValidationError("__type__", f"unknown schedule type {kind!r}")
         return None if due is None else due.astimezone(tz)

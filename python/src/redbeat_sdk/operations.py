@@ -437,17 +437,6 @@ def labelled_keys(keys: KeyLayout, labels: dict[str, str]) -> Flow[set[str]]:
     return set.intersection(*found) if found else set()
 
 
-def load_keys(keys: KeyLayout, entry_keys: list[str], batch: int) -> Flow[list[Stored]]:
-    """The entries under `entry_keys` as stored, `batch` per script call, in one round trip."""
-    chunks = [entry_keys[i : i + batch] for i in range(0, len(entry_keys), batch)]
-    if not chunks:
-        return []
-    replies = yield [protocol.load(keys, chunk) for chunk in chunks]
-    return [
-        row for chunk, reply in zip(chunks, replies, strict=True) for row in protocol.loaded(chunk, reply)
-    ]
-
-
 def history(keys: KeyLayout, name: str, limit: int) -> Flow[list[Any]]:
     """The entry's history records as stored (JSON text, newest first)."""
     keys.check_name(name)
