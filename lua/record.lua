@@ -29,6 +29,42 @@
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return {0}
 end
+-- part: extensions
+-- The label index members of an extensions field: '<key>=<value>\n<entry key>' per label. Only the
+-- label strings are read from the JSON (cjson changes numbers and empty arrays, never strings), and
+-- nothing is encoded again.
+local function labels(extensions, key)
+  local members = {}
+  if not extensions then
+    return members
+  end
+  local ok, decoded = pcall(cjson.decode, extensions)
+  if ok and type(decoded) == 'table' and type(decoded['labels']) == 'table' then
+    for k, v in pairs(decoded['labels']) do
+      if type(k) == 'string' and type(v) == 'string' then
+        members[#members + 1] = k .. '=' .. v .. '\n' .. key
+      end
+    end
+  end
+  return members
+end
+
+-- Write an entry's extensions field ('-' removes it) and move its label index members with it.
+local function set_extensions(index, key, extensions)
+  local old = labels(redis.call('HGET', key, 'extensions'), key)
+  if #old > 0 then
+    redis.call('ZREM', index, unpack(old))
+  end
+  if extensions == '-' then
+    redis.call('HDEL', key, 'extensions')
+  else
+    redis.call('HSET', key, 'extensions', extensions)
+    for _, member in ipairs(labels(extensions, key)) do
+      redis.call('ZADD', index, 0, member)
+    end
+  end
+end
+-- end part: extensions
 local n = tonumber(ARGV[3])
 local outboxed = 0
 local lists = {}
@@ -133,15 +169,9 @@ for i = 1, n do
         local h = tonumber(ARGV[x + 1])
         if ARGV[x + 4] == '1' and deletable[i] then
           -- a one-off deleted after its run: what a client's delete removes (lua/delete.lua)
-          if labelled and current[3] then
-            local ok, decoded = pcall(cjson.decode, current[3])
-            if ok and type(decoded) == 'table' and type(decoded['labels']) == 'table' then
-              for k, v in pairs(decoded['labels']) do
-                if type(k) == 'string' and type(v) == 'string' then
-                  redis.call('ZREM', KEYS[4], k .. '=' .. v .. '\n' .. key)
-                end
-              end
-            end
+          local members = labelled and labels(current[3], key) or {}
+          if #members > 0 then
+            redis.call('ZREM', KEYS[4], unpack(members))
           end
           redis.call('ZREM', KEYS[2], key)
           redis.call('DEL', key)
