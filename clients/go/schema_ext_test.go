@@ -15,7 +15,7 @@ import (
 // TestGoTypesMatchSchema does for the definition and meta: the Go writer emits
 // exactly the properties declared, the Go reader knows every one by its name.
 // HistoryRecord is only read here (redbeat-scheduler writes it).
-func TestGoExtensionTypesMatchSchema(t *testing.T) {
+func TestGoTypesMatchSchemaExtensions(t *testing.T) {
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)
