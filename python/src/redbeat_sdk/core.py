@@ -156,11 +156,7 @@ class ClientCore(Generic[S]):
         An index member whose entry is gone, out of the schedule or no longer so labelled is left out."""
         wanted = arguments.labels(labels)
         report = on_error or _log_skipped
-        keys = sorted((yield from operations.labelled_keys(self.keys, wanted)))
-        rows = yield from operations.load_keys(self.keys, keys, self.batch_size)
-        rows = sorted(
-            (r for r in rows if r.score is not None and r.definition), key=lambda r: (r.score, r.key)
-        )
+        rows = yield from operations.labelled(self.keys, wanted, self.batch_size)
         out = []
         for stored in rows:
             entry = operations.listed(stored, self.keys, self.timezone, self.clock, report)

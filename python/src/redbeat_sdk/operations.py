@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, NamedTuple
 
@@ -427,14 +427,29 @@ def delete(keys: KeyLayout, key: str) -> Flow[bool]:
 # -- extensions: labels and history ------------------------------------------------------------------------
 
 
-def labelled_keys(keys: KeyLayout, labels: dict[str, str]) -> Flow[set[str]]:
-    """The entry keys the label index lists under every one of `labels` (one round trip). The index can
-    list an entry whose labels changed without it (a writer without the profile): readers check the
-    labels of what they load."""
+def labelled_keys(keys: KeyLayout, labels: Mapping[str, str | None]) -> Flow[set[str]]:
+    """The entry keys the label index lists under every one of `labels` (None: the label with any value),
+    in one round trip. The index can list an entry whose labels changed without it (a writer without the
+    profile): readers check the labels of what they load."""
     pairs = sorted(labels.items())
     replies = yield [protocol.labelled(keys, k, v) for k, v in pairs]
     found = [set(protocol.label_members(reply)) for reply in replies]
     return set.intersection(*found) if found else set()
+
+
+def labelled(keys: KeyLayout, labels: Mapping[str, str | None], batch: int) -> Flow[list[Stored]]:
+    """The entries the label index lists under every one of `labels`, as stored, in schedule order (by
+    score, then key): two round trips. Members the schedule no longer holds and hashes without a
+    definition are left out; whether each still carries the labels is for the reader to check."""
+    found = sorted((yield from labelled_keys(keys, labels)))
+    rows = yield from load_keys(keys, found, batch)
+    return sorted((r for r in rows if r.score is not None and r.definition), key=lambda r: (r.score, r.key))
+
+
+def any_labelled(keys: KeyLayout) -> Flow[bool]:
+    """Whether any entry is in the label index (carries labels)."""
+    (reply,) = yield [protocol.any_labelled(keys)]
+    return bool(reply)
 
 
 def history(keys: KeyLayout, name: str, limit: int) -> Flow[list[Any]]:

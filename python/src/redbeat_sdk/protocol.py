@@ -106,11 +106,18 @@ def loaded(entry_keys: Sequence[str], reply: Sequence[Any]) -> list[Stored]:
     return out
 
 
-def labelled(keys: KeyLayout, key: str, value: str) -> Command:
-    """The entry keys the label index lists under label `key=value` (extension profile)."""
-    member = f"{key}={value}\n"
-    # members are '<key>=<value>\n<entry key>': a lex range over those that start with the label's part
-    return ("ZRANGEBYLEX", keys.labels, "[" + member, "(" + member[:-1] + "\x0b")
+def labelled(keys: KeyLayout, key: str, value: str | None) -> Command:
+    """The entry keys the label index lists under label `key=value`, or under `key` with any value when
+    `value` is None (extension profile)."""
+    # members are '<key>=<value>\n<entry key>': a lex range over those that start with the label's part,
+    # up to the character after its last one ('\n' + 1; '=' + 1 for any value)
+    start = f"{key}=" if value is None else f"{key}={value}\n"
+    return ("ZRANGEBYLEX", keys.labels, "[" + start, "(" + start[:-1] + chr(ord(start[-1]) + 1))
+
+
+def any_labelled(keys: KeyLayout) -> Command:
+    """Whether the label index has any member (1) or not (0)."""
+    return ("EXISTS", keys.labels)
 
 
 def label_members(reply: Sequence[Any]) -> list[str]:

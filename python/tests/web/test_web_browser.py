@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import Page, expect
 from webrun import BASIC, TOKEN
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
+from redbeat_sdk.history import encode_record
+from redbeat_sdk.lock_token import new_token
 from redbeat_sdk.web.site import entry_url
 
 SCHEDULE = "redbeat::schedule"
@@ -185,7 +188,8 @@ def test_entry_page_and_delete_with_confirmation(web, page, sdk, r):
     expect(page.locator("#runs li").first).to_contain_text(re.compile(r"20:30:00 E[SD]T"))
     expect(page.locator("#raw")).to_contain_text("definition")
     expect(page.locator("#raw")).to_contain_text("meta")
-    expect(page.locator("#history")).to_have_count(0)  # the SDK keeps no run history yet
+    expect(page.locator("#history")).to_contain_text("No runs recorded")
+    expect(page.locator("#extensions")).to_have_count(0)  # it has none
     page.get_by_role("button", name="Delete…").click()
     expect(page.locator("#doomed")).to_have_text("nightly: backup ✓")
     page.get_by_role("link", name="Cancel").click()
@@ -194,6 +198,50 @@ def test_entry_page_and_delete_with_confirmation(web, page, sdk, r):
     page.locator("#confirm-delete").click()
     expect(page.locator(".flash.ok")).to_have_text("deleted nightly: backup ✓")
     assert not r.exists("redbeat:nightly: backup ✓") and r.zcard(SCHEDULE) == 0
+
+
+def test_labels_and_history(web, page, sdk, r):
+    """Entries saved with labels through the SDK, a run history as redbeat-scheduler writes it."""
+    sdk.save_many(
+        [
+            Entry("plain", "app.plain", Interval(60)),
+            Entry("ops-report", "app.report", Interval(300), extensions={"labels": {"team": "ops"}}),
+            Entry(
+                "web-report",
+                "app.report",
+                Interval(600),
+                extensions={"labels": {"team": "web"}, "timezone": "Asia/Tokyo", "catch_up": "skip"},
+            ),
+        ]
+    )
+    due = datetime(2025, 3, 1, 9, tzinfo=timezone.utc)
+    for n in range(3):
+        record = encode_record(
+            due + timedelta(minutes=10 * n),
+            due + timedelta(minutes=10 * n, seconds=n),
+            f"id-{n}",
+            new_token("b1", 7),
+        )
+        r.lpush("redbeat::history:web-report", record)
+    page.goto(web.url + "entries")
+    expect(row(page, "ops-report")).to_contain_text("team=ops")
+    expect(row(page, "plain").locator("td").nth(8)).to_have_text("")  # the labels column
+    page.fill('input[name="label"]', "team=web")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#entries tbody tr")).to_have_count(1)
+    expect(page.locator("#how")).to_contain_text("Found through the label index: it lists 1 of the 3 entries")
+    page.get_by_role("link", name="web-report").click()
+    expect(page.locator("#extensions")).to_contain_text("Asia/Tokyo")
+    expect(page.locator("#extensions")).to_contain_text("skip: a run reached late is skipped")
+    expect(page.locator("#extensions .label")).to_have_text("team=web")
+    runs = page.locator("#history tbody tr")
+    expect(runs).to_have_count(3)
+    expect(runs.first).to_contain_text("id-2")  # newest first
+    expect(runs.first).to_contain_text("2025-03-01 10:20:00 CET")
+    expect(runs.first.locator("td").nth(2)).to_have_text("2s")
+    expect(runs.last).to_contain_text("b1, pid 7")
+    page.goto(web.url + "entries?label=team%3D!")
+    expect(page.locator(".flash.error")).to_contain_text("label: 'team=!': a label value is")
 
 
 def test_add_and_edit(web, page, sdk, r):

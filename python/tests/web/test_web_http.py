@@ -7,6 +7,8 @@ import json
 import re
 import socket
 import subprocess
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -46,6 +48,8 @@ BAD_GETS = [
     ("/entries?size=-3", 400, "size: -3 is outside"),
     ("/entries?sort=score%27%3B--", 400, "sort: &#34;score&#39;;--&#34; is not one of"),
     ("/entries?state=maybe", 400, "state: &#39;maybe&#39; is not enabled or disabled"),
+    ("/entries?label=team%3D%3Cb%3E", 400, "label: &#39;team=&lt;b&gt;&#39;: a label value is 0-63 of"),
+    ("/entries?label=team%3Dops", 200, "it lists 0 of the 12 entries under <code>team=ops</code>"),
     ("/entries?page=9999", 200, "No entries in this schedule."),
     ("/entries?task=%5B&q=%00%ff", 200, "No entry matches."),
     ("/entry?name=nope", 404, "no entry &#39;nope&#39;"),
@@ -378,3 +382,42 @@ def test_passwords_are_masked_in_every_url_form():
 
     assert redacted("redis://u:p%40ss@h:1/0?password=zz&db=2") == "redis://u:***@h:1/0?password=***&db=2"
     assert redacted("unix:///tmp/r.sock?db=1&password=sec") == "unix:///tmp/r.sock?db=1&password=***"
+
+
+def test_the_form_edits_labels_and_description_and_keeps_the_other_extensions(web, http, sdk, r):
+    rules = {"timezone": "Asia/Tokyo", "jitter": 30, "catch_up": "skip", "end_at": datetime(2031, 1, 1)}
+    labels = {"team": "ops", "canary": ""}
+    sdk.save(Entry("tokyo", "app.report", Interval(60), extensions={**rules, "labels": labels}))
+    token = http.csrf()
+    form_page = http.get(entry_url("tokyo", "edit"))
+    assert form_page.has('value="team=ops, canary"')
+    version = re.search(r'name="version" value="([^"]+)"', form_page.text)[1]
+    form = {"csrf": token, "version": version, "task": "app.report2", "kind": "interval", "every": "2m"}
+    bad = http.post(entry_url("tokyo", "edit"), {**form, "labels": "team=o!ps"})
+    assert bad.status == 400 and bad.has('id="error-labels"', "a label value is 0-63 of")
+    long = http.post(entry_url("tokyo", "edit"), {**form, "description": "x" * 1001})
+    assert long.status == 400 and long.has('id="error-description"')
+    assert sdk.get("tokyo").extensions.labels == labels  # nothing written
+    saved = http.post(entry_url("tokyo", "edit"), {**form, "labels": "team=web", "description": "Tokyo's"})
+    assert saved.status == 303, saved.text[-2000:]
+    stored = sdk.get("tokyo")
+    assert (stored.task, stored.extensions.labels, stored.extensions.description) == (
+        "app.report2",
+        {"team": "web"},
+        "Tokyo's",
+    )
+    extensions = stored.extensions
+    assert (extensions.timezone, extensions.jitter, extensions.catch_up) == (
+        "Asia/Tokyo",
+        timedelta(seconds=30),
+        "skip",
+    )
+    assert extensions.end_at == datetime(2031, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert [e.name for e in sdk.list(labels={"team": "web"})] == ["tokyo"]  # the index follows
+    assert list(sdk.list(labels={"team": "ops"})) == []
+    added = http.post(
+        "/new",
+        {"csrf": token, "name": "new", "task": "t", "kind": "interval", "every": "5", "labels": "team=web"},
+    )
+    assert added.status == 303
+    assert {e.name for e in sdk.list(labels={"team": "web"})} == {"tokyo", "new"}

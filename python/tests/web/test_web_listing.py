@@ -1,16 +1,16 @@
 """What the entries table reads, against a real Redis with a frozen clock: the default view pages straight
 from the sorted set (proved by Redis's own command counts), other views scan within their limit; the
-metrics scrape; the labels/history adapters."""
+metrics scrape; labels through the label index, the extensions and the run history on the entry page."""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from redbeat_sdk import Entry, Interval
-from redbeat_sdk.web import extensions, metrics
+from redbeat_sdk.web import metrics
 from redbeat_sdk.web.listing import Query, Reader, parse_query
 
 
@@ -31,9 +31,10 @@ def test_the_default_view_reads_one_page_whatever_the_size(client, r):
     r.config_resetstat()
     listing = reader.listing(Query(page=3, size=50))
     sent = calls(r)
-    # one ZRANGE by rank with its ZCARD, one load script call; inside it one HMGET and ZSCORE per row
+    # one ZRANGE by rank with its ZCARD, one load script call (inside it one HMGET and ZSCORE per row);
+    # no row has labels: whether any entry has (EXISTS of the label index: the labels column and filter)
     assert sent.pop("config|resetstat") == 1
-    assert sent == {"zrange": 1, "zcard": 1, "evalsha": 1, "hmget": 50, "zscore": 50}
+    assert sent == {"zrange": 1, "zcard": 1, "evalsha": 1, "hmget": 50, "zscore": 50, "exists": 1}
     assert (listing.total, listing.matched, listing.examined, listing.pages) == (300, 300, 50, 6)
     keys = r.zrange("redbeat::schedule", 100, 149)
     assert [row.key for row in listing.rows] == keys
@@ -121,43 +122,130 @@ def test_query_urls_keep_only_what_differs():
     assert Query().url() == "/entries"
 
 
-def test_labels_appear_when_the_sdk_has_them(client, r, monkeypatch):
-    """Entries grow labels with the extensions profile (issue 17); until then the SDK has none and the
-    column stays away. Here an SDK with labels is stood in for by labelling the read entries."""
+def label(client, name: str, labels: dict[str, str], **kw) -> None:
+    client.save(Entry(name, "app.labelled", Interval(30), extensions={"labels": labels}, **kw))
+
+
+def test_labels_are_read_through_the_label_index(client, r):
     save(client, 4)
     reader = Reader(client)
-    assert not reader.listing(Query()).show_labels
-    fake = {"e001": {"team": "ops"}, "e002": ["nightly"]}
-
-    original = extensions.labels_of
-
-    def labelled(entry):
-        object.__setattr__(entry, "labels", fake.get(entry.name))
-        return original(entry)
-
-    monkeypatch.setattr("redbeat_sdk.web.listing.extensions.labels_of", labelled)
-    listing = reader.listing(Query())
-    assert listing.show_labels
-    assert {row.name: row.labels for row in listing.rows if row.labels} == {
-        "e001": {"team": "ops"},
-        "e002": {"nightly": ""},
+    plain = reader.listing(Query())
+    assert not plain.labelled and all(row.labels == {} for row in plain.rows)  # no column, no filter
+    label(client, "ops-a", {"team": "ops", "tier": "gold"})
+    label(client, "ops-b", {"team": "ops"}, enabled=False)
+    label(client, "web", {"team": "web", "canary": ""})
+    second = reader.listing(Query(size=3, page=2))  # labelled rows on no page but the first
+    assert second.labelled and {row.name: row.labels for row in second.rows} == {
+        n: {} for n in ("e000", "e001", "e002")
     }
-    assert [row.name for row in reader.listing(Query(label="team=ops")).rows] == ["e001"]
-    assert [row.name for row in reader.listing(Query(label="nightly")).rows] == ["e002"]
+    assert {row.name: row.labels for row in reader.listing(Query()).rows if row.labels} == {
+        "ops-a": {"team": "ops", "tier": "gold"},
+        "ops-b": {"team": "ops"},
+        "web": {"team": "web", "canary": ""},
+    }
+
+    def names(**kw) -> list[str]:
+        return [row.name for row in reader.listing(Query(**kw)).rows]
+
+    reader.listing(Query(label="team=ops"))  # the load script is known to Redis from here on
+    r.config_resetstat()
+    ops = reader.listing(Query(label="team=ops"))
+    sent = calls(r)
+    sent.pop("config|resetstat")
+    # the index (one ZRANGEBYLEX), the schedule's size, one load of those two hashes: no walk of the schedule
+    assert sent == {"zrangebylex": 1, "zcard": 1, "evalsha": 1, "hmget": 2, "zscore": 2}
+    assert [row.name for row in ops.rows] == ["ops-a", "ops-b"]
+    assert (ops.indexed, ops.examined, ops.matched, ops.total, ops.capped) == (True, 2, 2, 7, False)
+    assert names(label="team") == ["ops-a", "ops-b", "web"]  # any value
+    assert names(label="canary") == names(label="canary=") == ["web"]  # the empty value is a value
+    assert names(label="team=ops, tier=gold") == names(label="team=ops tier") == ["ops-a"]
+    assert names(label="team=ops", state="enabled") == ["ops-a"]  # with the other filters
+    assert names(label="team", sort="name", desc=True) == ["web", "ops-b", "ops-a"]
+    assert names(label="team=nobody") == []
+    # the index lists an entry whose labels a writer without the profile took away: the entry decides
+    r.hdel("redbeat:ops-b", "extensions")
+    assert names(label="team=ops") == ["ops-a"]
+    r.hset("redbeat:ops-a", "extensions", "{not json")  # corrupt: it carries no label one can read
+    assert names(label="team") == ["web"]
 
 
-def test_history_adapter():
-    class Client:
-        def history(self, name):
-            from datetime import datetime, timezone
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("team=o!ps", "label: 'team=o!ps': a label value is 0-63 of A-Z a-z 0-9 . _ -,"),
+        ("-team", "label: '-team': a label key is 1-63 of A-Z a-z 0-9 . _ / -,"),
+        ("x" * 300, f"label: '{'x' * 70}': a label key is 1-63"),
+        ("team=a,team=b", "label: 'team' is given twice"),
+    ],
+)
+def test_a_bad_label_filter_is_a_message(text, problem):
+    query, problems = parse_query({"label": text})
+    assert len(problems) == 1 and problems[0].startswith(problem), problems
+    assert problems[0].endswith("; showing every label") and query.label == ""
+    assert parse_query({"label": " , "})[0] == Query()  # nothing to filter by
 
-            return [{"at": datetime(2025, 1, 1, tzinfo=timezone.utc), "outcome": "sent"}] * 3
 
-    assert (
-        extensions.history_of(Client(), "x", limit=2)
-        == [{"at": "2025-01-01T00:00:00+00:00", "outcome": "sent"}] * 2
+def test_the_entry_page_shows_the_extensions_and_the_history(client, r, redis_url):
+    """History records as redbeat-scheduler writes them: LPUSH of `encode_record`, trimmed to its length."""
+    from webrun import Http, start_web
+
+    from redbeat_sdk.history import encode_record
+    from redbeat_sdk.lock_token import new_token
+    from redbeat_sdk.web.site import entry_url
+
+    client.save(
+        Entry(
+            "tokyo",
+            "app.report",
+            Interval(3600),
+            extensions={
+                "timezone": "Asia/Tokyo",
+                "start_at": datetime(2030, 1, 1, 9),
+                "jitter": 30,
+                "catch_up": 300,
+                "labels": {"tenant": "acme", "canary": ""},
+                "description": "Tokyo's morning report",
+            },
+        )
     )
-    assert extensions.history_of(object(), "x") is None
+    beat = new_token("beathost", 4242)
+    due = datetime(2025, 3, 1, 9, tzinfo=timezone.utc)
+    for n in range(12):  # the scheduler keeps 10 by default
+        recorded = due + timedelta(hours=n, milliseconds=250 * n)
+        r.lpush(
+            "redbeat::history:tokyo", encode_record(due + timedelta(hours=n), recorded, f"task-{n}", beat)
+        )
+        r.ltrim("redbeat::history:tokyo", 0, 9)
+    r.lpush("redbeat::history:tokyo", encode_record(None, due, "task-first", beat))
+    server = start_web(redis_url)
+    try:
+        http = Http(server.url)
+        page = http.get(entry_url("tokyo"))
+        assert page.status == 200
+        text = page.text
+        assert page.has("Asia/Tokyo (the schedule is evaluated there)", "from 2030-01-01 09:00:00 JST")
+        assert page.has("each run delayed by a fixed offset below 30s", "5m late or later is skipped")
+        assert page.has("Tokyo&#39;s morning report", ">tenant=acme<", ">canary<")
+        order = [text.index(f"<code>task-{n}</code>") for n in (11, 10, 5, 2)]
+        assert order == sorted(order) and "task-1<" not in text and "task-0<" not in text  # newest first
+        assert page.has(
+            "<td>2.75s</td>", "beathost, pid 4242", "- (never ran before)", "2025-03-01 10:00:00 CET"
+        )
+        assert text.index("task-first") < order[0]
+
+        r.lpush("redbeat::history:tokyo", "{broken")
+        broken = http.get(entry_url("tokyo"))
+        assert broken.status == 200 and broken.has(
+            "The run history cannot be read", "history record: invalid JSON"
+        )
+        assert broken.has("Tokyo&#39;s morning report")  # the rest of the page is there
+
+        client.save(Entry("plain", "app.plain", Interval(60)))
+        plain = http.get(entry_url("plain"))
+        assert plain.status == 200 and 'id="extensions"' not in plain.text
+        assert plain.has("No runs recorded")
+    finally:
+        server.stop()
 
 
 def test_metrics_scrape(beat_endpoint):

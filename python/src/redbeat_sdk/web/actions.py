@@ -58,9 +58,13 @@ def create(request: Request, form: FormData) -> Response:
 
 
 def _keeping_extensions(client: RedBeatClient, entry: Entry) -> Entry:
-    """The form edits the definition only: the entry keeps the extensions it has in Redis (a save writes
-    the extensions of the entry it is given, so leaving them out would remove them)."""
-    return dataclasses.replace(entry, extensions=client.get(entry.name).extensions)
+    """The form edits the definition, the labels and the description: the entry keeps the other extensions
+    it has in Redis (zone, window, jitter, catch-up; a save writes the extensions of the entry it is given,
+    so leaving them out would remove them)."""
+    edited = entry.extensions
+    stored = client.get(entry.name).extensions
+    kept = dataclasses.replace(stored, labels=edited.labels, description=edited.description)
+    return dataclasses.replace(entry, extensions=kept)
 
 
 def edit(request: Request, form: FormData) -> Response:

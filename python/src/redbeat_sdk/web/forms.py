@@ -1,9 +1,11 @@
 """The add and edit form: an entry as form fields and back. The SDK is the only judge of a value: the form
 is turned into a definition in wire form (as an entry file holds it) and read by `codec.entry_from_wire`,
-and each ValidationError is shown next to the field its path names."""
+its labels and description into `Extensions`, and each ValidationError is shown next to the field its path
+names. The other extensions (zone, window, jitter, catch-up) are not on the form: an edit keeps them."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -15,11 +17,16 @@ from ..cli import describe, entryfile
 from ..cli.durations import parse_duration
 from ..entry import Entry
 from ..errors import ValidationError
+from ..extensions import Extensions
 from ..schedules import Crontab, Interval, RRule
+from .extensions import label_filter
 
 KINDS = ("interval", "crontab", "rrule")
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
-TEXT_FIELDS = ("name", "task", "kind", "every", *CRON_FIELDS, "rrule", "args", "kwargs", "options")
+TEXT_FIELDS = (
+    *("name", "task", "kind", "every", *CRON_FIELDS, "rrule", "args", "kwargs", "options"),
+    *("labels", "description"),
+)
 CHECKBOXES = ("relative", "enabled")
 MAX_FIELD = 100_000  # characters: a form field longer than this is refused, not parsed
 
@@ -60,6 +67,8 @@ def of_entry(entry: Entry) -> EntryForm:
         args=_json_text(definition.get("args")),
         kwargs=_json_text(definition.get("kwargs")),
         options=_json_text(definition.get("options")),
+        labels=", ".join(f"{k}={v}" if v else k for k, v in entry.extensions.labels.items()),
+        description=entry.extensions.description or "",
     )
     if isinstance(schedule, Interval):
         values.update(kind="interval", every=describe.duration(schedule.every), relative=schedule.relative)
@@ -104,7 +113,14 @@ def to_entry(form: EntryForm, name: str | None = None) -> Entry | None:
         return None
     definition["schedule"] = schedule
     try:
-        return codec.entry_from_wire(definition, path="")
+        labels = {k: v or "" for k, v in label_filter(values["labels"]).items()}
+    except ValidationError as exc:
+        errors["labels"] = exc.reason
+        return None
+    try:
+        entry = codec.entry_from_wire(definition, path="")
+        description = values["description"].strip() or None
+        return dataclasses.replace(entry, extensions=Extensions(labels=labels, description=description))
     except ValidationError as exc:
         target, message = field_of(exc, kind)
         errors[target] = message

@@ -2,7 +2,8 @@
 
 The default view (schedule order, by next run, either direction) pages straight from the schedule sorted
 set: one ZRANGE by rank with a ZCARD, then one load of that page's hashes, whatever the schedule's size.
-Any other sort or a filter has to look at every entry: it walks the schedule in rank order, at most
+A label filter reads only the entries the label index lists (then applies the other filters to those).
+Any other sort or filter has to look at every entry: it walks the schedule in rank order, at most
 `scan_limit` members, and says so (with how far it got) on the page.
 """
 
@@ -49,7 +50,7 @@ class Query:
     task: str = ""  # a glob over the task name
     late: bool = False
     corrupt: bool = False
-    label: str = ""  # `name` or `name=value`
+    label: str = ""  # `name=value` or `name` (any value), several separated by commas
     sort: str = "next"
     desc: bool = False
     page: int = 1
@@ -106,13 +107,19 @@ def parse_query(params: Mapping[str, str]) -> tuple[Query, list[str]]:
     if state not in STATES:
         problems.append(f"state: {state[:40]!r} is not enabled or disabled; showing both")
         state = ""
+    label = params.get("label", "").strip()[:200]
+    try:
+        label = label if extensions.label_filter(label) else ""
+    except ValidationError as exc:
+        problems.append(f"{exc}; showing every label")
+        label = ""
     query = Query(
         q=params.get("q", "").strip()[:200],
         state=state,
         task=params.get("task", "").strip()[:200],
         late=_flag(params, "late"),
         corrupt=_flag(params, "corrupt"),
-        label=params.get("label", "").strip()[:200],
+        label=label,
         sort=sort,
         desc=params.get("desc", "") in ("1", "true", "on"),
         page=number("page", 1, 1, 10**9),
@@ -135,7 +142,7 @@ class Row:
     enabled: bool = False
     entry: Entry | None = None  # fully read: only for the rows shown (and for exact filters)
     problem: str | None = None  # corrupt, or a member without a hash
-    labels: dict[str, str] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
     late: bool = False
     order: Any = None  # the value the rows are sorted by (last run, run count)
     view: dict[str, Any] = field(default_factory=dict)  # describe.row(): only for the rows shown
@@ -154,14 +161,12 @@ class Listing:
     examined: int  # members read to answer (the page alone for the default view)
     capped: bool  # the scan stopped at the limit before the end of the schedule
     scan_limit: int
+    indexed: bool = False  # the rows examined are those the label index lists
+    labelled: bool = False  # some entry of the schedule carries labels: the labels column and filter show
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.matched // self.query.size))
-
-    @property
-    def show_labels(self) -> bool:
-        return any(row.labels for row in self.rows)
 
 
 class _Rows:
@@ -187,9 +192,8 @@ class _Rows:
             entry = operations.read(stored, name, client.timezone, client.clock)
         except (CorruptEntry, ValueError) as exc:
             return Row(stored, name, problem=exc.reason if isinstance(exc, CorruptEntry) else str(exc))
-        labels = extensions.labels_of(entry)
         late = self._late(stored, entry.enabled)
-        return Row(stored, name, entry.task, entry.enabled, entry, labels=labels, late=late)
+        return Row(stored, name, entry.task, entry.enabled, entry, labels=entry.extensions.labels, late=late)
 
     def glance(self, stored: Stored, sort: str) -> Row:
         """The row as far as filtering and sorting need; anything odd is read in full (exact reason)."""
@@ -223,7 +227,7 @@ def _matches(row: Row, query: Query) -> bool:
         needle = query.q.casefold()
         if needle not in row.name.casefold() and needle not in row.task.casefold():
             return False
-    if query.state or query.task or query.late or query.label:
+    if query.state or query.task or query.late or query.label:  # (the labels themselves: Reader._indexed)
         if row.problem is not None:
             return False
         if query.state and row.enabled != (query.state == "enabled"):
@@ -231,8 +235,6 @@ def _matches(row: Row, query: Query) -> bool:
         if query.task and not fnmatch.fnmatchcase(row.task, query.task):
             return False
         if query.late and not row.late:
-            return False
-        if query.label and not extensions.label_matches(row.labels, query.label):
             return False
     return True
 
@@ -275,7 +277,13 @@ class Reader:
 
     def listing(self, query: Query) -> Listing:
         rows = _Rows(self.client, self.late_after)
-        listing = self._straight(query, rows) if query.straight else self._scanned(query, rows)
+        if query.straight:
+            listing = self._straight(query, rows)
+        else:
+            listing = self._indexed(query, rows) if query.label else self._scanned(query, rows)
+        listing.labelled = bool(query.label) or any(row.labels for row in listing.rows)
+        if not listing.labelled:
+            listing.labelled = self.client.store.drive(operations.any_labelled(self.client.keys))
         for row in listing.rows:
             if row.entry is not None:
                 try:
@@ -292,8 +300,25 @@ class Reader:
         page = [rows.read(s) for s in stored]
         return Listing(query, page, total, total, len(page), False, self.scan_limit)
 
+    def _indexed(self, query: Query, rows: _Rows) -> Listing:
+        """The entries the label index lists under the filter's labels, the other filters applied."""
+        client = self.client
+        wanted = extensions.label_filter(query.label)
+        stored = client.store.drive(operations.labelled(client.keys, wanted, client.batch_size))
+        total = client.store.drive(operations.size(client.keys))
+        # read in full: whether each still carries the labels (the index can be behind a writer without the
+        # profile) is for the decoded entry to tell
+        matched = [
+            row
+            for row in map(rows.read, stored)
+            if extensions.label_matches(row.labels, wanted) and _matches(row, query)
+        ]
+        listing = self._paged(query, rows, matched, total, len(stored), False)
+        listing.indexed = True
+        return listing
+
     def _scanned(self, query: Query, rows: _Rows) -> Listing:
-        exact = query.corrupt or bool(query.label)  # what a glance cannot tell
+        exact = query.corrupt  # what a glance cannot tell
         matched: list[Row] = []
         examined = total = 0
         stop = False
@@ -309,7 +334,12 @@ class Reader:
                     matched.append(row)
             if stop:
                 break
-        capped = not stop and examined < total
+        return self._paged(query, rows, matched, total, examined, not stop and examined < total)
+
+    def _paged(
+        self, query: Query, rows: _Rows, matched: list[Row], total: int, examined: int, capped: bool
+    ) -> Listing:
+        """The query's page of the rows it selects, sorted, each shown row read in full."""
         matched = _sorted(matched, query)
         start = (query.page - 1) * query.size
         page = [

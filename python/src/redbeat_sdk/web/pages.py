@@ -45,7 +45,6 @@ def entries(request: Request) -> Response:
         messages=problems,
         sorts=SORTS,
         page_sizes=PAGE_SIZES,
-        labels_known=listing.show_labels or bool(query.label),
         back=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
     )
 
@@ -102,6 +101,7 @@ def entry(request: Request) -> Response:
         and stored.score is not None
         and 0 <= stored.score < client.now().timestamp() - site.settings.late_after
     )
+    history, history_problem = extensions.history(client, name)
     return site.page(
         request,
         "entry.html",
@@ -120,8 +120,9 @@ def entry(request: Request) -> Response:
         zone=zone,
         zone_text=zone_text,
         zones=ZONES,
-        labels=extensions.labels_of(found),
-        history=extensions.history_of(client, name) if found is not None else None,
+        extensions=extensions.facts(found.extensions, client.timezone) if found else [],
+        history=history,
+        history_problem=history_problem,
         messages=messages,
     )
 
