@@ -6,6 +6,7 @@
  */
 import { describe } from "./arguments.js";
 import { ValidationError } from "./errors.js";
+import { writeSchema } from "./generated/schemas.js";
 import type { RRule } from "./generated/write-types.js";
 import type { Schedule } from "./types.js";
 import { validate } from "./validate.js";
@@ -119,18 +120,10 @@ export function oneOffMarker(o: OneOff, zone: Zone): OneOffMarker {
   return { at: encodeInstant(o.at, zone), delete_after_run: o.deleteAfterRun };
 }
 
-const BY_FIELDS = [
-  "bysetpos",
-  "bymonth",
-  "bymonthday",
-  "byyearday",
-  "byeaster",
-  "byweekno",
-  "byweekday",
-  "byhour",
-  "byminute",
-  "bysecond",
-] as const;
+// The rrule's by* fields, as the write schema lists them.
+const BY_FIELDS = Object.keys(
+  (writeSchema.$defs as Record<string, { properties: Record<string, unknown> }>).RRule.properties,
+).filter((k) => k.startsWith("by")) as Array<keyof RRule & `by${string}`>;
 
 /**
  * `schedule` as a OneOff when the marker describes it (an rrule of one run at `at`, no until, no by*),
