@@ -4,8 +4,9 @@
 On the cluster every implementation connects through its cluster client to `redis-cluster://<one
 node>`, and each vector runs under a hash-tagged version of its prefix, so that all its keys share a
 slot: a prefix that has a hash tag stays as it is, any other gets `{rb}` in front (`redbeat:` becomes
-`{rb}redbeat:`), in the vector's config, its raw Redis commands, and the keys and schedule members of
-its expected states. Everything else about the vector - and every expectation - stays the same.
+`{rb}redbeat:`), in the vector's config, its raw Redis commands, and the keys, schedule members and label
+index members of its expected states and beat states. Everything else about the vector - and every
+expectation - stays the same.
 """
 
 from __future__ import annotations
@@ -70,12 +71,17 @@ def tag_vector(vector: dict) -> dict:
     def key(value: Any) -> Any:
         return new + value[len(prefix) :] if isinstance(value, str) and value.startswith(prefix) else value
 
+    def zset_member(value: str) -> str:
+        # a schedule member is an entry key; a label index member '<key>=<value>\n<entry key>' ends in one
+        label, newline, entry = value.partition("\n")
+        return label + newline + key(entry) if newline else key(value)
+
     def state(expected: dict) -> dict:
         result = {}
         for name, typed in expected.items():
             ((kind, value),) = typed.items()
             if kind == "zset":
-                value = {key(member): score for member, score in value.items()}
+                value = {zset_member(member): score for member, score in value.items()}
             result[key(name)] = {kind: value}
         return result
 
@@ -84,6 +90,7 @@ def tag_vector(vector: dict) -> dict:
         if step["op"] == "redis":
             step["commands"] = [[key(arg) for arg in command] for command in step["commands"]]
     out["state"] = state(out["state"])
-    if "beat" in out:
-        out["beat"]["state"] = state(out["beat"]["state"])
+    for beat in ("beat", "plain_beat"):
+        if beat in out:
+            out[beat]["state"] = state(out[beat]["state"])
     return out

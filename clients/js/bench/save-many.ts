@@ -3,7 +3,14 @@
  * MULTI/HSET/HSETNX/ZADD/EXEC per entry), on one private redis-server from tools/topologies. Prints both rates and their
  * ratio; the target is saveMany >= 80% of the raw pipeline.
  */
-import { RedBeatClient, encodeDefinition, encodeMeta, interval, type EntryInput } from "../src/index.js";
+import {
+  RedBeatClient,
+  encodeDefinition,
+  encodeMeta,
+  interval,
+  type EntryInput,
+  type Schedule,
+} from "../src/index.js";
 import { scoreFor } from "../src/score.js";
 import { Topology, connect } from "../test/helpers/topology.js";
 
@@ -27,7 +34,12 @@ async function main(): Promise<void> {
     const raw = entries.map((e) => ({
       key: client.keys.entry(e.name),
       definition: encodeDefinition(e),
-      score: scoreFor(e.schedule, { ms: T0.getTime(), zone: "UTC" }, T0.getTime(), client.timezone),
+      score: scoreFor(
+        e.schedule as Schedule,
+        { ms: T0.getTime(), zone: "UTC" },
+        T0.getTime(),
+        client.timezone,
+      ),
     }));
 
     async function rawPipeline(): Promise<void> {

@@ -14,6 +14,7 @@ import {
   UnsupportedScheduleError,
   ValidationError,
   ZonedDate,
+  nextRuns,
   type Entry,
   type EntryInput,
   type Schedule,
@@ -24,8 +25,10 @@ import {
   decodeDatetime,
   encodeDatetime,
   scheduleToWire,
+  storedSchedule,
   zonedDate,
 } from "../src/codec.js";
+import { extensionsFromWire, extensionsWire, matchOneOff, oneOffMarker } from "../src/extensions.js";
 import { pyDumps } from "../src/pyjson.js";
 import { nextRunsFrom } from "../src/schedules.js";
 import { checkZone, isoInZone } from "../src/zones.js";
@@ -69,8 +72,10 @@ function parseInstant(text: string): number {
   return Date.parse(m[1] + m[3]) + Number(frac.slice(0, 6)) / 1000;
 }
 
+/** The microseconds of an epoch ms with a fraction. */
+const micro = (ms: number) => Math.round((((ms % 1000) + 1000) % 1000) * 1000);
 let now = 0;
-const clock = () => new ZonedDate(now, "UTC", Math.round((((now % 1000) + 1000) % 1000) * 1000));
+const clock = () => new ZonedDate(now, "UTC", micro(now));
 
 /** Wire task data as a caller passes it: datetimes become ZonedDates. */
 function typed(v: unknown, path: string): unknown {
@@ -90,27 +95,48 @@ function typed(v: unknown, path: string): unknown {
   return v;
 }
 
-function toEntry(wire: Json): EntryInput {
+/**
+ * Wire task data as a caller passes it; with `extensions` (the field's stored form), the entry carries
+ * them as the client reads the field: instants as ZonedDates in their stored offset, and a one-off
+ * marker beside its rrule makes the schedule a oneOff().
+ */
+function toEntry(wire: Json, extensions?: Json | null): EntryInput {
   const entry: Json = { ...wire };
   for (const k of ["args", "kwargs", "options"]) if (k in entry) entry[k] = typed(entry[k], k);
+  if (extensions !== undefined && extensions !== null) {
+    const read = extensionsFromWire(extensions);
+    entry.extensions = read.extensions;
+    if (entry.schedule && typeof entry.schedule === "object")
+      entry.schedule = matchOneOff(entry.schedule as Schedule, read.oneOff);
+  }
   return entry as EntryInput;
 }
 
 const wire = (v: unknown) => JSON.parse(pyDumps(v));
 
-function readEntry(e: Entry): Json {
+/** The extensions field an entry read back stands for (null: none), in the zone it was written in. */
+function extensionsOf(e: Entry, beatZone: string): Json | null {
+  const zone = e.extensions.timezone ?? beatZone;
+  const marker = e.schedule.__type__ === "one_off" ? oneOffMarker(e.schedule, zone) : null;
+  if (!Object.keys(e.extensions).length && marker === null) return null;
+  return extensionsWire(e.extensions, zone, marker);
+}
+
+function readEntry(e: Entry, beatZone: string): Json {
+  const zone = e.extensions.timezone ?? beatZone;
   return {
     name: e.name,
     task: e.task,
     args: e.args === null ? null : wire(argsToWire(e.args, "args")),
     kwargs: wire(argsToWire(e.kwargs, "kwargs")),
     options: wire(argsToWire(e.options, "options")),
-    schedule: wire(scheduleToWire(e.schedule)),
+    schedule: wire(scheduleToWire(storedSchedule(e.schedule, zone))),
     enabled: e.enabled,
     last_run_at:
       e.lastRunAt === null ? null : wire(encodeDatetime(e.lastRunAt.preciseTime, e.lastRunAt.timezone)),
     total_run_count: e.totalRunCount,
     score: e.score,
+    extensions: extensionsOf(e, beatZone),
   };
 }
 
@@ -131,6 +157,7 @@ class Driver {
   private url = "";
   private client: RedBeatClient | null = null;
   private prefix = "redbeat:";
+  private timezone = "UTC";
 
   private get c(): RedBeatClient {
     if (!this.client) throw new Error("not started");
@@ -169,16 +196,17 @@ class Driver {
     }
     this.client = new RedBeatClient(this.redis, { keyPrefix: r.key_prefix, timezone: r.timezone, clock });
     this.prefix = r.key_prefix ?? "redbeat:";
+    this.timezone = r.timezone ?? "UTC";
     return {};
   }
 
   async save(r: Json): Promise<Json> {
-    await this.c.save(toEntry(r.entry));
+    await this.c.save(toEntry(r.entry, r.extensions));
     return {};
   }
 
   async get(r: Json): Promise<Json> {
-    return { entry: readEntry(await this.c.get(r.name)) };
+    return { entry: readEntry(await this.c.get(r.name), this.timezone) };
   }
 
   async list(): Promise<Json> {
@@ -188,7 +216,7 @@ class Driver {
       onError: (p) => errors.push({ key: p.key, error: { type: "corrupt", path: null, reason: p.reason } }),
     })) {
       try {
-        entries.push(readEntry(e));
+        entries.push(readEntry(e, this.timezone));
       } catch (err) {
         // read, but this driver cannot put it in wire form: the entry is reported, the listing goes on
         errors.push({
@@ -229,8 +257,22 @@ class Driver {
   }
 }
 
+/** An extension case: the entry's zone, window and jitter apply (the client's own preview of an entry). */
+function previewEntry(c: Json): Json {
+  const entry = { ...toEntry({ name: c.name, task: "t", schedule: c.schedule }, c.extensions) };
+  const after = c.last_run_at === null ? undefined : zonedDate(c.last_run_at);
+  const zoneOf = (d: Date) => (d instanceof ZonedDate ? d.timezone : c.timezone);
+  const runs = nextRuns(entry, c.count, {
+    tz: c.timezone,
+    now: new ZonedDate(parseInstant(c.now), "UTC", micro(parseInstant(c.now))),
+    ...(after ? { after } : {}),
+  });
+  return { id: c.id, next_runs: runs.map((d) => isoInZone((d as ZonedDate).preciseTime, zoneOf(d))) };
+}
+
 function preview(c: Json): Json {
   try {
+    if ("extensions" in c) return previewEntry(c);
     const schedule = c.schedule as Schedule;
     checkSchedule(schedule);
     const zone = checkZone(c.timezone);

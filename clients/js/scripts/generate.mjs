@@ -16,7 +16,7 @@ const banner = (file) =>
 async function main() {
   await mkdir(outDir, { recursive: true });
   const embedded = [];
-  for (const profile of ["write", "read"]) {
+  for (const profile of ["write", "read", "extensions"]) {
     const file = `${profile}.schema.json`;
     const schema = JSON.parse(await readFile(join(schemaDir, file), "utf8"));
     const ts = await compile(schema, schema.title, {
@@ -34,7 +34,7 @@ async function main() {
   // The schemas travel inside the package, so runtime validation needs no file next to dist/.
   await writeFile(
     join(outDir, "schemas.ts"),
-    `/* Generated from schema/write.schema.json and schema/read.schema.json by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
+    `/* Generated from schema/{write,read,extensions}.schema.json by scripts/generate.mjs. Do not edit: run \`make generate\`. */\n\n` +
       embedded.join("\n"),
   );
 }

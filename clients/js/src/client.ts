@@ -3,7 +3,19 @@
  * Cluster with a hash-tagged prefix), with the same operations and meaning as the Python SDK.
  */
 import { createClient } from "redis";
-import { decodeEntry, decodeMeta, encodeDefinition, encodeMeta, type ZonedInstant } from "./codec.js";
+import {
+  decodeEntry,
+  decodeMeta,
+  encodeDefinition,
+  encodeExtensions,
+  encodeMeta,
+  entryExtensions,
+  storedSchedule,
+  type ZonedInstant,
+} from "./codec.js";
+import { checkLabels, type Extensions } from "./extensions.js";
+import { decodeRecord, type HistoryRecord } from "./history.js";
+import { rulesOf, type Rules } from "./runs.js";
 import { optionalDate, optionalFunction, optionsObject, positiveInteger, runCount } from "./arguments.js";
 import {
   ConflictError,
@@ -83,6 +95,16 @@ function checkRedis(redis: unknown): void {
 export interface ListOptions {
   /** Called for each corrupt or missing entry hash, which is skipped. Default: a process warning. */
   onError?: (problem: CorruptEntry) => void;
+  /**
+   * Only the entries carrying every one of these labels (extension profile), found through the label
+   * index rather than by walking the schedule; in schedule order.
+   */
+  labels?: Record<string, string>;
+}
+
+export interface HistoryOptions {
+  /** At most this many records, newest first. Default: every record kept. */
+  limit?: number;
 }
 
 /** How often a write that checks what it read is tried before ConflictError (the same in every client). */
@@ -95,17 +117,29 @@ class Pending {
   totalRunCount = 0;
   score: number;
   readonly newScore: number;
+  readonly definition: string;
+  /** The extensions field to write (null: none). */
+  readonly extensions: string | null;
+  private readonly extensionsValue: Extensions;
+  /** The schedule as stored (a one-off's rrule) and the rules its extensions add. */
+  private readonly schedule: Schedule;
+  private readonly rules: Rules;
 
   constructor(
     readonly entry: EntryInput,
     readonly key: string,
-    readonly definition: string,
     readonly newMeta: string,
     private readonly client: RedBeatClient,
     private readonly nowMs: number,
   ) {
+    const tz = client.timezone;
+    this.definition = encodeDefinition(entry, tz);
+    this.extensions = encodeExtensions(entry, tz);
+    this.extensionsValue = entryExtensions(entry);
+    this.schedule = storedSchedule(entry.schedule, this.extensionsValue.timezone ?? tz);
+    this.rules = rulesOf(entry.name, this.extensionsValue);
     this.lastRun = { ms: nowMs, zone: "UTC" };
-    this.newScore = scoreFor(entry.schedule, this.lastRun, nowMs, client.timezone);
+    this.newScore = scoreFor(this.schedule, this.lastRun, nowMs, tz, this.rules);
     this.score = this.newScore;
   }
 
@@ -124,7 +158,7 @@ class Pending {
       );
       this.lastRun = null;
     }
-    this.score = scoreFor(this.entry.schedule, this.lastRun, this.nowMs, this.client.timezone);
+    this.score = scoreFor(this.schedule, this.lastRun, this.nowMs, this.client.timezone, this.rules);
   }
 
   saved(): Entry {
@@ -137,6 +171,7 @@ class Pending {
       kwargs: e.kwargs ?? {},
       options: e.options ?? {},
       enabled: e.enabled ?? true,
+      extensions: this.extensionsValue,
       key: this.key,
       lastRunAt: this.lastRun === null ? null : new ZonedDate(this.lastRun.ms, this.lastRun.zone),
       totalRunCount: this.totalRunCount,
@@ -242,7 +277,7 @@ export class RedBeatClient {
     if (entry === null || typeof entry !== "object" || Array.isArray(entry))
       throw new ValidationError("", "an entry must be an object");
     const key = this.keys.entry(entry.name);
-    return new Pending(entry, key, encodeDefinition(entry), newMeta, this, nowMs);
+    return new Pending(entry, key, newMeta, this, nowMs);
   }
 
   /**
@@ -293,6 +328,7 @@ export class RedBeatClient {
           newScore: p.newScore,
           expectedMeta: p.expectedMeta,
           score: p.score,
+          extensions: p.extensions,
         });
       // The first call loads the script if the server lacks it; the rest are pipelined behind it.
       const first = await send(todo[0]);
@@ -315,7 +351,7 @@ export class RedBeatClient {
     const [raw] = await this.store.load([key]);
     if (!raw.definition) throw new EntryNotFound(name, key);
     if (raw.notUtf8) throw notUtf8(key, raw.notUtf8);
-    return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs());
+    return decodeEntry(key, name, raw.definition, raw.meta, raw.score, this.nowMs(), raw.extensions);
   }
 
   /**
@@ -323,9 +359,14 @@ export class RedBeatClient {
    * or missing hash is passed to `onError` and skipped, never thrown mid-iteration.
    */
   async *list(options: ListOptions = {}): AsyncGenerator<Entry> {
+    const o = optionsObject(options, "options", ["onError", "labels"]);
     const report =
-      optionalFunction(optionsObject(options, "options", ["onError"]).onError, "onError") ??
+      optionalFunction(o.onError, "onError") ??
       ((p: CorruptEntry) => process.emitWarning(`skipping ${p.message}`, "RedBeatWarning"));
+    if (o.labels !== undefined) {
+      yield* this.labelled(checkLabels(o.labels), report);
+      return;
+    }
     const seen = new Set<string>();
     for (let start = 0; ; start += this.batchSize) {
       const members = await this.store.schedulePage(start, start + this.batchSize - 1);
@@ -339,24 +380,72 @@ export class RedBeatClient {
         if (seen.has(key)) continue; // a member re-scored during the walk can show up twice
         seen.add(key);
         const raw = loaded.get(key);
-        const name = this.keys.nameOf(key) ?? key;
         if (!raw?.definition) {
           report(new CorruptEntry(key, "the schedule lists it but its hash (or definition) is missing"));
           continue;
         }
-        if (raw.notUtf8) {
-          report(notUtf8(key, raw.notUtf8));
-          continue;
-        }
-        try {
-          yield decodeEntry(key, name, raw.definition, raw.meta, raw.score ?? score, nowMs);
-        } catch (e) {
-          if (e instanceof CorruptEntry) report(e);
-          else if (e instanceof RedBeatError) report(new CorruptEntry(key, e.message));
-          else throw e;
-        }
+        const entry = this.listed(raw, raw.score ?? score, nowMs, report);
+        if (entry) yield entry;
       }
     }
+  }
+
+  /** A loaded entry as `list` yields it, or null when it is corrupt (passed to `report`). */
+  private listed(
+    raw: RawEntry,
+    score: number | null,
+    nowMs: number,
+    report: (p: CorruptEntry) => void,
+  ): Entry | null {
+    const key = raw.key;
+    if (raw.notUtf8) {
+      report(notUtf8(key, raw.notUtf8));
+      return null;
+    }
+    try {
+      const name = this.keys.nameOf(key) ?? key;
+      return decodeEntry(key, name, raw.definition!, raw.meta, score, nowMs, raw.extensions);
+    } catch (e) {
+      if (e instanceof CorruptEntry) report(e);
+      else if (e instanceof RedBeatError) report(new CorruptEntry(key, e.message));
+      else throw e;
+      return null;
+    }
+  }
+
+  /**
+   * `list({ labels })`: the entries the label index lists under every label, in schedule order. An index
+   * member whose entry is gone, out of the schedule or no longer so labelled is left out.
+   */
+  private async *labelled(
+    wanted: Record<string, string>,
+    report: (p: CorruptEntry) => void,
+  ): AsyncGenerator<Entry> {
+    const keys = (await this.store.labelled(wanted)).sort();
+    const rows: RawEntry[] = [];
+    for (let start = 0; start < keys.length; start += this.batchSize)
+      rows.push(...(await this.store.load(keys.slice(start, start + this.batchSize))));
+    const listed = rows
+      .filter((r) => r.score !== null && r.definition)
+      .sort((a, b) => a.score! - b.score! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const nowMs = this.nowMs();
+    for (const raw of listed) {
+      const entry = this.listed(raw, raw.score, nowMs, report);
+      const labels = entry?.extensions.labels ?? {};
+      if (entry && Object.entries(wanted).every(([k, v]) => labels[k] === v)) yield entry;
+    }
+  }
+
+  /**
+   * The entry's recent runs, newest first, as redbeat-scheduler records them (extension profile); [] when
+   * none are kept. A record that breaks the profile is a CorruptEntry naming the history key.
+   */
+  async history(name: string, options: HistoryOptions = {}): Promise<HistoryRecord[]> {
+    const o = optionsObject(options, "options", ["limit"]);
+    const limit = o.limit === undefined ? -1 : positiveInteger(o.limit, "limit");
+    this.keys.entry(name); // the name's own checks
+    const key = this.keys.history(name);
+    return (await this.store.history(name, limit)).map((raw) => decodeRecord(key, raw));
   }
 
   /** Removes the entry's hash and its schedule member together; false when neither existed. */
@@ -381,10 +470,18 @@ export class RedBeatClient {
       const definition = setTopLevelMember(raw.definition!, "enabled", enabled ? "true" : "false", key);
       if (!enabled) return { definition };
       const nowMs = this.nowMs();
-      const entry = decodeEntry(key, name, raw.definition!, raw.meta, raw.score, nowMs);
+      const entry = decodeEntry(key, name, raw.definition!, raw.meta, raw.score, nowMs, raw.extensions);
+      const zone = entry.extensions.timezone ?? this.timezone;
+      const last = decodeMeta(key, raw.meta).lastRun;
       return {
         definition,
-        score: scoreFor(entry.schedule, decodeMeta(key, raw.meta).lastRun, nowMs, this.timezone),
+        score: scoreFor(
+          storedSchedule(entry.schedule, zone),
+          last,
+          nowMs,
+          this.timezone,
+          rulesOf(name, entry.extensions),
+        ),
       };
     });
   }
@@ -439,6 +536,6 @@ export class RedBeatClient {
 }
 
 /** A stored field that is not UTF-8: node-redis would have replaced its bad bytes with U+FFFD. */
-function notUtf8(key: string, field: "definition" | "meta"): CorruptEntry {
+function notUtf8(key: string, field: "definition" | "meta" | "extensions"): CorruptEntry {
   return new CorruptEntry(key, `${field}: not valid UTF-8`);
 }

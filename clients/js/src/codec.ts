@@ -15,6 +15,18 @@ import { checkRRuleSupported, dateutilRefuses, neverMatches } from "./rrule.js";
 import { writeSchema } from "./generated/schemas.js";
 import { RedBeatError } from "./errors.js";
 import { parseStoredJson } from "./storedjson.js";
+import {
+  checkExtensions,
+  checkOneOff,
+  extensionsFromWire,
+  extensionsWire,
+  matchOneOff,
+  noExtensions,
+  oneOffMarker,
+  oneOffRRule,
+  type Extensions,
+  type OneOff,
+} from "./extensions.js";
 
 // The rrule fields our writers always store, null when unset: the write schema's required ones beyond
 // those given a value here.
@@ -285,8 +297,52 @@ export function validateSchedule(s: Schedule): void {
   checkSchedule(s);
 }
 
-/** The `definition` JSON text upstream would write for this entry; throws ValidationError first. */
-export function encodeDefinition(entry: EntryInput): string {
+/** Runs `fn`, putting `prefix` in front of the path of a ValidationError it throws. */
+function under<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ValidationError) throw e.at(prefix);
+    throw e;
+  }
+}
+
+/** An entry's extensions, checked (paths start with `extensions`). */
+export function entryExtensions(entry: EntryInput): Extensions {
+  return under("extensions", () => checkExtensions(entry.extensions));
+}
+
+/** Where an entry's schedule is evaluated and its naive-free Dates written: its own zone, else the beat's. */
+export function entryZone(entry: EntryInput, beatZone: Zone): Zone {
+  return entryExtensions(entry).timezone ?? beatZone;
+}
+
+/** The schedule as stored: a one-off becomes its rrule of one run, its time's offset in `zone`. */
+export function storedSchedule(s: Schedule | OneOff, zone: Zone): Schedule {
+  if (s === null || typeof s !== "object" || s.__type__ !== "one_off") return s;
+  under("schedule", () => checkOneOff(s));
+  return oneOffRRule(s, zone);
+}
+
+/**
+ * The `extensions` JSON text of this entry (the Python SDK's bytes), or null when it has nothing to
+ * store; `beatZone` places Dates when the entry has no zone of its own.
+ */
+export function encodeExtensions(entry: EntryInput, beatZone: Zone = "UTC"): string | null {
+  const extensions = entryExtensions(entry);
+  const zone = extensions.timezone ?? beatZone;
+  const s = entry.schedule;
+  const marker =
+    s !== null && typeof s === "object" && s.__type__ === "one_off" ? oneOffMarker(s, zone) : null;
+  if (noExtensions(extensions) && marker === null) return null;
+  return pyDumps(extensionsWire(extensions, zone, marker));
+}
+
+/**
+ * The `definition` JSON text upstream would write for this entry; throws ValidationError first. A
+ * one-off's rrule keeps its time's offset in the entry's zone, else `beatZone`.
+ */
+export function encodeDefinition(entry: EntryInput, beatZone: Zone = "UTC"): string {
   if (entry === null || typeof entry !== "object")
     throw new ValidationError("", "an entry must be an object");
   // An Entry read back can be saved as is: its run state (key, lastRunAt, ...) is not definition.
@@ -298,6 +354,7 @@ export function encodeDefinition(entry: EntryInput): string {
     "kwargs",
     "options",
     "enabled",
+    "extensions",
     "key",
     "lastRunAt",
     "totalRunCount",
@@ -306,9 +363,12 @@ export function encodeDefinition(entry: EntryInput): string {
   for (const k of Object.keys(entry))
     if (!known.has(k))
       throw new ValidationError(k, "unknown field (upstream beat crashes on fields it does not know)");
-  const schedule = entry.schedule;
-  if (schedule === null || typeof schedule !== "object")
-    throw new ValidationError("schedule", "is required (use interval(), crontab() or rrule())");
+  if (entry.schedule === null || typeof entry.schedule !== "object")
+    throw new ValidationError("schedule", "is required (use interval(), crontab(), rrule() or oneOff())");
+  const schedule =
+    entry.schedule.__type__ === "one_off"
+      ? storedSchedule(entry.schedule, entryZone(entry, beatZone))
+      : entry.schedule;
   const wire: Record<string, unknown> = {
     name: entry.name,
     task: entry.task,
@@ -471,6 +531,19 @@ function checkStamp(key: string, name: string, epoch: number, offsetMinutes: num
     );
 }
 
+/**
+ * The extensions and one-off marker of a raw `extensions` field (null: none); CorruptEntry when it
+ * breaks the extension profile (a reader cannot honour rules it cannot read).
+ */
+export function decodeExtensions(
+  key: string,
+  raw: string | null | undefined,
+): ReturnType<typeof extensionsFromWire> {
+  if (raw === null || raw === undefined) return { extensions: {}, oneOff: null };
+  const data = parseJson(key, "extensions", raw);
+  return stored(key, "extensions", () => extensionsFromWire(data));
+}
+
 /** An entry from its raw hash fields; throws CorruptEntry for anything the read profile rejects. */
 export function decodeEntry(
   key: string,
@@ -479,6 +552,7 @@ export function decodeEntry(
   rawMeta: string | null | undefined,
   score: number | null,
   nowMs: number,
+  rawExtensions: string | null = null,
 ): Entry {
   const def = parseJson(key, "definition", rawDefinition) as Record<string, unknown>;
   readChecked(key, "Definition", def);
@@ -486,10 +560,12 @@ export function decodeEntry(
   // Definition-level last_run_at/total_run_count are constructor keywords that meta overrides;
   // upstream reads absent meta as {"last_run_at": null}, so only the count can survive from there.
   const totalRunCount = meta.totalRunCount ?? (def.total_run_count as number | undefined) ?? 0;
+  const { extensions, oneOff } = decodeExtensions(key, rawExtensions);
+  const schedule = scheduleFromWire(key, def.schedule, nowMs);
   return {
     name: typeof def.name === "string" ? def.name : name,
     task: def.task as string,
-    schedule: scheduleFromWire(key, def.schedule, nowMs),
+    schedule: stored(key, "extensions.one_off", () => matchOneOff(schedule, oneOff)),
     args:
       def.args === undefined || def.args === null
         ? null
@@ -501,6 +577,7 @@ export function decodeEntry(
       ? stored(key, "definition", () => argsFromWire(def.options, "options") as Record<string, unknown>)
       : {},
     enabled: def.enabled === undefined ? true : def.enabled === true,
+    extensions,
     key,
     lastRunAt: meta.lastRunAt ?? null,
     totalRunCount,

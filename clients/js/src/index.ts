@@ -2,7 +2,10 @@
  * redbeat-sdk: a typed client for RedBeat (celery-redbeat) schedules in Redis.
  * Layers: generated schema types -> codec -> client -> schedules.
  */
-export { RedBeatClient, type ClientOptions, type ListOptions } from "./client.js";
+export { RedBeatClient, type ClientOptions, type ListOptions, type HistoryOptions } from "./client.js";
+export { oneOff, type Extensions, type OneOff, type CatchUp } from "./extensions.js";
+export type { HistoryRecord } from "./history.js";
+export { jitterOffset } from "./runs.js";
 export {
   interval,
   crontab,
@@ -32,7 +35,7 @@ export {
 } from "./errors.js";
 export { KeyLayout, DEFAULT_PREFIX, hashTag } from "./keys.js";
 export { expandCrontab, type CronField, type ExpandedCrontab } from "./crontab.js";
-export { encodeDefinition, encodeMeta } from "./codec.js";
+export { encodeDefinition, encodeExtensions, encodeMeta } from "./codec.js";
 export type { RedisLike } from "./store.js";
 export { PyFloat, pyDumps } from "./pyjson.js";
 export { ZonedDate } from "./zoned-date.js";

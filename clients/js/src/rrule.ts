@@ -12,6 +12,7 @@ import rrulePkg from "rrule";
 import type { Options as RRuleLibOptions } from "rrule";
 import { UnsupportedScheduleError } from "./errors.js";
 import type { RRule as WireRRule, Weekday as WireWeekday } from "./generated/write-types.js";
+import { fromWall, toWall, utcWall, wallAsUtc } from "./zones.js";
 
 const { RRule: RRuleLib } = rrulePkg;
 
@@ -27,18 +28,40 @@ function weekdayNumber(w: number | WireWeekday): number {
 }
 
 /**
- * The rrule as the npm package wants it, in the floating wall clock of dtstart's offset, with at
- * most one byeaster offset (the package takes one; several are handled by Rule as a union).
+ * How an instant becomes the floating wall clock the npm package computes in, and back: by dtstart's
+ * fixed offset (upstream's reading), or on an IANA zone's wall clock (an entry's own zone, extension
+ * profile: dtstart and until placed in the zone, each occurrence its wall time at fold 0, as
+ * python-dateutil with a zoneinfo dtstart).
  */
-function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOptions> {
+interface Clock {
+  toFloating(ms: number): number;
+  toInstant(floating: number): number;
+}
+
+function fixedClock(r: WireRRule): Clock {
   const offsetMs = r.dtstart_tz * 60_000;
+  return { toFloating: (ms) => ms + offsetMs, toInstant: (f) => f - offsetMs };
+}
+
+function zoneClock(zone: string): Clock {
+  return {
+    toFloating: (ms) => wallAsUtc(toWall(zone, ms)),
+    toInstant: (f) => fromWall(zone, utcWall(f), 0),
+  };
+}
+
+/**
+ * The rrule as the npm package wants it, in the floating wall clock of `clock`, with at most one
+ * byeaster offset (the package takes one; several are handled by Rule as a union).
+ */
+function libOptions(r: WireRRule, byeaster: number | null, clock: Clock): Partial<RRuleLibOptions> {
   const byweekday =
     r.byweekday === null
       ? null
       : (Array.isArray(r.byweekday) ? r.byweekday : [r.byweekday]).map(weekdayNumber);
   const opts: Partial<RRuleLibOptions> = {
     freq: r.freq,
-    dtstart: new Date(r.dtstart * 1000 + offsetMs),
+    dtstart: new Date(clock.toFloating(r.dtstart * 1000)),
     interval: r.interval,
     wkst: r.wkst === null ? null : weekdayNumber(r.wkst),
     count: r.count,
@@ -55,7 +78,7 @@ function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOpti
   };
   if (r.until !== undefined) {
     // dateutil compares occurrences with `until` as instants; in dtstart's wall clock that is:
-    opts.until = new Date(r.until * 1000 + offsetMs);
+    opts.until = new Date(clock.toFloating(r.until * 1000));
   }
   // The npm package fills unset options from dtstart exactly like dateutil, but only when they are
   // absent rather than null.
@@ -65,16 +88,16 @@ function libOptions(r: WireRRule, byeaster: number | null): Partial<RRuleLibOpti
 
 type LibRule = InstanceType<typeof RRuleLib>;
 
-/** The first `n` occurrences strictly after a floating wall clock (fewer when the rule runs out). */
+/** The first `n` occurrences, in the rule's order, that `after` accepts (fewer when the rule runs out). */
 interface Rule {
-  nextN(wall: Date, n: number): Date[];
+  nextN(after: (d: Date) => boolean, n: number): Date[];
 }
 
-/** One walk from dtstart (as dateutil does) that stops after `n` occurrences past `wall`. */
-function libNextN(rule: LibRule, wall: Date, n: number): Date[] {
+/** One walk from dtstart (as dateutil does) that stops after `n` occurrences `after` accepts. */
+function libNextN(rule: LibRule, after: (d: Date) => boolean, n: number): Date[] {
   const out: Date[] = [];
   rule.all((d) => {
-    if (d.getTime() > wall.getTime()) out.push(d);
+    if (after(d)) out.push(d);
     return out.length < n;
   });
   return out;
@@ -87,7 +110,7 @@ const MAX_UNION_COUNT = 100_000;
  * dateutil accepts several byeaster offsets: each adds its day to the day filter, so without
  * bysetpos the occurrences are the union of one rule per offset, and `count` counts that union.
  */
-function easterUnion(r: WireRRule, offsets: number[]): Rule {
+function easterUnion(r: WireRRule, offsets: number[], clock: Clock): Rule {
   if (list(r.bysetpos)) {
     throw new UnsupportedScheduleError(
       "schedule.bysetpos",
@@ -95,12 +118,12 @@ function easterUnion(r: WireRRule, offsets: number[]): Rule {
     );
   }
   const parts: LibRule[] = [...new Set(offsets)].map(
-    (o) => new RRuleLib({ ...libOptions(r, o), count: undefined }),
+    (o) => new RRuleLib({ ...libOptions(r, o, clock), count: undefined }),
   );
   if (r.count === null) {
     return {
-      nextN(wall, n) {
-        const times = [...new Set(parts.flatMap((p) => libNextN(p, wall, n).map((d) => d.getTime())))].sort(
+      nextN(after, n) {
+        const times = [...new Set(parts.flatMap((p) => libNextN(p, after, n).map((d) => d.getTime())))].sort(
           (a, b) => a - b,
         );
         return times.slice(0, n).map((t) => new Date(t));
@@ -117,29 +140,29 @@ function easterUnion(r: WireRRule, offsets: number[]): Rule {
     .sort((a, b) => a - b)
     .slice(0, r.count);
   return {
-    nextN(wall, n) {
+    nextN(after, n) {
       return times
-        .filter((x) => x > wall.getTime())
+        .filter((x) => after(new Date(x)))
         .slice(0, n)
         .map((t) => new Date(t));
     },
   };
 }
 
-function build(r: WireRRule): Rule {
+function build(r: WireRRule, clock: Clock): Rule {
   const offsets = list(r.byeaster);
-  if (offsets && offsets.length > 1) return easterUnion(r, offsets);
-  const rule = new RRuleLib(libOptions(r, offsets ? offsets[0] : null));
-  return { nextN: (wall, n) => libNextN(rule, wall, n) };
+  if (offsets && offsets.length > 1) return easterUnion(r, offsets, clock);
+  const rule = new RRuleLib(libOptions(r, offsets ? offsets[0] : null, clock));
+  return { nextN: (after, n) => libNextN(rule, after, n) };
 }
 
 const cache = new Map<string, Rule>();
 
-function compiled(r: WireRRule): Rule {
-  const key = JSON.stringify(r);
+function compiled(r: WireRRule, zone: string | null = null): Rule {
+  const key = JSON.stringify([r, zone]);
   let rule = cache.get(key);
   if (!rule) {
-    rule = build(r);
+    rule = build(r, zone === null ? fixedClock(r) : zoneClock(zone));
     if (cache.size > 256) cache.clear();
     cache.set(key, rule);
   }
@@ -210,16 +233,27 @@ export function checkRRuleSupported(r: WireRRule): void {
   compiled(r);
 }
 
-/** The first `n` occurrences strictly after `lastMs` (epoch ms), fewer when the rule runs out. */
-export function rruleNextRuns(r: WireRRule, lastMs: number, n: number): number[] {
+/**
+ * The first `n` occurrences strictly after `lastMs` (epoch ms), fewer when the rule runs out. With
+ * `zone` (an entry's own zone), the rule runs on that zone's wall clock.
+ */
+export function rruleNextRuns(r: WireRRule, lastMs: number, n: number, zone: string | null = null): number[] {
   if (neverMatches(r)) return []; // at once, rather than a search up to year 9999
-  const offsetMs = r.dtstart_tz * 60_000;
-  return compiled(r)
-    .nextN(new Date(Math.floor(lastMs) + offsetMs), n)
-    .map((d) => d.getTime() - offsetMs);
+  if (zone === null) {
+    const clock = fixedClock(r);
+    const wall = clock.toFloating(Math.floor(lastMs));
+    return compiled(r)
+      .nextN((d) => d.getTime() > wall, n)
+      .map((d) => clock.toInstant(d.getTime()));
+  }
+  // dateutil walks the zone's wall clock and compares each occurrence with `last` as instants
+  const clock = zoneClock(zone);
+  return compiled(r, zone)
+    .nextN((d) => clock.toInstant(d.getTime()) > lastMs, n)
+    .map((d) => clock.toInstant(d.getTime()));
 }
 
 /** The first occurrence strictly after `lastMs`, or null when the rule is exhausted. */
-export function rruleNextRun(r: WireRRule, lastMs: number): number | null {
-  return rruleNextRuns(r, lastMs, 1)[0] ?? null;
+export function rruleNextRun(r: WireRRule, lastMs: number, zone: string | null = null): number | null {
+  return rruleNextRuns(r, lastMs, 1, zone)[0] ?? null;
 }

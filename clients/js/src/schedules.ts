@@ -4,7 +4,15 @@
  */
 import { ValidationError } from "./errors.js";
 import type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.js";
-import { checkSchedule, validateSchedule, type ZonedInstant } from "./codec.js";
+import {
+  checkSchedule,
+  entryExtensions,
+  storedSchedule,
+  validateSchedule,
+  type ZonedInstant,
+} from "./codec.js";
+import type { OneOff } from "./extensions.js";
+import { isPlain, nextRunsWithRules, PLAIN, rulesOf } from "./runs.js";
 import { crontabNextRun, expandCrontab, type CronField } from "./crontab.js";
 import { intervalNextRun } from "./interval.js";
 import { rruleNextRun, rruleNextRuns } from "./rrule.js";
@@ -229,25 +237,38 @@ function zoned(d: Date, zone: Zone): ZonedInstant {
 /**
  * The next `count` runs of an entry or schedule, as beat would make them if each run happened
  * exactly on time: every run is computed from the previous one. Fewer than `count` when an rrule
- * runs out.
+ * runs out. An entry's extensions apply: its own zone (crontab fields match there, whatever `tz`; the
+ * runs are given in it), its window and its jitter.
  */
 export function nextRuns(
-  entryOrSchedule: EntryInput | Entry | Schedule,
+  entryOrSchedule: EntryInput | Entry | Schedule | OneOff,
   count: number,
   options: NextRunsOptions = {},
 ): Date[] {
   if (entryOrSchedule === null || typeof entryOrSchedule !== "object") {
     throw new ValidationError(
       "schedule",
-      "must be a schedule (interval(), crontab() or rrule()) or an entry",
+      "must be a schedule (interval(), crontab(), rrule() or oneOff()) or an entry",
     );
   }
-  const schedule: Schedule = "__type__" in entryOrSchedule ? entryOrSchedule : entryOrSchedule.schedule;
+  const entry = "__type__" in entryOrSchedule ? null : entryOrSchedule;
   runCount(count);
   const o = optionsObject(options, "options", ["after", "tz", "now"]);
-  validateSchedule(schedule);
   const zone = checkZoneName(o.tz ?? "UTC", "tz");
-  const stored = "lastRunAt" in entryOrSchedule ? entryOrSchedule.lastRunAt : null;
-  const after = optionalDate(o.after, "after") ?? stored ?? optionalDate(o.now, "now") ?? new Date();
-  return nextRunsFrom(schedule, zoned(after, zone), count, zone).map((ms) => new ZonedDate(ms, zone));
+  const extensions = entry === null ? {} : entryExtensions(entry);
+  const own = extensions.timezone ?? zone;
+  const schedule = storedSchedule(
+    entry === null ? (entryOrSchedule as Schedule | OneOff) : entry.schedule,
+    own,
+  );
+  validateSchedule(schedule);
+  const stored = entry !== null && "lastRunAt" in entry ? (entry as Entry).lastRunAt : null;
+  const now = optionalDate(o.now, "now");
+  const after = optionalDate(o.after, "after") ?? stored ?? now ?? new Date();
+  const rules = entry === null ? PLAIN : rulesOf(entry.name, extensions);
+  if (isPlain(rules))
+    return nextRunsFrom(schedule, zoned(after, zone), count, zone).map((ms) => ZonedDate.at(ms, zone));
+  const last = zoned(after, zone);
+  const nowMs = Math.max(now === undefined ? Date.now() : zoned(now, zone).ms, last.ms);
+  return nextRunsWithRules(schedule, rules, count, last, nowMs, zone).map((ms) => ZonedDate.at(ms, own));
 }

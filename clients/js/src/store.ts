@@ -23,6 +23,10 @@ export interface RedisLike {
     start: number,
     stop: number,
   ): Promise<Array<{ value: unknown; score: number }>>;
+  /** The label index (extension profile): `list({ labels })` needs it. */
+  zRangeByLex?(key: string, min: string, max: string): Promise<unknown[]>;
+  /** An entry's run history (extension profile): `history()` needs it. */
+  lRange?(key: string, start: number, stop: number): Promise<unknown[]>;
   /** node-redis: the same client answering bulk strings as Buffers (entry fields are read so). */
   withTypeMapping?(mapping: Record<number, unknown>): RedisLike;
 }
@@ -51,6 +55,8 @@ export const SCRIPTS = {
 } as const;
 
 const UNFENCED = "";
+// save.lua's value for "no extensions": remove the field and its label index members ('' would keep them)
+const NO_EXTENSIONS = "-";
 
 /** A field as read, in the scripts' convention: "" when absent, else "=" and the value. */
 function asRead(value: string | null): string {
@@ -65,6 +71,8 @@ export interface SaveArgs {
   /** The stored meta the caller scored from; null = expect none (first save). */
   expectedMeta: string | null;
   score: number;
+  /** The extensions field to write; null: the entry has none (the field and its label members go). */
+  extensions: string | null;
 }
 
 /** An entry as stored: its two hash fields undecoded (null where absent) and its score. */
@@ -73,8 +81,10 @@ export interface RawEntry {
   definition: string | null;
   meta: string | null;
   score: number | null;
+  /** The extension profile's field (null where absent). */
+  extensions?: string | null;
   /** The first field whose bytes are not UTF-8 (its text above has U+FFFD in their place). */
-  notUtf8?: "definition" | "meta";
+  notUtf8?: "definition" | "meta" | "extensions";
 }
 
 /** What to write over an entry as read (undefined: leave it). */
@@ -161,7 +171,7 @@ export class Store {
       String(a.score),
       "",
       "",
-      "", // the extensions field: kept as stored (this client does not write the extension profile yet)
+      a.extensions ?? NO_EXTENSIONS,
     ];
     const keys = [this.keys.statics, this.keys.labels, key];
     const [result] = (await this.run(SCRIPTS.save, keys, args)) as unknown[];
@@ -187,19 +197,68 @@ export class Store {
     return { key: read.key, definition: asString(reply[0]), meta: asString(reply[1]), score: null };
   }
 
-  /** lua/load.lua: the entries' fields and scores, in one step. */
+  /** lua/load.lua: the entries' fields (extensions included) and scores, in one step. */
   async load(entryKeys: string[]): Promise<RawEntry[]> {
     if (!entryKeys.length) return [];
     // read as bytes: a field that is not UTF-8 is reported (notUtf8), never read with U+FFFD in it
-    const reply = (await this.run(SCRIPTS.load, entryKeys, [], this.bytes)) as unknown[];
+    const reply = (await this.run(SCRIPTS.load, entryKeys, ["extensions"], this.bytes)) as unknown[];
     return entryKeys.map((key, i) => {
-      const score = asString(reply[3 * i + 2]);
-      const [definition, definitionOk] = fieldText(reply[3 * i]);
-      const [meta, metaOk] = fieldText(reply[3 * i + 1]);
-      const raw: RawEntry = { key, definition, meta, score: score === null ? null : Number(score) };
-      if (!definitionOk || !metaOk) raw.notUtf8 = definitionOk ? "meta" : "definition";
+      const score = asString(reply[4 * i + 2]);
+      const [definition, definitionOk] = fieldText(reply[4 * i]);
+      const [meta, metaOk] = fieldText(reply[4 * i + 1]);
+      const [extensions, extensionsOk] = fieldText(reply[4 * i + 3]);
+      const raw: RawEntry = {
+        key,
+        definition,
+        meta,
+        score: score === null ? null : Number(score),
+        extensions,
+      };
+      if (!definitionOk) raw.notUtf8 = "definition";
+      else if (!metaOk) raw.notUtf8 = "meta";
+      else if (!extensionsOk) raw.notUtf8 = "extensions";
       return raw;
     });
+  }
+
+  /**
+   * The entry keys the label index lists under every one of `labels` (one ZRANGEBYLEX each). The index
+   * can list an entry whose labels changed without it (a writer without the profile): callers check the
+   * labels of what they load.
+   */
+  async labelled(labels: Record<string, string>): Promise<string[]> {
+    const zRangeByLex = this.redis.zRangeByLex?.bind(this.redis);
+    if (!zRangeByLex) throw new RedBeatError("listing by labels needs a node-redis client (zRangeByLex)");
+    const pairs = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    let found: Set<string> | null = null;
+    try {
+      for (const [k, v] of pairs) {
+        // members are '<key>=<value>\n<entry key>': a lex range over those that start with the label's part
+        const part = `${k}=${v}`;
+        const members = await zRangeByLex(this.keys.labels, `[${part}\n`, `(${part}\x0b`);
+        const keys = members.map((m) => asString(m)!.slice(part.length + 1));
+        found = found === null ? new Set(keys) : new Set(keys.filter((key) => found!.has(key)));
+      }
+    } catch (e) {
+      throw wrap(e);
+    }
+    return [...(found ?? [])];
+  }
+
+  /** An entry's history records as stored (newest first; at most `limit`, -1: all), each its text or
+   * null when it is not UTF-8. */
+  async history(name: string, limit: number): Promise<Array<string | null>> {
+    const lRange = this.bytes.lRange?.bind(this.bytes);
+    if (!lRange) throw new RedBeatError("reading history needs a node-redis client (lRange)");
+    try {
+      const items = await lRange(this.keys.history(name), 0, limit > 0 ? limit - 1 : -1);
+      return items.map((item) => {
+        const [text, ok] = fieldText(item);
+        return ok ? text : null;
+      });
+    } catch (e) {
+      throw wrap(e);
+    }
   }
 
   /** lua/delete.lua: the member and the hash together (with the entry's label index members and run

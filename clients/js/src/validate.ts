@@ -5,7 +5,7 @@
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { DataValidationCxt, SchemaValidateFunction } from "ajv/dist/types/index.js";
 import { ValidationError } from "./errors.js";
-import { readSchema, writeSchema } from "./generated/schemas.js";
+import { extensionsSchema, readSchema, writeSchema } from "./generated/schemas.js";
 import { numberText } from "./storedjson.js";
 
 // ajv ships CommonJS: Node's default import is module.exports, whose `default` is the class.
@@ -55,14 +55,23 @@ function withIntegerLiterals(schema: unknown): unknown {
 
 ajv.addSchema(writeSchema);
 ajv.addSchema(withIntegerLiterals(readSchema) as typeof readSchema);
+ajv.addSchema(withIntegerLiterals(extensionsSchema) as typeof extensionsSchema);
 
-export type Profile = "write" | "read";
-export type Part = "Definition" | "Meta";
+export type Profile = "write" | "read" | "extensions";
+/** A definition's parts; the extension profile's root (the `extensions` field) and a history record. */
+export type Part = "Definition" | "Meta" | "RedBeatExtensions" | "HistoryRecord";
+
+const SCHEMAS: Record<Profile, Record<string, unknown>> = {
+  write: writeSchema,
+  read: readSchema,
+  extensions: extensionsSchema,
+};
 
 const validators = new Map<string, ValidateFunction>();
 
 function validator(profile: Profile, part: Part): ValidateFunction {
-  const id = `${(profile === "write" ? writeSchema : readSchema).$id as string}#/$defs/${part}`;
+  const base = SCHEMAS[profile].$id as string;
+  const id = part === "RedBeatExtensions" ? base : `${base}#/$defs/${part}`;
   let v = validators.get(id);
   if (!v) {
     v = ajv.getSchema(id);

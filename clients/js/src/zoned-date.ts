@@ -17,6 +17,12 @@ export class ZonedDate extends Date {
     this.microsecond = microsecond ?? (((Math.floor(epochMs) % 1000) + 1000) % 1000) * 1000;
   }
 
+  /** The instant of epoch ms `ms` (microseconds as the fraction, rounded) in `timezone`. */
+  static at(ms: number, timezone: Zone): ZonedDate {
+    const micros = Math.round(ms * 1000);
+    return new ZonedDate(Math.floor(micros / 1000), timezone, ((micros % 1e6) + 1e6) % 1e6);
+  }
+
   /** Epoch milliseconds with the microseconds as a fraction. */
   get preciseTime(): number {
     return Math.floor(this.getTime() / 1000) * 1000 + this.microsecond / 1000;

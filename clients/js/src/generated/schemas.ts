@@ -1,4 +1,4 @@
-/* Generated from schema/write.schema.json and schema/read.schema.json by scripts/generate.mjs. Do not edit: run `make generate`. */
+/* Generated from schema/{write,read,extensions}.schema.json by scripts/generate.mjs. Do not edit: run `make generate`. */
 
 export const writeSchema: Record<string, unknown> = {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -1512,6 +1512,171 @@ export const readSchema: Record<string, unknown> = {
           }
         }
       ]
+    }
+  }
+};
+
+export const extensionsSchema: Record<string, unknown> = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://redbeat-sdk.dev/schema/extensions/v1/extensions.schema.json",
+  "title": "RedBeatExtensions",
+  "description": "Extension profile, version 1: the `extensions` field of an entry hash (JSON), beside `definition` and `meta`. Upstream celery-redbeat never reads it, so an upstream beat fires the entry by its plain definition. Absent field: no extensions. The rules (zone, window, jitter, catch-up, one-off, labels, history) are in README.md, section Extensions. Keys in this order.",
+  "type": "object",
+  "properties": {
+    "version": {
+      "const": 1,
+      "description": "The profile version. A reader that does not know the version treats the entry as corrupt (it cannot honour rules it does not know)."
+    },
+    "timezone": {
+      "$ref": "#/$defs/Timezone"
+    },
+    "one_off": {
+      "$ref": "#/$defs/OneOff"
+    },
+    "start_at": {
+      "$ref": "#/$defs/Instant",
+      "description": "No run before this instant."
+    },
+    "end_at": {
+      "$ref": "#/$defs/Instant",
+      "description": "No run after this instant (never before start_at)."
+    },
+    "jitter_ms": {
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 86400000,
+      "description": "Each run is delayed by a deterministic offset in [0, jitter_ms) milliseconds (README.md, Jitter)."
+    },
+    "catch_up": {
+      "$ref": "#/$defs/CatchUp"
+    },
+    "labels": {
+      "$ref": "#/$defs/Labels"
+    },
+    "description": {
+      "type": "string",
+      "maxLength": 1000,
+      "description": "Free text for people."
+    }
+  },
+  "required": [
+    "version"
+  ],
+  "additionalProperties": false,
+  "$defs": {
+    "Timezone": {
+      "title": "Timezone",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64,
+      "description": "An IANA time zone name (`Europe/Berlin`). The entry's schedule is evaluated in it instead of the beat's Celery `timezone`."
+    },
+    "Instant": {
+      "title": "Instant",
+      "type": "string",
+      "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$",
+      "description": "An RFC 3339 instant with seconds and an explicit UTC offset (`Z` or `+01:00`); at most microseconds."
+    },
+    "OneOff": {
+      "title": "OneOff",
+      "description": "Marks the definition's schedule as a one-off: an rrule with count 1 whose dtstart is `at` (the form upstream fires once too). A reader returns a one-off only when the rrule matches; otherwise the marker is ignored.",
+      "type": "object",
+      "properties": {
+        "at": {
+          "$ref": "#/$defs/Instant",
+          "description": "The run time, a whole second (equal to the rrule's dtstart)."
+        },
+        "delete_after_run": {
+          "type": "boolean",
+          "description": "redbeat-scheduler deletes the entry (hash, schedule member, label index, history) in the step that records its run."
+        }
+      },
+      "required": [
+        "at",
+        "delete_after_run"
+      ],
+      "additionalProperties": false
+    },
+    "CatchUp": {
+      "title": "CatchUp",
+      "description": "What a beat does with a run it reaches late: `once` runs it once however late (Celery's behaviour, the default); `skip` skips it when it is 1 s late or more; an integer N skips it when it is N seconds late or more. A skipped run is counted and the entry moves to its next run.",
+      "anyOf": [
+        {
+          "enum": [
+            "once",
+            "skip"
+          ]
+        },
+        {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 31536000
+        }
+      ]
+    },
+    "Labels": {
+      "title": "Labels",
+      "description": "A string map for finding entries (a tenant, a team). Keys: 1-63 of A-Z a-z 0-9 . _ / -, starting and ending with a letter or digit; values: 0-63 of A-Z a-z 0-9 . _ -, starting and ending with a letter or digit when not empty. At most 64 labels.",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$"
+      },
+      "additionalProperties": {
+        "type": "string",
+        "pattern": "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$"
+      },
+      "maxProperties": 64
+    },
+    "HistoryRecord": {
+      "title": "HistoryRecord",
+      "description": "One run in the entry's history list (key `P:history:<name>`, newest first), written by redbeat-scheduler in the step that records the run.",
+      "type": "object",
+      "properties": {
+        "due": {
+          "anyOf": [
+            {
+              "$ref": "#/$defs/Instant"
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "When the run was due (jitter included); null for an entry that had never run (due when saved or run_now'd)."
+        },
+        "recorded": {
+          "$ref": "#/$defs/Instant",
+          "description": "The beat's clock when it recorded the run."
+        },
+        "task_id": {
+          "type": "string",
+          "minLength": 1,
+          "description": "The Celery task id of the message sent."
+        },
+        "lateness_ms": {
+          "anyOf": [
+            {
+              "type": "integer",
+              "minimum": 0
+            },
+            {
+              "type": "null"
+            }
+          ],
+          "description": "recorded - due, in whole milliseconds (truncated; null when due is null)."
+        },
+        "beat": {
+          "type": "string",
+          "description": "The beat that ran it: its lock token."
+        }
+      },
+      "required": [
+        "due",
+        "recorded",
+        "task_id",
+        "lateness_ms",
+        "beat"
+      ],
+      "additionalProperties": false
     }
   }
 };
