@@ -10,7 +10,7 @@ import pytest
 from clirun import refused, run
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient, RRule
-from redbeat_sdk.migrate.candidates import NO_EXTENSIONS
+from redbeat_sdk.extensions import Extensions
 
 UTC = timezone.utc
 PROJECT = """
@@ -113,7 +113,7 @@ def test_an_item_that_ran_as_a_static_entry_carries_its_run_state_on(url, r, pro
     assert client.get("dyn-report").total_run_count == 0
 
 
-def test_a_crontab_of_an_app_in_another_zone_needs_a_per_entry_zone(url, r, project):
+def test_a_crontab_of_an_app_in_another_zone_keeps_that_zone_as_its_own(url, r, project):
     result = run(
         url,
         "import",
@@ -125,13 +125,16 @@ def test_a_crontab_of_an_app_in_another_zone_needs_a_per_entry_zone(url, r, proj
         cwd=project("Europe/Berlin"),
     )
     assert result.returncode == 0, result.stderr
-    line = refusals(result.stderr)["report"]
-    assert (
-        "crontab in the app's time zone 'Europe/Berlin', not the beat's 'UTC'" in line
-        and NO_EXTENSIONS in line
-    )
-    assert sorted(e.name for e in RedBeatClient(r).list()) == ["b-launch", "b-ping", "b-rounded"]
-    # the beat's own zone: the crontab means the same there
+    assert "report" not in refusals(result.stderr)
+    got = {e.name: e for e in RedBeatClient(r).list()}
+    assert sorted(got) == ["b-launch", "b-ping", "b-report", "b-rounded"]
+    report = got["b-report"]  # 09:00 on weekdays in Berlin, under a beat on UTC
+    assert report.extensions == Extensions(timezone="Europe/Berlin")
+    assert report.next_runs(1, after=datetime(2025, 1, 6, 9, tzinfo=UTC)) == [
+        datetime(2025, 1, 7, 8, tzinfo=UTC)
+    ]
+    assert got["b-ping"].extensions == Extensions()  # only a crontab reads the app's zone
+    # the beat's own zone: the crontab means the same there, with no zone of its own
     r.flushall()
     same = run(
         url,
@@ -146,6 +149,7 @@ def test_a_crontab_of_an_app_in_another_zone_needs_a_per_entry_zone(url, r, proj
         cwd=project("Europe/Berlin"),
     )
     assert same.returncode == 0 and "report" not in refusals(same.stderr)
+    assert RedBeatClient(r).get("b-report").extensions == Extensions()
 
 
 def test_the_beat_apps_beat_schedule_is_checked_too(url, r, project):

@@ -2,8 +2,8 @@
 real PostgreSQL (Debian's, started by tools/topologies) and on an SQLite file, rows made through its
 models (tools/djangodb), read by the importer with no Django; what lands in Redis, row by row.
 
-Rows that need the extension profile (a crontab's own time zone, one_off, clocked, a future start_time or
-expires) are refused until it lands; the tests below pin those refusals and their message."""
+What upstream's format cannot express goes through the extension profile: a crontab's own zone, the
+window from start_time and expires, the description; clocked and one_off tasks become one-offs."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from djangodb import make_database
 from topologies import Postgres
 
 from redbeat_sdk import Crontab, Entry, Interval, RedBeatClient
-from redbeat_sdk.migrate.candidates import NO_EXTENSIONS
+from redbeat_sdk.extensions import Extensions
+from redbeat_sdk.schedules import OneOff
 
 UTC = timezone.utc
 FLAG = "--from-django-celery-beat"
@@ -77,36 +78,82 @@ GOOD = [
         "interval": {"every": 1, "period": "hours"},
         "expires": "2020-01-01T00:00:00+00:00",
     },
+    {
+        "name": "cron-berlin",
+        "task": "t",
+        "crontab": {"minute": "0", "hour": "9", "timezone": "Europe/Berlin"},
+        "last_run_at": "2025-01-06T08:00:00+00:00",
+        "total_run_count": 1,
+    },
+    {
+        "name": "window",
+        "task": "t",
+        "interval": {"every": 1, "period": "hours"},
+        "start_time": "2099-01-01T00:00:00+00:00",
+        "expires": "2099-06-01T00:00:00+00:00",
+    },
+    {
+        "name": "clocked",
+        "task": "t",
+        "clocked": {"clocked_time": "2099-01-01T08:00:00+00:00"},
+        "one_off": True,
+    },
+    {
+        "name": "clocked-past",
+        "task": "t",
+        "clocked": {"clocked_time": "2020-01-01T08:00:00.250+00:00"},
+        "one_off": True,
+    },
+    {
+        "name": "clocked-ran",  # django-celery-beat's beat has not looked at it since its run
+        "task": "t",
+        "clocked": {"clocked_time": "2020-01-01T08:00:00+00:00"},
+        "one_off": True,
+        "last_run_at": "2020-01-01T08:00:02+00:00",
+        "total_run_count": 1,
+    },
+    {
+        "name": "one-off-interval",
+        "task": "t",
+        "interval": {"every": 5, "period": "minutes"},
+        "one_off": True,
+        "last_run_at": "2025-06-01T10:00:00.500+00:00",
+    },
+    {
+        "name": "one-off-cron-window",
+        "task": "t",
+        "crontab": {"minute": "0", "hour": "9", "timezone": "Europe/Berlin"},
+        "one_off": True,
+        "start_time": "2099-02-01T00:00:00+00:00",
+        "expires": "2099-03-01T00:00:00+00:00",
+    },
 ]
 # Rows django-celery-beat holds that cannot be imported (yet), with a word of each reason.
 REFUSED = {
-    "bad-berlin": (
-        {"task": "t", "crontab": {"minute": "0", "hour": "9", "timezone": "Europe/Berlin"}},
-        ["'Europe/Berlin'", "per-entry time zone", NO_EXTENSIONS],
-    ),
     "bad-solar": (
         {"task": "t", "solar": {"event": "sunset", "latitude": "48.85", "longitude": "2.35"}},
         ["solar schedule (sunset", "no solar schedule"],
     ),
-    "bad-clocked": (
-        {"task": "t", "clocked": {"clocked_time": "2030-01-01T08:00:00+00:00"}, "one_off": True},
-        ["clocked schedule (one run at 2030-01-01T08:00:00+00:00)", NO_EXTENSIONS],
+    "bad-clocked-not-one-off": (
+        {"task": "t", "clocked": {"clocked_time": "2099-01-01T08:00:00+00:00"}, "one_off": True},
+        ["clocked schedule (one run at 2099-01-01T08:00:00+00:00) with one_off false", "set one_off"],
     ),
-    "bad-one-off": (
-        {"task": "t", "interval": {"every": 5, "period": "minutes"}, "one_off": True},
-        ["one_off (one run, then disabled)", NO_EXTENSIONS],
-    ),
-    "bad-start": (
+    "bad-window": (
         {
             "task": "t",
             "interval": {"every": 5, "period": "minutes"},
-            "start_time": "2099-01-01T00:00:00+00:00",
+            "start_time": "2099-03-01T00:00:00+00:00",
+            "expires": "2099-02-01T00:00:00+00:00",
         },
-        ["start_time 2099-01-01T00:00:00+00:00 (no run before it)", NO_EXTENSIONS],
+        ["expires 2099-02-01T00:00:00+00:00 is before start_time 2099-03-01", "never runs it"],
     ),
-    "bad-expires": (
-        {"task": "t", "interval": {"every": 5, "period": "minutes"}, "expires": "2099-01-01T00:00:00+00:00"},
-        ["expires 2099-01-01T00:00:00+00:00 (no run after it)", NO_EXTENSIONS],
+    "bad-description": (
+        {"task": "t", "interval": {"every": 5, "period": "minutes"}, "description": "x" * 1001},
+        ["extensions.description", "1000"],
+    ),
+    "bad-zone": (
+        {"task": "t", "crontab": {"minute": "0", "hour": "9", "timezone": "Asia/Tokyo"}},
+        ["crontab time zone 'Nope/Zone': not an IANA time zone"],
     ),
     "bad-kwargs": (
         {"task": "t", "interval": {"every": 5, "period": "minutes"}, "kwargs": "[1]"},
@@ -128,6 +175,8 @@ CORRUPTION = [
     "UPDATE django_celery_beat_periodictask SET args = '[1,' WHERE name = 'bad-args'",
     "UPDATE django_celery_beat_periodictask SET headers = 'nope' WHERE name = 'bad-headers'",
     "UPDATE django_celery_beat_periodictask SET interval_id = NULL WHERE name = 'bad-no-schedule'",
+    "UPDATE django_celery_beat_periodictask SET one_off = false WHERE name = 'bad-clocked-not-one-off'",
+    "UPDATE django_celery_beat_crontabschedule SET timezone = 'Nope/Zone' WHERE timezone = 'Asia/Tokyo'",
 ]
 TASKS = GOOD + [{"name": name, **fields} for name, (fields, _) in REFUSED.items()]
 
@@ -199,8 +248,49 @@ def check_good_rows(r, made: dict) -> None:
     )
     # a start_time already past: due at once, as django-celery-beat makes it
     assert got["start-passed"].last_run_at is None and got["start-passed"].enabled
+    assert got["start-passed"].extensions == Extensions(start_at=datetime(2020, 1, 1, tzinfo=UTC))
     expired = got["expired"]  # django-celery-beat disables it at its next look
     assert not expired.enabled and expired.options["expires"] == datetime(2020, 1, 1, tzinfo=UTC)
+    assert expired.extensions == Extensions(end_at=datetime(2020, 1, 1, tzinfo=UTC))
+    assert ping.extensions == Extensions(description="pings")
+    assert report.extensions == Extensions()  # a crontab in the beat's zone: nothing beyond upstream
+    check_extended_rows(got)
+
+
+def check_extended_rows(got: dict[str, Entry]) -> None:
+    """The rows that go through the extension profile."""
+    berlin = got["cron-berlin"]  # its own zone: 09:00 in Berlin, whatever the beat's
+    assert berlin.schedule == Crontab(minute="0", hour="9") and berlin.extensions.timezone == "Europe/Berlin"
+    assert berlin.next_runs(2, now=datetime(2025, 1, 6, 8, tzinfo=UTC)) == [
+        datetime(2025, 1, 7, 8, tzinfo=UTC),
+        datetime(2025, 1, 8, 8, tzinfo=UTC),
+    ]
+    assert berlin.score == datetime(2025, 1, 7, 8, tzinfo=UTC).timestamp()
+    window = got["window"]  # no run before start_time (then at once, an interval's start), none after expires
+    assert window.schedule == Interval(3600) and window.last_run_at is None
+    assert window.extensions == Extensions(
+        start_at=datetime(2099, 1, 1, tzinfo=UTC), end_at=datetime(2099, 6, 1, tzinfo=UTC)
+    )
+    assert window.options["expires"] == datetime(2099, 6, 1, tzinfo=UTC)  # also the message's expiry
+    assert window.score == datetime(2099, 1, 1, tzinfo=UTC).timestamp()
+    assert window.next_runs(1, after=datetime(2099, 5, 31, 23, 30, tzinfo=UTC)) == []
+    clocked = got["clocked"]  # one run at clocked_time, then kept (django-celery-beat disables it)
+    assert clocked.schedule == OneOff(datetime(2099, 1, 1, 8, tzinfo=UTC)) and clocked.enabled
+    assert clocked.score == datetime(2099, 1, 1, 8, tzinfo=UTC).timestamp()
+    assert clocked.last_run_at is not None and clocked.extensions == Extensions()
+    past = got["clocked-past"]  # its time is past and it never ran: due at once, as django-celery-beat has it
+    assert past.schedule == OneOff(datetime(2020, 1, 1, 8, 0, 1, tzinfo=UTC)) and past.last_run_at is None
+    ran = got["clocked-ran"]  # ran once: disabled, as django-celery-beat's next look leaves it
+    assert ran.schedule == OneOff(datetime(2020, 1, 1, 8, tzinfo=UTC)) and not ran.enabled
+    assert (ran.last_run_at, ran.total_run_count) == (datetime(2020, 1, 1, 8, 0, 2, tzinfo=UTC), 1)
+    once = got["one-off-interval"]  # its next run, to the whole second up, then no other
+    assert once.schedule == OneOff(datetime(2025, 6, 1, 10, 5, 1, tzinfo=UTC)) and once.enabled
+    assert once.last_run_at == datetime(2025, 6, 1, 10, 0, 0, 500000, tzinfo=UTC)
+    cron_once = got["one-off-cron-window"]  # the first 09:00 in Berlin from start_time on
+    assert cron_once.schedule == OneOff(datetime(2099, 2, 1, 8, tzinfo=UTC))
+    assert cron_once.extensions == Extensions(
+        start_at=datetime(2099, 2, 1, tzinfo=UTC), end_at=datetime(2099, 3, 1, tzinfo=UTC)
+    )
 
 
 def check_refusals(stderr: str) -> None:
@@ -243,7 +333,8 @@ def test_skip_bad_imports_every_row_that_maps_as_django_celery_beat_sends_it(url
         if len(cells := [c.strip() for c in line.split("│")[1:-1]]) == 5
     }
     assert summary["total"] == [str(len(TASKS)), str(len(GOOD)), "0", str(len(REFUSED))]
-    assert summary["solar"] == ["1", "0", "0", "1"] and summary["interval"][:2] == ["11", "5"]
+    assert summary["solar"] == ["1", "0", "0", "1"] and summary["interval"][:2] == ["12", "7"]
+    assert summary["clocked"] == ["4", "3", "0", "1"] and summary["crontab"] == ["6", "4", "0", "2"]
     assert summary["none"] == ["1", "0", "0", "1"]  # its schedule row unlinked
     check_good_rows(r, made)
     # the run state as stored: meta exactly as a beat writes it
@@ -274,7 +365,9 @@ def test_postgres_and_sqlite_give_the_same_entries(url, r, sqlite_db, postgres_d
         r.flushall()
         assert run(url, "import", FLAG, dsn, "--skip-bad").returncode == 0
         exported.append(run(url, "export").stdout)
-    assert exported[0] == exported[1] and exported[0].count("\n") == len(GOOD)
+    # in schedule order, which hangs on each database's date_changed: compared as sets of lines
+    assert sorted(exported[0].splitlines()) == sorted(exported[1].splitlines())
+    assert exported[0].count("\n") == len(GOOD)
 
 
 def test_dry_run_shows_what_would_be_written_and_writes_nothing(url, r, sqlite_db):
@@ -285,6 +378,8 @@ def test_dry_run_shows_what_would_be_written_and_writes_nothing(url, r, sqlite_d
     for task in GOOD:
         assert task["name"] in result.stdout
     assert "cron 0 9 * * mon-fri" in result.stdout and "never (due at once)" in result.stdout
+    assert "in Europe/Berlin" in result.stdout and "once at 2099-01-01T08:00:00+00:00" in result.stdout
+    assert "from 2099-01-01 00:00:00 UTC, until 2099-06-01 00:00:00 UTC" in result.stdout
     assert "dry run: nothing written" in result.stdout
     assert f"would import {len(GOOD)} entries ({len(GOOD)} new, 0 replaced)" in result.stdout
     assert r.keys("*") == []

@@ -1,11 +1,14 @@
 """What `redbeat import --from-django-celery-beat` writes is fired by upstream's beat (celery-redbeat 2.4.2)
 and by ours: tick by tick on a frozen clock, published to a real Redis broker with the options
-django-celery-beat gives its tasks (queue, priority, headers, message expiry), run state carried on."""
+django-celery-beat gives its tasks (queue, priority, headers, message expiry), run state carried on.
+What went through the extension profile (a crontab's own zone, a clocked one-off, the window of
+start_time and expires) is honoured by ours and read by upstream's, which fires the plain definition."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +20,6 @@ from conftest import T0
 from djangodb import make_database
 
 from redbeat_sdk import RedBeatClient
-from redbeat_sdk.migrate.candidates import NO_EXTENSIONS
 
 UTC = ZoneInfo("UTC")
 REDBEAT = Path(sys.executable).with_name("redbeat")
@@ -43,8 +45,32 @@ TASKS = [
         "total_run_count": 7,
         "expire_seconds": 60,
     },
-    {"name": "berlin", "task": "t", "crontab": {"minute": "0", "hour": "9", "timezone": "Europe/Berlin"}},
+    # a crontab in its own zone: 09:00 in Berlin is 08:00 UTC in winter
+    {
+        "name": "berlin",
+        "task": "tasks.berlin",
+        "crontab": {"minute": "0", "hour": "9", "timezone": "Europe/Berlin"},
+        "last_run_at": "2099-01-01T08:00:00+00:00",
+        "total_run_count": 1,
+    },
+    # one run at its clocked time, then kept with no other (django-celery-beat disables it)
+    {
+        "name": "clocked",
+        "task": "tasks.once",
+        "clocked": {"clocked_time": "2099-01-01T08:00:00+00:00"},
+        "one_off": True,
+    },
+    # every hour from start_time (its first run), none after expires
+    {
+        "name": "window",
+        "task": "tasks.window",
+        "interval": {"every": 1, "period": "hours"},
+        "start_time": "2099-01-01T00:00:00+00:00",
+        "expires": "2099-01-01T02:30:00+00:00",
+    },
 ]
+DAY = datetime(2099, 1, 1, tzinfo=UTC)  # a Thursday
+EXTENDED = {"tasks.berlin", "tasks.once", "tasks.window"}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +89,7 @@ def imported(redis_url, database):
         timeout=120,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
-    # until the extension profile lands, a crontab in its own zone stays in django-celery-beat
-    assert "refused periodic task 3 'berlin'" in done.stderr and NO_EXTENSIONS in done.stderr
+    assert done.returncode == 0 and "refused" not in done.stderr, done.stderr
     return done
 
 
@@ -111,3 +135,49 @@ def test_imported_entries_fire_with_django_celery_beats_options(
     finally:
         if kind == "ours":
             beat.close()
+
+
+def test_our_beat_honours_the_zone_the_one_off_and_the_window(
+    imported, make_app, make_scheduler, clock, broker, redis_url
+):
+    sdk = RedBeatClient.from_url(redis_url, clock=clock)
+    beat = make_scheduler(make_app())
+
+    def tick_at(moment: datetime) -> list[str]:
+        """The extended entries' tasks sent by a tick at `moment` (ping and report, overdue, fire too)."""
+        clock.set(moment)
+        before = Counter(broker.tasks())
+        beat.tick()
+        return sorted((Counter(broker.tasks()) - before).keys() & EXTENDED)
+
+    try:
+        assert tick_at(DAY - timedelta(seconds=1)) == []
+        for hour in (0, 1, 2):
+            assert tick_at(DAY + timedelta(hours=hour)) == ["tasks.window"]
+        assert tick_at(DAY + timedelta(hours=3)) == []  # after expires
+        assert sdk.get("window").score == -1
+        assert tick_at(DAY + timedelta(hours=8) - timedelta(seconds=1)) == []
+        assert tick_at(DAY + timedelta(hours=8)) == ["tasks.once"]
+        once = sdk.get("clocked")  # kept, with no further run
+        assert (once.score, once.total_run_count, once.enabled) == (-1, 1, True)
+        assert tick_at(DAY + timedelta(days=1, hours=7, minutes=59)) == []
+        assert tick_at(DAY + timedelta(days=1, hours=8)) == ["tasks.berlin"]  # 09:00 in Berlin
+        assert broker.tasks().count("tasks.once") == 1
+    finally:
+        beat.close()
+
+
+def test_upstreams_beat_reads_the_extended_entries_and_fires_their_plain_definitions(
+    imported, frozen, make_app, clock, broker, redis_url
+):
+    """Upstream ignores the extensions field: the one-off is an rrule of one run, which it fires once;
+    the crontab runs on the beat's zone; the window is not its to honour. Nothing fails."""
+    sdk = RedBeatClient.from_url(redis_url, clock=clock)
+    beat = beat_of("upstream", make_app, None)
+    for moment in (DAY + timedelta(hours=8), DAY + timedelta(hours=9), DAY + timedelta(days=1, hours=9)):
+        clock.set(moment)
+        beat.tick()
+    assert broker.tasks().count("tasks.once") == 1
+    assert sdk.get("clocked").total_run_count == 1
+    assert "tasks.berlin" in broker.tasks()
+    assert {e.name for e in sdk.list()} >= {"berlin", "clocked", "window"}

@@ -6,7 +6,9 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from ..datetimes import aware
 from ..entry import Entry
+from ..extensions import Extensions
 from ..schedules import FREQ_NAMES, Crontab, Interval, OneOff, RRule, Schedule
 
 
@@ -48,6 +50,19 @@ def schedule_words(schedule: Schedule) -> str:
     if schedule.until is not None:
         words += f" until {schedule.until.isoformat()}"
     return words
+
+
+def extension_words(extensions: Extensions, tz: tzinfo) -> str:
+    """The zone and window of an entry's extensions, briefly ("-" without either)."""
+    words = []
+    if extensions.timezone is not None:
+        words.append(f"in {extensions.timezone}")
+    tz = extensions.zone or tz
+    if extensions.start_at is not None:
+        words.append(f"from {when(aware(extensions.start_at, tz), tz)}")
+    if extensions.end_at is not None:
+        words.append(f"until {when(aware(extensions.end_at, tz), tz)}")
+    return ", ".join(words) or "-"
 
 
 def when(value: datetime | None, tz: tzinfo) -> str:

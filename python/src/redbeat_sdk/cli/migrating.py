@@ -170,7 +170,16 @@ def _write(client: RedBeatClient, entries: list[Entry]) -> None:
 
 def _entry_table(writes: list[Planned], tz: tzinfo) -> None:
     table = Table(
-        "name", "from", "task", "schedule", "enabled", "last run", "runs", "action", title="would write"
+        "name",
+        "from",
+        "task",
+        "schedule",
+        "zone, window",
+        "enabled",
+        "last run",
+        "runs",
+        "action",
+        title="would write",
     )
     for p in writes:
         entry = p.entry
@@ -180,6 +189,7 @@ def _entry_table(writes: list[Planned], tz: tzinfo) -> None:
             p.candidate.source,
             entry.task,
             describe.schedule_words(entry.schedule),
+            describe.extension_words(entry.extensions, tz),
             "yes" if entry.enabled else "no",
             describe.when(entry.last_run_at, tz) if entry.last_run_at else "never (due at once)",
             str(entry.total_run_count),

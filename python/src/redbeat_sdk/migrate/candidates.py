@@ -7,14 +7,6 @@ from dataclasses import dataclass
 
 from ..entry import Entry
 
-# Features whose mapping waits for the extension profile (schema/README.md, Extensions): rows that need
-# one are refused with this, naming the feature, rather than imported with a different meaning.
-NO_EXTENSIONS = "needs the extension profile of redbeat-sdk, which this version does not have yet"
-
-
-def needs_extension(feature: str) -> str:
-    return f"{feature}: {NO_EXTENSIONS}"
-
 
 class Refused(Exception):
     """A row or item that cannot be mapped; the message says why, in one line."""

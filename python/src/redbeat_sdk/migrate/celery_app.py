@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
 from ..beat_schedule import static_entry
 from ..errors import ValidationError
-from .candidates import Candidate, needs_extension
+from ..extensions import Extensions
+from .candidates import Candidate
 from .django_beat import same_zone
 
 
@@ -18,27 +20,22 @@ def beat_schedule(app: Any) -> dict[str, Any]:
 
 def candidates(app: Any, beat_timezone: str) -> Iterator[Candidate]:
     """One candidate per `beat_schedule` item, without run state (the caller supplies it). A crontab is
-    evaluated in its app's `timezone`: one from an app in another zone than the beat's needs a per-entry
-    time zone."""
+    evaluated in its app's `timezone`: one from an app in another zone than the beat's keeps it as the
+    entry's own zone (extensions.timezone)."""
     app_zone = str(app.conf.timezone or "UTC")
     for name, spec in beat_schedule(app).items():
         kind = _kind(spec)
         try:
             entry, _ = static_entry(name, spec)
+            kind = entry.schedule.TYPE
+            if kind == "crontab" and not same_zone(app_zone, beat_timezone):
+                entry = dataclasses.replace(entry, extensions=Extensions(timezone=app_zone))
         except ValidationError as exc:
             yield Candidate("beat_schedule", name, kind, problem=str(exc))
             continue
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             reason = f"no {exc} key" if isinstance(exc, KeyError) else str(exc)
             yield Candidate("beat_schedule", name, kind, problem=reason)
-            continue
-        kind = entry.schedule.TYPE
-        if kind == "crontab" and not same_zone(app_zone, beat_timezone):
-            problem = needs_extension(
-                f"crontab in the app's time zone {app_zone!r}, not the beat's {beat_timezone!r} "
-                "(a per-entry time zone)"
-            )
-            yield Candidate("beat_schedule", name, kind, problem=problem)
             continue
         yield Candidate("beat_schedule", name, kind, entry=entry)
 

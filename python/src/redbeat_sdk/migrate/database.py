@@ -43,6 +43,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "last_run_at",
             "total_run_count",
             "date_changed",
+            "description",
             "interval_id",
             "crontab_id",
             "solar_id",
@@ -88,6 +89,7 @@ class TaskRow:
     last_run_at: Any = None
     total_run_count: Any = None
     date_changed: Any = None
+    description: Any = None
     interval_id: Any = None
     every: Any = None
     period: Any = None
