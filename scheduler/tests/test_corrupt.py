@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from conftest import WIRE_DATETIME
 
 from redbeat_sdk import Entry, Interval
 from redbeat_sdk.datetimes import epoch_seconds
@@ -21,23 +22,12 @@ GOOD_DEFINITION = {
     "schedule": {"__type__": "interval", "every": 1.0, "relative": False},
     "enabled": True,
 }
-GOOD_META = {
-    "last_run_at": {
-        "__type__": "datetime",
-        "year": 2026,
-        "month": 1,
-        "day": 5,
-        "hour": 11,
-        "minute": 0,
-        "second": 0,
-        "microsecond": 0,
-        "timezone": "UTC",
-    }
-}
+GOOD_META = {"last_run_at": WIRE_DATETIME}
 
 
-def definition(**changes):
-    d = dict(GOOD_DEFINITION)
+def changed(base: dict, **changes) -> str:
+    """`base` as JSON with the given fields replaced (or dropped, for _DROP)."""
+    d = json.loads(json.dumps(base))
     for k, v in changes.items():
         if v is _DROP:
             d.pop(k)
@@ -46,14 +36,12 @@ def definition(**changes):
     return json.dumps(d)
 
 
+def definition(**changes):
+    return changed(GOOD_DEFINITION, **changes)
+
+
 def meta(**changes):
-    m = json.loads(json.dumps(GOOD_META))
-    for k, v in changes.items():
-        if v is _DROP:
-            m.pop(k)
-        else:
-            m[k] = v
-    return json.dumps(m)
+    return changed(GOOD_META, **changes)
 
 
 def last_run_at(**changes):
