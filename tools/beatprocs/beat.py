@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from topologies.node import end_process
+
 HERE = Path(__file__).resolve().parent  # beatproj.py, the Celery project every beat runs on
 OURS = "redbeat_scheduler.RedBeatScheduler"
 UPSTREAM = "redbeat.RedBeatScheduler"
@@ -113,12 +115,7 @@ class Beat:
         if self.alive:
             if self.paused:
                 self.resume()
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGTERM, timeout)
         self._log.close()
 
     def wait_for_log(self, text: str, timeout: float = 20) -> None:
@@ -174,10 +171,5 @@ class Worker:
 
     def stop(self, timeout: float = 20) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown: the task at hand finishes
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGTERM, timeout)  # warm shutdown: the task at hand finishes
         self._log.close()
