@@ -8,8 +8,8 @@ import (
 	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/wire"
 )
 
-// Delete removes the entry from the schedule and deletes its hash, together.
-// It reports whether the entry existed. The name stays in the statics set if
+// Delete removes the entry from the schedule and deletes its hash, its label
+// index members and its run history, together. It reports whether the entry existed. The name stays in the statics set if
 // it came from beat_schedule, as with upstream's delete.
 func (c *Client) Delete(ctx context.Context, name string) (bool, error) {
 	key, err := c.entryKey(name)
@@ -30,14 +30,14 @@ func (c *Client) Disable(ctx context.Context, name string) error {
 }
 
 // Enable sets the entry's "enabled" to true and re-scores it from its stored
-// last run, so a run missed while disabled is due at once.
+// last run (its extensions applied), so a run missed while disabled is due at once.
 func (c *Client) Enable(ctx context.Context, name string) error {
 	return c.modify(ctx, name, func(e *Entry, def []byte, m meta, u *rdb.Change) error {
 		var err error
 		if u.Definition, err = withEnabled(def, true); err != nil {
 			return err
 		}
-		score, err := scoreFor(e.Schedule, m, c.env())
+		score, err := scoreFor(e.Schedule, m, c.env(), rulesOf(e.Name, e.Extensions))
 		if err != nil {
 			return prefixed(err, "schedule")
 		}
@@ -73,7 +73,7 @@ func (c *Client) modify(ctx context.Context, name string, change func(e *Entry, 
 		return err
 	}
 	for range maxAttempts {
-		e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, nil)
+		e, err := c.entryFrom(name, key, f)
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,10 @@ type Entry struct {
 	Kwargs   map[string]any
 	Options  map[string]any
 	Disabled bool
+	// Extensions are the entry's rules upstream cannot express (its own zone,
+	// a window, jitter, catch-up, labels, a description), stored beside the
+	// definition; the zero value is none.
+	Extensions Extensions
 
 	// Run state, filled by Get and List; Save ignores it.
 

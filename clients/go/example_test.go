@@ -112,3 +112,55 @@ func ExampleRRule() {
 	// Output:
 	// 2025-01-17T08:30:00Z 2025-01-20T08:30:00Z
 }
+
+// Extensions: an entry with its own zone, a window, jitter, labels and a
+// description (stored where upstream's beat never looks), listed by label and
+// previewed as a beat with the extension profile runs it.
+func ExampleExtensions() {
+	ctx := context.Background()
+	now := time.Date(2025, 1, 15, 12, 0, 0, 0, time.UTC)
+	client, err := redbeat.NewFromURL(redisURL(), redbeat.WithKeyPrefix("example-ext:"),
+		redbeat.WithClock(func() time.Time { return now }))
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+
+	nine, _ := redbeat.ParseCrontab("0 9 * * *")
+	err = client.Save(ctx, &redbeat.Entry{Name: "tokyo-report", Task: "reports.daily", Schedule: nine,
+		Extensions: redbeat.Extensions{
+			Timezone:    "Asia/Tokyo", // 09:00 on Tokyo's clock, whatever the beat's timezone
+			EndAt:       time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC),
+			Jitter:      2 * time.Minute,
+			CatchUp:     redbeat.CatchUpSkip(),
+			Labels:      map[string]string{"tenant": "acme"},
+			Description: "acme's daily report",
+		}})
+	if err != nil {
+		panic(err)
+	}
+	launch := time.Date(2025, 2, 1, 9, 0, 0, 0, time.UTC)
+	err = client.Save(ctx, &redbeat.Entry{Name: "launch", Task: "shop.launch",
+		Schedule:   redbeat.OneOff{At: launch, DeleteAfterRun: true},
+		Extensions: redbeat.Extensions{Labels: map[string]string{"tenant": "acme"}}})
+	if err != nil {
+		panic(err)
+	}
+
+	for e, err := range client.ListByLabels(ctx, map[string]string{"tenant": "acme"}) {
+		if err != nil {
+			panic(err)
+		}
+		runs, _ := e.NextRuns(now, 2, client.Timezone())
+		fmt.Printf("%s %T %q %v\n", e.Name, e.Schedule, e.Extensions.Timezone, runs)
+	}
+	history, _ := client.History(ctx, "tokyo-report", 10) // written by redbeat-scheduler's runs
+	fmt.Println(len(history), "runs recorded")
+	for _, name := range []string{"tokyo-report", "launch"} {
+		client.Delete(ctx, name) // with its label index members and history
+	}
+	// Output:
+	// tokyo-report redbeat.Crontab "Asia/Tokyo" [2025-01-16 09:01:50.361 +0900 JST 2025-01-17 09:00:02.064 +0900 JST]
+	// launch redbeat.OneOff "" [2025-02-01 09:00:00 +0000 UTC]
+	// 0 runs recorded
+}

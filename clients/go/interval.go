@@ -108,9 +108,12 @@ func secondsToDuration(secs float64) (time.Duration, error) {
 
 // next is Celery 5.7's remaining(): last + every in elapsed time, or with
 // Relative the rounded local deadline that Celery picks (see relativeDeadline).
-func (iv Interval) next(last time.Time, _ evalEnv) (time.Time, bool, error) {
+func (iv Interval) next(last time.Time, env evalEnv) (time.Time, bool, error) {
 	if err := iv.check(); err != nil {
 		return time.Time{}, false, err
+	}
+	if env.zoned {
+		last = last.In(env.tz)
 	}
 	if !iv.Relative {
 		return last.Add(iv.Every), true, nil

@@ -6,6 +6,8 @@ import (
 	"iter"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/redbeat-sdk/redbeat-sdk/clients/go/internal/rdb"
 )
 
 // listBatch is how many entries List loads per round trip.
@@ -23,12 +25,15 @@ func (c *Client) Get(ctx context.Context, name string) (*Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
+	return c.entryFrom(name, key, f)
 }
 
-func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bool, metaRaw string, score *int64) (*Entry, error) {
+// entryFrom reads an entry from its stored fields: the definition and meta as
+// upstream reads them, the extensions field by the extension profile.
+func (c *Client) entryFrom(name, key string, f rdb.Fields) (*Entry, error) {
+	def, hasMeta, metaRaw := f.Definition.Value, f.Meta.Present, f.Meta.Value
 	// Upstream treats an empty definition like a missing hash.
-	if !hasDef || def == "" {
+	if !f.Definition.Present || def == "" {
 		return nil, &NotFoundError{Name: name, Key: key}
 	}
 	if err := checkStored("definition", def); err != nil {
@@ -41,7 +46,16 @@ func (c *Client) entryFrom(name, key string, hasDef bool, def string, hasMeta bo
 	if err != nil {
 		return nil, storedError(key, err)
 	}
-	e.Score = score
+	if f.Extensions.Present {
+		if err := checkStored("extensions", f.Extensions.Value); err != nil {
+			return nil, storedError(key, err)
+		}
+		// A reader cannot honour rules it cannot read: such an entry is corrupt.
+		if err := e.UnmarshalExtensions([]byte(f.Extensions.Value)); err != nil {
+			return nil, storedError(key, err)
+		}
+	}
+	e.Score = f.Score
 	return e, nil
 }
 
@@ -75,7 +89,7 @@ func (c *Client) List(ctx context.Context) iter.Seq2[*Entry, error] {
 			for i, key := range batch {
 				name, _ := c.keys.Name(key)
 				f := fields[i]
-				e, err := c.entryFrom(name, key, f.Definition.Present, f.Definition.Value, f.Meta.Present, f.Meta.Value, f.Score)
+				e, err := c.entryFrom(name, key, f)
 				if !yield(e, err) {
 					return
 				}

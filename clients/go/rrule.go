@@ -77,7 +77,7 @@ func (r RRule) check() error {
 	if err := r.checkFields(); err != nil {
 		return err
 	}
-	_, err := r.compile(time.Unix(0, 0))
+	_, err := r.compile(time.Unix(0, 0), nil)
 	return err
 }
 

@@ -22,12 +22,14 @@ import (
 
 // compile builds the rule as upstream's beat will see it after a round trip:
 // dtstart and until at the fixed UTC offset they were stored with, whole seconds.
-func (r RRule) compile(now time.Time) (*rrulego.RRule, error) {
+// In an entry's own zone (zone not nil), the same instants are placed on the
+// zone's wall clock, which the rule then steps by.
+func (r RRule) compile(now time.Time, zone *time.Location) (*rrulego.RRule, error) {
 	dtstart := r.Dtstart
 	if dtstart.IsZero() {
 		dtstart = now
 	}
-	dtstart = storedInstant(dtstart)
+	dtstart = inZone(storedInstant(dtstart), zone)
 	interval := max(r.Interval, 1)
 	if err := checkReachable(r, dtstart, interval); err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func (r RRule) compile(now time.Time) (*rrulego.RRule, error) {
 		opt.Byweekday = append(opt.Byweekday, goWeekday(d))
 	}
 	if !r.Until.IsZero() {
-		opt.Until = storedInstant(r.Until)
+		opt.Until = inZone(storedInstant(r.Until), zone)
 	}
 	rule, err := rrulego.NewRRule(opt)
 	if err != nil {
@@ -146,6 +148,13 @@ func storedInstant(t time.Time) time.Time {
 	return time.Unix(secs, 0).In(time.FixedZone("", off))
 }
 
+func inZone(t time.Time, zone *time.Location) time.Time {
+	if zone == nil {
+		return t
+	}
+	return t.In(zone)
+}
+
 func goWeekday(d Weekday) rrulego.Weekday {
 	return [...]rrulego.Weekday{rrulego.MO, rrulego.TU, rrulego.WE, rrulego.TH, rrulego.FR, rrulego.SA, rrulego.SU}[d]
 }
@@ -218,7 +227,11 @@ func (r RRule) next(last time.Time, env evalEnv) (time.Time, bool, error) {
 	if err := r.checkFields(); err != nil {
 		return time.Time{}, false, err
 	}
-	rule, err := r.compile(env.now)
+	var zone *time.Location
+	if env.zoned {
+		zone = env.tz
+	}
+	rule, err := r.compile(env.now, zone)
 	if err != nil {
 		return time.Time{}, false, err
 	}

@@ -113,7 +113,9 @@ type pendingSave struct {
 	entry      *Entry
 	key        string
 	sched      Schedule
+	rules      rules
 	definition []byte
+	extensions []byte // nil: none (the stored field is removed)
 	freshMeta  []byte // written when the entry has no meta yet
 	freshScore int64
 	// Once the stored meta is known: the value expected and the score from it.
@@ -143,8 +145,12 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 			return nil, &ValidationError{Path: "schedule." + field, Reason: reason}
 		}
 	}
+	if err := e.checkExtensions(); err != nil {
+		return nil, err
+	}
+	r := rulesOf(e.Name, e.Extensions)
 	// Scoring evaluates the schedule, which checks it: a bad one fails here.
-	score, err := scoreFor(sched, fresh, env)
+	score, err := scoreFor(sched, fresh, env, r)
 	if err != nil {
 		return nil, prefixed(err, "schedule")
 	}
@@ -152,12 +158,13 @@ func (c *Client) prepareSave(e *Entry, env evalEnv, freshMeta []byte, fresh meta
 	if err != nil {
 		return nil, err
 	}
-	return &pendingSave{entry: e, key: key, sched: sched, definition: def, freshMeta: freshMeta, freshScore: score}, nil
+	return &pendingSave{entry: e, key: key, sched: sched, rules: r, definition: def,
+		extensions: appendExtensions(nil, e.Extensions, sched), freshMeta: freshMeta, freshScore: score}, nil
 }
 
 func (p *pendingSave) save() rdb.Save {
 	return rdb.Save{Entry: p.key, Definition: p.definition, FirstMeta: p.freshMeta, FirstScore: p.freshScore,
-		Expected: p.storedMeta, Score: p.score}
+		Expected: p.storedMeta, Score: p.score, Extensions: p.extensions}
 }
 
 // rebase scores the entry from the meta Redis holds.
@@ -168,6 +175,6 @@ func (p *pendingSave) rebase(stored string, env evalEnv) error {
 		// Saving must not bless meta upstream would crash on or drop.
 		return storedError(p.key, err)
 	}
-	p.score, err = scoreFor(p.sched, m, env)
+	p.score, err = scoreFor(p.sched, m, env, p.rules)
 	return err
 }

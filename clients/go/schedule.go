@@ -28,6 +28,10 @@ type Schedule interface {
 type evalEnv struct {
 	tz  *time.Location // the beat's Celery timezone (crontab fields are local to it)
 	now time.Time      // the client's clock, for an rrule without dtstart
+	// zoned: tz is the entry's own zone (extension profile), so an rrule runs
+	// on its wall clock (dtstart and until placed there) and a relative
+	// interval rounds in it, as a beat whose timezone is tz does.
+	zoned bool
 }
 
 // UnmarshalSchedule reads a schedule the way upstream's decoder does (the read
@@ -82,7 +86,7 @@ func scheduleJSON(s Schedule) ([]byte, error) {
 	return s.appendJSON(nil)
 }
 
-// Compile-time proof that the union is closed over these three.
+// Compile-time proof that the union is closed over these three (and OneOff, an rrule on the wire).
 var (
 	_ Schedule = Interval{}
 	_ Schedule = Crontab{}

@@ -17,8 +17,16 @@ import (
 // noNextRun is the score of an entry that never runs again.
 const noNextRun = -1
 
-// scoreFor is the score of sched given the stored run state.
-func scoreFor(sched Schedule, m meta, env evalEnv) (int64, error) {
+// scoreFor is the score of sched given the stored run state; r are the
+// entry's extensions (its zone, window and jitter: runs.go).
+func scoreFor(sched Schedule, m meta, env evalEnv, r rules) (int64, error) {
+	if !r.plain() {
+		at, ok, err := firstDue(sched, r, m.lastRunAt, env.now, env.tz)
+		if err != nil || !ok {
+			return noNextRun, err
+		}
+		return floorSeconds(at), nil
+	}
 	if m.lastRunAt.IsZero() {
 		return floorSeconds(env.now), nil
 	}

@@ -100,7 +100,8 @@ class Decider:
             if type(verdict) is Fire:
                 new_score = verdict.score
                 fired.append((len(runs), entry, verdict, new_score))
-                runs.append(Run("F", raw, new_score, tick.meta(entry.total_run_count + 1)))
+                meta = tick.meta(entry.total_run_count + 1)
+                runs.append(Run("F", raw, new_score, meta, entry.delete_after_run))
             elif type(verdict) is Wait:
                 due_score = whole_seconds(verdict.due)
                 if due_score > score:  # an early score (upstream #307, a hand-written 0): correct it

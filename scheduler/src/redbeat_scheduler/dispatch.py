@@ -31,10 +31,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoPermissionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from redbeat_sdk.history import encode_record
+
 from .messages import Message, NotBatchable, Run
 from .publishing import ATOMIC, CELERY, PIPELINE, Publisher
 from .statics import LockLost
-from .store import WRITTEN, OutboxFull, Push, PushRefused, Recorded
+from .store import WRITTEN, History, OutboxFull, Push, PushRefused, Recorded
 from .store import Run as Decision
 from .tickstate import Tick
 
@@ -127,14 +129,16 @@ class Dispatcher:
     # before the record
 
     def record_batch(
-        self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, float]]
+        self, runs: Sequence[Decision], fired: Sequence[tuple[int, Any, Any, float]], tick: Tick | None = None
     ) -> tuple[dict[int, Planned], Recorded | None]:
         """Plan and record a batch: (the plan of each fired run by its index in `runs`, what the record
-        script did - None when the lock is not held). Raises OutboxFull (logged) when nothing fits."""
+        script did - None when the lock is not held). Raises OutboxFull (logged) when nothing fits. Each
+        run goes into its entry's history (with its task id) in the same step, `tick` being its clock."""
         mode = self.publisher.mode() if fired else CELERY
         planned = self.plan(fired, runs, mode)
+        history = self.history(fired, planned, tick)
         try:
-            recorded = self.record(runs, planned)
+            recorded = self.record(runs, planned, history)
         except OutboxFull as exc:
             self.outbox_full(exc.size)
             raise
@@ -181,14 +185,34 @@ class Dispatcher:
                     planned[index] = plan._replace(message=message, field="")
         return planned
 
-    def record(self, runs: Sequence[Decision], planned: dict[int, Planned]) -> Recorded | None:
+    def history(
+        self, fired: Sequence[tuple[int, Any, Any, float]], planned: dict[int, Planned], tick: Tick | None
+    ) -> History:
+        """The history record of each fired run (extension profile): when it was due, when this beat
+        recorded it, its task id and this beat's token."""
+        length = self.scheduler.settings.history_length
+        if not length or tick is None:
+            return History({}, 0)
+        beat = self.scheduler.lock.token
+        recorded = tick.now
+        return History(
+            {
+                index: encode_record(verdict.due, recorded, planned[index].task_id, beat)
+                for index, _entry, verdict, _score in fired
+            },
+            length,
+        )
+
+    def record(
+        self, runs: Sequence[Decision], planned: dict[int, Planned], history: History | None = None
+    ) -> Recorded | None:
         """Record runs with each one's push or outbox field, at once (`planned` by index in `runs`, updated
         when a list turns out not to be pushable from the script). None when the lock is not held."""
         store, limit = self.scheduler.store, self.scheduler.settings.outbox_limit
         while True:
             pushes = self._pushes(planned, 0, len(runs))
             try:
-                return cast("Recorded | None", store.record(runs, pushes, limit))
+                return cast("Recorded | None", store.record(runs, pushes, limit, history))
             except PushRefused as exc:  # nothing was written: the runs for that list go the other way
                 self.publisher.refuse(exc.key, exc.reason)
                 refused = {exc.key}

@@ -402,7 +402,7 @@ class RedBeatScheduler(Scheduler):
             return self._record_and_send(batch, tick)
 
     def _record_and_send(self, batch: Batch, tick: Tick) -> int:
-        planned, recorded = self._dispatcher.record_batch(batch.runs, batch.fired)
+        planned, recorded = self._dispatcher.record_batch(batch.runs, batch.fired, tick)
         if recorded is None:
             raise LockLost()
         results = recorded.results
@@ -464,7 +464,7 @@ class RedBeatScheduler(Scheduler):
                     # Its stored state is now exactly what was just written: keep it in memory, so that
                     # the next pass need not load it again and its run is sent on time from here.
                     run = runs[index]
-                    waiting.add(key, new_score, due, RawEntry(key, run.raw.definition, run.meta))
+                    waiting.add(key, new_score, due, run.raw._replace(meta=run.meta))
                 else:
                     self._will_wake(due)
                 if new_score <= now_ts:

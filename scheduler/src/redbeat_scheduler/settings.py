@@ -25,6 +25,9 @@ DEFAULT_METRICS_ADDR = "127.0.0.1"
 # The lease this scheduler takes the lock for: a SIGKILLed leader is replaced within it. Upstream's lock
 # timeout (5 x max_interval, 25 minutes by default) is the time a schedule stops after a crash (#85, #100).
 DEFAULT_LOCK_LEASE = 10.0
+# Runs kept per entry in its history list (redbeat_history_length; schema/README.md, "Extensions": about
+# 2.7 KB per entry at 10).
+DEFAULT_HISTORY_LENGTH = 10
 # How recorded runs reach the broker (dispatch.py): "auto" picks the fastest way that loses no run,
 # "pipeline" never queues them inside the record script, "celery" publishes each through Celery.
 PUBLISH_MODES = ("auto", "pipeline", "celery")
@@ -115,6 +118,8 @@ class RedBeatSettings:
     metrics_addr: str = DEFAULT_METRICS_ADDR
     publish: str = "auto"
     outbox_limit: int = DEFAULT_OUTBOX_LIMIT
+    # Runs kept per entry in its history list (the extension profile); 0: no history.
+    history_length: int = DEFAULT_HISTORY_LENGTH
 
     @property
     def sentinels(self) -> list[tuple[str, int]] | None:
@@ -217,6 +222,16 @@ class RedBeatSettings:
                 "redbeat_outbox_limit", f"expected a positive number of runs, got {outbox_limit!r}"
             )
 
+        history_length = lookup(conf, "redbeat_history_length", None)
+        if history_length is None:
+            history_length = DEFAULT_HISTORY_LENGTH
+        elif isinstance(history_length, str) and history_length.strip().isdigit():
+            history_length = int(history_length)
+        if isinstance(history_length, bool) or not isinstance(history_length, int) or history_length < 0:
+            raise SettingsError(
+                "redbeat_history_length", f"expected a number of runs (0 or more), got {history_length!r}"
+            )
+
         return cls(
             redis_url=str(url),
             key_prefix=prefix,
@@ -233,6 +248,7 @@ class RedBeatSettings:
             metrics_addr=str(metrics_addr),
             publish=str(publish),
             outbox_limit=outbox_limit,
+            history_length=history_length,
         )
 
 

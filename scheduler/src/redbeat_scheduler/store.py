@@ -56,12 +56,14 @@ class Candidates:
 
 
 class Run(NamedTuple):
-    """A decision to record: a run ('F': new meta, compared with what was read) or a new score ('R')."""
+    """A decision to record: a run ('F': new meta, compared with what was read) or a new score ('R').
+    `delete`: a one-off to delete in the same step (extension profile)."""
 
     kind: str
     raw: RawEntry
     score: int
     meta: str = ""
+    delete: bool = False
 
 
 class Push(NamedTuple):
@@ -71,6 +73,17 @@ class Push(NamedTuple):
 
     outbox_field: str = ""
     commands: Sequence[tuple[str, str, str]] = ()
+
+
+class History(NamedTuple):
+    """What the record script appends to the history lists: each run's record by its index among the
+    decisions, and how many records a list keeps (0: none)."""
+
+    records: Mapping[int, str]
+    length: int
+
+
+_NO_HISTORY = History({}, 0)
 
 
 class Recorded(NamedTuple):
@@ -165,16 +178,20 @@ class Store:
         flat = [
             field(v)  # not UTF-8: kept as bytes, the reader reports the entry
             for v in self.retrying(
-                lambda: self.scripts.load(keys=[fence_key, self.layout.schedule, *keys], raw=True),
+                lambda: self.scripts.load(
+                    keys=[fence_key, self.layout.schedule, *keys], args=["extensions"], raw=True
+                ),
                 "loading entries",
             )
         ]
-        entries = [RawEntry(key, flat[3 * i], flat[3 * i + 1]) for i, key in enumerate(keys)]
-        empty = [e.key for e in entries if e.definition is None and e.meta is None]
-        if empty:  # a hash with neither field does not exist; tell those apart from odd hashes
+        entries = [
+            RawEntry(key, flat[4 * i], flat[4 * i + 1], True, flat[4 * i + 3]) for i, key in enumerate(keys)
+        ]
+        empty = [e.key for e in entries if e.definition is None and e.meta is None and e.extensions is None]
+        if empty:  # a hash with none of the fields does not exist; tell those apart from odd hashes
             exists = self.retrying(lambda: self._exists_each(empty), "loading entries")
             gone = {key for key, flag in zip(empty, exists, strict=True) if not flag}
-            entries = [RawEntry(e.key, e.definition, e.meta, e.key not in gone) for e in entries]
+            entries = [e._replace(exists=e.key not in gone) for e in entries]
         return entries
 
     def _exists_each(self, keys: list[str]) -> list[int]:
@@ -191,7 +208,11 @@ class Store:
     # fenced writes
 
     def record(
-        self, runs: Sequence[Run], pushes: Mapping[int, Push] | None = None, outbox_limit: int = 0
+        self,
+        runs: Sequence[Run],
+        pushes: Mapping[int, Push] | None = None,
+        outbox_limit: int = 0,
+        history: History | None = None,
     ) -> Recorded | None:
         """Record a batch of decisions in one fenced script, each run with its `pushes[index]` (none: the
         run is recorded only). Returns one result per decision (WRITTEN, HASH_GONE, META_CHANGED or DELETED
@@ -200,15 +221,16 @@ class Store:
         pushed to; nothing is written then."""
         if not runs:
             return Recorded([], 0)
-        keys, args = self._record_call(runs, pushes or {}, outbox_limit)
+        keys, args = self._record_call(runs, pushes or {}, outbox_limit, history or _NO_HISTORY)
         reply = self.retrying(lambda: self.scripts.record(keys=keys, args=args), "recording runs")
         return self._recorded(reply, keys)
 
     def _record_call(
-        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int
+        self, runs: Sequence[Run], pushes: Mapping[int, Push], outbox_limit: int, history: History
     ) -> tuple[list[str], list[Any]]:
         fence_key, token = self.lock.fence()
-        keys = [fence_key, self.layout.schedule, self.layout.outbox]
+        layout = self.layout
+        keys = [fence_key, layout.schedule, layout.outbox, layout.labels]
         keys += [run.raw.key for run in runs]
         lists: dict[str, int] = {}
         args: list[Any] = [token, outbox_limit, len(runs)]
@@ -235,6 +257,22 @@ class Store:
                     keys.append(key)
                     at = lists[key] = len(keys)  # a KEYS index (from 1)
                 args += (op, at, value)
+            extensions = run.raw.extensions
+            if isinstance(extensions, bytes):  # only readable entries run
+                raise TypeError(f"{run.raw.key}: a run of an entry that is not UTF-8")
+            record = history.records.get(index)
+            if (record is not None and history.length) or run.delete:
+                keys.append(layout.history(layout.name_of(run.raw.key)))
+                at = len(keys)
+            else:
+                at = 0
+            args += (
+                "" if extensions is None else "=" + extensions,
+                at,
+                record or "",
+                history.length,
+                "1" if run.delete else "",
+            )
         return keys, args
 
     @staticmethod

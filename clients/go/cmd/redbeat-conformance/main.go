@@ -29,8 +29,10 @@ type request struct {
 	KeyPrefix *string         `json:"key_prefix"`
 	Timezone  string          `json:"timezone"`
 	Entry     json.RawMessage `json:"entry"`
-	Name      string          `json:"name"`
-	Cases     []previewCase   `json:"cases"`
+	// Extensions is the entry's extensions field in its stored form (extension vectors).
+	Extensions json.RawMessage `json:"extensions"`
+	Name       string          `json:"name"`
+	Cases      []previewCase   `json:"cases"`
 }
 
 type previewCase struct {
@@ -40,6 +42,9 @@ type previewCase struct {
 	LastRunAt json.RawMessage `json:"last_run_at"`
 	Now       string          `json:"now"`
 	Count     int             `json:"count"`
+	// Name and Extensions: an extension case (the entry's zone, window and jitter apply).
+	Name       string          `json:"name"`
+	Extensions json.RawMessage `json:"extensions"`
 }
 
 // failure is a protocol error answer.
@@ -107,7 +112,7 @@ func (d *driver) handle(req request) (answer map[string]any) {
 		err = d.configure(req)
 		result = map[string]any{}
 	case "save":
-		result, err = d.save(req.Entry)
+		result, err = d.save(req.Entry, req.Extensions)
 	case "get":
 		var e *redbeat.Entry
 		if e, err = d.client.Get(context.Background(), req.Name); err == nil {
@@ -190,7 +195,7 @@ func connect(rawURL string) (redis.UniversalClient, error) {
 
 // save maps a write-profile definition onto an Entry the way a Go caller
 // builds one. Shapes Go's types cannot hold are refused here, at their field.
-func (d *driver) save(raw json.RawMessage) (any, error) {
+func (d *driver) save(raw, extensions json.RawMessage) (any, error) {
 	ms, err := wire.Members(raw)
 	if err != nil {
 		return nil, &redbeat.ValidationError{Reason: "entry must be an object"}
@@ -251,6 +256,11 @@ func (d *driver) save(raw json.RawMessage) (any, error) {
 			e.Schedule = s
 		default:
 			return nil, &redbeat.ValidationError{Path: m.Key, Reason: "not a definition field"}
+		}
+	}
+	if len(extensions) > 0 {
+		if err := e.UnmarshalExtensions(extensions); err != nil {
+			return nil, err
 		}
 	}
 	return map[string]any{}, d.client.Save(context.Background(), e)
@@ -336,6 +346,14 @@ func readEntry(e *redbeat.Entry, now time.Time) (map[string]any, error) {
 	}
 	out["total_run_count"] = e.TotalRunCount
 	out["score"] = e.Score
+	out["extensions"] = nil
+	ext, err := e.MarshalExtensions()
+	if err != nil {
+		return nil, err
+	}
+	if ext != nil {
+		out["extensions"] = json.RawMessage(ext)
+	}
 	return out, nil
 }
 
@@ -359,7 +377,15 @@ func preview(c previewCase) map[string]any {
 			return fail(&redbeat.ValidationError{Path: "last_run_at", Reason: err.Error()})
 		}
 	}
-	runs, err := redbeat.NextRuns(sched, after, c.Count, tz)
+	var runs []time.Time
+	if len(c.Extensions) > 0 {
+		e := redbeat.Entry{Name: c.Name, Task: "t", Schedule: sched}
+		if err = e.UnmarshalExtensions(c.Extensions); err == nil {
+			runs, err = e.NextRuns(after, c.Count, tz)
+		}
+	} else {
+		runs, err = redbeat.NextRuns(sched, after, c.Count, tz)
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -77,11 +77,12 @@ func (f Field) asRead() string {
 	return "=" + f.Value
 }
 
-// Fields is what one entry holds: its two hash fields and its schedule score.
+// Fields is what one entry holds: its hash fields and its schedule score.
 type Fields struct {
 	Definition Field
 	Meta       Field
 	Score      *int64
+	Extensions Field // the extension profile's field
 }
 
 // entryKeys are a script's KEYS: the lock, the schedule, then these.
@@ -100,19 +101,20 @@ func (r *RDB) Load(ctx context.Context, entryKey string) (Fields, error) {
 
 // LoadMany reads several entries in one step (one round trip, one snapshot).
 func (r *RDB) LoadMany(ctx context.Context, entryKeys []string) ([]Fields, error) {
-	v, err := r.run(ctx, loadScript, r.entryKeys(entryKeys...))
+	v, err := r.run(ctx, loadScript, r.entryKeys(entryKeys...), "extensions")
 	if err != nil {
 		return nil, err
 	}
 	vals, ok := v.([]any)
-	if !ok || len(vals) != 3*len(entryKeys) {
+	if !ok || len(vals) != 4*len(entryKeys) {
 		return nil, fmt.Errorf("redbeat: unexpected load reply %v", v)
 	}
 	out := make([]Fields, len(entryKeys))
 	for i := range out {
-		out[i].Definition = field(vals[3*i])
-		out[i].Meta = field(vals[3*i+1])
-		if s, ok := vals[3*i+2].(string); ok {
+		out[i].Definition = field(vals[4*i])
+		out[i].Meta = field(vals[4*i+1])
+		out[i].Extensions = field(vals[4*i+3])
+		if s, ok := vals[4*i+2].(string); ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
 				return nil, fmt.Errorf("redbeat: unexpected score %q", s)
@@ -128,6 +130,42 @@ func (r *RDB) LoadMany(ctx context.Context, entryKeys []string) ([]Fields, error
 func field(v any) Field {
 	s, ok := v.(string)
 	return Field{Present: ok, Value: s}
+}
+
+// Labelled returns the entry keys the label index lists under label key=value
+// (members are "<key>=<value>\n<entry key>": a lex range over those starting
+// with the label's part), one round trip for all the labels, one list each.
+func (r *RDB) Labelled(ctx context.Context, labels [][2]string) ([][]string, error) {
+	cmds := make([]*redis.StringSliceCmd, len(labels))
+	_, err := r.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, l := range labels {
+			member := l[0] + "=" + l[1] + "\n"
+			cmds[i] = p.ZRangeByLex(ctx, r.keys.Labels(), &redis.ZRangeBy{Min: "[" + member, Max: "(" + member[:len(member)-1] + "\x0b"})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, connErr(err)
+	}
+	out := make([][]string, len(labels))
+	for i, c := range cmds {
+		for _, m := range c.Val() {
+			_, key, _ := strings.Cut(m, "\n")
+			out[i] = append(out[i], key)
+		}
+	}
+	return out, nil
+}
+
+// History returns the entry's run history records as stored, newest first: at
+// most limit (limit < 1: all kept).
+func (r *RDB) History(ctx context.Context, name string, limit int64) ([]string, error) {
+	stop := limit - 1
+	if limit < 1 {
+		stop = -1
+	}
+	items, err := r.c.LRange(ctx, r.keys.History(name), 0, stop).Result()
+	return items, connErr(err)
 }
 
 // Members returns every entry key in the schedule sorted set, by score.
@@ -194,12 +232,22 @@ type Save struct {
 	FirstScore int64
 	Expected   Field
 	Score      int64
+	// Extensions is the extensions field to write; nil removes it (with the
+	// entry's label index members).
+	Extensions []byte
 }
 
+// noExtensions is save.lua's value that removes the extensions field ("" would
+// leave it as stored, for writers without the extension profile).
+const noExtensions = "-"
+
 func (s Save) appendArgs(args []any) []any {
+	var ext any = noExtensions
+	if s.Extensions != nil {
+		ext = s.Extensions
+	}
 	return append(args, s.Definition, s.FirstMeta, strconv.FormatInt(s.FirstScore, 10),
-		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "",
-		"") // the extensions field: kept as stored (the extension profile is not written from Go yet)
+		s.Expected.asRead(), strconv.FormatInt(s.Score, 10), "", "", ext)
 }
 
 // Saved is the result of one Save: applied, or the meta stored instead of the

@@ -14,7 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// FS holds write.schema.json, read.schema.json and layout.json.
+// FS holds write.schema.json, read.schema.json, extensions.schema.json and layout.json.
 //
 //go:embed schema/*.json
 var FS embed.FS
@@ -25,6 +25,9 @@ type Profile string
 const (
 	Write Profile = "write.schema.json"
 	Read  Profile = "read.schema.json"
+	// Extensions is the extension profile: the extensions field (its root) and
+	// the objects of its own keys ($defs).
+	Extensions Profile = "extensions.schema.json"
 )
 
 var (
@@ -38,7 +41,7 @@ func Schema(p Profile) (*jsonschema.Schema, error) {
 	once.Do(func() {
 		c := jsonschema.NewCompiler()
 		compiled = map[Profile]*jsonschema.Schema{}
-		for _, name := range []Profile{Write, Read} {
+		for _, name := range []Profile{Write, Read, Extensions} {
 			raw, err := FS.ReadFile("schema/" + string(name))
 			if err != nil {
 				compErr = err
@@ -54,7 +57,7 @@ func Schema(p Profile) (*jsonschema.Schema, error) {
 				return
 			}
 		}
-		for _, name := range []Profile{Write, Read} {
+		for _, name := range []Profile{Write, Read, Extensions} {
 			s, err := c.Compile(string(name))
 			if err != nil {
 				compErr = err
@@ -115,19 +118,26 @@ type Object struct {
 
 // Objects lists the $defs entries of a profile that declare properties, so tests
 // can prove the hand-written Go types write and read every one, by its name.
+// The extension profile's root (the extensions field) is listed by its title.
 func Objects(p Profile) (map[string]Object, error) {
 	raw, err := FS.ReadFile("schema/" + string(p))
 	if err != nil {
 		return nil, err
 	}
+	type def struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+		Required   []string                   `json:"required"`
+	}
 	var doc struct {
-		Defs map[string]struct {
-			Properties map[string]json.RawMessage `json:"properties"`
-			Required   []string                   `json:"required"`
-		} `json:"$defs"`
+		def
+		Title string         `json:"title"`
+		Defs  map[string]def `json:"$defs"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
+	}
+	if p == Extensions {
+		doc.Defs[doc.Title] = doc.def
 	}
 	out := map[string]Object{}
 	for name, d := range doc.Defs {
