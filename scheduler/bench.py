@@ -398,28 +398,21 @@ def lateness(url: str, client: redis.Redis, seconds: float, count: int = 1000) -
 
 
 def memory(url: str, client: redis.Redis, n: int) -> dict:
-    from celery.schedules import crontab, schedule
+    from redbeat.decoder import RedBeatJSONDecoder
     from redbeat.schedulers import RedBeatSchedulerEntry
 
     out = {}
     client.flushall()
     base = client.info("memory")["used_memory"]
     now = datetime.now(UTC)
-    store_entries(
-        client, 0, n, mix(now, idle=False)[:6], lambda i: now, lambda i: epoch_seconds(now) + 60, now
-    )
+    six = mix(now, idle=False)[:6]
+    store_entries(client, 0, n, six, lambda i: now, lambda i: epoch_seconds(now) + 60, now)
     out["ours"] = (client.info("memory")["used_memory"] - base) / n
     client.flushall()
     base = client.info("memory")["used_memory"]
     app = make_app(url, Recorder())
-    kinds = [
-        schedule(60),
-        schedule(300),
-        crontab(minute="*/5"),
-        crontab(minute=0, hour="*/2"),
-        schedule(3600),
-        crontab(minute=30, hour=2),
-    ]
+    # The same six schedules as ours above, as upstream's decoder builds them from their wire form.
+    kinds = [json.loads(json.dumps(kind.to_wire(now)), cls=RedBeatJSONDecoder) for kind in six]
     for i in range(n):
         RedBeatSchedulerEntry(
             f"bench-{i}", "bench.task", kinds[i % len(kinds)], args=[i], kwargs={"i": i}, app=app
@@ -434,6 +427,15 @@ def _quantile(values: list[float], q: float) -> float:
 
 # ------------------------------------------------------------------------------------------------
 # report
+
+
+def report(results: dict, json_path: str, text: str) -> None:
+    """Write `results` to `json_path` and print their table (`text`), as every bench here ends."""
+    path = Path(json_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(text)
+    print(f"\n(ratios: how many times better ours is; numbers in {path})")
 
 
 def run(config: dict, only: set | None = None) -> dict:
@@ -546,11 +548,7 @@ def main() -> None:
     if args.only:
         print(json.dumps(results, indent=2))
         return
-    path = Path(args.json)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
-    print(f"\n(ratios: how many times better ours is; numbers in {path})")
+    report(results, args.json, table(results))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from typing import Any
 
 import redis
 from beatprocs import Worker, wait_until
-from bench import redis_cpu, store_all_due
+from bench import redis_cpu, report, store_all_due
 from celery import Celery, signals
 from topologies import Single
 
@@ -310,11 +310,7 @@ def main() -> None:
     parser.add_argument("--json", default=str(HERE / "build" / "bench-e2e.json"))
     args = parser.parse_args()
     results = run(args.entries)
-    path = Path(args.json)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
-    print(f"\n(ratios: how many times better ours is; numbers in {path})")
+    report(results, args.json, table(results))
 
 
 if __name__ == "__main__":

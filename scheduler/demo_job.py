@@ -84,35 +84,21 @@ def run(redis_url: str, seconds: float) -> int:
         PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
     )
     save_samples(redis_url)
-    celery = [sys.executable, "-m", "celery", "-A", "demo_job"]
-    worker = subprocess.Popen(
-        [
-            *celery,
-            "worker",
-            "-P",
-            "solo",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=HERE,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    beat = subprocess.Popen(
-        [*celery, "beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull],
-        cwd=HERE,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+
+    def start(*argv: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "demo_job", *argv],
+            cwd=HERE,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    quiet = ("--without-gossip", "--without-mingle", "--without-heartbeat")  # no cluster chatter
+    worker = start("worker", "-P", "solo", "-l", "warning", *quiet)
+    beat = start("beat", "-S", "redbeat_scheduler.RedBeatScheduler", "-l", "info", "-s", os.devnull)
     ran: list[str] = []
     sent = [0]
 

@@ -15,7 +15,7 @@ from beatprocs import wait_until
 
 from . import runs
 from .outcome import Outcome
-from .stage import Stage, as_sends
+from .stage import Stage
 
 
 def run(outage: float = 30.0, entries: int = 5, beats: int = 2, lease: float = 3.0) -> Outcome:
@@ -40,12 +40,7 @@ def run(outage: float = 30.0, entries: int = 5, beats: int = 2, lease: float = 3
         first = wait_until(lambda: stage.first_send_after(back), 120, stage.logs)
         # time for an outbox to drain what piled up: as long as the outage, at least 5 s
         time.sleep(max(5.0, outage))
-        crashed = stage.crashed()
-        alive = all(b.alive for b in stage.beats)
-        for b in stage.beats:
-            b.stop()
-        sends = as_sends(stage.drain.sent())
-        recorded = stage.recorded(names)
+        crashed, alive, sends, recorded = stage.finish(names)
     extra = runs.over_sent(sends, recorded)
     doubles = runs.doubled(sends, 1.0)
     lost = runs.unsent(sends, recorded)

@@ -16,7 +16,7 @@ from beatprocs import wait_until
 
 from . import runs
 from .outcome import Outcome
-from .stage import Stage, as_sends
+from .stage import Stage
 
 
 def run(
@@ -51,11 +51,7 @@ def run(
             )
             takeovers.append(first - killed_at)
         ended = time.time()
-        crashed = stage.crashed()
-        for b in stage.beats:
-            b.stop()
-        sends = as_sends(stage.drain.sent())
-        recorded = stage.recorded(names)
+        crashed, _, sends, recorded = stage.finish(names)
     doubles = runs.doubled(sends, 1.0)
     extra = runs.over_sent(sends, recorded)
     gaps = runs.longest_gaps(sends, names, started + 5, ended)  # from the first leader's steady state

@@ -69,11 +69,7 @@ def run(
                 overlate += mine
             if stage.holder_pid() == leader.pid:
                 overlate.append(mine[0] if mine else None)
-        crashed = stage.crashed()
-        for b in stage.beats:
-            b.stop()
-        sends = as_sends(stage.drain.sent())
-        recorded = stage.recorded(names)
+        crashed, _, sends, recorded = stage.finish(names)
     allowed = frozenset(as_sends([m for m in late if m is not None]))
     doubles = runs.doubled(sends, 1.0, allowed=allowed)
     extra = runs.over_sent(sends, recorded)

@@ -15,7 +15,7 @@ from beatprocs import wait_until
 
 from . import runs
 from .outcome import Outcome
-from .stage import Stage, as_sends
+from .stage import Stage
 from .writer import Writer
 
 RETRY_PERIOD = 120
@@ -53,12 +53,7 @@ def run(outage: float = 30.0, entries: int = 40, beats: int = 2, lease: float = 
             int([0, *_STEP.findall(b.log()[logs_before.get(b.pid, 0) : logs_at_back.get(b.pid, 0)])][-1])
             for b in stage.beats
         ]
-        crashed = stage.crashed()
-        alive = all(b.alive for b in stage.beats)
-        for b in stage.beats:
-            b.stop()
-        sends = as_sends(stage.drain.sent())
-        recorded = stage.recorded(names)
+        crashed, alive, sends, recorded = stage.finish(names)
         missing = writer.missing()
         stored = writer.stored()
         writer.close()

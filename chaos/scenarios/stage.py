@@ -11,7 +11,7 @@ the beat that published it.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from beatprocs import OURS, Beat, Drain, Sent, wait_until
@@ -30,6 +30,13 @@ def sent_at(message: Sent) -> float:
     stamp = message.sent_at
     assert stamp is not None, "every chaos entry has an `expires` option"
     return stamp.timestamp() - EXPIRES
+
+
+class Finish(NamedTuple):
+    crashed: list[str]
+    alive: bool
+    sends: list[Send]
+    recorded: dict[str, int]
 
 
 class Stage:
@@ -128,6 +135,15 @@ class Stage:
             elif "beat raised exception" in b.log():
                 out.append(f"{b.name}: beat raised exception")
         return out
+
+    def finish(self, names: list[str]) -> Finish:
+        """Stop every beat and take stock: who crashed, whether all were alive until now, what they sent and
+        what the entries `names` recorded."""
+        crashed = self.crashed()
+        alive = all(b.alive for b in self.beats)
+        for b in self.beats:
+            b.stop()
+        return Finish(crashed, alive, as_sends(self.drain.sent()), self.recorded(names))
 
     # entries and messages
 

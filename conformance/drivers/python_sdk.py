@@ -25,20 +25,6 @@ from redbeat_sdk.datetimes import decode_datetime, encode_datetime
 from redbeat_sdk.schedules import schedule_from_wire
 
 
-def typed(value: Any, path: str) -> Any:
-    """Wire datetimes inside task data as the aware datetimes a Python caller would pass."""
-    if isinstance(value, dict):
-        if value.get("__type__") == "datetime":
-            try:
-                return decode_datetime(value)
-            except ValidationError as exc:
-                raise exc.at(path) from None
-        return {k: typed(v, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [typed(v, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
-
-
 def to_entry(wire: dict) -> Entry:
     try:
         schedule = schedule_from_wire(wire.get("schedule"))
@@ -50,9 +36,9 @@ def to_entry(wire: dict) -> Entry:
         name=wire.get("name"),
         task=wire.get("task"),
         schedule=schedule,
-        args=typed(wire.get("args"), "args"),
-        kwargs=typed(wire.get("kwargs"), "kwargs"),
-        options=typed(wire.get("options"), "options"),
+        args=codec.task_datetimes(wire.get("args"), "args"),
+        kwargs=codec.task_datetimes(wire.get("kwargs"), "kwargs"),
+        options=codec.task_datetimes(wire.get("options"), "options"),
         enabled=wire.get("enabled", True),
     )
 

@@ -26,14 +26,8 @@ from celery.schedules import crontab
 
 OUT = REPO / "schema" / "examples" / "crontab-fields.json"
 FIELDS = ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
-# The inclusive bounds Celery checks each field against.
-BOUNDS = {
-    "minute": (0, 59),
-    "hour": (0, 23),
-    "day_of_week": (0, 6),
-    "day_of_month": (1, 31),
-    "month_of_year": (1, 12),
-}
+# The inclusive bounds Celery checks each field against: the ends of what its "*" expands to.
+BOUNDS = {name: (min(values), max(values)) for name in FIELDS for values in [getattr(crontab(), name)]}
 # Starting points for the "does it evaluate" check: a leap day, a month end, a plain weekday.
 PROBES = (
     datetime(2024, 2, 29, 23, 59, tzinfo=timezone.utc),

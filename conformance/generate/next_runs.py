@@ -74,6 +74,9 @@ FIXED_OFFSETS = (
     -12600.0,
 )
 UTC = timezone.utc
+# Data, one row a line: the crontab field pools drawn from, and the hand-picked cases (label, schedule,
+# beat zone, last run as a wall time in that zone).
+TABLES = json.loads((Path(__file__).resolve().parent / "next_runs_tables.json").read_text())
 ONE_US = timedelta(microseconds=1)
 
 
@@ -172,6 +175,11 @@ def encode(value: Any) -> Any:
 def decode(data: Any) -> Any:
     """Through upstream's decoder, as beat reads a definition or meta field."""
     return json.loads(json.dumps(data), cls=RedBeatJSONDecoder)
+
+
+def wall_time(text: str, zone: str) -> datetime:
+    """A local wall time of the named cases (ISO, no offset) in `zone`, first occurrence."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
 
 
 def iso(instant: datetime, zone: str) -> str:
@@ -278,302 +286,21 @@ def fire(case: Case, rnd: random.Random) -> dict[str, Any]:
 # Crontab
 
 
-CRON_POOLS: dict[str, list[Any]] = {
-    "minute": [
-        "*",
-        "*",
-        "0",
-        "0",
-        "30",
-        "15",
-        "*/15",
-        "*/5",
-        "*/7",
-        "*/20",
-        "*/30",
-        "0,30",
-        "15,45",
-        "5-10",
-        "50-10",
-        "55-5/2",
-        "1-30/7",
-        "0-59/13",
-        0,
-        0,
-        45,
-        59,
-        [0, 30],
-        [59],
-        [10, 20, 40],
-        "mar",
-        "FRI",
-        " 5",
-        "1, 31",
-        "*/1",
-        "10-20,40-50/5",
-        "57-3",
-        "45-15/10",
-    ],
-    "hour": [
-        "*",
-        "*",
-        "*",
-        "0",
-        "1",
-        "2",
-        "3",
-        "0",
-        "9",
-        "9-17",
-        "23-1",
-        "22-2/2",
-        "*/2",
-        "*/3",
-        "*/5",
-        "0,12",
-        "mon",
-        "sat",
-        "jan",
-        [1, 2],
-        [0, 23],
-        2,
-        1,
-        23,
-        0,
-        "2-3",
-        "1-3",
-        " 2",
-        "mar-may",
-        "20-4/3",
-        "0-3",
-        "12",
-        "*/1",
-    ],
-    "day_of_week": [
-        "*",
-        "*",
-        "*",
-        "*",
-        "mon-fri",
-        "fri-mon",
-        "sat,sun",
-        "sun",
-        "0",
-        "6",
-        "1-5",
-        "*/2",
-        "jan",
-        "monday",
-        "Monkey",
-        "mon#1",
-        "MON",
-        "sun-tue/2",
-        [0, 6],
-        3,
-        "thu-tue",
-        "tue",
-        "wed,fri",
-        "5-1/2",
-    ],
-    "day_of_month": [
-        "*",
-        "*",
-        "*",
-        "*",
-        "*",
-        "*",
-        "1",
-        "15",
-        "31",
-        "29",
-        "30",
-        "1-7",
-        "1,15",
-        "*/2",
-        "*/1",
-        "28-3",
-        "25-5/4",
-        "13",
-        [1, 15],
-        31,
-        list(range(1, 32)),
-        "10-20",
-        " 1",
-        "8-14",
-        "*/10",
-        [28, 29, 30, 31],
-    ],
-    "month_of_year": [
-        "*",
-        "*",
-        "*",
-        "*",
-        "*",
-        "*",
-        "*",
-        "1",
-        "2",
-        "feb",
-        "mon",
-        "*/3",
-        "nov-feb",
-        "3,10",
-        "2-11/3",
-        list(range(1, 13)),
-        "*/1",
-        [6],
-        12,
-        "dec",
-        "jan-dec",
-        [3, 4, 10, 11],
-        "mar-apr,oct-nov",
-        "10-3",
-    ],
-}
+# What a drawn crontab takes each field from (repeats weigh a value up): in the tables file.
+CRON_POOLS: dict[str, list[Any]] = TABLES["crontab_pools"]
 # Schedules that land on or next to DST transitions in the beat zones (hours 0-3 local).
-CRON_DST_THEMES = [
-    {"minute": "*/15"},
-    {"minute": "*"},
-    {"minute": "0"},
-    {"minute": "30"},
-    {"minute": "*/10", "hour": "0-3"},
-    {"minute": "30", "hour": "2"},
-    {"minute": "30", "hour": "1"},
-    {"minute": "0", "hour": "2"},
-    {"minute": "15", "hour": "2"},
-    {"minute": "45", "hour": "1"},
-    {"minute": "0", "hour": "0"},
-    {"minute": "30", "hour": "0"},
-    {"minute": "30", "hour": "23"},
-    {"minute": "0", "hour": "1-3"},
-    {"minute": "*/30", "hour": "1-3"},
-    {"minute": "0", "hour": "*/2"},
-    {"minute": "5", "hour": "*"},
-    {"minute": "0,30", "hour": "0-2", "day_of_month": "*/1"},
-    {"minute": "59", "hour": "1"},
-    {"minute": "0", "hour": "3", "day_of_week": "sun"},
-    {"minute": "30", "hour": "2", "month_of_year": "3,10,11"},
-    {"minute": "*/20", "hour": "0-3", "month_of_year": list(range(1, 13))},
-]
+CRON_DST_THEMES: list[dict[str, Any]] = TABLES["crontab_dst_themes"]
 
 
 def cron_named() -> Iterator[Case]:
     """Hand-picked crontab cases: the semantics traps and the DST transitions named in the issue."""
     jan1 = datetime(2026, 1, 1, tzinfo=UTC)
-    traps = [
-        (
-            "day_of_month AND day_of_week: the 1st when it is a Monday",
-            dict(minute=0, hour=0, day_of_month=1, day_of_week="mon"),
-        ),
-        ("day_of_month AND day_of_week with integers", dict(minute=0, hour=0, day_of_month=1, day_of_week=1)),
-        ("wrapping day range fri-mon", dict(minute=0, hour=0, day_of_week="fri-mon")),
-        ("wrapping hour range 23-1", dict(minute=0, hour="23-1")),
-        ("month name as a minute (mar = 3)", dict(minute="mar")),
-        ("month name as a weekday (jan = 1 = Monday)", dict(minute=0, hour=0, day_of_week="jan")),
-        (
-            "day name as a month (mon = 1 = January)",
-            dict(minute=0, hour=0, day_of_month=1, month_of_year="mon"),
-        ),
-        ("full day name", dict(minute=0, hour=0, day_of_week="monday")),
-        ("29 February: leap years only", dict(minute=0, hour=0, day_of_month=29, month_of_year=2)),
-        ("*/2 weekdays are Sun, Tue, Thu, Sat", dict(minute=0, hour=0, day_of_week="*/2")),
-        ("first Monday of the month", dict(minute=0, hour=9, day_of_month="1-7", day_of_week="mon")),
-        ("mon#1 means every Monday", dict(minute=0, hour=0, day_of_week="mon#1")),
-        ("31st: months without one are skipped", dict(minute=0, hour=0, day_of_month=31)),
-        ("every minute", dict()),
-        (
-            "*/1 day_of_month is not the literal star (another code path)",
-            dict(minute=0, hour=0, day_of_month="*/1"),
-        ),
-        ("Friday the 13th", dict(minute=0, hour=0, day_of_month=13, day_of_week=5)),
-        ("Celery's backend_cleanup default", dict(minute="0", hour="4")),
-    ]
-    for label, fields in traps:
-        yield Case(
-            f"crontab: {label}", crontab(**fields), "UTC", jan1, encode(jan1.astimezone(ZoneInfo("UTC"))), 0.0
-        )
-
-    def local(zone: str, *args: int, fold: int = 0) -> datetime:
-        return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC)
-
-    ny, ldn, lh, sp = "America/New_York", "Europe/London", "Australia/Lord_Howe", "America/Sao_Paulo"
-    dst = [
-        (
-            "02:30 daily on New York's spring-forward day runs at 03:30 EDT",
-            ny,
-            dict(minute=30, hour=2),
-            local(ny, 2026, 3, 7, 2, 30),
-        ),
-        (
-            "01:30 daily on New York's fall-back day runs once",
-            ny,
-            dict(minute=30, hour=1),
-            local(ny, 2026, 10, 31, 1, 30),
-        ),
-        (
-            "every 15 minutes through New York's repeated hour",
-            ny,
-            dict(minute="*/15"),
-            local(ny, 2026, 11, 1, 0, 50),
-        ),
-        ("hourly through New York's skipped hour", ny, dict(minute=0), local(ny, 2026, 3, 8, 0, 30)),
-        (
-            "01:30 daily on London's spring-forward day",
-            ldn,
-            dict(minute=30, hour=1),
-            local(ldn, 2026, 3, 28, 1, 30),
-        ),
-        (
-            "every 20 minutes through London's repeated hour",
-            ldn,
-            dict(minute="*/20"),
-            local(ldn, 2026, 10, 25, 0, 30),
-        ),
-        (
-            "02:15 daily on Lord Howe's 30-minute spring-forward day",
-            lh,
-            dict(minute=15, hour=2),
-            local(lh, 2026, 10, 3, 2, 15),
-        ),
-        (
-            "01:45 daily on Lord Howe's 30-minute fall-back day",
-            lh,
-            dict(minute=45, hour=1),
-            local(lh, 2026, 4, 4, 1, 45),
-        ),
-        (
-            "every 10 minutes through Lord Howe's repeated half hour",
-            lh,
-            dict(minute="*/10"),
-            local(lh, 2026, 4, 5, 1, 0),
-        ),
-        (
-            "midnight daily on Sao Paulo's 2018 spring-forward day (midnight does not exist)",
-            sp,
-            dict(minute=0, hour=0),
-            local(sp, 2018, 11, 3, 0, 0),
-        ),
-        (
-            "23:30 daily on Sao Paulo's 2019 fall-back day (23:xx repeats)",
-            sp,
-            dict(minute=30, hour=23),
-            local(sp, 2019, 2, 15, 23, 30),
-        ),
-        (
-            "every 30 minutes across Sao Paulo's last DST end, February 2019",
-            sp,
-            dict(minute="*/30"),
-            local(sp, 2019, 2, 16, 22, 40),
-        ),
-        (
-            "09:00 daily in Kolkata (+05:30, no DST)",
-            "Asia/Kolkata",
-            dict(minute=0, hour=9),
-            local("Asia/Kolkata", 2026, 6, 1, 9, 0),
-        ),
-    ]
-    for label, zone, fields, last in dst:
-        yield Case(f"crontab: {label}", crontab(**fields), zone, last, None, 0.0)
+    wire_jan1 = encode(jan1.astimezone(ZoneInfo("UTC")))
+    for case in TABLES["crontab_traps"]:
+        yield Case(f"crontab: {case['label']}", crontab(**case["crontab"]), "UTC", jan1, wire_jan1, 0.0)
+    for case in TABLES["crontab_dst"]:
+        last = wall_time(case["last_run"], case["zone"]).astimezone(UTC)
+        yield Case(f"crontab: {case['label']}", crontab(**case["crontab"]), case["zone"], last, None, 0.0)
 
 
 def cron_random(rnd: random.Random) -> Iterator[Case]:
@@ -630,65 +357,12 @@ EVERY = [
 
 
 def interval_named() -> Iterator[Case]:
-    def at(zone: str, *args: int, fold: int = 0) -> datetime:
-        return datetime(*args, tzinfo=ZoneInfo(zone), fold=fold)
-
-    ny = "America/New_York"
-    named = [
-        (
-            "hourly, relative: last run 07:20 rounds to 08:00",
-            3600.0,
-            True,
-            "UTC",
-            at("UTC", 2026, 1, 15, 7, 20),
-        ),
-        ("hourly, not relative", 3600.0, False, "UTC", at("UTC", 2026, 1, 15, 7, 20)),
-        ("every 5 s", 5.0, False, "UTC", at("UTC", 2025, 1, 15, 12, 0)),
-        ("every 2.5 s keeps the half seconds", 2.5, False, "UTC", at("UTC", 2025, 1, 15, 12, 0, 0, 250000)),
-        ("every 10 minutes through New York's repeated hour", 600.0, False, ny, at(ny, 2026, 11, 1, 0, 45)),
-        (
-            "every 10 minutes, relative, through New York's repeated hour",
-            600.0,
-            True,
-            ny,
-            at(ny, 2026, 11, 1, 0, 45),
-        ),
-        ("hourly, relative, through New York's skipped hour", 3600.0, True, ny, at(ny, 2026, 3, 8, 0, 30)),
-        (
-            "daily, relative, across New York's spring-forward (calendar days)",
-            86400.0,
-            True,
-            ny,
-            at(ny, 2026, 3, 6, 15, 0),
-        ),
-        (
-            "daily, not relative, across New York's spring-forward (elapsed time)",
-            86400.0,
-            False,
-            ny,
-            at(ny, 2026, 3, 6, 15, 0),
-        ),
-        (
-            "daily, relative, across Lord Howe's 30-minute fall-back",
-            86400.0,
-            True,
-            "Australia/Lord_Howe",
-            at("Australia/Lord_Howe", 2026, 4, 3, 12, 0),
-        ),
-        (
-            "hourly, relative, in Kolkata rounds to Kolkata's whole hours",
-            3600.0,
-            True,
-            "Asia/Kolkata",
-            at("Asia/Kolkata", 2026, 6, 1, 9, 20),
-        ),
-        ("90 minutes, relative, rounds to the hour", 5400.0, True, "UTC", at("UTC", 2026, 6, 1, 9, 20, 30)),
-    ]
-    for label, every, relative, zone, last in named:
+    for case in TABLES["interval"]:
+        last = wall_time(case["last_run"], case["zone"])
         yield Case(
-            f"interval: {label}",
-            interval(timedelta(seconds=every), relative=relative),
-            zone,
+            f"interval: {case['label']}",
+            interval(timedelta(seconds=case["every"]), relative=case["relative"]),
+            case["zone"],
             last.astimezone(UTC),
             encode(last),
             0.0,
@@ -729,25 +403,17 @@ DTSTART_ZONES = (
     "America/Los_Angeles",
 )
 WEEKDAYS = (du.MO, du.TU, du.WE, du.TH, du.FR, du.SA, du.SU)
-# How far before the last run dtstart may lie: dateutil walks from dtstart, so fine rules start close.
-DTSTART_REACH = {
-    du.SECONDLY: timedelta(minutes=30),
-    du.MINUTELY: timedelta(days=2),
-    du.HOURLY: timedelta(days=40),
-    du.DAILY: timedelta(days=300),
-    du.WEEKLY: timedelta(days=1000),
-    du.MONTHLY: timedelta(days=1500),
-    du.YEARLY: timedelta(days=5000),
-}
-# Roughly how far apart a rule's occurrences lie, per interval unit (by* fields only thin them out).
-PERIOD = {
-    du.SECONDLY: timedelta(seconds=1),
-    du.MINUTELY: timedelta(minutes=1),
-    du.HOURLY: timedelta(hours=1),
-    du.DAILY: timedelta(days=1),
-    du.WEEKLY: timedelta(days=7),
-    du.MONTHLY: timedelta(days=30),
-    du.YEARLY: timedelta(days=365),
+# Per rrule frequency: how far before the last run dtstart may lie (dateutil walks from dtstart, so fine
+# rules start close), and roughly how far apart its occurrences lie per interval unit (by* fields only thin
+# them out).
+DTSTART_REACH_AND_PERIOD = {
+    du.SECONDLY: (timedelta(minutes=30), timedelta(seconds=1)),
+    du.MINUTELY: (timedelta(days=2), timedelta(minutes=1)),
+    du.HOURLY: (timedelta(days=40), timedelta(hours=1)),
+    du.DAILY: (timedelta(days=300), timedelta(days=1)),
+    du.WEEKLY: (timedelta(days=1000), timedelta(days=7)),
+    du.MONTHLY: (timedelta(days=1500), timedelta(days=30)),
+    du.YEARLY: (timedelta(days=5000), timedelta(days=365)),
 }
 
 
@@ -937,12 +603,12 @@ def rrule_random(rnd: random.Random) -> Iterator[Case]:
             (du.YEARLY, du.MONTHLY, du.WEEKLY, du.DAILY, du.DAILY, du.HOURLY, du.MINUTELY, du.SECONDLY)
         )
         fields = rrule_fields(rnd, freq)
-        span = DTSTART_REACH[freq]
+        span, unit = DTSTART_REACH_AND_PERIOD[freq]
         spread = min(span / 4, timedelta(days=60)) if freq > du.DAILY else timedelta(days=rnd.choice((2, 30)))
         last, where = pick_last_run(rnd, zone, spread)
         dtstart_zone = rnd.choice(DTSTART_ZONES) if rnd.random() < 0.6 else zone
         ending = rnd.random()
-        period = PERIOD[freq] * fields["interval"]
+        period = unit * fields["interval"]
         if ending < 0.15:
             # A count reaches past the last run or runs out before it or among the next runs.
             fields["count"] = rnd.randint(1, 40)

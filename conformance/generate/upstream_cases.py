@@ -375,6 +375,11 @@ def ext_definition(name: str, every: int = 5) -> str:
     )
 
 
+def wire_datetime(**fields: Any) -> dict[str, Any]:
+    """A datetime as upstream's JSON encoder writes it (a field left out stays out)."""
+    return {"__type__": "datetime", **fields}
+
+
 def interval5(**definition: Any) -> str:
     return json.dumps({**definition, "schedule": {"__type__": "interval", "every": 5, "relative": False}})
 
@@ -519,15 +524,9 @@ EXTERNAL = [
             "redbeat:dtv": {
                 "meta": json.dumps(
                     {
-                        "last_run_at": {
-                            "__type__": "datetime",
-                            "year": 2025,
-                            "month": 1,
-                            "day": 15,
-                            "hour": 12,
-                            "minute": 59,
-                            "timezone": 3600,
-                        }
+                        "last_run_at": wire_datetime(
+                            year=2025, month=1, day=15, hour=12, minute=59, timezone=3600
+                        )
                     }
                 ),
                 "definition": ext_definition("dtv"),
@@ -568,17 +567,16 @@ EXTERNAL = [
             "redbeat:peek": {
                 "meta": json.dumps(
                     {
-                        "last_run_at": {
-                            "__type__": "datetime",
-                            "year": 2025,
-                            "month": 1,
-                            "day": 15,
-                            "hour": 11,
-                            "minute": 59,
-                            "second": 30,
-                            "microsecond": 0,
-                            "timezone": "UTC",
-                        }
+                        "last_run_at": wire_datetime(
+                            year=2025,
+                            month=1,
+                            day=15,
+                            hour=11,
+                            minute=59,
+                            second=30,
+                            microsecond=0,
+                            timezone="UTC",
+                        )
                     }
                 ),
                 "definition": ext_definition("peek", every=60),

@@ -23,6 +23,12 @@ UTC = ZoneInfo("UTC")
 T0 = datetime(2025, 1, 15, 12, 0, tzinfo=UTC)  # the frozen clock of the upstream vectors
 
 
+def wire_t0(**changes: int) -> dict:
+    """T0 (with `changes` to its fields) in the JSON form upstream stores a UTC datetime in."""
+    fields = dict(year=2025, month=1, day=15, hour=12, minute=0, second=0, microsecond=0) | changes
+    return {"__type__": "datetime", **fields, "timezone": "UTC"}
+
+
 class FrozenClock:
     def __init__(self, now: datetime = T0):
         self.now = now

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import redis
-from conftest import T0, dump, sent_commands
+from conftest import T0, dump, sent_commands, wire_t0
 
 from redbeat_sdk import (
     ConflictError,
@@ -33,19 +33,7 @@ def meta_of(r, key="redbeat:job"):
 
 def test_first_save_writes_definition_meta_now_and_score(client, r):
     saved = client.save(Entry("job", "tasks.add", Interval(5), args=[1, 2]))
-    assert meta_of(r) == {
-        "last_run_at": {
-            "__type__": "datetime",
-            "year": 2025,
-            "month": 1,
-            "day": 15,
-            "hour": 12,
-            "minute": 0,
-            "second": 0,
-            "microsecond": 0,
-            "timezone": "UTC",
-        }
-    }
+    assert meta_of(r) == {"last_run_at": wire_t0()}
     assert r.zscore("redbeat::schedule", "redbeat:job") == T0_TS + 5
     assert (saved.last_run_at, saved.total_run_count, saved.score) == (T0, 0, T0_TS + 5)
 
@@ -53,17 +41,7 @@ def test_first_save_writes_definition_meta_now_and_score(client, r):
 def test_resave_keeps_meta_and_scores_from_the_stored_last_run(client, r, clock):
     client.save(Entry("job", "tasks.add", Interval(60)))
     ran = {
-        "last_run_at": {
-            "__type__": "datetime",
-            "year": 2025,
-            "month": 1,
-            "day": 15,
-            "hour": 12,
-            "minute": 0,
-            "second": 30,
-            "microsecond": 0,
-            "timezone": "UTC",
-        },
+        "last_run_at": wire_t0(second=30),
         "total_run_count": 4,
     }
     r.hset("redbeat:job", "meta", json.dumps(ran))

@@ -114,16 +114,8 @@ def test_an_item_that_ran_as_a_static_entry_carries_its_run_state_on(url, r, pro
 
 
 def test_a_crontab_of_an_app_in_another_zone_keeps_that_zone_as_its_own(url, r, project):
-    result = run(
-        url,
-        "import",
-        "--from-app",
-        "proj",
-        "--rename",
-        "b-{name}",
-        "--skip-bad",
-        cwd=project("Europe/Berlin"),
-    )
+    berlin_app = ("import", "--from-app", "proj", "--rename", "b-{name}", "--skip-bad")
+    result = run(url, *berlin_app, cwd=project("Europe/Berlin"))
     assert result.returncode == 0, result.stderr
     assert "report" not in refusals(result.stderr)
     got = {e.name: e for e in RedBeatClient(r).list()}
@@ -136,18 +128,7 @@ def test_a_crontab_of_an_app_in_another_zone_keeps_that_zone_as_its_own(url, r, 
     assert got["b-ping"].extensions == Extensions()  # only a crontab reads the app's zone
     # the beat's own zone: the crontab means the same there, with no zone of its own
     r.flushall()
-    same = run(
-        url,
-        "--timezone",
-        "Europe/Berlin",
-        "import",
-        "--from-app",
-        "proj",
-        "--rename",
-        "b-{name}",
-        "--skip-bad",
-        cwd=project("Europe/Berlin"),
-    )
+    same = run(url, "--timezone", "Europe/Berlin", *berlin_app, cwd=project("Europe/Berlin"))
     assert same.returncode == 0 and "report" not in refusals(same.stderr)
     assert RedBeatClient(r).get("b-report").extensions == Extensions()
 

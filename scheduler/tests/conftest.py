@@ -19,6 +19,27 @@ from redbeat_sdk import RedBeatClient
 
 T0 = datetime(2026, 1, 5, 12, 0, 0, tzinfo=ZoneInfo("UTC"))  # a Monday, on the hour
 T = TypeVar("T", bound=Topology)
+# Wire forms as upstream writes them, for tests that start from stored data or check what was stored:
+# datetime(2026, 1, 5, 11, 0, tzinfo=UTC) (an hour before T0) and crontab(minute="*/5").
+WIRE_DATETIME = {
+    "__type__": "datetime",
+    "year": 2026,
+    "month": 1,
+    "day": 5,
+    "hour": 11,
+    "minute": 0,
+    "second": 0,
+    "microsecond": 0,
+    "timezone": "UTC",
+}
+WIRE_CRONTAB_EVERY_5_MIN = {
+    "__type__": "crontab",
+    "minute": "*/5",
+    "hour": "*",
+    "day_of_week": "*",
+    "day_of_month": "*",
+    "month_of_year": "*",
+}
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from conftest import WIRE_DATETIME
 
 from redbeat_sdk import Entry, Interval
 from redbeat_sdk.datetimes import epoch_seconds
@@ -21,23 +22,12 @@ GOOD_DEFINITION = {
     "schedule": {"__type__": "interval", "every": 1.0, "relative": False},
     "enabled": True,
 }
-GOOD_META = {
-    "last_run_at": {
-        "__type__": "datetime",
-        "year": 2026,
-        "month": 1,
-        "day": 5,
-        "hour": 11,
-        "minute": 0,
-        "second": 0,
-        "microsecond": 0,
-        "timezone": "UTC",
-    }
-}
+GOOD_META = {"last_run_at": WIRE_DATETIME}
 
 
-def definition(**changes):
-    d = dict(GOOD_DEFINITION)
+def changed(base: dict, **changes) -> str:
+    """`base` as JSON with the given fields replaced (or dropped, for _DROP)."""
+    d = json.loads(json.dumps(base))
     for k, v in changes.items():
         if v is _DROP:
             d.pop(k)
@@ -46,14 +36,12 @@ def definition(**changes):
     return json.dumps(d)
 
 
+def definition(**changes):
+    return changed(GOOD_DEFINITION, **changes)
+
+
 def meta(**changes):
-    m = json.loads(json.dumps(GOOD_META))
-    for k, v in changes.items():
-        if v is _DROP:
-            m.pop(k)
-        else:
-            m[k] = v
-    return json.dumps(m)
+    return changed(GOOD_META, **changes)
 
 
 def last_run_at(**changes):
@@ -115,18 +103,24 @@ CASES = [
 ]
 
 
+def bad_beside_good(client: redis.Redis, fields: dict, sdk, make_scheduler, clock):
+    """A good entry and the hash `fields` at redbeat:bad, both due, then one tick: (what redbeat:bad held
+    before the tick, the scheduler)."""
+    sdk.save(Entry("good", "tasks.good", Interval(1)))
+    client.hset("redbeat:bad", mapping=fields)
+    client.zadd("redbeat::schedule", {"redbeat:bad": 0})
+    stored = client.hgetall("redbeat:bad")
+    beat = make_scheduler()
+    clock.advance(1)
+    beat.tick()
+    return stored, beat
+
+
 @pytest.mark.parametrize("fields", [c[1] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_entry_is_skipped_logged_once_and_left_alone(
     fields, sdk, make_scheduler, clock, broker, r, errors
 ):
-    sdk.save(Entry("good", "tasks.good", Interval(1)))
-    r.hset("redbeat:bad", mapping=fields)
-    r.zadd("redbeat::schedule", {"redbeat:bad": 0})
-    stored = r.hgetall("redbeat:bad")
-    beat = make_scheduler()
-
-    clock.advance(1)
-    beat.tick()
+    stored, beat = bad_beside_good(r, fields, sdk, make_scheduler, clock)
     assert broker.tasks() == ["tasks.good"]
     [logged] = errors()
     assert "redbeat:bad" in logged.getMessage()
@@ -219,13 +213,7 @@ def test_bytes_that_are_not_utf8_or_nest_too_deep_are_one_corrupt_entry(
     """Read undecoded: a field that is not UTF-8 fails no reply for the whole batch, and JSON deeper
     than the format's limit (128 levels, schema/README.md) is refused as every client refuses it."""
     raw = redis.Redis.from_url(redis_url)  # bytes in, bytes out
-    sdk.save(Entry("good", "tasks.good", Interval(1)))
-    raw.hset("redbeat:bad", mapping=stored)
-    raw.zadd("redbeat::schedule", {"redbeat:bad": 0})
-    before = raw.hgetall("redbeat:bad")
-    beat = make_scheduler()
-    clock.advance(1)
-    beat.tick()
+    before, beat = bad_beside_good(raw, stored, sdk, make_scheduler, clock)
     assert broker.tasks() == ["tasks.good"] and beat.stats.corrupt == 1
     [logged] = errors()
     assert "redbeat:bad" in logged.getMessage()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -36,6 +38,20 @@ def runs_recorded(sdk, count: int) -> int:
     return sum(sdk.get(f"e-{i}").total_run_count for i in range(count))
 
 
+@contextmanager
+def publish_receivers(before: Callable | None = None, after: Callable | None = None) -> Iterator[None]:
+    """`before` and `after` connected to Celery's before/after_task_publish signals for the block."""
+    pairs = [(signals.before_task_publish, before), (signals.after_task_publish, after)]
+    pairs = [(signal, receiver) for signal, receiver in pairs if receiver is not None]
+    for signal, receiver in pairs:
+        signal.connect(receiver, weak=False)
+    try:
+        yield
+    finally:
+        for signal, receiver in pairs:
+            signal.disconnect(receiver)
+
+
 @pytest.fixture
 def signalled():
     """(before, after): the task ids before_task_publish and after_task_publish were sent for."""
@@ -49,11 +65,8 @@ def signalled():
     def on_after(headers=None, **kwargs):
         after.append(headers["id"])
 
-    signals.before_task_publish.connect(on_before, weak=False)
-    signals.after_task_publish.connect(on_after, weak=False)
-    yield before, after
-    signals.before_task_publish.disconnect(on_before)
-    signals.after_task_publish.disconnect(on_after)
+    with publish_receivers(on_before, on_after):
+        yield before, after
 
 
 def test_same_server_and_db_the_record_script_queues_the_messages(
@@ -463,13 +476,10 @@ def test_a_stop_signal_while_pipelining_still_sends_the_batch(make_scheduler, sd
         if len(calls) == 3:
             raise SystemExit()
 
-    signals.before_task_publish.connect(interrupt, weak=False)
-    try:
+    with publish_receivers(before=interrupt):
         clock.advance(1)
         with pytest.raises(SystemExit):
             beat.tick()
-    finally:
-        signals.before_task_publish.disconnect(interrupt)
     assert sorted(s.args[0] for s in broker.sent()) == list(range(5))
     assert not r.exists(OUTBOX) and runs_recorded(sdk, 5) == 5
 
@@ -554,15 +564,12 @@ def test_a_sigterm_during_a_batch_is_taken_once_the_batch_is_out(
         after.append(1)
 
     previous = signals_module.signal(signals_module.SIGTERM, handler)
-    signals.before_task_publish.connect(kill_on_first, weak=False)
-    signals.after_task_publish.connect(count, weak=False)
     try:
-        clock.advance(1)
-        with pytest.raises(SystemExit):
-            beat.tick()
+        with publish_receivers(before=kill_on_first, after=count):
+            clock.advance(1)
+            with pytest.raises(SystemExit):
+                beat.tick()
     finally:
         signals_module.signal(signals_module.SIGTERM, previous)
-        signals.before_task_publish.disconnect(kill_on_first)
-        signals.after_task_publish.disconnect(count)
     assert taken == [5] and len(after) == 5  # taken once the 5 messages were queued and announced
     assert not r.exists(OUTBOX) and runs_recorded(sdk, 5) == 5

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import WIRE_CRONTAB_EVERY_5_MIN, WIRE_DATETIME
 
 from redbeat_scheduler.reading import Reader
 from redbeat_sdk import codec
@@ -39,29 +40,12 @@ PLAIN = {
     "args": [1, "a"],
     "kwargs": {"k": [1.5, None]},
     "options": {"queue": "q"},
-    "schedule": {
-        "__type__": "crontab",
-        "minute": "*/5",
-        "hour": "*",
-        "day_of_week": "*",
-        "day_of_month": "*",
-        "month_of_year": "*",
-    },
+    "schedule": WIRE_CRONTAB_EVERY_5_MIN,
     "enabled": True,
 }
 INTERVAL = {"__type__": "interval", "every": 5.0, "relative": False}
 RRULE = {"__type__": "rrule", "freq": 3, "interval": 1, "dtstart": 1767225600, "dtstart_tz": 0}
-DATETIME = {
-    "__type__": "datetime",
-    "year": 2026,
-    "month": 1,
-    "day": 5,
-    "hour": 11,
-    "minute": 0,
-    "second": 0,
-    "microsecond": 0,
-    "timezone": "UTC",
-}
+DATETIME = WIRE_DATETIME
 
 
 def variant(**changes) -> str:
@@ -132,9 +116,10 @@ METAS = [
 ]
 
 
-def sdk_view(key: str, name: str, definition, meta):
+def view(read, plan_of, key: str, name: str, definition, meta):
+    """What a reader made of the entry: its fields, or the name of the error it raised."""
     try:
-        entry = codec.decode_entry(key, name, definition, meta)
+        entry = read(key, name, definition, meta)
     except Exception as exc:
         return ("error", type(exc).__name__)
     return (
@@ -144,28 +129,18 @@ def sdk_view(key: str, name: str, definition, meta):
         entry.kwargs,
         entry.options,
         entry.enabled,
-        entry.schedule.to_wire(NOW, UTC),
+        plan_of(entry).to_wire(NOW, UTC),
         entry.last_run_at,
         entry.total_run_count,
     )
+
+
+def sdk_view(key: str, name: str, definition, meta):
+    return view(codec.decode_entry, lambda entry: entry.schedule, key, name, definition, meta)
 
 
 def reader_view(reader: Reader, key: str, name: str, definition, meta):
-    try:
-        entry = reader.read(key, name, definition, meta)
-    except Exception as exc:
-        return ("error", type(exc).__name__)
-    return (
-        "ok",
-        entry.task,
-        entry.args,
-        entry.kwargs,
-        entry.options,
-        entry.enabled,
-        entry.plan.to_wire(NOW, UTC),
-        entry.last_run_at,
-        entry.total_run_count,
-    )
+    return view(reader.read, lambda entry: entry.plan, key, name, definition, meta)
 
 
 def warm_reader() -> Reader:

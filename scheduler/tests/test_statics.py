@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from celery.schedules import crontab, schedule
-from conftest import T0, snapshot
+from conftest import T0, WIRE_CRONTAB_EVERY_5_MIN, snapshot
 
 from redbeat_sdk.datetimes import epoch_seconds
 
@@ -30,14 +30,7 @@ def test_the_leader_writes_static_entries_as_upstream_does(make_app, make_schedu
         "schedule": {"__type__": "interval", "every": 30.0, "relative": False},
         "enabled": True,
     }
-    assert json.loads(r.hget("redbeat:cron", "definition"))["schedule"] == {
-        "__type__": "crontab",
-        "minute": "*/5",
-        "hour": "*",
-        "day_of_week": "*",
-        "day_of_month": "*",
-        "month_of_year": "*",
-    }
+    assert json.loads(r.hget("redbeat:cron", "definition"))["schedule"] == WIRE_CRONTAB_EVERY_5_MIN
     assert r.zscore("redbeat::schedule", "redbeat:every-30") == epoch_seconds(T0) + 30
     assert r.zscore("redbeat::schedule", "redbeat:td") == epoch_seconds(T0) + 120
 

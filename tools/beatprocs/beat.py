@@ -11,7 +11,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
+
+from topologies.node import end_process
 
 HERE = Path(__file__).resolve().parent  # beatproj.py, the Celery project every beat runs on
 OURS = "redbeat_scheduler.RedBeatScheduler"
@@ -63,28 +65,9 @@ class Beat:
         if import_upstream:
             env["BEAT_IMPORT_UPSTREAM"] = "1"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - the beat writes it until stop() closes it
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "beatproj",
-                "beat",
-                "-S",
-                scheduler,
-                "-l",
-                "info",
-                "-s",
-                str(Path(self.workdir) / "celerybeat-schedule"),
-                *args,
-            ],
-            cwd=self.workdir,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        schedule_file = str(Path(self.workdir) / "celerybeat-schedule")
+        argv = ["beat", "-S", scheduler, "-l", "info", "-s", schedule_file, *args]
+        self.process = start_celery(argv, self.workdir, env, self._log)
         self.pid = self.process.pid
         self.paused = False
 
@@ -132,12 +115,7 @@ class Beat:
         if self.alive:
             if self.paused:
                 self.resume()
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGTERM, timeout)
         self._log.close()
 
     def wait_for_log(self, text: str, timeout: float = 20) -> None:
@@ -161,6 +139,18 @@ def wait_until(
         time.sleep(poll)
 
 
+def start_celery(argv: list[str], workdir: str, env: dict[str, str], log: IO[str]) -> subprocess.Popen:
+    """`celery -A beatproj <argv>` in its own session (so that a stop reaches its children), logging to `log`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "beatproj", *argv],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 class Worker:
     """`celery worker` (solo pool) on the tests' project, consuming the default queue."""
 
@@ -170,30 +160,9 @@ class Worker:
         self.log_path = Path(self.workdir) / "worker.log"
         env = project_env(redis_url, broker_url)
         self._log = open(self.log_path, "w")  # noqa: SIM115 - the worker writes it until stop() closes it
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "beatproj",
-                "worker",
-                "-P",
-                "solo",
-                "-l",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                "celery",
-            ],
-            cwd=self.workdir,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        quiet = ("--without-gossip", "--without-mingle", "--without-heartbeat")  # no cluster chatter
+        argv = ["worker", "-P", "solo", "-l", "warning", *quiet, "-Q", "celery"]
+        self.process = start_celery(argv, self.workdir, env, self._log)
 
     def log(self) -> str:
         if not self._log.closed:
@@ -202,10 +171,5 @@ class Worker:
 
     def stop(self, timeout: float = 20) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # warm shutdown: the task at hand finishes
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGTERM, timeout)  # warm shutdown: the task at hand finishes
         self._log.close()

@@ -199,12 +199,7 @@ class Node:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(10)
         if self.running:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGTERM, 5)
         self.process = None
 
     def kill(self) -> None:
@@ -227,6 +222,16 @@ class Node:
         return (
             "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
         )
+
+
+def end_process(process: subprocess.Popen, sig: int, timeout: float) -> None:
+    """Send `sig`, wait up to `timeout` seconds for the exit, then SIGKILL: no child is left behind."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def stop_pids(pids: Sequence[int], timeout: float = 5) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import Topology
-from .node import HOST, TopologyError, _die_with_parent, free_port
+from .node import HOST, TopologyError, _die_with_parent, end_process, free_port
 
 SUPERUSER = "postgres"
 
@@ -167,12 +167,7 @@ class Postgres(Topology):
 
     def _terminate(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown: open sessions are ended
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end_process(self.process, signal.SIGINT, 10)  # SIGINT: fast shutdown, open sessions are ended
         self.process = None
 
     def stop(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import redis
 from topologies import Single
@@ -58,6 +59,20 @@ def run(
     return outcome
 
 
+def check_per_reader(
+    outcome: Outcome,
+    name: str,
+    keys_by_reader: dict[str, list[str]],
+    describe: Callable[[str, list[str]], str],
+) -> None:
+    """One check over every reader: passed when no reader has a key left, else each such reader described."""
+    outcome.check(
+        name,
+        not any(keys_by_reader.values()),
+        "; ".join(describe(reader, keys) for reader, keys in keys_by_reader.items() if keys),
+    )
+
+
 def judge(outcome: Outcome, cases: list[corpus.Case], views: list[readers.Verdicts]) -> None:
     bad = {c.key for c in cases if c.verdict == "bad"}
     good = {c.key for c in cases if c.verdict == "good"}
@@ -66,35 +81,29 @@ def judge(outcome: Outcome, cases: list[corpus.Case], views: list[readers.Verdic
     by_key = {c.key: c for c in cases}
     failures = [f"{v.reader}: {v.failure}" for v in views if v.failure]
     outcome.check("no crash", not failures, "; ".join(failures))
+    verdicts_of = {v.reader: v.verdicts for v in views}
     unreported = {v.reader: sorted(bad - {k for k, r in v.verdicts.items() if r is not None}) for v in views}
-    outcome.check(
+    check_per_reader(
+        outcome,
         "every bad entry reported with its key",
-        not any(unreported.values()),
-        "; ".join(
-            f"{reader} missed {len(keys)}: " + ", ".join(f"{k} ({by_key[k].why})" for k in keys[:3])
-            for reader, keys in unreported.items()
-            if keys
-        ),
+        unreported,
+        lambda reader, keys: f"{reader} missed {len(keys)}: "
+        + ", ".join(f"{k} ({by_key[k].why})" for k in keys[:3]),
     )
     unread = {v.reader: sorted(k for k in good if v.verdicts.get(k, "not seen") is not None) for v in views}
-    outcome.check(
+    check_per_reader(
+        outcome,
         "every good entry read or fired",
-        not any(unread.values()),
-        "; ".join(
-            f"{reader} did not read {len(keys)}: {keys[:3]} ({views[[x.reader for x in views].index(reader)].verdicts.get(keys[0])})"
-            for reader, keys in unread.items()
-            if keys
-        ),
+        unread,
+        lambda reader, keys: f"{reader} did not read {len(keys)}: {keys[:3]} "
+        f"({verdicts_of[reader].get(keys[0])})",
     )
     not_utf8 = {v.reader: sorted(k for k in utf8 if "UTF-8" not in str(v.verdicts.get(k))) for v in views}
-    outcome.check(
+    check_per_reader(
+        outcome,
         "invalid UTF-8 named as such",
-        not any(not_utf8.values()),
-        "; ".join(
-            f"{reader}: {len(keys)}, e.g. {keys[0]}: {views[[x.reader for x in views].index(reader)].verdicts.get(keys[0])!r}"
-            for reader, keys in not_utf8.items()
-            if keys
-        ),
+        not_utf8,
+        lambda reader, keys: f"{reader}: {len(keys)}, e.g. {keys[0]}: {verdicts_of[reader].get(keys[0])!r}",
     )
     disagreements = []
     working = [v for v in views if not v.failure]

@@ -112,7 +112,7 @@ def _parse(key: str, field: str, raw: str) -> Any:
         raise CorruptEntry(key, f"{field}: invalid JSON ({exc})") from None
 
 
-def _typed(value: Any, path: str) -> Any:
+def task_datetimes(value: Any, path: str) -> Any:
     """Datetimes inside task data come back as datetimes, as upstream's decoder returns them."""
     if isinstance(value, dict):
         if value.get("__type__") == "datetime":
@@ -120,15 +120,15 @@ def _typed(value: Any, path: str) -> Any:
                 return decode_datetime(value)
             except ValidationError as exc:
                 raise exc.at(path) from None
-        return {k: _typed(v, f"{path}.{k}") for k, v in value.items()}
+        return {k: task_datetimes(v, f"{path}.{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_typed(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [task_datetimes(v, f"{path}[{i}]") for i, v in enumerate(value)]
     return value
 
 
 def _task_data(value: Any, path: str) -> Any:
     try:
-        return _typed(value, path)
+        return task_datetimes(value, path)
     except RecursionError:  # far deeper than MAX_DEPTH (the Entry refuses anything deeper)
         raise ValidationError(path, f"nested deeper than {MAX_DEPTH} levels: readers refuse it") from None
 

@@ -152,17 +152,8 @@ def _offset_minutes(dt: datetime) -> int | float:
     return 0 if minutes == 0 else minutes  # upstream writes int 0, any other offset as a float
 
 
-_BY_FIELDS = (
-    "bysetpos",
-    "bymonth",
-    "bymonthday",
-    "byyearday",
-    "byeaster",
-    "byweekno",
-    "byhour",
-    "byminute",
-    "bysecond",
-)
+# The rrule by* fields holding numbers (byweekday holds weekdays), in wire order.
+_NUMBER_BY_FIELDS = tuple(name for name in _next.RRULE_BY_FIELDS if name != "byweekday")
 
 
 @dataclass(frozen=True)
@@ -198,7 +189,7 @@ class RRule(_Previewable):
         object.__setattr__(self, "freq", freq)
         object.__setattr__(self, "wkst", _weekday_value(self.wkst, "wkst"))
         object.__setattr__(self, "byweekday", _weekday_value(self.byweekday, "byweekday"))
-        for name in _BY_FIELDS:
+        for name in _NUMBER_BY_FIELDS:
             object.__setattr__(self, name, _cron_value(getattr(self, name), name))
         for name in ("dtstart", "until"):
             value = getattr(self, name)
@@ -222,11 +213,9 @@ class RRule(_Previewable):
             "wkst": _weekday_wire(self.wkst),
             "count": self.count,
         }
-        for name in _BY_FIELDS[:6]:
-            out[name] = getattr(self, name)
-        out["byweekday"] = _weekday_wire(self.byweekday)
-        for name in _BY_FIELDS[6:]:
-            out[name] = getattr(self, name)
+        for name in _next.RRULE_BY_FIELDS:
+            value = getattr(self, name)
+            out[name] = _weekday_wire(value) if name == "byweekday" else value
         out["dtstart"] = epoch_seconds(start)
         out["dtstart_tz"] = _offset_minutes(start)
         if self.until is not None:
@@ -285,7 +274,7 @@ class OneOff(_Previewable):
         if schedule.dtstart is None or schedule.dtstart != at:
             return schedule
         if schedule.until is not None or any(
-            getattr(schedule, name) is not None for name in (*_BY_FIELDS, "byweekday")
+            getattr(schedule, name) is not None for name in _next.RRULE_BY_FIELDS
         ):
             return schedule  # a by* field could move the run off dtstart: not a plain one-off
         return cls(at, bool(marker["delete_after_run"]))

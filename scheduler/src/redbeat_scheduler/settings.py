@@ -212,25 +212,12 @@ class RedBeatSettings:
             raise SettingsError(
                 "redbeat_publish", f"expected one of {', '.join(map(repr, PUBLISH_MODES))}, got {publish!r}"
             )
-        outbox_limit = lookup(conf, "redbeat_outbox_limit", None)
-        if outbox_limit is None:
-            outbox_limit = DEFAULT_OUTBOX_LIMIT
-        elif isinstance(outbox_limit, str) and outbox_limit.strip().isdigit():
-            outbox_limit = int(outbox_limit)
-        if isinstance(outbox_limit, bool) or not isinstance(outbox_limit, int) or outbox_limit < 1:
-            raise SettingsError(
-                "redbeat_outbox_limit", f"expected a positive number of runs, got {outbox_limit!r}"
-            )
-
-        history_length = lookup(conf, "redbeat_history_length", None)
-        if history_length is None:
-            history_length = DEFAULT_HISTORY_LENGTH
-        elif isinstance(history_length, str) and history_length.strip().isdigit():
-            history_length = int(history_length)
-        if isinstance(history_length, bool) or not isinstance(history_length, int) or history_length < 0:
-            raise SettingsError(
-                "redbeat_history_length", f"expected a number of runs (0 or more), got {history_length!r}"
-            )
+        outbox_limit = _run_count(
+            conf, "redbeat_outbox_limit", DEFAULT_OUTBOX_LIMIT, 1, "a positive number of runs"
+        )
+        history_length = _run_count(
+            conf, "redbeat_history_length", DEFAULT_HISTORY_LENGTH, 0, "a number of runs (0 or more)"
+        )
 
         return cls(
             redis_url=str(url),
@@ -272,6 +259,18 @@ def _lease(conf: Mapping[str, Any], lease: Any, timeout: Any) -> tuple[float, st
             raise SettingsError(setting, f"must be a positive number of seconds, got {value!r}")
         # upstream treats a lock timeout of 0 as unset
     return DEFAULT_LOCK_LEASE, "default"
+
+
+def _run_count(conf: Mapping[str, Any], setting: str, default: int, least: int, expected: str) -> int:
+    """A number of runs, at least `least`: an int or a string of digits (an environment variable)."""
+    value = lookup(conf, setting, None)
+    if value is None:
+        return default
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise SettingsError(setting, f"expected {expected}, got {value!r}")
+    return value
 
 
 def _port(setting: str, value: Any) -> int | None:

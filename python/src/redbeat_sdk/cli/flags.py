@@ -89,6 +89,7 @@ EXTENSION_OPTIONS = [
     ),
     click.option("--description", default=None, help="Free text for people."),
 ]
+# Extensions field -> the flag that sets it (a ValidationError names the field).
 EXTENSION_FLAGS = {
     "timezone": "--zone",
     "start_at": "--start-at",
@@ -99,6 +100,7 @@ EXTENSION_FLAGS = {
     "description": "--description",
 }
 
+# click parameter -> its flag, for messages about which flags were given.
 NAMES = {
     "task": "--task",
     "every": "--every",
@@ -110,13 +112,8 @@ NAMES = {
     "options_json": "--options",
     "at": "--at",
     "delete_after_run": "--delete-after-run",
-    "zone": "--zone",
-    "start_at": "--start-at",
-    "end_at": "--end-at",
-    "jitter": "--jitter",
-    "catch_up": "--catch-up",
-    "labels": "--label",
-    "description": "--description",
+    "zone": "--zone",  # the extension field `timezone`; the other flags are named as their field
+    **{field: flag for field, flag in EXTENSION_FLAGS.items() if field != "timezone"},
 }
 
 
