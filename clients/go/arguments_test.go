@@ -71,11 +71,8 @@ func TestZonesInDataKeepTheirDataPath(t *testing.T) {
 
 func TestNextRunsRefusesANegativeCount(t *testing.T) {
 	t.Parallel()
-	c, err := redbeat.New(offline(t), redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = redbeat.NextRuns(redbeat.Every(time.Minute), T0, -1, time.UTC)
+	c := mustNew(t, offline(t), redbeat.WithClock(frozen(T0)))
+	_, err := redbeat.NextRuns(redbeat.Every(time.Minute), T0, -1, time.UTC)
 	validationAt(t, err, "n", "must be >= 0")
 	_, err = c.NextRuns(redbeat.Crontab{Minute: redbeat.CronInt(0)}, T0, -1)
 	validationAt(t, err, "n", "must be >= 0")

@@ -344,10 +344,7 @@ func TestClusterNeedsHashTaggedPrefix(t *testing.T) {
 	if _, err := redbeat.New(cc, redbeat.WithKeyPrefix("{rb:")); !errors.Is(err, redbeat.ErrClusterConfig) {
 		t.Fatalf("unclosed tag: %v", err)
 	}
-	c, err := redbeat.New(cc, redbeat.WithKeyPrefix("{redbeat}:"), redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, cc, redbeat.WithKeyPrefix("{redbeat}:"), redbeat.WithClock(frozen(T0)))
 	exerciseClient(t, c)
 }
 
@@ -425,11 +422,8 @@ func TestAnEntryChangingBeforeEveryAttemptIsAConflict(t *testing.T) {
 	t.Cleanup(func() { hooked.Close() })
 	beat := &busyBeat{rc: e.rc, key: e.c.Key("busy")}
 	hooked.AddHook(beat)
-	racing, err := redbeat.New(hooked, redbeat.WithKeyPrefix(e.c.KeyPrefix()), redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = racing.RunNow(e.ctx, "busy")
+	racing := mustNew(t, hooked, redbeat.WithKeyPrefix(e.c.KeyPrefix()), redbeat.WithClock(frozen(T0)))
+	err := racing.RunNow(e.ctx, "busy")
 	var conflict *redbeat.ConflictError
 	if !errors.As(err, &conflict) || !errors.Is(err, redbeat.ErrConflict) || conflict.Key != e.c.Key("busy") {
 		t.Fatalf("err = %v", err)

@@ -198,11 +198,7 @@ func (c Crontab) appendJSON(dst []byte) ([]byte, error) {
 // UnmarshalJSON reads a crontab as upstream does: any subset of the five fields,
 // a missing one meaning "*"; any other key is refused (it crashes upstream).
 func (c *Crontab) UnmarshalJSON(data []byte) error {
-	ms, err := wire.Members(data)
-	if err != nil {
-		return &ValidationError{Reason: "must be a crontab object"}
-	}
-	return c.fromMembers(ms)
+	return unmarshalMembers(data, "a crontab", c.fromMembers)
 }
 
 func (c *Crontab) fromMembers(ms []wire.Member) error {
@@ -242,6 +238,16 @@ func (c Crontab) next(last time.Time, env evalEnv) (time.Time, bool, error) {
 	}
 	t, err := sets.next(last, env.tz)
 	return t, err == nil, err
+}
+
+// unmarshalMembers reads data as a JSON object (a schedule's UnmarshalJSON) and
+// hands its members to from; what is not an object "must be WHAT object".
+func unmarshalMembers(data []byte, what string, from func([]wire.Member) error) error {
+	ms, err := wire.Members(data)
+	if err != nil {
+		return &ValidationError{Reason: "must be " + what + " object"}
+	}
+	return from(ms)
 }
 
 // expectTag checks the "__type__" member of a tagged object.

@@ -26,10 +26,7 @@ func TestSentinelFailoverIsFollowed(t *testing.T) {
 	top := redistest.StartTopology(t, "sentinel")
 	fc := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: top.Info.ServiceName, SentinelAddrs: top.Info.SentinelAddrs})
 	defer fc.Close()
-	c, err := redbeat.New(fc, redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, fc, redbeat.WithClock(frozen(T0)))
 	ctx := t.Context()
 	if err := c.Save(ctx, &redbeat.Entry{Name: "before", Task: "t", Schedule: redbeat.Every(time.Minute)}); err != nil {
 		t.Fatal(err)
@@ -89,10 +86,7 @@ func TestTLSWithAnACLUser(t *testing.T) {
 	if !strings.Contains(top.Info.URL, "%40") {
 		t.Fatalf("the password should need percent-encoding: %s", top.Info.URL)
 	}
-	c, err := redbeat.New(tlsClient(t, top.Info.URL, top.Info.CAFile), redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, tlsClient(t, top.Info.URL, top.Info.CAFile), redbeat.WithClock(frozen(T0)))
 	exerciseClient(t, c)
 }
 
@@ -113,12 +107,9 @@ func TestTLSMisconfigurationIsAClearConnectionError(t *testing.T) {
 		{"system CAs only", top.Info.URL, "", "certificate not trusted"},
 	}
 	for _, tc := range cases {
-		c, err := redbeat.New(tlsClient(t, tc.url, tc.ca))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustNew(t, tlsClient(t, tc.url, tc.ca))
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a hang fails, as "unreachable"
-		_, err = c.Get(ctx, "a")
+		_, err := c.Get(ctx, "a")
 		cancel()
 		var ce *redbeat.ConnectionError
 		if !errors.Is(err, redbeat.ErrConnection) || !errors.As(err, &ce) || ce.What != tc.what {
@@ -134,10 +125,7 @@ func TestOutageIsAConnectionErrorAndTheClientWorksAfterIt(t *testing.T) {
 	o.MaxRetries = -1 // fail at once; go-redis would otherwise retry with back-off first
 	rc := redis.NewClient(o)
 	defer rc.Close()
-	c, err := redbeat.New(rc, redbeat.WithClock(frozen(T0)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, rc, redbeat.WithClock(frozen(T0)))
 	ctx := t.Context()
 	if err := c.Save(ctx, &redbeat.Entry{Name: "job", Task: "t", Schedule: redbeat.Every(time.Minute)}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package redbeat
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 
@@ -39,10 +40,7 @@ type ValidationError struct {
 }
 
 func (e *ValidationError) Error() string {
-	if e.Path == "" {
-		return "redbeat: invalid entry: " + e.Reason
-	}
-	return "redbeat: invalid " + e.Path + ": " + e.Reason
+	return pathMessage("invalid", cmp.Or(e.Path, "entry"), e.Reason)
 }
 
 // NotFoundError names the entry that does not exist; it matches ErrNotFound.
@@ -96,10 +94,16 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	if e.Path == "" {
-		return "redbeat: unsupported: " + e.Feature
+	return pathMessage("unsupported", e.Path, e.Feature)
+}
+
+// pathMessage is the text of an error about a field: "redbeat: KIND PATH: DETAIL",
+// or "redbeat: KIND: DETAIL" when no field is named.
+func pathMessage(kind, path, detail string) string {
+	if path == "" {
+		return "redbeat: " + kind + ": " + detail
 	}
-	return "redbeat: unsupported " + e.Path + ": " + e.Feature
+	return "redbeat: " + kind + " " + path + ": " + detail
 }
 
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }

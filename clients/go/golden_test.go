@@ -63,6 +63,18 @@ func loadUpstream(t *testing.T) []upstreamRecord {
 	return recs
 }
 
+// upstreamWhere is the upstream records a golden test replays.
+func upstreamWhere(t *testing.T, keep func(r upstreamRecord) bool) []upstreamRecord {
+	t.Helper()
+	var out []upstreamRecord
+	for _, r := range loadUpstream(t) {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 func parseTime(t *testing.T, s string) time.Time {
 	t.Helper()
 	v, err := time.Parse(time.RFC3339Nano, s)
@@ -130,19 +142,12 @@ var unorderedDefinitions = map[string]bool{"entry_all_fields": true}
 func TestGoldenSaveWritesUpstreamBytes(t *testing.T) {
 	rc := goldenDB(t, 1)
 	ctx := context.Background()
-	n := 0
-	for _, r := range loadUpstream(t) {
-		if r.Phase != "after_save" || r.Fields == nil {
-			continue
-		}
-		n++
+	records := upstreamWhere(t, func(r upstreamRecord) bool { return r.Phase == "after_save" && r.Fields != nil })
+	for _, r := range records {
 		t.Run(r.Case, func(t *testing.T) {
 			rc.FlushDB(ctx)
 			now := parseTime(t, r.FrozenNow)
-			c, err := redbeat.New(rc, redbeat.WithKeyPrefix(r.App.Prefix), redbeat.WithTimezone(mustLoc(t, r.App.Timezone)), redbeat.WithClock(frozen(now)))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := mustNew(t, rc, redbeat.WithKeyPrefix(r.App.Prefix), redbeat.WithTimezone(mustLoc(t, r.App.Timezone)), redbeat.WithClock(frozen(now)))
 			name := strings.TrimPrefix(r.RedisKey, r.App.Prefix)
 			// Read upstream's definition through the client...
 			rc.HSet(ctx, r.RedisKey, "definition", r.Fields["definition"])
@@ -199,7 +204,7 @@ func TestGoldenSaveWritesUpstreamBytes(t *testing.T) {
 			}
 		})
 	}
-	if n != 33 {
+	if n := len(records); n != 33 {
 		t.Errorf("covered %d after_save records, want 33", n)
 	}
 }
@@ -238,11 +243,8 @@ func TestGoldenReadWhatUpstreamWrites(t *testing.T) {
 	rc := goldenDB(t, 2)
 	ctx := context.Background()
 	read := 0
-	for _, r := range loadUpstream(t) {
+	for _, r := range upstreamWhere(t, func(r upstreamRecord) bool { return r.RedisDump != nil }) {
 		dump := r.RedisDump
-		if dump == nil {
-			continue
-		}
 		rc.FlushDB(ctx)
 		seed(t, rc, dump)
 		prefix := "redbeat:"
@@ -278,10 +280,10 @@ func TestGoldenScoresAgreeAfterUpstreamRuns(t *testing.T) {
 	rc := goldenDB(t, 3)
 	ctx := context.Background()
 	checked := 0
-	for _, r := range loadUpstream(t) {
-		if r.Phase != "tick" && r.Phase != "external_writer" || r.EntriesAfter == nil {
-			continue
-		}
+	ran := func(r upstreamRecord) bool {
+		return (r.Phase == "tick" || r.Phase == "external_writer") && r.EntriesAfter != nil
+	}
+	for _, r := range upstreamWhere(t, ran) {
 		now := parseTime(t, r.FrozenNow)
 		c, _ := redbeat.New(rc, redbeat.WithClock(frozen(now)))
 		for key, st := range r.EntriesAfter {
@@ -324,12 +326,8 @@ func TestGoldenScoresAgreeAfterUpstreamRuns(t *testing.T) {
 func TestGoldenExternalWriters(t *testing.T) {
 	rc := goldenDB(t, 4)
 	ctx := context.Background()
-	n := 0
-	for _, r := range loadUpstream(t) {
-		if r.Phase != "external_writer" {
-			continue
-		}
-		n++
+	records := upstreamWhere(t, func(r upstreamRecord) bool { return r.Phase == "external_writer" })
+	for _, r := range records {
 		t.Run(r.Case, func(t *testing.T) {
 			rc.FlushDB(ctx)
 			seed(t, rc, r.RedisBefore)
@@ -373,7 +371,7 @@ func TestGoldenExternalWriters(t *testing.T) {
 			}
 		})
 	}
-	if n != 15 {
+	if n := len(records); n != 15 {
 		t.Errorf("covered %d external-writer records, want 15", n)
 	}
 }

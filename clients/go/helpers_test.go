@@ -45,12 +45,18 @@ func newEnv(t *testing.T, opts ...redbeat.Option) *env {
 	e := &env{t: t, rc: rc, ctx: context.Background(), now: &now}
 	prefix := fmt.Sprintf("t%d:", prefixSeq.Add(1))
 	all := append([]redbeat.Option{redbeat.WithKeyPrefix(prefix), redbeat.WithClock(func() time.Time { return *e.now })}, opts...)
-	c, err := redbeat.New(rc, all...)
+	e.c = mustNew(t, rc, all...)
+	return e
+}
+
+// mustNew is redbeat.New for a test that cannot go on without the client.
+func mustNew(t testing.TB, rc redis.UniversalClient, opts ...redbeat.Option) *redbeat.Client {
+	t.Helper()
+	c, err := redbeat.New(rc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.c = c
-	return e
+	return c
 }
 
 func (e *env) hget(name, field string) (string, bool) {

@@ -44,7 +44,8 @@ func (c *Client) History(ctx context.Context, name string, limit int) ([]History
 	for _, raw := range raws {
 		rec, err := decodeRecord(raw)
 		if err != nil {
-			return nil, &CorruptEntryError{Key: key, Path: pathOf(err), Reason: "history record: " + reasonOf(err)}
+			path, reason := pathAndReason(err)
+			return nil, &CorruptEntryError{Key: key, Path: path, Reason: "history record: " + reason}
 		}
 		out = append(out, rec)
 	}

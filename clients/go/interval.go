@@ -51,11 +51,7 @@ func (iv Interval) appendJSON(dst []byte) ([]byte, error) {
 // UnmarshalJSON reads an interval as upstream does: "every" an integer or float,
 // "relative" required, other keys ignored.
 func (iv *Interval) UnmarshalJSON(data []byte) error {
-	ms, err := wire.Members(data)
-	if err != nil {
-		return &ValidationError{Reason: "must be an interval object"}
-	}
-	return iv.fromMembers(ms)
+	return unmarshalMembers(data, "an interval", iv.fromMembers)
 }
 
 func (iv *Interval) fromMembers(ms []wire.Member) error {

@@ -105,31 +105,22 @@ func storedError(key string, err error) error {
 	if errors.As(err, &ue) {
 		return &UnsupportedError{Path: key + ": " + ue.Path, Feature: ue.Feature}
 	}
-	return &CorruptEntryError{Key: key, Path: pathOf(err), Reason: reasonOf(err)}
+	path, reason := pathAndReason(err)
+	return &CorruptEntryError{Key: key, Path: path, Reason: reason}
 }
 
-func pathOf(err error) string {
+// pathAndReason is what a ValidationError or UnsupportedError says: the field
+// and what is wrong with it; any other error has no path.
+func pathAndReason(err error) (path, reason string) {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return ve.Path
+		return ve.Path, ve.Reason
 	}
 	var ue *UnsupportedError
 	if errors.As(err, &ue) {
-		return ue.Path
+		return ue.Path, "unsupported: " + ue.Feature
 	}
-	return ""
-}
-
-func reasonOf(err error) string {
-	var ve *ValidationError
-	if errors.As(err, &ve) {
-		return ve.Reason
-	}
-	var ue *UnsupportedError
-	if errors.As(err, &ue) {
-		return "unsupported: " + ue.Feature
-	}
-	return err.Error()
+	return "", err.Error()
 }
 
 // maxDepth is how deep a stored field's JSON may nest (schema/README.md,

@@ -108,11 +108,7 @@ func appendStamp(dst []byte, name string, t time.Time) []byte {
 // by* fields as null, one integer or a list, weekdays as numbers or objects,
 // missing dtstart (now), *_tz (0) and until (no end).
 func (r *RRule) UnmarshalJSON(data []byte) error {
-	ms, err := wire.Members(data)
-	if err != nil {
-		return &ValidationError{Reason: "must be an rrule object"}
-	}
-	return r.fromMembers(ms)
+	return unmarshalMembers(data, "an rrule", r.fromMembers)
 }
 
 var rruleKeys = map[string]bool{

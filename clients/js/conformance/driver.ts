@@ -152,6 +152,7 @@ function connectTo(url: string): ReturnType<typeof createClient> | ReturnType<ty
   return createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: false } });
 }
 
+/** One method per protocol op, named as the op: main() answers exactly these; helpers live outside the class. */
 class Driver {
   private redis: ReturnType<typeof createClient> | ReturnType<typeof createCluster> | null = null;
   private url = "";
@@ -288,19 +289,12 @@ function preview(c: Json): Json {
 
 async function main(): Promise<void> {
   const driver = new Driver() as unknown as Record<string, (r: Json) => Promise<Json>>;
-  const ops = new Set([
-    "start",
-    "configure",
-    "save",
-    "get",
-    "list",
-    "delete",
-    "enable",
-    "disable",
-    "run_now",
-    "next_runs",
-    "stop",
-  ]);
+  // The ops this driver answers are Driver's methods (PROTOCOL.md's table, `tick` aside).
+  const ops = new Set(
+    Object.entries(Object.getOwnPropertyDescriptors(Driver.prototype))
+      .filter(([name, d]) => name !== "constructor" && typeof d.value === "function")
+      .map(([name]) => name),
+  );
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of lines) {
     if (!line.trim()) continue;

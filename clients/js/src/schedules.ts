@@ -4,6 +4,7 @@
  */
 import { ValidationError } from "./errors.js";
 import type { Crontab, Interval, RRule, Weekday } from "./generated/write-types.js";
+import { writeSchema } from "./generated/schemas.js";
 import {
   checkSchedule,
   entryExtensions,
@@ -104,27 +105,21 @@ function weekdayToWire(w: RRuleWeekday, path: string): number | Weekday {
   return w;
 }
 
-/** A RedBeat rrule (python-dateutil semantics). */
+/**
+ * The rrule builder's options: freq, dtstart, until and tz (the zone of both), then the rule's other
+ * fields as the write schema lists them (wkst, count, the by* fields).
+ */
 const RRULE_OPTIONS = [
   "freq",
   "dtstart",
   "until",
   "tz",
-  "interval",
-  "wkst",
-  "count",
-  "bysetpos",
-  "bymonth",
-  "bymonthday",
-  "byyearday",
-  "byeaster",
-  "byweekno",
-  "byweekday",
-  "byhour",
-  "byminute",
-  "bysecond",
-] as const;
+  ...Object.keys(
+    (writeSchema.$defs as Record<string, { properties: Record<string, unknown> }>).RRule.properties,
+  ).filter((k) => !["__type__", "freq", "dtstart", "until"].includes(k) && !k.endsWith("_tz")),
+];
 
+/** A RedBeat rrule (python-dateutil semantics). */
 export function rrule(options: RRuleOptions): RRule {
   if (options === undefined)
     throw new ValidationError("freq", "is required (an options object with at least freq)");

@@ -3,7 +3,7 @@
  * SDK's typed error naming the argument (the same paths and reasons as the Python and Go clients),
  * never a TypeError from inside, and nothing is written.
  */
-import { beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CorruptEntry,
@@ -19,7 +19,8 @@ import {
   rrule,
 } from "../src/index.js";
 import { nextRunsFrom } from "../src/schedules.js";
-import { redisForSuite, redisMissing } from "./helpers/topology.js";
+import { clientForSuite } from "./helpers/suite.js";
+import { redisMissing } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 
@@ -245,13 +246,7 @@ describe("fromUrl", () => {
 });
 
 describe("against Redis", { skip: redisMissing() }, () => {
-  const db = redisForSuite();
-  let client: RedBeatClient;
-
-  beforeEach(async () => {
-    await db.redis.flushAll();
-    client = new RedBeatClient(db.redis, { clock: () => T0 });
-  });
+  const db = clientForSuite({ clock: () => T0 });
 
   test("a failing bulk write names the entry by its index and writes none of the batch", async () => {
     const entries = [0, 1, 2, 3, 4].map((i) => ({
@@ -260,44 +255,35 @@ describe("against Redis", { skip: redisMissing() }, () => {
       schedule: crontab({ minute: 0, hour: 9 }),
     }));
     entries[3] = { ...entries[3], schedule: { ...entries[3].schedule, hour: 24 } };
-    const e = await refused(() => client.saveMany(entries), "[3].schedule.hour", "must be <= 23");
+    const e = await refused(() => db.client.saveMany(entries), "[3].schedule.hour", "must be <= 23");
     assert.equal(e.message, "[3].schedule.hour: must be <= 23");
     assert.deepEqual(await db.redis.keys("*"), []);
     // The same entry saved alone: no index.
-    await refused(() => client.save(entries[3]), "schedule.hour", "must be <= 23");
+    await refused(() => db.client.save(entries[3]), "schedule.hour", "must be <= 23");
     // A bad name and an rrule this client cannot evaluate carry the index too.
-    await refused(() => client.saveMany([entries[0], { ...entries[1], name: "" }]), "[1].name");
+    await refused(() => db.client.saveMany([entries[0], { ...entries[1], name: "" }]), "[1].name");
     // The builder refuses it at once; a hand-built one reaches saveMany.
     const unsupported = { ...rrule({ freq: "YEARLY", dtstart: T0, byeaster: [0, 1] }), bysetpos: 1 };
     await assert.rejects(
-      client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]),
+      db.client.saveMany([entries[0], entries[1], { ...entries[2], schedule: unsupported }]),
       (err: unknown) => err instanceof UnsupportedScheduleError && err.path === "[2].schedule.bysetpos",
     );
     assert.deepEqual(await db.redis.keys("*"), []);
   });
 
   test("a zone in task data keeps its data path; one in stored meta is named in the CorruptEntry", async () => {
-    await refused(
-      () =>
-        client.save({
-          name: "z",
-          task: "t",
-          schedule: interval(5),
-          kwargs: { when: new ZonedDate(T0.getTime(), "Nope/Zone") },
-        }),
-      "kwargs.when.timezone",
-      "unknown IANA time zone 'Nope/Zone'",
-    );
-    await refused(
-      () =>
-        client.save({
-          name: "z",
-          task: "t",
-          schedule: interval(5),
-          args: [new ZonedDate(T0.getTime(), "Nope/Zone")],
-        }),
-      "args[0].timezone",
-    );
+    const unknownZone = new ZonedDate(T0.getTime(), "Nope/Zone");
+    const cases: Array<[{ args?: unknown[]; kwargs?: Record<string, unknown> }, string]> = [
+      [{ kwargs: { when: unknownZone } }, "kwargs.when.timezone"],
+      [{ args: [unknownZone] }, "args[0].timezone"],
+    ];
+    for (const [data, path] of cases) {
+      await refused(
+        () => db.client.save({ name: "z", task: "t", schedule: interval(5), ...data }),
+        path,
+        "unknown IANA time zone 'Nope/Zone'",
+      );
+    }
     assert.deepEqual(await db.redis.keys("*"), []);
     await db.redis.hSet("redbeat:z", {
       definition:
@@ -305,7 +291,7 @@ describe("against Redis", { skip: redisMissing() }, () => {
       meta: '{"last_run_at": {"__type__": "datetime", "year": 2025, "month": 1, "day": 15, "timezone": "Nope/Zone"}}',
     });
     await assert.rejects(
-      client.get("z"),
+      db.client.get("z"),
       (e: unknown) =>
         e instanceof CorruptEntry &&
         e.reason === "meta.last_run_at.timezone: unknown IANA time zone 'Nope/Zone'",

@@ -1,11 +1,10 @@
 /** The extension profile: encoding (the Python SDK's bytes), checks, previews and the client against Redis. */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   CorruptEntry,
-  RedBeatClient,
   ValidationError,
   ZonedDate,
   crontab,
@@ -19,7 +18,8 @@ import {
   type EntryInput,
 } from "../src/index.js";
 import { isCI, venvPython } from "./helpers/paths.js";
-import { redisForSuite, redisMissing } from "./helpers/topology.js";
+import { clientForSuite } from "./helpers/suite.js";
+import { redisMissing } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 
@@ -182,13 +182,7 @@ describe("the extensions field", () => {
 });
 
 describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
-  const db = redisForSuite();
-  let client: RedBeatClient;
-
-  beforeEach(async () => {
-    await db.redis.flushAll();
-    client = new RedBeatClient(db.redis, { clock: () => T0 });
-  });
+  const db = clientForSuite({ clock: () => T0 });
 
   const labelled = (name: string, labels: Record<string, string>): EntryInput => ({
     name,
@@ -198,7 +192,7 @@ describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
   });
 
   test("save writes the field and the label index; get reads them back", async () => {
-    const saved = await client.save(SAMPLES[0].entry);
+    const saved = await db.client.save(SAMPLES[0].entry);
     assert.equal(await db.redis.hGet("redbeat:invoices", "extensions"), encodeExtensions(SAMPLES[0].entry));
     assert.deepEqual((await db.redis.zRange("redbeat::labels", 0, -1)).sort(), [
       "team=billing\nredbeat:invoices",
@@ -207,48 +201,48 @@ describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
     // scored at 09:00 Berlin (jitter added), not 09:00 UTC
     const nominal = Date.parse("2025-01-16T08:00:00Z");
     assert.equal(saved.score, Math.floor((nominal + jitterOffset("invoices", nominal, 30000)) / 1000));
-    const got = await client.get("invoices");
+    const got = await db.client.get("invoices");
     assert.equal(got.extensions.timezone, "Europe/Berlin");
     assert.equal(got.extensions.startAt?.toISOString(), "2025-01-01T00:00:00.000Z");
     assert.equal((got.extensions.startAt as ZonedDate).timezone, 3600); // its stored offset
     assert.deepEqual(got.extensions.labels, { tenant: "acme", team: "billing" });
     assert.equal(got.extensions.catchUp, "skip");
     // a re-save of what was read writes the same bytes
-    await client.save(got);
+    await db.client.save(got);
     assert.equal(await db.redis.hGet("redbeat:invoices", "extensions"), encodeExtensions(SAMPLES[0].entry));
   });
 
   test("a one-off is stored as an rrule of one run and reads back as a one-off", async () => {
-    await client.save(SAMPLES[1].entry);
+    await db.client.save(SAMPLES[1].entry);
     const definition = JSON.parse((await db.redis.hGet("redbeat:launch", "definition"))!);
     assert.equal(definition.schedule.count, 1);
     assert.equal(definition.schedule.dtstart, Date.parse("2025-02-01T08:00:00Z") / 1000);
-    const got = await client.get("launch");
+    const got = await db.client.get("launch");
     assert.equal(got.schedule.__type__, "one_off");
     assert.equal(got.schedule.__type__ === "one_off" && got.schedule.deleteAfterRun, true);
     assert.equal(got.score, Date.parse("2025-02-01T08:00:00Z") / 1000);
   });
 
   test("list({labels}) finds entries through the index; re-save and delete keep it right", async () => {
-    await client.saveMany([
+    await db.client.saveMany([
       labelled("a", { tenant: "acme", team: "x" }),
       labelled("b", { tenant: "acme" }),
       labelled("c", { tenant: "other" }),
     ]);
     const names = async (labels: Record<string, string>) => {
       const out: string[] = [];
-      for await (const e of client.list({ labels })) out.push(e.name);
+      for await (const e of db.client.list({ labels })) out.push(e.name);
       return out.sort();
     };
     assert.deepEqual(await names({ tenant: "acme" }), ["a", "b"]);
     assert.deepEqual(await names({ tenant: "acme", team: "x" }), ["a"]);
-    await client.save(labelled("a", { tenant: "other" }));
+    await db.client.save(labelled("a", { tenant: "other" }));
     assert.deepEqual(await names({ tenant: "acme" }), ["b"]);
-    await client.save({ name: "b", task: "t", schedule: interval(60) }); // extensions removed
+    await db.client.save({ name: "b", task: "t", schedule: interval(60) }); // extensions removed
     assert.equal(await db.redis.hExists("redbeat:b", "extensions"), 0);
     assert.deepEqual(await names({ tenant: "acme" }), []);
     await db.redis.lPush("redbeat::history:c", "{}");
-    assert.equal(await client.delete("c"), true);
+    assert.equal(await db.client.delete("c"), true);
     assert.deepEqual(await names({ tenant: "other" }), ["a"]);
     assert.equal(await db.redis.exists("redbeat::history:c"), 0);
     assert.deepEqual(await db.redis.zRange("redbeat::labels", 0, -1), ["tenant=other\nredbeat:a"]);
@@ -259,8 +253,8 @@ describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
   });
 
   test("history() reads the scheduler's records, newest first; a bad one is CorruptEntry", async () => {
-    await client.save(labelled("h", { k: "v" }));
-    assert.deepEqual(await client.history("h"), []);
+    await db.client.save(labelled("h", { k: "v" }));
+    assert.deepEqual(await db.client.history("h"), []);
     const record = (task: string, due: string | null, late: number | null) =>
       JSON.stringify({
         due,
@@ -273,7 +267,7 @@ describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
       record("1", null, null),
       record("2", "2025-01-15T13:00:00+01:00", 1500),
     ]);
-    const history = await client.history("h");
+    const history = await db.client.history("h");
     assert.deepEqual(
       history.map((r) => [r.taskId, r.due?.toISOString() ?? null, r.latenessMs, r.recorded.toISOString()]),
       [
@@ -281,19 +275,19 @@ describe("RedBeatClient with extensions", { skip: redisMissing() }, () => {
         ["1", null, null, "2025-01-15T12:00:01.500Z"],
       ],
     );
-    assert.equal((await client.history("h", { limit: 1 })).length, 1);
+    assert.equal((await db.client.history("h", { limit: 1 })).length, 1);
     await db.redis.lPush("redbeat::history:h", '{"due": 5}');
     await assert.rejects(
-      client.history("h"),
+      db.client.history("h"),
       (e: unknown) => e instanceof CorruptEntry && e.key === "redbeat::history:h",
     );
   });
 
   test("an extensions field that breaks the profile makes the entry corrupt", async () => {
-    await client.save(labelled("x", { k: "v" }));
+    await db.client.save(labelled("x", { k: "v" }));
     await db.redis.hSet("redbeat:x", "extensions", '{"version": 2}');
     await assert.rejects(
-      client.get("x"),
+      db.client.get("x"),
       (e: unknown) => e instanceof CorruptEntry && /^extensions\.version/.test(e.reason),
     );
   });

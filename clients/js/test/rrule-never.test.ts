@@ -3,19 +3,13 @@
  * to year 9999, so the preview answers nothing at once and a save refuses them with the field's path.
  * Rules python-dateutil refuses to build are corrupt on read and refused on save (`dateutilRefuses`).
  */
-import { beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  EntryNotFound,
-  RedBeatClient,
-  ValidationError,
-  nextRuns,
-  rrule,
-  type RRuleOptions,
-} from "../src/index.js";
+import { EntryNotFound, ValidationError, nextRuns, rrule, type RRuleOptions } from "../src/index.js";
 import { decodeEntry } from "../src/codec.js";
 import { CorruptEntry } from "../src/errors.js";
-import { redisForSuite, redisMissing } from "./helpers/topology.js";
+import { clientForSuite } from "./helpers/suite.js";
+import { redisMissing } from "./helpers/topology.js";
 
 const T0 = new Date("2025-01-15T12:00:00Z");
 
@@ -68,28 +62,23 @@ test("a rule python-dateutil refuses to build is corrupt on read and refused whe
 });
 
 describe("saving a rule that never matches", { skip: redisMissing() }, () => {
-  const db = redisForSuite();
-  let client: RedBeatClient;
-  beforeEach(async () => {
-    await db.redis.flushAll();
-    client = new RedBeatClient(db.redis, { clock: () => T0 });
-  });
+  const db = clientForSuite({ clock: () => T0 });
 
   test("is refused with the field's path, and nothing of the batch is written", async () => {
     for (const [options, field] of NEVER) {
       await assert.rejects(
-        client.save({ name: "never", task: "t", schedule: rule(options) }),
+        db.client.save({ name: "never", task: "t", schedule: rule(options) }),
         (e: unknown) => e instanceof ValidationError && e.path === `schedule.${field}`,
       );
       await assert.rejects(
-        client.saveMany([
+        db.client.saveMany([
           { name: "ok", task: "t", schedule: rule({ freq: "DAILY" }) },
           { name: "never", task: "t", schedule: rule(options) },
         ]),
         (e: unknown) => e instanceof ValidationError && e.path === `[1].schedule.${field}`,
       );
-      await assert.rejects(client.get("ok"), EntryNotFound);
+      await assert.rejects(db.client.get("ok"), EntryNotFound);
     }
-    for (const options of CAN) await client.save({ name: "can", task: "t", schedule: rule(options) });
+    for (const options of CAN) await db.client.save({ name: "can", task: "t", schedule: rule(options) });
   });
 });

@@ -21,20 +21,14 @@ func AppendDatetime(dst []byte, t time.Time) ([]byte, error) {
 	if t.Year() < 1 || t.Year() > 9999 {
 		return dst, &PathError{Reason: fmt.Sprintf("year %d is outside 1..9999", t.Year())}
 	}
-	dst = append(dst, `{"__type__": "datetime", "year": `...)
-	dst = strconv.AppendInt(dst, int64(t.Year()), 10)
-	dst = append(dst, `, "month": `...)
-	dst = strconv.AppendInt(dst, int64(t.Month()), 10)
-	dst = append(dst, `, "day": `...)
-	dst = strconv.AppendInt(dst, int64(t.Day()), 10)
-	dst = append(dst, `, "hour": `...)
-	dst = strconv.AppendInt(dst, int64(t.Hour()), 10)
-	dst = append(dst, `, "minute": `...)
-	dst = strconv.AppendInt(dst, int64(t.Minute()), 10)
-	dst = append(dst, `, "second": `...)
-	dst = strconv.AppendInt(dst, int64(t.Second()), 10)
-	dst = append(dst, `, "microsecond": `...)
-	dst = strconv.AppendInt(dst, int64(t.Nanosecond()/1000), 10)
+	dst = append(dst, `{"__type__": "datetime"`...)
+	values := [len(datetimeFields)]int{t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond() / 1000}
+	for i, name := range datetimeFields {
+		dst = append(dst, `, "`...)
+		dst = append(dst, name...)
+		dst = append(dst, `": `...)
+		dst = strconv.AppendInt(dst, int64(values[i]), 10)
+	}
 	dst = append(dst, `, "timezone": `...)
 	if name, ok := ianaName(t); ok {
 		dst, _ = AppendString(dst, name)
@@ -108,24 +102,31 @@ func unknownZone(name string) error {
 	return errors.New("unknown IANA time zone " + pyrepr.Quote(name))
 }
 
-var datetimeKeys = map[string]bool{
-	"__type__": true, "year": true, "month": true, "day": true, "hour": true,
-	"minute": true, "second": true, "microsecond": true, "timezone": true,
-}
+// datetimeFields are the integer fields of a tagged datetime, in the order
+// upstream writes them; "__type__" comes before them and "timezone" after.
+var datetimeFields = [7]string{"year", "month", "day", "hour", "minute", "second", "microsecond"}
+
+// datetimeKeys are all the keys a tagged datetime may hold.
+var datetimeKeys = func() map[string]bool {
+	keys := map[string]bool{"__type__": true, "timezone": true}
+	for _, name := range datetimeFields {
+		keys[name] = true
+	}
+	return keys
+}()
 
 // ParseDatetime reads a tagged datetime object as upstream's decoder does: hour to
 // microsecond default to 0, a missing timezone means UTC, a number is a fixed offset
 // in seconds, a string an IANA name; an unknown key or zone is an error (upstream
 // crashes on both). The wall time resolves as Python does (fold 0).
 func ParseDatetime(ms []Member) (time.Time, error) {
-	fields := [7]int{0, 0, 0, 0, 0, 0, 0}
-	names := [7]string{"year", "month", "day", "hour", "minute", "second", "microsecond"}
+	var fields [len(datetimeFields)]int
 	for _, m := range ms {
 		if !datetimeKeys[m.Key] {
 			return time.Time{}, &PathError{Path: "." + m.Key, Reason: "unknown datetime key"}
 		}
 	}
-	for i, n := range names {
+	for i, n := range datetimeFields {
 		raw, ok := Lookup(ms, n)
 		if !ok {
 			if i < 3 {

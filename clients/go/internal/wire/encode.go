@@ -136,26 +136,10 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 		return append(dst, "false"...), nil
 	case string:
 		return AppendString(dst, x)
-	case int:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int8:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int16:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int32:
-		return strconv.AppendInt(dst, int64(x), 10), nil
-	case int64:
-		return strconv.AppendInt(dst, x, 10), nil
-	case uint:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
-	case uint8:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
-	case uint16:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
-	case uint32:
-		return strconv.AppendUint(dst, uint64(x), 10), nil
-	case uint64:
-		return strconv.AppendUint(dst, x, 10), nil
+	case int, int8, int16, int32, int64:
+		return strconv.AppendInt(dst, reflect.ValueOf(x).Int(), 10), nil
+	case uint, uint8, uint16, uint32, uint64:
+		return strconv.AppendUint(dst, reflect.ValueOf(x).Uint(), 10), nil
 	case float32:
 		return AppendFloat(dst, float64(x))
 	case float64:
@@ -187,7 +171,7 @@ func AppendValue(dst []byte, v any) ([]byte, error) {
 	case []float64:
 		return appendSlice(dst, x)
 	case map[string]string:
-		return appendStringMap(dst, x)
+		return appendMap(dst, x)
 	}
 	// Typed nil pointers, slices and maps are JSON null, as encoding/json writes them.
 	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map || rv.Kind() == reflect.Slice) && rv.IsNil() {
@@ -217,7 +201,8 @@ func appendSlice[T any](dst []byte, xs []T) ([]byte, error) {
 	return append(dst, ']'), nil
 }
 
-func appendMap(dst []byte, m map[string]any) ([]byte, error) {
+// appendMap writes an object with its keys sorted (a Go map has no order).
+func appendMap[V any](dst []byte, m map[string]V) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
@@ -245,17 +230,6 @@ func appendMap(dst []byte, m map[string]any) ([]byte, error) {
 		}
 	}
 	return append(dst, '}'), nil
-}
-
-func appendStringMap(dst []byte, m map[string]string) ([]byte, error) {
-	if m == nil {
-		return append(dst, "null"...), nil
-	}
-	anyMap := make(map[string]any, len(m))
-	for k, v := range m {
-		anyMap[k] = v
-	}
-	return appendMap(dst, anyMap)
 }
 
 // isJSONNumber reports whether s is a JSON number literal.
